@@ -1,0 +1,46 @@
+/**
+ * The one error type of the domain. Services throw AppError; server/api maps the code to a tRPC code
+ * and HTTP status in exactly one place (the errorFormatter), so no service imports tRPC.
+ */
+export const AppErrorCode = {
+  BAD_REQUEST: "BAD_REQUEST",
+  UNAUTHORIZED: "UNAUTHORIZED",
+  FORBIDDEN: "FORBIDDEN",
+  NOT_FOUND: "NOT_FOUND",
+  CONFLICT: "CONFLICT",
+  TOO_MANY_REQUESTS: "TOO_MANY_REQUESTS",
+  /** A dependency the operation needs (Docker engine, sandbox image, model endpoint, Chroma) is missing. */
+  UNAVAILABLE: "UNAVAILABLE",
+  TIMEOUT: "TIMEOUT",
+  INTERNAL: "INTERNAL",
+} as const;
+export type AppErrorCode = (typeof AppErrorCode)[keyof typeof AppErrorCode];
+
+export class AppError extends Error {
+  readonly code: AppErrorCode;
+  /** Safe to show to the person; says what went wrong and, where possible, what to do next. */
+  readonly userMessage: string;
+
+  constructor(code: AppErrorCode, message: string, options?: { cause?: unknown; userMessage?: string }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "AppError";
+    this.code = code;
+    this.userMessage = options?.userMessage ?? message;
+  }
+
+  static is(error: unknown, code?: AppErrorCode): error is AppError {
+    return error instanceof AppError && (code === undefined || error.code === code);
+  }
+}
+
+export const HTTP_STATUS_BY_CODE: Record<AppErrorCode, number> = {
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  TOO_MANY_REQUESTS: 429,
+  UNAVAILABLE: 503,
+  TIMEOUT: 504,
+  INTERNAL: 500,
+};

@@ -1,0 +1,15 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  resolve: { alias: { "@": fileURLToPath(new URL("./", import.meta.url)) } },
+  test: {
+    include: ["server/**/*.test.ts", "tests/**/*.test.ts"],
+    exclude: ["node_modules/**", "e2e/**", "generated/**"],
+    environment: "node",
+    pool: "forks",
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    globalSetup: ["tests/setup/global-setup.ts"],
+  },
+});
