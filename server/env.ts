@@ -29,6 +29,8 @@ export const ZEnv = z
     PORT: int(3000, 1),
     HOSTNAME: z.string().default("localhost"),
     DATA_DIR: z.string().default(".data"),
+    /** Comma-separated directories a project may be imported from by local path; empty turns local import off. */
+    LOCAL_IMPORT_ROOTS: z.string().default(""),
 
     // Database: with no DATABASE_URL an embedded Postgres (PGlite) is served on EMBEDDED_PG_PORT.
     DATABASE_URL: optionalUrl,
@@ -100,6 +102,10 @@ export const ZEnv = z
   .transform((env) => ({
     ...env,
     DATA_DIR: path.resolve(env.DATA_DIR),
+    LOCAL_IMPORT_ROOTS: env.LOCAL_IMPORT_ROOTS.split(",")
+      .map((root) => root.trim())
+      .filter(Boolean)
+      .map((root) => path.resolve(root)),
   }));
 
 export type Env = z.infer<typeof ZEnv>;

@@ -1,0 +1,40 @@
+import Link from "next/link";
+import { redirect } from "next/navigation";
+import type { ReactNode } from "react";
+import { auth } from "@/server/auth/auth";
+import { signOutAction } from "../(auth)/actions";
+
+export const dynamic = "force-dynamic";
+
+export default async function AppLayout({ children }: { children: ReactNode }) {
+  const session = await auth();
+  if (!session?.user) redirect("/sign-in");
+  return (
+    <div className="min-h-screen">
+      <header className="border-b border-slate-200 bg-white">
+        <nav aria-label="Main" className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3 sm:px-6">
+          <Link href="/projects" className="text-lg font-bold tracking-tight">
+            Auto<span className="text-indigo-600">Code</span>AI
+          </Link>
+          <Link href="/projects" className="text-sm font-medium text-slate-600 hover:text-slate-900">
+            Projects
+          </Link>
+          <Link href="/settings" className="text-sm font-medium text-slate-600 hover:text-slate-900">
+            Settings
+          </Link>
+          <div className="ml-auto flex items-center gap-3">
+            <span className="hidden text-sm text-slate-500 sm:inline" data-testid="signed-in-as">
+              {session.user.email ?? session.user.name}
+            </span>
+            <form action={signOutAction}>
+              <button type="submit" className="rounded-md px-2.5 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100">
+                Sign out
+              </button>
+            </form>
+          </div>
+        </nav>
+      </header>
+      <main className="mx-auto max-w-6xl px-4 py-8 sm:px-6">{children}</main>
+    </div>
+  );
+}

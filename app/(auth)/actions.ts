@@ -1,0 +1,71 @@
+"use server";
+
+import { cookies } from "next/headers";
+import { redirect } from "next/navigation";
+import { signOut } from "@/server/auth/auth";
+import { signUp, verifyCredentials } from "@/server/auth/credentials";
+import { createSession } from "@/server/auth/sessions";
+import { db } from "@/server/db/client";
+import { AppError } from "@/server/errors";
+
+export interface AuthFormState {
+  error?: string;
+  email?: string;
+}
+
+async function startSession(userId: string): Promise<void> {
+  const session = await createSession({ db: db(), userId });
+  (await cookies()).set(session.cookieName, session.sessionToken, {
+    httpOnly: true,
+    sameSite: "lax",
+    path: "/",
+    secure: session.secure,
+    expires: session.expires,
+  });
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof AppError) return error.userMessage;
+  console.error("[auth] unexpected error:", error);
+  return "Something went wrong on our side. Try again in a moment.";
+}
+
+/** Only same-site paths: an attacker's ?next= must not turn our sign-in into an open redirect. */
+function safeNext(value: FormDataEntryValue | null): string {
+  const next = typeof value === "string" ? value : "";
+  return next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : "/projects";
+}
+
+export async function signUpAction(_: AuthFormState, form: FormData): Promise<AuthFormState> {
+  const email = String(form.get("email") ?? "");
+  try {
+    const user = await signUp({
+      db: db(),
+      input: { email, password: String(form.get("password") ?? ""), name: String(form.get("name") ?? "") || undefined },
+    });
+    await startSession(user.id);
+  } catch (error) {
+    return { error: messageOf(error), email };
+  }
+  redirect(safeNext(form.get("next")));
+}
+
+export async function signInAction(_: AuthFormState, form: FormData): Promise<AuthFormState> {
+  const email = String(form.get("email") ?? "");
+  try {
+    const user = await verifyCredentials({ db: db(), email, password: String(form.get("password") ?? "") });
+    await startSession(user.id);
+  } catch (error) {
+    return { error: messageOf(error), email };
+  }
+  redirect(safeNext(form.get("next")));
+}
+
+export async function signOutAction(): Promise<void> {
+  await signOut({ redirectTo: "/sign-in" });
+}
+
+export async function signInWithGitHubAction(): Promise<void> {
+  const { signIn } = await import("@/server/auth/auth");
+  await signIn("github", { redirectTo: "/projects" });
+}

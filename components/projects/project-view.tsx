@@ -1,0 +1,46 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { useTRPC } from "@/components/providers/trpc-provider";
+import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
+
+export function ProjectView({ projectId }: { projectId: string }) {
+  const trpc = useTRPC();
+  const project = useQuery(trpc.project.byId.queryOptions({ projectId }));
+
+  if (project.isPending) return <LoadingState label="Loading project…" />;
+  if (project.isError) {
+    return project.error.data?.code === "NOT_FOUND" ? (
+      <EmptyState title="Project not found" action={<Link className="text-sm font-medium text-indigo-600" href="/projects">Back to projects</Link>}>
+        It may have been deleted, or you do not have access to it.
+      </EmptyState>
+    ) : (
+      <ErrorState message={project.error.message} onRetry={() => void project.refetch()} />
+    );
+  }
+  const data = project.data;
+  return (
+    <div className="space-y-8">
+      <div>
+        <nav aria-label="Breadcrumb" className="text-sm text-slate-500">
+          <Link href="/projects" className="hover:text-slate-700">
+            Projects
+          </Link>{" "}
+          / <span className="text-slate-700">{data.name}</span>
+        </nav>
+        <h1 className="mt-1 text-2xl font-bold tracking-tight">{data.name}</h1>
+        {data.description && <p className="mt-1 text-slate-600">{data.description}</p>}
+        <p className="mt-2 text-xs text-slate-400">
+          Branch {data.defaultBranch} · {data.source === "EMPTY" ? "started empty" : `imported from ${data.sourceRef}`}
+        </p>
+      </div>
+      <section aria-labelledby="history-heading" className="space-y-3">
+        <h2 id="history-heading" className="text-lg font-semibold">
+          Task history
+        </h2>
+        <EmptyState title="No tasks yet">Tasks you give the agents, and every run of them, will be listed here.</EmptyState>
+      </section>
+    </div>
+  );
+}

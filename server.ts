@@ -1,0 +1,49 @@
+/**
+ * AutoCodeAI's process: settings, the database (embedded Postgres when DATABASE_URL is unset), migrations,
+ * then Next.js, with WebSocket upgrades for the original /api/ws endpoint. `npm run dev` runs this file.
+ */
+import { createServer } from "node:http";
+import next from "next";
+import { bootstrap } from "@/server/boot/bootstrap";
+import { startBackgroundServices } from "@/server/boot/background";
+
+async function main(): Promise<void> {
+  const dev = process.env.NODE_ENV !== "production";
+  const boot = await bootstrap();
+  const { PORT: port, HOSTNAME: hostname } = boot.env;
+
+  const app = next({ dev, hostname, port, turbopack: dev });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+  const upgradeNext = app.getUpgradeHandler();
+  const background = await startBackgroundServices();
+
+  const server = createServer((req, res) => {
+    void handle(req, res);
+  });
+  server.on("upgrade", (req, socket, head) => {
+    if (background.handleUpgrade(req, socket, head)) return;
+    void upgradeNext(req, socket, head);
+  });
+  await new Promise<void>((resolve) => server.listen(port, hostname === "localhost" ? undefined : hostname, resolve));
+  console.log(`[autocode] ready on http://localhost:${port} (${dev ? "development" : "production"})`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`[autocode] ${signal}: shutting down`);
+    server.close();
+    await background.stop();
+    await app.close();
+    await boot.stop();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+main().catch((error: unknown) => {
+  console.error("[autocode] failed to start:", error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,77 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+import { Prisma } from "@/generated/prisma/client";
+import type { Db } from "@/server/db/client";
+import { env } from "@/server/env";
+import { AppError } from "@/server/errors";
+import { initRepository } from "@/server/git/init-repository";
+import { toProjectDto } from "./project-dto";
+import { ZCreateProject, type TCreateProject } from "./project-schemas";
+
+export function projectDir(projectId: string): string {
+  return path.join(env().DATA_DIR, "projects", projectId);
+}
+
+/** Import by local path only from configured roots, and never from our own data (other people's projects). */
+async function checkLocalSource(sourcePath: string): Promise<string> {
+  const { LOCAL_IMPORT_ROOTS, DATA_DIR } = env();
+  if (LOCAL_IMPORT_ROOTS.length === 0) {
+    throw new AppError("FORBIDDEN", "Importing from a server path is turned off. Set LOCAL_IMPORT_ROOTS to the directories that may be imported, or import from a git URL.");
+  }
+  let real: string;
+  try {
+    real = await fs.realpath(path.resolve(sourcePath));
+  } catch {
+    throw new AppError("BAD_REQUEST", `The directory ${sourcePath} does not exist on the server.`);
+  }
+  const inside = (root: string) => real === root || real.startsWith(root + path.sep);
+  if (inside(DATA_DIR) || !LOCAL_IMPORT_ROOTS.some(inside)) {
+    throw new AppError("FORBIDDEN", `The directory ${sourcePath} is outside LOCAL_IMPORT_ROOTS, so it cannot be imported.`);
+  }
+  return real;
+}
+
+export async function createProject(options: { db: Db; userId: string; input: TCreateProject }) {
+  const parsed = ZCreateProject.safeParse(options.input);
+  if (!parsed.success) throw new AppError("BAD_REQUEST", parsed.error.issues[0]?.message ?? "Check the form.");
+  const { name, description, source } = parsed.data;
+  const localPath = source.kind === "local" ? await checkLocalSource(source.path) : undefined;
+
+  const duplicate = await options.db.project.findFirst({ where: { ownerId: options.userId, name }, select: { id: true } });
+  if (duplicate) throw new AppError("CONFLICT", `You already have a project named "${name}". Choose another name.`);
+
+  const project = await options.db.project.create({
+    data: {
+      ownerId: options.userId,
+      name,
+      description,
+      source: source.kind === "empty" ? "EMPTY" : source.kind === "local" ? "LOCAL" : "GIT_URL",
+      sourceRef: source.kind === "local" ? localPath : source.kind === "url" ? source.url : null,
+      repoPath: "",
+    },
+  }).catch((error: unknown) => {
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
+      throw new AppError("CONFLICT", `You already have a project named "${name}". Choose another name.`);
+    }
+    throw error;
+  });
+
+  const repoPath = path.join(projectDir(project.id), "repo");
+  try {
+    await fs.mkdir(projectDir(project.id), { recursive: true });
+    const repo = await initRepository({
+      path: repoPath,
+      source: source.kind === "local" ? { kind: "local", path: localPath! } : source,
+    });
+    const updated = await options.db.project.update({
+      where: { id: project.id },
+      data: { repoPath, defaultBranch: repo.defaultBranch },
+    });
+    return toProjectDto(updated, options.userId);
+  } catch (error) {
+    // Nothing half-made survives a failed import: neither the row nor the files.
+    await options.db.project.delete({ where: { id: project.id } }).catch(() => undefined);
+    await fs.rm(projectDir(project.id), { recursive: true, force: true });
+    throw error;
+  }
+}

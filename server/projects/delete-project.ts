@@ -1,0 +1,11 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+import { requireProject } from "@/server/access/project-access";
+import type { Db } from "@/server/db/client";
+
+export async function deleteProject(options: { db: Db; userId: string; projectId: string }): Promise<void> {
+  const project = await requireProject({ ...options, need: "admin" });
+  await options.db.project.delete({ where: { id: project.id } });
+  // The row is gone first: a failure to remove files leaves orphaned files, never a project without files.
+  await fs.rm(path.dirname(project.repoPath), { recursive: true, force: true });
+}
