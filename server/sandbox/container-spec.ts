@@ -1,0 +1,64 @@
+import type { ContainerCreateOptions } from "dockerode";
+import { env } from "@/server/env";
+import { LABEL_MANAGED, LABEL_OWNER, LABEL_ROLE, LABEL_RUN, OWNER_ID } from "./docker-client";
+
+export const WORKSPACE_DIR = "/workspace";
+export const RUNNER_PATH = "/opt/autocode/runner.py";
+
+export type ContainerRole = "pool" | "run" | "setup";
+
+interface SpecOptions {
+  role: ContainerRole;
+  runId?: string;
+  name?: string;
+  cmd?: string[];
+  /** Only setup containers (pip install, git clone) may reach the network; model code never does. */
+  network?: boolean;
+}
+
+/** The limits every sandbox container runs under; nothing from the host is mounted. */
+export function buildContainerSpec(options: SpecOptions): ContainerCreateOptions {
+  const settings = env();
+  const memory = settings.SANDBOX_MEMORY_MB * 1024 * 1024;
+  const labels: Record<string, string> = {
+    [LABEL_MANAGED]: "true",
+    [LABEL_OWNER]: OWNER_ID,
+    [LABEL_ROLE]: options.role,
+  };
+  if (options.runId !== undefined) labels[LABEL_RUN] = options.runId;
+  const scratch = options.role === "setup" ? "/out" : WORKSPACE_DIR;
+  return {
+    Image: settings.SANDBOX_IMAGE,
+    name: options.name,
+    Cmd: options.cmd ?? ["python3", RUNNER_PATH],
+    User: "10001:10001",
+    WorkingDir: options.role === "setup" ? "/out" : WORKSPACE_DIR,
+    Env: ["HOME=/tmp", "TMPDIR=/tmp", "PYTHONDONTWRITEBYTECODE=1", `PYTHONPATH=${WORKSPACE_DIR}/.packages`],
+    Labels: labels,
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+    OpenStdin: true,
+    StdinOnce: false,
+    Tty: false,
+    NetworkDisabled: !options.network,
+    HostConfig: {
+      NetworkMode: options.network ? "bridge" : "none",
+      Memory: memory,
+      MemorySwap: memory, // equal to Memory: no swap, so a memory hog is killed instead of thrashing
+      NanoCpus: Math.round(settings.SANDBOX_CPUS * 1e9),
+      PidsLimit: settings.SANDBOX_PIDS_LIMIT,
+      ReadonlyRootfs: true,
+      Tmpfs: {
+        [scratch]: "rw,exec,nosuid,nodev,size=256m,uid=10001,gid=10001,mode=0755",
+        "/tmp": "rw,nosuid,nodev,size=64m,mode=1777",
+      },
+      CapDrop: ["ALL"],
+      SecurityOpt: ["no-new-privileges"],
+      Init: false,
+      AutoRemove: false,
+      Binds: [],
+      LogConfig: { Type: "none", Config: {} },
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import { randomBytes } from "node:crypto";
+import { checkDockerAvailable, runNameToken } from "./docker-client";
+import { reapOrphans, removeRunContainers } from "./reap-orphans";
+import { startBox, type Box } from "./sandbox-box";
+import { DockerSandboxSession } from "./sandbox-session";
+import type { Sandbox } from "./types";
+import { WarmPool } from "./warm-pool";
+
+const REAP_INTERVAL_MS = 60_000;
+
+export class DockerSandbox implements Sandbox {
+  readonly pool: WarmPool;
+  private readonly sessions = new Map<string, Set<DockerSandboxSession>>();
+  private started: Promise<void> | undefined;
+  private reaper: NodeJS.Timeout | undefined;
+
+  constructor(options: { poolSize?: number } = {}) {
+    this.pool = new WarmPool(options.poolSize);
+  }
+
+  /** Checks the engine and image, reaps orphans and starts filling the pool; once, on first use. */
+  start(): Promise<void> {
+    this.started ??= (async () => {
+      await checkDockerAvailable();
+      await reapOrphans();
+      this.pool.fill();
+      this.reaper = setInterval(() => void reapOrphans().catch(() => undefined), REAP_INTERVAL_MS).unref();
+    })().catch((error: unknown) => {
+      this.started = undefined;
+      throw error;
+    });
+    return this.started;
+  }
+
+  async openSession(runId: string): Promise<DockerSandboxSession> {
+    await this.start();
+    const session = new DockerSandboxSession(
+      runId,
+      (sequence) => this.acquire(runId, sequence),
+      (closed) => this.sessions.get(runId)?.delete(closed),
+    );
+    let set = this.sessions.get(runId);
+    if (set === undefined) this.sessions.set(runId, (set = new Set()));
+    set.add(session);
+    await session.prepare();
+    return session;
+  }
+
+  async killRun(runId: string): Promise<void> {
+    const sessions = [...(this.sessions.get(runId) ?? [])];
+    this.sessions.delete(runId);
+    await Promise.all([...sessions.map((session) => session.cancel()), removeRunContainers(runId)]);
+  }
+
+  checkAvailable(): Promise<void> {
+    return checkDockerAvailable();
+  }
+
+  async shutdown(): Promise<void> {
+    clearInterval(this.reaper);
+    const sessions = [...this.sessions.values()].flatMap((set) => [...set]);
+    this.sessions.clear();
+    await Promise.all([...sessions.map((session) => session.close().catch(() => undefined)), this.pool.close()]);
+    this.started = undefined;
+  }
+
+  /** A warm box renamed after its run (names are how other processes find a run's containers), or a cold one. */
+  private async acquire(runId: string, sequence: number): Promise<Box> {
+    const name = `autocode-run-${runNameToken(runId)}-${sequence}-${randomBytes(3).toString("hex")}`;
+    const warm = this.pool.take();
+    if (warm === undefined) return startBox({ role: "run", runId, name });
+    await warm.container.rename({ name }).catch(() => undefined);
+    return warm;
+  }
+}

@@ -1,0 +1,59 @@
+import os from "node:os";
+import type Docker from "dockerode";
+import { getDocker, LABEL_MANAGED, LABEL_OWNER, LABEL_RUN, OWNER_ID, runNameToken } from "./docker-client";
+import { removeContainer } from "./sandbox-box";
+
+async function listManaged(extraLabels: string[] = []): Promise<Docker.ContainerInfo[]> {
+  return getDocker().listContainers({ all: true, filters: { label: [`${LABEL_MANAGED}=true`, ...extraLabels] } });
+}
+
+async function removeAll(infos: Docker.ContainerInfo[]): Promise<number> {
+  const docker = getDocker();
+  const results = await Promise.allSettled(infos.map((info) => removeContainer(docker.getContainer(info.Id))));
+  return results.filter((result) => result.status === "fulfilled").length;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** An orphan: its owner process is gone, or it is a container of another process that already stopped. */
+function isOrphan(info: Docker.ContainerInfo): boolean {
+  const owner = info.Labels[LABEL_OWNER];
+  if (owner === OWNER_ID) return false; // ours: sessions and the pool remove their own
+  if (owner === undefined) return true;
+  const [host, pidText] = owner.split("/");
+  if (info.State !== "running") return true;
+  if (host !== os.hostname()) return false; // another host's process: it is not ours to judge while running
+  return !processAlive(Number(pidText));
+}
+
+/** Removes sandbox containers left behind by processes that died (run at start and periodically). */
+export async function reapOrphans(): Promise<number> {
+  const orphans = (await listManaged()).filter(isOrphan);
+  return removeAll(orphans);
+}
+
+/** Every container of one run, from any process on this engine: labelled at creation or renamed from the pool. */
+export async function removeRunContainers(runId: string): Promise<number> {
+  const prefix = `/autocode-run-${runNameToken(runId)}-`;
+  const infos = (await listManaged()).filter(
+    (info) => info.Labels[LABEL_RUN] === runId || info.Names.some((name) => name.startsWith(prefix)),
+  );
+  return removeAll(infos);
+}
+
+/** Containers created by this process that still exist (tests assert this is empty after a suite). */
+export async function listOwnContainers(): Promise<Docker.ContainerInfo[]> {
+  return listManaged([`${LABEL_OWNER}=${OWNER_ID}`]);
+}
+
+/** Removes every container the project labelled, whoever owns it: for the global test teardown only. */
+export async function removeAllSandboxContainers(): Promise<number> {
+  return removeAll(await listManaged());
+}

@@ -1,0 +1,204 @@
+import { env } from "@/server/env";
+import { AppError } from "@/server/errors";
+import { buildExecutionResult, ZRunnerExecution, type TRunnerExecution } from "./build-result";
+import { destroyBox, type Box } from "./sandbox-box";
+import { RunnerGoneError, type RunnerResponse } from "./runner-connection";
+import type { ExecutionResult, RunOptions, SandboxFile, SandboxSession } from "./types";
+import { validateSandboxPath } from "./validate-path";
+
+/** Past the runner's own timeout, the host stops waiting and removes the container. */
+const BACKSTOP_GRACE_MS = 5_000;
+
+export type AcquireBox = (sequence: number) => Promise<Box>;
+
+function abortError(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException("The operation was aborted.", "AbortError");
+}
+
+/**
+ * One run's sandbox. The container is reused across the run's iterations; when it has to go (timeout, OOM of
+ * the runner, a crash) the next call gets a fresh one with every file written so far replayed into it.
+ */
+export class DockerSandboxSession implements SandboxSession {
+  private box: Box | undefined;
+  private boxPromise: Promise<{ box: Box; fresh: boolean }> | undefined;
+  private readonly files = new Map<string, string>();
+  private readonly archives: Array<{ tar: Buffer; dest?: string }> = [];
+  private sequence = 0;
+  private cancelled = false;
+  private closed = false;
+
+  constructor(
+    readonly runId: string,
+    private readonly acquire: AcquireBox,
+    private readonly onClose: (session: DockerSandboxSession) => void,
+  ) {}
+
+  /** Takes a box now (from the pool when there is one) so the first execution does not wait for it. */
+  async prepare(): Promise<void> {
+    await this.ensureBox();
+  }
+
+  async writeFiles(files: SandboxFile[]): Promise<void> {
+    const checked = files.map((file) => ({ path: validateSandboxPath(file.path), content: file.content }));
+    for (const file of checked) this.files.set(file.path, file.content);
+    const { box, fresh } = await this.ensureBox();
+    if (fresh) return; // ensureBox replayed every stored file, these included
+    await this.call(box, { op: "write", files: checked });
+  }
+
+  async writeArchive(tar: Buffer, dest?: string): Promise<void> {
+    const checkedDest = dest === undefined || dest === "" ? undefined : validateSandboxPath(dest);
+    this.archives.push({ tar, dest: checkedDest });
+    const { box, fresh } = await this.ensureBox();
+    if (fresh) return;
+    await this.call(box, { op: "untar", tar: tar.toString("base64"), dest: checkedDest ?? "" });
+  }
+
+  async runPytest(opts: RunOptions & { testPaths?: string[] } = {}): Promise<ExecutionResult> {
+    const paths = (opts.testPaths ?? []).map(validateSandboxPath);
+    const command = ["python3", "-m", "pytest", ...paths, "--junitxml=<report>"];
+    return this.execute("pytest", { args: paths }, command, opts);
+  }
+
+  async exec(argv: string[], opts: RunOptions = {}): Promise<ExecutionResult> {
+    if (argv.length === 0 || argv.some((arg) => typeof arg !== "string" || arg.includes("\0"))) {
+      throw new AppError("BAD_REQUEST", "exec needs a non-empty argv of strings without NUL bytes");
+    }
+    return this.execute("exec", { argv }, argv, opts);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const box = this.box;
+    this.box = undefined;
+    this.onClose(this);
+    if (box !== undefined) await destroyBox(box, "session closed");
+  }
+
+  /** killRun: in-flight calls end at once with a cancellation error. */
+  async cancel(): Promise<void> {
+    this.cancelled = true;
+    await this.close();
+  }
+
+  private async execute(
+    kind: "pytest" | "exec",
+    payload: Record<string, unknown>,
+    command: string[],
+    opts: RunOptions,
+  ): Promise<ExecutionResult> {
+    const settings = env();
+    const timeoutMs = opts.timeoutMs ?? settings.SANDBOX_TIMEOUT * 1000;
+    const signal = opts.signal;
+    if (signal?.aborted) throw abortError(signal);
+    const { box } = await this.ensureBox();
+    const context = { command, kind, timeoutMs, memoryMb: settings.SANDBOX_MEMORY_MB };
+    let backstopFired = false;
+    const onAbort = () => void this.discard(box, "cancelled");
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const backstop = setTimeout(() => {
+      backstopFired = true;
+      void this.discard(box, "timed out");
+    }, timeoutMs + BACKSTOP_GRACE_MS);
+    try {
+      const response = await box.connection.request({
+        op: kind,
+        ...payload,
+        timeoutMs,
+        outputLimit: settings.SANDBOX_OUTPUT_LIMIT_BYTES,
+      });
+      const raw = this.parse(response);
+      // A timed-out or OOM-killed run may leave stray processes behind: the container goes, the files stay.
+      if (raw.timedOut || raw.oomKilled) await this.discard(box, "timed out");
+      return buildExecutionResult(raw, context);
+    } catch (error) {
+      if (signal?.aborted) throw abortError(signal);
+      if (!(error instanceof RunnerGoneError)) throw error;
+      this.throwIfCancelled();
+      const state = await box.container.inspect().then((info) => info.State, () => undefined);
+      await this.discard(box, "container stopped");
+      const stderr = box.connection.stderrLines.join("").slice(-4000);
+      const raw: TRunnerExecution = {
+        exitCode: null,
+        signal: backstopFired || state?.OOMKilled ? "SIGKILL" : null,
+        timedOut: backstopFired,
+        oomKilled: Boolean(state?.OOMKilled) && !backstopFired,
+        stdout: "",
+        stderr,
+        stdoutTruncated: false,
+        stderrTruncated: false,
+        durationMs: 0,
+        tests: null,
+      };
+      const result = buildExecutionResult(raw, context);
+      if (!raw.timedOut && !raw.oomKilled) {
+        result.failureReason = `the sandbox container stopped unexpectedly (${error.message}, exit code ${state?.ExitCode ?? "unknown"})`;
+      }
+      return result;
+    } finally {
+      clearTimeout(backstop);
+      signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  private parse(response: RunnerResponse): TRunnerExecution {
+    if (!response.ok) throw new AppError("INTERNAL", `sandbox runner refused the request: ${response.error}`);
+    return ZRunnerExecution.parse(response);
+  }
+
+  private async call(box: Box, payload: Record<string, unknown>): Promise<RunnerResponse> {
+    try {
+      const response = await box.connection.request(payload);
+      if (!response.ok) {
+        throw new AppError("BAD_REQUEST", `sandbox runner refused ${String(payload.op)}: ${response.error}`, {
+          userMessage: `The sandbox could not store the files: ${response.error}`,
+        });
+      }
+      return response;
+    } catch (error) {
+      if (error instanceof RunnerGoneError) this.throwIfCancelled();
+      throw error;
+    }
+  }
+
+  private throwIfCancelled(): void {
+    if (this.cancelled || this.closed) {
+      throw new AppError("CONFLICT", `sandbox session of run ${this.runId} was ${this.cancelled ? "cancelled" : "closed"}`, {
+        userMessage: "The run was cancelled.",
+      });
+    }
+  }
+
+  private async discard(box: Box, reason: string): Promise<void> {
+    if (this.box === box) this.box = undefined;
+    await destroyBox(box, reason).catch(() => undefined);
+  }
+
+  private ensureBox(): Promise<{ box: Box; fresh: boolean }> {
+    this.throwIfCancelled();
+    if (this.box !== undefined && this.box.connection.alive) return Promise.resolve({ box: this.box, fresh: false });
+    if (this.box !== undefined) void this.discard(this.box, "container stopped");
+    this.boxPromise ??= this.replaceBox().finally(() => {
+      this.boxPromise = undefined;
+    });
+    return this.boxPromise;
+  }
+
+  private async replaceBox(): Promise<{ box: Box; fresh: boolean }> {
+    const box = await this.acquire(this.sequence++);
+    if (this.closed) {
+      await destroyBox(box, "session closed");
+      this.throwIfCancelled();
+    }
+    if (this.files.size > 0) {
+      const files = [...this.files].map(([path, content]) => ({ path, content }));
+      await this.call(box, { op: "write", files });
+    }
+    for (const archive of this.archives) {
+      await this.call(box, { op: "untar", tar: archive.tar.toString("base64"), dest: archive.dest ?? "" });
+    }
+    this.box = box;
+    return { box, fresh: true };
+  }
+}

@@ -1,0 +1,59 @@
+/** Files handed to the sandbox: relative POSIX paths inside the workspace, validated before use. */
+export interface SandboxFile {
+  path: string;
+  content: string;
+}
+
+export interface TestCaseResult {
+  name: string;
+  classname: string;
+  file?: string;
+  status: "passed" | "failed" | "error" | "skipped";
+  message?: string;
+  durationMs: number;
+}
+
+export interface ExecutionResult {
+  command: string[];
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  stdoutTruncated: boolean;
+  stderrTruncated: boolean;
+  timedOut: boolean;
+  oomKilled: boolean;
+  signal?: string;
+  durationMs: number;
+  tests: TestCaseResult[];
+  summary: { passed: number; failed: number; errors: number; skipped: number };
+  /** Exit code 0 AND a parsed report with >= 1 test and no failures or errors. */
+  passed: boolean;
+  /** Human-readable: "timed out after 30 s", "out of memory (512 MB)", "2 tests failed", "no tests collected", ... */
+  failureReason?: string;
+}
+
+export interface RunOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** Bound to one run; reuses its container across the run's iterations. */
+export interface SandboxSession {
+  readonly runId: string;
+  writeFiles(files: SandboxFile[]): Promise<void>;
+  runPytest(opts?: RunOptions & { testPaths?: string[] }): Promise<ExecutionResult>;
+  exec(argv: string[], opts?: RunOptions): Promise<ExecutionResult>;
+  /** Unpacks a tar archive (e.g. from a setup container) into the workspace, under `dest` when given. */
+  writeArchive(tar: Buffer, dest?: string): Promise<void>;
+  /** Kills and removes the container. */
+  close(): Promise<void>;
+}
+
+export interface Sandbox {
+  /** Takes a warm container from the pool when there is one. */
+  openSession(runId: string): Promise<SandboxSession>;
+  killRun(runId: string): Promise<void>;
+  /** Throws AppError UNAVAILABLE with a how-to-fix message. */
+  checkAvailable(): Promise<void>;
+  shutdown(): Promise<void>;
+}
