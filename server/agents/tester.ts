@@ -1,0 +1,69 @@
+import { completeParsed, type AgentContext } from "@/server/agents/agent-context";
+import { parseFencedBlocks } from "@/server/agents/parse-model-output";
+import type { ChatMessage } from "@/server/llm/types";
+
+export interface TesterInput {
+  task: string;
+  step: { id: string; description: string };
+  /** The file under test and its content. */
+  codePath: string;
+  code: string;
+  /** Tests already in the repository for this module, if any, to extend rather than replace. */
+  existingTests: string | null;
+}
+
+/** test_<module>.py next to the module: pytest's default import mode puts that folder on sys.path. */
+export function testPathFor(codePath: string): string {
+  const slash = codePath.lastIndexOf("/");
+  const dir = slash === -1 ? "" : codePath.slice(0, slash + 1);
+  const base = codePath.slice(slash + 1).replace(/\.py$/, "");
+  return base.startsWith("test_") ? codePath : `${dir}test_${base}.py`;
+}
+
+export function moduleNameOf(codePath: string): string {
+  return codePath.slice(codePath.lastIndexOf("/") + 1).replace(/\.py$/, "");
+}
+
+export const TESTER_SYSTEM_PROMPT = `You are the Tester of a coding system. You write a pytest test file for one Python module.
+- Import the module by its name (it sits in the same folder as the test file), e.g. \`from calc import add\`.
+- Cover normal cases, edge cases (empty input, zero, negative, large values, boundaries) and the exceptions the code should raise (pytest.raises).
+- Tests must be deterministic: no network, no sleeping, no randomness without a seed.
+- Test the behaviour the task asks for, not implementation details.
+Answer with the complete test file in ONE \`\`\`python code block.`;
+
+export const TESTER_FORMAT_REMINDER = "The format is exactly ONE ```python code block with the complete pytest file.";
+
+export function buildTesterMessages(input: TesterInput): ChatMessage[] {
+  const path = testPathFor(input.codePath);
+  const parts = [
+    `Overall task:\n${input.task}`,
+    `Step (${input.step.id}): ${input.step.description}`,
+    `Module under test: ${input.codePath} (import it as \`${moduleNameOf(input.codePath)}\`)\n\`\`\`python\n${input.code}\n\`\`\``,
+    `File: ${path}`,
+  ];
+  if (input.existingTests !== null) parts.push(`Existing tests in ${path}, keep what still applies:\n\`\`\`python\n${input.existingTests}\n\`\`\``);
+  return [
+    { role: "system", content: TESTER_SYSTEM_PROMPT },
+    { role: "user", content: parts.join("\n\n") },
+  ];
+}
+
+export function parseTesterAnswer(text: string) {
+  const blocks = parseFencedBlocks(text);
+  if (!blocks.ok) return blocks;
+  const python = blocks.value.filter((b) => b.lang === "python" || b.lang === "py" || b.lang === "");
+  if (python.length !== 1) return { ok: false as const, error: `expected one python code block, found ${python.length}` };
+  const body = python[0]!.body;
+  if (!/^\s*(async\s+)?def test_\w*\s*\(|^\s*class Test\w*/m.test(body)) {
+    return { ok: false as const, error: "the file defines no pytest test (no `def test_...` function or `class Test...`)" };
+  }
+  return { ok: true as const, value: body };
+}
+
+export async function writeTests(ctx: AgentContext, input: TesterInput): Promise<{ path: string; content: string }> {
+  const { value } = await completeParsed(ctx, "tester", buildTesterMessages(input), parseTesterAnswer, {
+    what: "test file",
+    formatReminder: TESTER_FORMAT_REMINDER,
+  });
+  return { path: testPathFor(input.codePath), content: value };
+}
