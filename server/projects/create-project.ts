@@ -65,7 +65,7 @@ export async function createProject(options: { db: Db; userId: string; input: TC
     });
     const updated = await options.db.project.update({
       where: { id: project.id },
-      data: { repoPath, defaultBranch: repo.defaultBranch },
+      data: { repoPath, defaultBranch: repo.branch },
     });
     return toProjectDto(updated, options.userId);
   } catch (error) {
