@@ -118,12 +118,13 @@ function explainFailure(
   return undefined;
 }
 
-/** pytest's own message is often "collection failure"; the line saying why starts with "E ". */
+/** pytest's own message is often "collection failure"; the "E " line naming the exception says why. */
 function headline(message: string | undefined): string | undefined {
   if (!message) return undefined;
   const lines = message.split("\n");
-  const why = lines.find((line) => /^E\s+\S/.test(line));
-  return (why ?? lines[0])?.replace(/^E\s+/, "").trim();
+  const errorLines = lines.filter((line) => /^E\s+\S/.test(line));
+  const named = errorLines.filter((line) => /^E\s+[\w.]+(Error|Exception|Exit)\b/.test(line)).at(-1);
+  return (named ?? errorLines[0] ?? lines[0])?.replace(/^E\s+/, "").trim();
 }
 
 function lastLines(text: string, count: number): string {
