@@ -1,0 +1,89 @@
+import { readdir, readFile, stat } from "node:fs/promises";
+import path from "node:path";
+import { applyEdits } from "@/server/editing/apply-edits";
+import { parseUnifiedDiff } from "@/server/editing/parse-diff";
+import { resolveSafePath } from "@/server/editing/resolve-safe-path";
+import { AUTOCODE_AUTHOR, git, withRepoLock } from "@/server/git/run-git";
+import type { ApplyEditResult, FileEdit, Workspace } from "@/server/orchestrator/ports";
+
+const SKIPPED_DIRS = new Set([".git", "node_modules", "__pycache__", ".pytest_cache", ".venv", "venv"]);
+
+/** A diff's path as the model wrote it, without a/ b/ prefixes. */
+const stripPrefix = (p: string | null) => (p === null ? null : p.replace(/^[ab]\//, ""));
+
+/**
+ * The Workspace port over a directory (a run's git worktree in production, a temp dir in tests): edits go
+ * through server/editing's all-or-nothing pipeline; a step commits only its own paths when the dir is a git work tree.
+ */
+export function createDirWorkspace(root: string): Workspace {
+  return {
+    async readFile(relative) {
+      const safe = await resolveSafePath(root, relative);
+      if (!safe.ok) return null;
+      try {
+        return await readFile(safe.absolute, "utf8");
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT" || (error as NodeJS.ErrnoException).code === "EISDIR") return null;
+        throw error;
+      }
+    },
+
+    async listFiles() {
+      const found: string[] = [];
+      const walk = async (dir: string) => {
+        for (const entry of await readdir(path.join(root, dir), { withFileTypes: true })) {
+          const rel = dir ? `${dir}/${entry.name}` : entry.name;
+          if (entry.isDirectory() && !SKIPPED_DIRS.has(entry.name)) await walk(rel);
+          else if (entry.isFile()) found.push(rel);
+        }
+      };
+      await walk("");
+      return found.sort();
+    },
+
+    async applyEdit(edit: FileEdit): Promise<ApplyEditResult> {
+      if (edit.kind === "write") {
+        const result = await applyEdits({ root, edits: [{ kind: "write", path: edit.path, content: edit.content }] });
+        return result.ok ? { ok: true, changes: result.changes } : { ok: false, error: result.modelMessage };
+      }
+      // Models often send bare @@ hunks; the step already names the file, so give the diff its headers.
+      const diff = /^--- /m.test(edit.diff) ? edit.diff : `--- a/${edit.path}\n+++ b/${edit.path}\n${edit.diff}`;
+      let targets: (string | null)[];
+      try {
+        targets = parseUnifiedDiff(diff).flatMap((p) => [stripPrefix(p.oldPath), stripPrefix(p.newPath)]);
+      } catch (error) {
+        return { ok: false, error: `The diff could not be read: ${(error as Error).message}` };
+      }
+      // A step may only change its own file, even if the diff names others.
+      const stray = targets.find((t) => t !== null && t !== edit.path);
+      if (stray) return { ok: false, error: `The diff changes ${stray}, but this edit may only change ${edit.path}.` };
+      const result = await applyEdits({ root, edits: [{ kind: "patch", diff }] });
+      return result.ok ? { ok: true, changes: result.changes } : { ok: false, error: result.modelMessage };
+    },
+
+    async commitStep({ message, paths }) {
+      const isRepo = await stat(path.join(root, ".git")).then(
+        () => true,
+        () => false,
+      );
+      if (!isRepo) return null;
+      return withRepoLock(root, async () => {
+        const existing: string[] = [];
+        for (const p of paths) {
+          const tracked = await git(["ls-files", "--error-unmatch", "--", p], { cwd: root, okCodes: [1] });
+          const present = await stat(path.join(root, p)).then(() => true, () => false);
+          if (present || tracked.code === 0) existing.push(p);
+        }
+        if (existing.length === 0) return null;
+        await git(["add", "-A", "--", ...existing], { cwd: root });
+        const staged = await git(["diff", "--cached", "--quiet", "--", ...existing], { cwd: root, okCodes: [1] });
+        if (staged.code === 0) return null;
+        await git(
+          ["-c", `user.name=${AUTOCODE_AUTHOR.name}`, "-c", `user.email=${AUTOCODE_AUTHOR.email}`, "commit", "-q", "-m", message, "--", ...existing],
+          { cwd: root },
+        );
+        return (await git(["rev-parse", "HEAD"], { cwd: root })).stdout.trim();
+      });
+    },
+  };
+}

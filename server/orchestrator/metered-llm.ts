@@ -1,0 +1,58 @@
+import { AppError } from "@/server/errors";
+import type { CompleteRequest, CompleteResult, LlmClient } from "@/server/llm/types";
+
+export interface RunUsage {
+  tokensIn: number;
+  tokensOut: number;
+  costUsd: number;
+  calls: number;
+}
+
+export interface Budget {
+  tokens: number;
+  costUsd: number;
+}
+
+export class BudgetExceededError extends AppError {
+  constructor(readonly kind: "tokens" | "cost", readonly limit: number, readonly used: number) {
+    const what = kind === "tokens" ? `token budget of ${limit} tokens (used ${used})` : `cost budget of $${limit.toFixed(2)} (used $${used.toFixed(4)})`;
+    super("TOO_MANY_REQUESTS", `The run reached its ${what}`, {
+      userMessage: `The run stopped because it reached its ${what}. Raise the budget in settings or split the task.`,
+    });
+    this.name = "BudgetExceededError";
+  }
+}
+
+/** Adds every call's usage to the run's total and refuses new calls once a budget is spent. */
+export class MeteredLlm implements LlmClient {
+  readonly usage: RunUsage = { tokensIn: 0, tokensOut: 0, costUsd: 0, calls: 0 };
+
+  constructor(
+    private readonly inner: LlmClient,
+    private readonly budget: Budget,
+    private readonly onExceeded: (error: BudgetExceededError) => void,
+  ) {}
+
+  exceeded(): BudgetExceededError | undefined {
+    const tokens = this.usage.tokensIn + this.usage.tokensOut;
+    if (tokens >= this.budget.tokens) return new BudgetExceededError("tokens", this.budget.tokens, tokens);
+    if (this.usage.costUsd >= this.budget.costUsd) return new BudgetExceededError("cost", this.budget.costUsd, this.usage.costUsd);
+    return undefined;
+  }
+
+  async complete(request: CompleteRequest): Promise<CompleteResult> {
+    const before = this.exceeded();
+    if (before) throw before;
+    const result = await this.inner.complete(request);
+    this.usage.tokensIn += result.usage.tokensIn;
+    this.usage.tokensOut += result.usage.tokensOut;
+    this.usage.costUsd += result.usage.costUsd;
+    this.usage.calls += 1;
+    const after = this.exceeded();
+    if (after) {
+      this.onExceeded(after);
+      throw after;
+    }
+    return result;
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * What the orchestrator depends on. Each port has one real implementation elsewhere in server/ (and
+ * in-memory fakes in tests); the orchestrator never reaches Docker, Postgres, Chroma or git directly.
+ */
+import type { FileEdit } from "@/server/agents/file-edit";
+import type { LlmClient } from "@/server/llm/types";
+import type { MemoryStore } from "@/server/memory/memory-store";
+import type { ExecutionResult, Sandbox, SandboxSession, TestCaseResult } from "@/server/sandbox/types";
+
+export type { FileEdit, LlmClient, MemoryStore, ExecutionResult, SandboxSession, TestCaseResult };
+
+/** server/sandbox: getSandbox() satisfies this. */
+export type SandboxPort = Pick<Sandbox, "openSession" | "killRun">;
+
+export interface FileChangeSummary {
+  path: string;
+  kind: "added" | "modified" | "deleted" | "renamed";
+  added: number;
+  removed: number;
+}
+
+export type ApplyEditResult = { ok: true; changes: FileChangeSummary[] } | { ok: false; error: string };
+
+/** The run's working copy (a git worktree in production). Paths are relative to its root. */
+export interface Workspace {
+  readFile(path: string): Promise<string | null>;
+  /** Every regular file, relative paths, .git excluded. */
+  listFiles(): Promise<string[]>;
+  /** Applies an edit all-or-nothing; a failure carries a message written for the model. */
+  applyEdit(edit: FileEdit): Promise<ApplyEditResult>;
+  /** Commits these paths (one step's work, not a parallel step's); the commit id, or null if nothing changed. */
+  commitStep(input: { message: string; paths: string[] }): Promise<string | null>;
+}
+
+export interface RunEventInput {
+  runId: string;
+  type: string;
+  payload: Record<string, unknown>;
+}
+
+/** Appends an event to the run's log. The seq is per-run and monotonic; the event is stored before it is published. */
+export interface EventSink {
+  append(event: RunEventInput): Promise<{ seq: number }>;
+}
+
+export interface ToolDescription {
+  name: string;
+  description: string;
+}
+
+export interface ToolResult {
+  ok: boolean;
+  output: string;
+  exitCode?: number | null;
+  command?: string[];
+}
+
+/** server/tools: named tools a plan may call (run a command in the sandbox, lint, ...). */
+export interface ToolExecutor {
+  listTools(): ToolDescription[];
+  execute(input: { runId: string; name: string; params: Record<string, unknown>; signal?: AbortSignal }): Promise<ToolResult>;
+}
+
+export interface OrchestratorPorts {
+  llm: LlmClient;
+  sandbox: SandboxPort;
+  workspace: Workspace;
+  memory?: MemoryStore;
+  events: EventSink;
+  tools?: ToolExecutor;
+}

@@ -1,0 +1,71 @@
+import type { EventSink } from "@/server/orchestrator/ports";
+
+export interface EmittedEvent {
+  seq: number;
+  type: string;
+  payload: Record<string, unknown>;
+}
+
+/** How long tokens wait to be sent together; a UI at 20 updates per second looks live. */
+export const TOKEN_FLUSH_MS = 50;
+
+/**
+ * The run's ordered event writer: appends one at a time (so seq order is emission order), batches model
+ * tokens per (step, role) and flushes them before any other event so the log never reorders them.
+ */
+export class RunEventLog {
+  private chain: Promise<unknown> = Promise.resolve();
+  private failure: unknown;
+  private readonly tokens = new Map<string, { stepId: string | null; role: string; text: string }>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly runId: string,
+    private readonly sink: EventSink,
+    private readonly onEvent?: (event: EmittedEvent) => void,
+  ) {}
+
+  emit(type: string, payload: Record<string, unknown>): Promise<number> {
+    this.flushTokens();
+    return this.enqueue(type, payload);
+  }
+
+  token(stepId: string | null, role: string, text: string): void {
+    const key = `${stepId ?? ""}|${role}`;
+    const buffered = this.tokens.get(key);
+    if (buffered) buffered.text += text;
+    else this.tokens.set(key, { stepId, role, text });
+    this.timer ??= setTimeout(() => this.flushTokens(), TOKEN_FLUSH_MS);
+  }
+
+  flushTokens(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const { stepId, role, text } of this.tokens.values()) void this.enqueue("llm.tokens", { stepId, role, text });
+    this.tokens.clear();
+  }
+
+  /** Resolves when everything emitted so far is stored; rejects with the first storage failure. */
+  async drain(): Promise<void> {
+    this.flushTokens();
+    await this.chain;
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  private enqueue(type: string, payload: Record<string, unknown>): Promise<number> {
+    const next = this.chain.then(async () => {
+      if (this.failure !== undefined) throw this.failure;
+      try {
+        const { seq } = await this.sink.append({ runId: this.runId, type, payload });
+        this.onEvent?.({ seq, type, payload });
+        return seq;
+      } catch (error) {
+        this.failure = error;
+        throw error;
+      }
+    });
+    // The chain itself never rejects, so one failed append does not leave later emits unhandled.
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+}
