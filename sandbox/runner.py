@@ -278,7 +278,8 @@ def handle(request, protocol_fds):
 
             sys.argv = ["pytest"]
             sys.path.insert(0, WORKSPACE)
-            return int(pytest.main([*args, "--junitxml=" + report, "-p", "no:cacheprovider"]))
+            # xunit1 keeps the file attribute on each testcase.
+            return int(pytest.main([*args, "--junitxml=" + report, "-o", "junit_family=xunit1", "-p", "no:cacheprovider"]))
 
         result = run_child(target, limit, timeout_s, protocol_fds)
         try:
@@ -345,6 +346,21 @@ def serve():
         send(response)
 
 
+NETWORK_UNREACHABLE = 75
+
+
+def probe(url, timeout=5):
+    import urllib.request
+
+    try:
+        urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=timeout).close()
+        return None
+    except Exception as exc:  # HTTP errors still prove the network works
+        if getattr(exc, "code", None):
+            return None
+        return str(getattr(exc, "reason", exc))
+
+
 def setup(argv):
     """Network-enabled helper: install or clone into /out, then stream /out as tar on stdout."""
     out_dir = "/out"
@@ -352,6 +368,12 @@ def setup(argv):
     stream = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     if tool == "pip-install":
+        # pip with --retries 0 only says "from versions: none" when offline; probe the index to say why.
+        index = os.environ.get("PIP_INDEX_URL", "https://pypi.org/simple/")
+        problem = probe(index)
+        if problem:
+            sys.stderr.write("network unreachable: cannot reach the package index %s (%s)\n" % (index, problem))
+            return NETWORK_UNREACHABLE
         command = [sys.executable, "-m", "pip", "install", "--no-input", "--disable-pip-version-check",
                    "--no-cache-dir", "--retries", "0", "--timeout", "8", "--target", os.path.join(out_dir, ".packages"),
                    "--", *args]
