@@ -1,0 +1,132 @@
+import { execFile } from "node:child_process";
+import { realpath } from "node:fs/promises";
+import path from "node:path";
+import { AppError } from "@/server/errors";
+
+export const AUTOCODE_AUTHOR = { name: "AutoCodeAI", email: "autocode@localhost" } as const;
+
+/**
+ * Settings on every invocation: hooks off (a cloned project must never run code on the server), no
+ * background gc racing concurrent runs, ext:: transports off, and unquoted UTF-8 paths in output.
+ */
+const BASE_CONFIG = [
+  "-c", "core.hooksPath=/dev/null",
+  "-c", "gc.auto=0",
+  "-c", "maintenance.auto=false",
+  "-c", "protocol.ext.allow=never",
+  "-c", "core.quotePath=false",
+  "-c", "commit.gpgSign=false",
+  "-c", "core.autocrlf=false",
+  "-c", "advice.detachedHead=false",
+];
+
+export type GitOptions = {
+  cwd: string;
+  /** Exit codes other than 0 that are answers, not failures (e.g. 1 for `diff --quiet`). */
+  okCodes?: number[];
+  timeoutMs?: number;
+  env?: Record<string, string>;
+};
+
+export type GitOutput = { stdout: string; stderr: string; code: number };
+
+/** Runs git with an argv array (never a shell), a clean environment and a timeout. */
+export function git(args: readonly string[], options: GitOptions): Promise<GitOutput> {
+  const env: Record<string, string | undefined> = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    LANG: "C",
+    LC_ALL: "C",
+    // The user's or system's git config must not change what the product does (aliases, hooks, signing).
+    GIT_CONFIG_NOSYSTEM: "1",
+    GIT_CONFIG_GLOBAL: "/dev/null",
+    GIT_TERMINAL_PROMPT: "0",
+    GIT_AUTHOR_NAME: AUTOCODE_AUTHOR.name,
+    GIT_AUTHOR_EMAIL: AUTOCODE_AUTHOR.email,
+    GIT_COMMITTER_NAME: AUTOCODE_AUTHOR.name,
+    GIT_COMMITTER_EMAIL: AUTOCODE_AUTHOR.email,
+    ...options.env,
+  };
+  return new Promise((resolve, reject) => {
+    execFile(
+      "git",
+      [...BASE_CONFIG, ...args],
+      { cwd: options.cwd, env: env as NodeJS.ProcessEnv, timeout: options.timeoutMs ?? 60_000, maxBuffer: 256 * 1024 * 1024, encoding: "utf8" },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
+        if (!error || options.okCodes?.includes(code)) {
+          resolve({ stdout, stderr, code });
+          return;
+        }
+        const timedOut = error.killed === true || error.signal === "SIGTERM";
+        const summary = `git ${args[0]} ${timedOut ? "timed out" : `failed (exit ${code})`}: ${stderr.trim() || error.message}`;
+        reject(new GitCommandError(summary, args, code, stderr, timedOut));
+      },
+    );
+  });
+}
+
+export class GitCommandError extends AppError {
+  constructor(
+    message: string,
+    readonly args: readonly string[],
+    readonly exitCode: number,
+    readonly stderr: string,
+    readonly timedOut: boolean,
+  ) {
+    super(timedOut ? "TIMEOUT" : "INTERNAL", message);
+  }
+}
+
+/** Trimmed stdout of a git command. */
+export async function gitText(args: readonly string[], options: GitOptions): Promise<string> {
+  return (await git(args, options)).stdout.trim();
+}
+
+/** The repository's shared .git directory, so every worktree of one project maps to one key. */
+export async function commonGitDir(cwd: string): Promise<string> {
+  const dir = await gitText(["rev-parse", "--path-format=absolute", "--git-common-dir"], { cwd });
+  return realpath(dir);
+}
+
+const locks = new Map<string, Promise<unknown>>();
+
+/**
+ * Serializes operations on one repository inside this process. Git's own lock files make concurrent
+ * `worktree add`, ref updates and merges fail rather than wait, so we queue them instead.
+ */
+export async function withRepoLock<T>(cwd: string, task: () => Promise<T>): Promise<T> {
+  const key = await commonGitDir(cwd);
+  const previous = locks.get(key) ?? Promise.resolve();
+  const run = previous.then(task, task);
+  const tail = run.catch(() => undefined);
+  locks.set(key, tail);
+  try {
+    return await run;
+  } finally {
+    if (locks.get(key) === tail) locks.delete(key);
+  }
+}
+
+export function worktreesDirOf(repoPath: string): string {
+  return `${path.resolve(repoPath)}.worktrees`;
+}
+
+export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+export function runBranch(runId: string): string {
+  assertRunId(runId);
+  return `autocode/run-${runId}`;
+}
+
+export function assertRunId(runId: string): void {
+  // The id becomes part of a branch name and a directory name.
+  if (!RUN_ID_PATTERN.test(runId)) throw new AppError("BAD_REQUEST", `Invalid run id ${JSON.stringify(runId)}.`);
+}
+
+/** Resolves a user-given ref to a commit id; `--end-of-options` keeps a ref like "--output=x" from being an option. */
+export async function resolveCommit(cwd: string, ref: string): Promise<string> {
+  const out = await git(["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`], { cwd, okCodes: [1, 128] });
+  if (out.code !== 0) throw new AppError("NOT_FOUND", `No commit named ${JSON.stringify(ref)} in the repository.`);
+  return out.stdout.trim();
+}

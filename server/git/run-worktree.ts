@@ -1,0 +1,111 @@
+import { mkdir, readdir, rm } from "node:fs/promises";
+import path from "node:path";
+import { AppError } from "@/server/errors";
+import { assertRunId, git, gitText, resolveCommit, runBranch, withRepoLock, worktreesDirOf } from "./run-git";
+
+export type RunWorktree = { worktreePath: string; branch: string; baseCommit: string };
+
+export function runWorktreePath(repoPath: string, runId: string): string {
+  assertRunId(runId);
+  return path.join(worktreesDirOf(repoPath), `run-${runId}`);
+}
+
+/**
+ * Gives a run its own working copy on `autocode/run-<runId>`, cut from the project's current head, in
+ * `<repoPath>.worktrees/run-<runId>`: concurrent runs on one project never share files or an index.
+ */
+export async function createRunWorktree({ repoPath, runId }: { repoPath: string; runId: string }): Promise<RunWorktree> {
+  const branch = runBranch(runId);
+  const worktreePath = runWorktreePath(repoPath, runId);
+  return withRepoLock(repoPath, async () => {
+    const exists = await git(["show-ref", "--verify", "--quiet", `refs/heads/${branch}`], { cwd: repoPath, okCodes: [1] });
+    if (exists.code === 0) throw new AppError("CONFLICT", `The branch ${branch} already exists; run ids must be unique.`);
+    const baseCommit = await resolveCommit(repoPath, "HEAD");
+    await mkdir(path.dirname(worktreePath), { recursive: true });
+    await git(["worktree", "add", "--quiet", "-b", branch, "--", worktreePath, baseCommit], { cwd: repoPath });
+    return { worktreePath, branch, baseCommit };
+  });
+}
+
+/** Removes a run's worktree (its uncommitted changes are discarded); the branch stays unless asked. */
+export async function removeRunWorktree({
+  repoPath,
+  runId,
+  deleteBranch = false,
+}: {
+  repoPath: string;
+  runId: string;
+  deleteBranch?: boolean;
+}): Promise<void> {
+  const worktreePath = runWorktreePath(repoPath, runId);
+  await withRepoLock(repoPath, async () => {
+    const registered = (await listWorktrees(repoPath)).some((w) => w.path === worktreePath);
+    if (registered) await git(["worktree", "remove", "--force", "--", worktreePath], { cwd: repoPath });
+    else await rm(worktreePath, { recursive: true, force: true });
+    await git(["worktree", "prune"], { cwd: repoPath });
+    if (deleteBranch) await git(["branch", "-D", "--", runBranch(runId)], { cwd: repoPath, okCodes: [1] });
+  });
+}
+
+export type WorktreeInfo = { path: string; head: string | null; branch: string | null };
+
+export async function listWorktrees(repoPath: string): Promise<WorktreeInfo[]> {
+  const out = await gitText(["worktree", "list", "--porcelain"], { cwd: repoPath });
+  const list: WorktreeInfo[] = [];
+  for (const block of out.split("\n\n")) {
+    const info: WorktreeInfo = { path: "", head: null, branch: null };
+    for (const line of block.split("\n")) {
+      if (line.startsWith("worktree ")) info.path = line.slice("worktree ".length);
+      else if (line.startsWith("HEAD ")) info.head = line.slice(5);
+      else if (line.startsWith("branch ")) info.branch = line.slice("branch ".length).replace(/^refs\/heads\//, "");
+    }
+    if (info.path) list.push(info);
+  }
+  return list;
+}
+
+/**
+ * Removes the worktrees of runs not in `keepRunIds` (deleted or old runs), stray directories left by a
+ * crash, and git's records of worktrees that no longer exist. Branches of removed runs are deleted too
+ * unless `deleteBranches` is false.
+ */
+export async function cleanupWorktrees({
+  repoPath,
+  keepRunIds,
+  deleteBranches = true,
+}: {
+  repoPath: string;
+  keepRunIds: readonly string[];
+  deleteBranches?: boolean;
+}): Promise<{ removedRunIds: string[] }> {
+  const keep = new Set(keepRunIds);
+  const dir = worktreesDirOf(repoPath);
+  return withRepoLock(repoPath, async () => {
+    const removed = new Set<string>();
+    for (const worktree of await listWorktrees(repoPath)) {
+      if (path.dirname(worktree.path) !== dir) continue;
+      const runId = /^run-(.+)$/.exec(path.basename(worktree.path))?.[1];
+      if (!runId || keep.has(runId)) continue;
+      await git(["worktree", "remove", "--force", "--", worktree.path], { cwd: repoPath });
+      removed.add(runId);
+    }
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      const runId = /^run-(.+)$/.exec(name)?.[1];
+      if (runId && !keep.has(runId)) {
+        await rm(path.join(dir, name), { recursive: true, force: true });
+        removed.add(runId);
+      }
+    }
+    await git(["worktree", "prune"], { cwd: repoPath });
+    if (deleteBranches) {
+      const branches = await gitText(["for-each-ref", "--format=%(refname:short)", "refs/heads/autocode/"], { cwd: repoPath });
+      for (const branch of branches.split("\n").filter(Boolean)) {
+        const runId = /^autocode\/run-(.+)$/.exec(branch)?.[1];
+        if (!runId || keep.has(runId)) continue;
+        await git(["branch", "-D", "--", branch], { cwd: repoPath });
+        removed.add(runId);
+      }
+    }
+    return { removedRunIds: [...removed].sort() };
+  });
+}
