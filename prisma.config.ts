@@ -13,7 +13,7 @@ try {
 // `prisma generate` never connects, but the schema's env("DATABASE_URL") must resolve for it to stay on the
 // wasm engines; a placeholder serves, and adapter() refuses it so no command can connect to it by mistake.
 const PLACEHOLDER_URL = "postgresql://unset@127.0.0.1:1/unset";
-process.env.DATABASE_URL ??= PLACEHOLDER_URL;
+if (!process.env.DATABASE_URL) process.env.DATABASE_URL = PLACEHOLDER_URL;
 
 export default defineConfig({
   experimental: { adapter: true },

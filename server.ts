@@ -3,9 +3,13 @@
  * then Next.js, with WebSocket upgrades for the original /api/ws endpoint. `npm run dev` runs this file.
  */
 import { createServer } from "node:http";
+
 import next from "next";
 import { bootstrap } from "@/server/boot/bootstrap";
 import { startBackgroundServices } from "@/server/boot/background";
+
+// A self-hosted product phones nowhere by default (and these machines have no route out).
+process.env.NEXT_TELEMETRY_DISABLED ??= "1";
 
 async function main(): Promise<void> {
   const dev = process.env.NODE_ENV !== "production";

@@ -1,0 +1,91 @@
+import { expect, test, type Page } from "@playwright/test";
+
+function uniqueEmail(name: string): string {
+  return `${name}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.test`;
+}
+
+async function signUp(page: Page, email: string, password: string) {
+  await page.goto("/sign-up");
+  await page.getByLabel("Name").fill("E2E User");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page).toHaveURL(/\/projects$/);
+}
+
+async function signOut(page: Page) {
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/sign-in/);
+}
+
+async function signIn(page: Page, email: string, password: string) {
+  await page.goto("/sign-in");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/projects$/);
+}
+
+test("sign up, sign out, sign in, create a project; a second user does not see it", async ({ page, browser }, testInfo) => {
+  const alice = { email: uniqueEmail("alice"), password: "alice-pass-2026" };
+  await signUp(page, alice.email, alice.password);
+  await expect(page.getByText("No projects yet")).toBeVisible();
+  await page.screenshot({ path: testInfo.outputPath("empty-projects.png") });
+
+  await signOut(page);
+  await page.goto("/projects");
+  await expect(page).toHaveURL(/\/sign-in/);
+
+  await signIn(page, alice.email, alice.password);
+  await page.getByRole("button", { name: "New project" }).click();
+  await page.getByLabel("Name", { exact: true }).fill("billing-service");
+  await page.getByLabel("Description (optional)").fill("Invoices and payments");
+  await page.getByRole("button", { name: "Create project" }).click();
+  await expect(page.getByRole("heading", { name: "billing-service" })).toBeVisible();
+  await expect(page.getByText("No tasks yet")).toBeVisible();
+  const projectUrl = page.url();
+
+  await page.getByRole("link", { name: "Projects", exact: true }).first().click();
+  await expect(page.getByRole("list", { name: "Your projects" }).getByText("billing-service")).toBeVisible();
+  await page.screenshot({ path: testInfo.outputPath("projects.png"), fullPage: true });
+
+  // A second user, in a separate browser context, sees neither the project in the list nor by its URL.
+  const other = await browser.newContext();
+  const bobPage = await other.newPage();
+  await signUp(bobPage, uniqueEmail("bob"), "bob-pass-2026x");
+  await expect(bobPage.getByText("No projects yet")).toBeVisible();
+  await bobPage.goto(projectUrl);
+  await expect(bobPage.getByText("Project not found")).toBeVisible();
+  await other.close();
+});
+
+test("sign-up errors are clear and keep the form", async ({ page }) => {
+  const email = uniqueEmail("carol");
+  await signUp(page, email, "carol-pass-2026");
+  await signOut(page);
+
+  await page.goto("/sign-up");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("another-pass-2026");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "already exists" })).toBeVisible();
+  await expect(page.getByLabel("Email")).toHaveValue(email);
+
+  await page.getByLabel("Email").fill(uniqueEmail("dave"));
+  await page.getByLabel("Password").fill("lettersonlyhere");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "Mix letters" })).toBeVisible();
+  await expect(page.locator("body")).not.toContainText("at Object");
+
+  await page.goto("/sign-in");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("wrong-password-1");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "Email or password is incorrect." })).toBeVisible();
+});
+
+test("health answers with the database checked", async ({ request }) => {
+  const response = await request.get("/health");
+  expect(response.status()).toBe(200);
+  expect(await response.json()).toMatchObject({ status: "ok", database: "ok" });
+});
