@@ -45,7 +45,7 @@ export function validatePlan(raw: unknown, options: ValidatePlanOptions = {}): P
     if (seen.has(id)) return { ok: false, error: `step id "${id}" is used twice; ids must be unique` };
     seen.add(id);
   }
-  const anyDeps = input.some((step) => step.depends_on !== undefined && step.depends_on.length > 0);
+  const anyDeps = input.some((step) => step.depends_on !== undefined);
   const anyGroups = input.some((step) => step.group !== undefined);
   const steps: PlanStep[] = input.map((step, index) => {
     let depends: string[];

@@ -1,0 +1,205 @@
+import { execFileSync } from "node:child_process";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { listOwnContainers } from "@/server/sandbox";
+import { DockerSandbox } from "@/server/sandbox/docker-sandbox";
+import { requireDocker } from "@/server/sandbox/docker-test-guard";
+import { createHarness, type Harness } from "@/tests/orchestrator/orchestrator-harness";
+
+const dockerReady = await requireDocker("orchestrator end-to-end tests");
+
+const BUGGY = "File: calc.py\n```python\ndef add(a, b):\n    return a - b\n```";
+const FIXED = "File: calc.py\n```python\ndef add(a, b):\n    return a + b\n```";
+const plan = (steps: object[]) => JSON.stringify({ steps });
+
+describe.skipIf(!dockerReady)("runTask with the fake model server and the real Docker sandbox", () => {
+  let sandbox: DockerSandbox;
+  let h: Harness;
+  beforeAll(async () => {
+    sandbox = new DockerSandbox({ poolSize: 2 });
+    await sandbox.start();
+  });
+  afterAll(() => sandbox.shutdown());
+  afterEach(() => h?.dispose());
+
+  it("a step that passes the first time: verified by execution, committed, remembered, events in order", async () => {
+    h = await createHarness(sandbox, { git: true });
+    const outcome = await h.run({ runId: "pass-first" });
+
+    expect(outcome.status).toBe("succeeded");
+    expect(outcome.verdict?.verdict).toBe("PASS");
+    expect(outcome.verification.outcome).toBe("verified");
+    expect(outcome.steps).toEqual([{ id: "s1", status: "passed", runs: 1 }]);
+    // One step run and one full run, both really executed with exit code 0.
+    expect(outcome.verification.commands.map((c) => [c.stepId, c.exitCode, c.passed])).toEqual([
+      ["s1", 0, true],
+      [null, 0, true],
+    ]);
+    expect(outcome.verification.commands[0]!.command).toContain("pytest test_calc.py");
+    expect(outcome.verification.modelTestFiles).toEqual(["test_calc.py"]);
+    expect(outcome.verification.tests.filter((t) => t.origin === "model").map((t) => t.status)).toEqual(["passed", "passed"]);
+    expect(outcome.usage.calls).toBe(4); // planner, coder, tester, critic
+    expect(outcome.usage.tokensIn).toBeGreaterThan(0);
+    expect(h.memory.remembered).toHaveLength(1);
+
+    const events = h.events.ofRun("pass-first");
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    const types = events.map((e) => e.type);
+    expect(types[0]).toBe("run.started");
+    expect(types.at(-1)).toBe("run.finished");
+    for (const expected of ["plan.created", "step.started", "edit.applied", "sandbox.command", "test.result", "verdict", "llm.tokens", "step.committed"]) {
+      expect(types).toContain(expected);
+    }
+    expect(types.indexOf("plan.created")).toBeLessThan(types.indexOf("step.started"));
+    expect(types.lastIndexOf("step.finished")).toBeLessThan(types.indexOf("verdict"));
+    const tokens = events.filter((e) => e.type === "llm.tokens" && e.payload.role === "coder").map((e) => e.payload.text).join("");
+    expect(tokens).toContain("def add(a, b)");
+
+    expect(h.llm.requests.every((r) => r.runId === "pass-first" && r.role)).toBe(true);
+    const log = execFileSync("git", ["log", "--format=%s"], { cwd: h.dir, encoding: "utf8" });
+    expect(log).toMatch(/s1 \[passed\]/);
+  });
+
+  it("a step the debugger fixes on the second attempt converges, with the real failure sent to the model", async () => {
+    h = await createHarness(sandbox);
+    h.llm.script("coder", BUGGY);
+    h.llm.script("debugger", FIXED);
+    const outcome = await h.run({ runId: "converges" });
+
+    expect(outcome.status).toBe("succeeded");
+    expect(outcome.steps[0]).toMatchObject({ status: "passed", runs: 2 });
+    expect(outcome.verification.commands.map((c) => c.passed)).toEqual([false, true, true]);
+    expect(outcome.verification.commands[0]!.exitCode).toBe(1);
+    const debuggerRequest = h.llm.requests.find((r) => r.role === "debugger")!;
+    const prompt = debuggerRequest.body.messages!.map((m) => m.content).join("\n");
+    expect(prompt).toContain("Exit code: 1");
+    expect(prompt).toMatch(/test_add.*assert -1 == 5/);
+    expect(h.types("converges")).toContain("debug.started");
+  });
+
+  it("a step that is never fixed stops at the cap with the reason", async () => {
+    h = await createHarness(sandbox);
+    h.llm.script("coder", BUGGY);
+    h.llm.script("debugger", BUGGY, BUGGY);
+    const outcome = await h.run({ runId: "never-fixed", settings: { maxDebugAttempts: 2 } });
+
+    expect(outcome.status).toBe("failed");
+    expect(outcome.reason).toMatch(/step s1 failed: tests still fail after 2 debug attempt\(s\)/);
+    expect(outcome.steps[0]).toMatchObject({ status: "failed", runs: 3 });
+    expect(outcome.verification.commands).toHaveLength(3);
+    expect(outcome.verification.outcome).toBe("failed");
+    expect(outcome.verdict).toBeNull();
+    expect(h.llm.requests.filter((r) => r.role === "debugger")).toHaveLength(2);
+    expect(h.memory.remembered).toHaveLength(0);
+  });
+
+  it("a crash in the code under test is a failure, not a pass, even with exit code 0", async () => {
+    h = await createHarness(sandbox);
+    const crash = "File: calc.py\n```python\nimport os\nos._exit(0)\n\ndef add(a, b):\n    return a + b\n```";
+    h.llm.script("coder", crash);
+    const outcome = await h.run({ runId: "crash", settings: { maxDebugAttempts: 0 } });
+
+    expect(outcome.status).toBe("failed");
+    expect(outcome.verification.commands).toHaveLength(1);
+    expect(outcome.verification.commands[0]!.passed).toBe(false);
+    expect(outcome.verification.outcome).toBe("failed");
+    expect(outcome.reason).toMatch(/step s1 failed/);
+  });
+
+  it("independent steps really overlap; with parallelism off they do not", async () => {
+    const twoSteps = plan([
+      { id: "a", agent: "coder", description: "add in calc.py", file: "calc.py", depends_on: [] },
+      { id: "b", agent: "coder", description: "add in other.py", file: "other.py", depends_on: [] },
+    ]);
+    h = await createHarness(sandbox, { latencyMs: 400 });
+    h.llm.script("planner", twoSteps);
+    let started = Date.now();
+    const parallel = await h.run({ runId: "parallel", settings: { parallel: true, maxParallelWorkers: 2 } });
+    const parallelMs = Date.now() - started;
+    expect(parallel.status).toBe("succeeded");
+    expect(h.llm.maxInFlight()).toBe(2);
+    const events = h.events.ofRun("parallel");
+    const firstFinish = events.findIndex((e) => e.type === "step.finished");
+    expect(events.filter((e, i) => e.type === "step.started" && i < firstFinish)).toHaveLength(2);
+    await h.dispose();
+
+    h = await createHarness(sandbox, { latencyMs: 400 });
+    h.llm.script("planner", twoSteps);
+    started = Date.now();
+    const serial = await h.run({ runId: "serial", settings: { parallel: false } });
+    const serialMs = Date.now() - started;
+    expect(serial.status).toBe("succeeded");
+    expect(h.llm.maxInFlight()).toBe(1);
+    // Four model calls of 400 ms each are saved by overlapping two steps of two calls.
+    expect(serialMs - parallelMs).toBeGreaterThan(500);
+  });
+
+  it("a malformed plan is repaired once from the precise error", async () => {
+    h = await createHarness(sandbox);
+    h.llm.script("planner", "Sure! I'd write calc.py first, then test it.");
+    const outcome = await h.run({ runId: "repair" });
+    expect(outcome.status).toBe("succeeded");
+    const repairs = h.events.ofRun("repair").filter((e) => e.type === "agent.repair");
+    expect(repairs.map((e) => e.payload.role)).toEqual(["planner"]);
+    const second = h.llm.requests.filter((r) => r.role === "planner")[1]!;
+    expect(second.body.messages!.at(-1)!.content).toMatch(/could not be used: no JSON object found/);
+  });
+
+  it("a 429 from the model is retried after Retry-After and the run succeeds", async () => {
+    h = await createHarness(sandbox);
+    h.llm.script("coder", { status: 429, retryAfter: 1 });
+    const outcome = await h.run({ runId: "rate-limited" });
+    expect(outcome.status).toBe("succeeded");
+    const coderCalls = h.llm.requests.filter((r) => r.role === "coder");
+    expect(coderCalls).toHaveLength(2);
+    expect(coderCalls[1]!.receivedAt - coderCalls[0]!.receivedAt).toBeGreaterThanOrEqual(950);
+  });
+
+  it("cancelling during a sandbox run stops the run and kills its container within 2 seconds", async () => {
+    h = await createHarness(sandbox);
+    h.llm.script("tester", "```python\nimport time\nfrom calc import add\n\ndef test_slow():\n    time.sleep(30)\n    assert add(1, 1) == 2\n```");
+    const controller = new AbortController();
+    let abortedAt = 0;
+    const outcome = await h.run({
+      runId: "cancelled",
+      signal: controller.signal,
+      onEvent: (event) => {
+        if (event.type === "step.running") {
+          setTimeout(() => {
+            abortedAt = Date.now();
+            controller.abort();
+          }, 500);
+        }
+      },
+    });
+    const stoppedAfter = Date.now() - abortedAt;
+    expect(outcome.status).toBe("cancelled");
+    expect(stoppedAfter).toBeLessThan(2_000);
+    expect(outcome.steps[0]!.status).toBe("cancelled");
+    const left = (await listOwnContainers()).filter((c) => c.Labels["ai.autocode.run"] === "cancelled" && c.State === "running");
+    expect(left).toHaveLength(0);
+    expect(h.types("cancelled").at(-1)).toBe("run.finished");
+  });
+
+  it("cancelling while the model streams aborts the request at once", async () => {
+    h = await createHarness(sandbox);
+    h.llm.script("planner", { text: "x".repeat(400), chunkSize: 1, chunkDelayMs: 20 });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 300);
+    const started = Date.now();
+    const outcome = await h.run({ runId: "cancel-stream", signal: controller.signal });
+    expect(outcome.status).toBe("cancelled");
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(h.llm.requests).toHaveLength(1);
+  });
+
+  it("a token budget stops the run cleanly with the reason recorded", async () => {
+    h = await createHarness(sandbox);
+    const outcome = await h.run({ runId: "budget", settings: { tokenBudget: 150 } });
+    expect(outcome.status).toBe("failed");
+    expect(outcome.reason).toMatch(/token budget of 150 tokens/);
+    const exceeded = h.events.ofRun("budget").find((e) => e.type === "budget.exceeded");
+    expect(exceeded?.payload).toMatchObject({ kind: "tokens", limit: 150 });
+    expect(outcome.usage.tokensIn + outcome.usage.tokensOut).toBeGreaterThanOrEqual(150);
+    expect(h.llm.requests.length).toBeLessThanOrEqual(3);
+  });
+});
