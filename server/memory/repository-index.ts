@@ -79,6 +79,7 @@ interface PreparedFile {
 
 const MAX_ERRORS = 20;
 const UPSERT_BATCH = 256;
+const FILE_BATCH = 48;
 const READ_CONCURRENCY = 16;
 
 function fileKey(relativePath: string): string {
@@ -170,8 +171,10 @@ export class RepositoryIndex {
       const [listed, stored] = await Promise.all([listSourceFiles(state.root), this.storedFiles(collection, state.projectId)]);
       const listedSet = new Set(listed);
       let indexedFiles = 0;
-      for (let start = 0; start < listed.length; start += UPSERT_BATCH) {
-        const slice = listed.slice(start, start + UPSERT_BATCH);
+      // Reading and embedding the next batch overlaps with Chroma writing the previous one (another process).
+      let writing: Promise<void> = Promise.resolve();
+      for (let start = 0; start < listed.length; start += FILE_BATCH) {
+        const slice = listed.slice(start, start + FILE_BATCH);
         const prepared: PreparedFile[] = [];
         for (let i = 0; i < slice.length; i += READ_CONCURRENCY) {
           const group = slice.slice(i, i + READ_CONCURRENCY);
@@ -190,9 +193,12 @@ export class RepositoryIndex {
             prepared.push(result);
           });
         }
-        await this.writeFiles(state, collection, prepared, stored);
+        await writing;
+        writing = this.writeFiles(state, collection, prepared, stored);
+        writing.catch(() => undefined);
         indexedFiles += prepared.length;
       }
+      await writing;
       const vanished = [...stored.keys()].filter((file) => !listedSet.has(file));
       await this.removeFiles(state, collection, vanished, stored);
       state.failed = false;
