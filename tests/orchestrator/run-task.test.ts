@@ -100,6 +100,8 @@ describe.skipIf(!dockerReady)("runTask with the fake model server and the real D
 
     expect(outcome.status).toBe("failed");
     expect(outcome.verification.commands).toHaveLength(1);
+    // The process exits 0 before pytest can write a report: only the empty JUnit report shows the crash.
+    expect(outcome.verification.commands[0]!.exitCode).toBe(0);
     expect(outcome.verification.commands[0]!.passed).toBe(false);
     expect(outcome.verification.outcome).toBe("failed");
     expect(outcome.reason).toMatch(/step s1 failed/);
