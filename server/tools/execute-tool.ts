@@ -18,6 +18,9 @@ export interface ExecuteToolOptions {
 const NETWORK_FAILURE =
   /network unreachable|Could not resolve host|Temporary failure in name resolution|Name or service not known|Network is unreachable|Failed to establish a new connection|Connection (refused|timed out)/i;
 
+/** sandbox/runner.py exits with this when its probe of the package index fails. */
+const SETUP_NETWORK_UNREACHABLE = 75;
+
 function refused(error: string): ToolResult {
   return { ok: false, exitCode: null, stdout: "", stderr: "", durationMs: 0, error };
 }
@@ -70,7 +73,9 @@ export async function executeTool(options: ExecuteToolOptions): Promise<ToolResu
   const base = { exitCode: outcome.exitCode, stdout: "", stderr: outcome.stderr, durationMs: outcome.durationMs };
   if (outcome.timedOut) return { ...base, ok: false, error: `${plan.argv.join(" ")} timed out after ${timeoutMs / 1000} s` };
   if (outcome.exitCode !== 0) {
-    const networkLine = outcome.stderr.split("\n").find((line) => NETWORK_FAILURE.test(line));
+    const networkLine =
+      outcome.stderr.split("\n").find((line) => NETWORK_FAILURE.test(line)) ??
+      (outcome.exitCode === SETUP_NETWORK_UNREACHABLE ? "the package index did not answer" : undefined);
     const error = networkLine
       ? `${plan.argv[0]} needs the network, which is unreachable: ${networkLine.trim()}`
       : `${plan.argv.join(" ")} failed with exit code ${outcome.exitCode}: ${outcome.stderr.trim().split("\n").slice(-3).join(" ")}`;
