@@ -84,18 +84,16 @@ describe("applyHunks", () => {
     expect(ok(applyDiff(content, diff))).toBe(content.replace("line 30\n", "LINE THIRTY\n").replace("line 5\n", "LINE FIVE\n"));
   });
 
-  it("tolerates whitespace drift in context lines and keeps the file's own context text", () => {
+  it("tolerates an indentation shift and re-indents the added lines by the same prefix", () => {
+    const content = "class A:\n    def f(self):\n        x = 1\n        return x\n";
+    // The model wrote the method as if at top level: every old line is 4 spaces short.
+    const diff = "--- a/a.py\n+++ b/a.py\n@@ -2,3 +2,3 @@\n def f(self):\n-    x = 1\n+    x = 2\n     return x\n";
+    expect(ok(applyDiff(content, diff))).toBe("class A:\n    def f(self):\n        x = 2\n        return x\n");
+  });
+
+  it("keeps added lines as written when only context lines drifted, and keeps the file's context text", () => {
     const content = "def f():\n    x = 1\n    y = 2\n    return x + y\n";
-    const diff = `--- a/f.py
-+++ b/f.py
-@@ -1,4 +1,4 @@
- def f():
-   x = 1
--  y = 2
-+  y = 3
-   return x + y
-`;
-    // The model indented by 2 instead of 4: the added line is re-indented by the same difference.
+    const diff = "--- a/f.py\n+++ b/f.py\n@@ -1,4 +1,4 @@\n def f():\n   x = 1\n-    y = 2\n+    y = 3\n   return x + y\n";
     expect(ok(applyDiff(content, diff))).toBe("def f():\n    x = 1\n    y = 3\n    return x + y\n");
   });
 

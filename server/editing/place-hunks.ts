@@ -109,35 +109,36 @@ function leadingWhitespace(line: string): string {
 /**
  * When a hunk matched only after ignoring whitespace, the model's indentation may be off by a constant
  * prefix (a common slip in Python); shift its added lines by the same amount so the result stays valid.
+ * Only when every non-blank old line, including at least one '-' line, is off by that same prefix: a
+ * model that miscopied the lines it replaces wrote its new lines with the same view of the code.
  */
 function indentFixer(parsed: ParsedHunk, fileLines: readonly string[], start: number): (line: string) => string {
   let k = start;
-  let add: string | undefined;
-  let strip: string | undefined;
-  let consistent = true;
+  let delta: { add: string } | { strip: string } | undefined;
+  let removedShifted = false;
+  const same = (a: typeof delta, b: typeof delta) =>
+    a !== undefined && b !== undefined && ("add" in a ? "add" in b && a.add === b.add : "strip" in b && a.strip === b.strip);
   for (const item of parsed.items) {
     if (item.op === "+") continue;
     const fileLine = fileLines[k++]!;
     if (item.text.trim() === "" || fileLine.trim() === "") continue;
     const fi = leadingWhitespace(fileLine);
     const pi = leadingWhitespace(item.text);
-    if (fi === pi) {
-      if (add || strip) consistent = false;
-      continue;
-    }
-    if (fi.endsWith(pi) && fi.length > pi.length) {
-      const delta = fi.slice(0, fi.length - pi.length);
-      if (strip || (add !== undefined && add !== delta)) consistent = false;
-      add = delta;
-    } else if (pi.endsWith(fi) && pi.length > fi.length) {
-      const delta = pi.slice(0, pi.length - fi.length);
-      if (add || (strip !== undefined && strip !== delta)) consistent = false;
-      strip = delta;
-    } else consistent = false;
+    let lineDelta: typeof delta;
+    if (fi.length > pi.length && fi.endsWith(pi)) lineDelta = { add: fi.slice(0, fi.length - pi.length) };
+    else if (pi.length > fi.length && pi.endsWith(fi)) lineDelta = { strip: pi.slice(0, pi.length - fi.length) };
+    else return (line) => line;
+    if (delta !== undefined && !same(delta, lineDelta)) return (line) => line;
+    delta = lineDelta;
+    if (item.op === "-") removedShifted = true;
   }
-  if (!consistent || (!add && !strip)) return (line) => line;
-  if (add) return (line) => (line.trim() === "" ? line : add + line);
-  return (line) => (line.startsWith(strip!) ? line.slice(strip!.length) : line);
+  if (!delta || !removedShifted) return (line) => line;
+  if ("add" in delta) {
+    const prefix = delta.add;
+    return (line) => (line.trim() === "" ? line : prefix + line);
+  }
+  const prefix = delta.strip;
+  return (line) => (line.startsWith(prefix) ? line.slice(prefix.length) : line);
 }
 
 function preview(line: string): string {
