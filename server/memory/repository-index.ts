@@ -441,8 +441,7 @@ export class RepositoryIndex {
     const result = await collection.query({
       queryEmbeddings: [embedding],
       nResults: k,
-      // Redundant with the per-project collection on purpose: a second wall between projects.
-      where: { projectId: input.projectId },
+      // No `where` prefilter: it costs ~35 ms on 12k chunks against ~3 ms, and the collection is per project.
       include: ["documents", "metadatas", "distances"],
     });
     const ids = result.ids[0] ?? [];
@@ -450,7 +449,9 @@ export class RepositoryIndex {
       const metadata = result.metadatas[0]?.[i];
       const text = result.documents[0]?.[i];
       const distance = result.distances[0]?.[i];
-      if (!metadata || typeof metadata.path !== "string" || typeof text !== "string") return [];
+      // A second wall between projects, behind the per-project collection.
+      if (!metadata || metadata.projectId !== input.projectId) return [];
+      if (typeof metadata.path !== "string" || typeof text !== "string") return [];
       return [
         {
           path: metadata.path,

@@ -91,12 +91,12 @@ export class RunMemory {
     const result = await collection.query({
       queryEmbeddings: [embedding],
       nResults: k,
-      where: { projectId: input.projectId },
       include: ["documents", "metadatas", "distances"],
     });
     return (result.ids[0] ?? []).flatMap((id, i) => {
       const metadata = result.metadatas[0]?.[i];
       const distance = result.distances[0]?.[i];
+      // A second wall between projects, behind the per-project collection.
       if (!metadata || metadata.projectId !== input.projectId) return [];
       return [
         {
