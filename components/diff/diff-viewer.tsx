@@ -1,0 +1,146 @@
+"use client";
+
+import { useId, useMemo, useState } from "react";
+import { languageOf, tokenize, type Token } from "./highlight";
+import { patchRows, type PatchRow } from "./patch-rows";
+
+/** One file of a run's combined diff: the shape `diffRun` returns per file. */
+export type DiffViewerFile = {
+  path: string;
+  oldPath?: string;
+  status: "added" | "modified" | "deleted" | "renamed";
+  added: number;
+  removed: number;
+  binary: boolean;
+  patch: string;
+};
+
+export type DiffViewerProps = {
+  files: readonly DiffViewerFile[];
+  /** Files with more rows than this start collapsed. */
+  collapseAbove?: number;
+};
+
+const TOKEN_CLASS: Record<Token["kind"], string> = {
+  keyword: "text-purple-700 dark:text-purple-300 font-semibold",
+  string: "text-emerald-700 dark:text-emerald-300",
+  comment: "text-zinc-500 italic",
+  number: "text-sky-700 dark:text-sky-300",
+  plain: "",
+};
+
+const STATUS_CLASS: Record<DiffViewerFile["status"], string> = {
+  added: "bg-green-100 text-green-800 dark:bg-green-900/40 dark:text-green-300",
+  modified: "bg-amber-100 text-amber-800 dark:bg-amber-900/40 dark:text-amber-300",
+  deleted: "bg-red-100 text-red-800 dark:bg-red-900/40 dark:text-red-300",
+  renamed: "bg-sky-100 text-sky-800 dark:bg-sky-900/40 dark:text-sky-300",
+};
+
+/** The combined diff of a run, one collapsible section per file. */
+export function DiffViewer({ files, collapseAbove = 400 }: DiffViewerProps) {
+  const rowsByFile = useMemo(() => files.map((file) => patchRows(file.patch)), [files]);
+  const [expanded, setExpanded] = useState<boolean[]>(() => rowsByFile.map((rows) => rows.length <= collapseAbove));
+  const added = files.reduce((sum, f) => sum + f.added, 0);
+  const removed = files.reduce((sum, f) => sum + f.removed, 0);
+
+  if (files.length === 0) return <p className="text-sm text-zinc-500">No changes.</p>;
+  const setAll = (value: boolean) => setExpanded(files.map(() => value));
+  return (
+    <section aria-label="Changes" className="flex flex-col gap-3">
+      <div className="flex items-center gap-3 text-sm">
+        <span>
+          {files.length} file{files.length === 1 ? "" : "s"} changed,{" "}
+          <span className="text-green-700 dark:text-green-400">+{added}</span>{" "}
+          <span className="text-red-700 dark:text-red-400">−{removed}</span>
+        </span>
+        <button type="button" className="ml-auto rounded border border-zinc-300 px-2 py-0.5 hover:bg-zinc-100 focus-visible:outline-2 dark:border-zinc-700 dark:hover:bg-zinc-800" onClick={() => setAll(true)}>
+          Expand all
+        </button>
+        <button type="button" className="rounded border border-zinc-300 px-2 py-0.5 hover:bg-zinc-100 focus-visible:outline-2 dark:border-zinc-700 dark:hover:bg-zinc-800" onClick={() => setAll(false)}>
+          Collapse all
+        </button>
+      </div>
+      {files.map((file, index) => (
+        <FileDiff
+          key={`${file.oldPath ?? ""}->${file.path}`}
+          file={file}
+          rows={rowsByFile[index] ?? []}
+          open={expanded[index] ?? true}
+          onToggle={() => setExpanded((prev) => files.map((_, i) => (i === index ? !(prev[i] ?? true) : (prev[i] ?? true))))}
+        />
+      ))}
+    </section>
+  );
+}
+
+function FileDiff({ file, rows, open, onToggle }: { file: DiffViewerFile; rows: PatchRow[]; open: boolean; onToggle: () => void }) {
+  const bodyId = useId();
+  const language = useMemo(() => languageOf(file.path), [file.path]);
+  return (
+    <div className="overflow-hidden rounded-md border border-zinc-200 dark:border-zinc-800">
+      <h3 className="m-0">
+        <button
+          type="button"
+          aria-expanded={open}
+          aria-controls={bodyId}
+          onClick={onToggle}
+          className="flex w-full items-center gap-2 bg-zinc-50 px-3 py-2 text-left font-mono text-sm hover:bg-zinc-100 focus-visible:outline-2 dark:bg-zinc-900 dark:hover:bg-zinc-800"
+        >
+          <span aria-hidden="true" className="inline-block w-3">{open ? "▾" : "▸"}</span>
+          <span className="truncate">{file.oldPath ? `${file.oldPath} → ${file.path}` : file.path}</span>
+          <span className={`rounded px-1.5 text-xs ${STATUS_CLASS[file.status]}`}>{file.status}</span>
+          <span className="ml-auto shrink-0 text-xs">
+            <span className="text-green-700 dark:text-green-400" aria-label={`${file.added} added`}>+{file.added}</span>{" "}
+            <span className="text-red-700 dark:text-red-400" aria-label={`${file.removed} removed`}>−{file.removed}</span>
+          </span>
+        </button>
+      </h3>
+      <div id={bodyId} hidden={!open}>
+        {file.binary ? (
+          <p className="px-3 py-2 text-sm text-zinc-500">Binary file not shown.</p>
+        ) : rows.length === 0 ? (
+          <p className="px-3 py-2 text-sm text-zinc-500">{file.status === "renamed" ? "Renamed without changes." : "No textual changes."}</p>
+        ) : (
+          <div className="overflow-x-auto">
+            <table className="w-full border-collapse font-mono text-xs leading-5">
+              <tbody>
+                {rows.map((row, i) => (
+                  <Row key={i} row={row} language={language} />
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}
+
+function Row({ row, language }: { row: PatchRow; language: ReturnType<typeof languageOf> }) {
+  const gutter = "w-12 select-none px-2 text-right align-top text-zinc-400";
+  if (row.kind === "hunk" || row.kind === "note") {
+    return (
+      <tr className="bg-sky-50 text-sky-800 dark:bg-sky-950/40 dark:text-sky-300">
+        <td className={gutter} />
+        <td className={gutter} />
+        <td className="whitespace-pre px-2">{row.kind === "note" ? `\\ ${row.text}` : row.text}</td>
+      </tr>
+    );
+  }
+  const style =
+    row.kind === "added" ? "bg-green-50 dark:bg-green-950/40" : row.kind === "removed" ? "bg-red-50 dark:bg-red-950/40" : "";
+  const sign = row.kind === "added" ? "+" : row.kind === "removed" ? "-" : " ";
+  return (
+    <tr className={style} data-kind={row.kind}>
+      <td className={gutter}>{row.kind === "added" ? "" : row.oldLine}</td>
+      <td className={gutter}>{row.kind === "removed" ? "" : row.newLine}</td>
+      <td className="whitespace-pre px-2">
+        <span aria-hidden="true" className="select-none text-zinc-400">{sign}</span>
+        <span className="sr-only">{row.kind === "added" ? "added: " : row.kind === "removed" ? "removed: " : ""}</span>
+        {tokenize(row.text, language).map((token, i) =>
+          token.kind === "plain" ? <span key={i}>{token.text}</span> : <span key={i} className={TOKEN_CLASS[token.kind]}>{token.text}</span>,
+        )}
+      </td>
+    </tr>
+  );
+}

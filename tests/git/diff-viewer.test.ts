@@ -1,0 +1,75 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createElement } from "react";
+import { renderToStaticMarkup } from "react-dom/server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DiffViewer } from "@/components/diff/diff-viewer";
+import { languageOf, tokenize } from "@/components/diff/highlight";
+import { patchRows } from "@/components/diff/patch-rows";
+import { commitStep } from "@/server/git/commit-step";
+import { diffRun, type RunDiff } from "@/server/git/diff-run";
+import { initRepository } from "@/server/git/init-repository";
+import { createRunWorktree } from "@/server/git/run-worktree";
+
+let dir: string;
+let diff: RunDiff;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), "diff-viewer-"));
+  const repo = await initRepository({ path: path.join(dir, "p") });
+  const run = await createRunWorktree({ repoPath: repo.path, runId: "v1" });
+  await writeFile(path.join(run.worktreePath, "app.py"), "def main():\n    # greet\n    return 'hi'\n");
+  await commitStep({ worktreePath: run.worktreePath, message: "add app" });
+  diff = await diffRun({ repoPath: repo.path, ...run });
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("diff viewer", () => {
+  it("numbers the lines of a real run diff", () => {
+    const rows = patchRows(diff.files[0]!.patch);
+    expect(rows.map((r) => [r.kind, "newLine" in r ? r.newLine : null, r.text])).toEqual([
+      ["hunk", null, "@@ -0,0 +1,3 @@"],
+      ["added", 1, "def main():"],
+      ["added", 2, "    # greet"],
+      ["added", 3, "    return 'hi'"],
+    ]);
+    const modified = patchRows("diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -10,3 +10,3 @@\n a\n-b\n+B\n c\n\\ No newline at end of file\n");
+    expect(modified.map((r) => [r.kind, "oldLine" in r ? r.oldLine : "-", "newLine" in r ? r.newLine : "-"])).toEqual([
+      ["hunk", "-", "-"],
+      ["context", 10, 10],
+      ["removed", 11, "-"],
+      ["added", "-", 11],
+      ["context", 12, 12],
+      ["note", "-", "-"],
+    ]);
+  });
+
+  it("highlights keywords, strings, numbers and comments", () => {
+    expect(tokenize("def f(x): return 'a#b' + 42  # done", languageOf("m.py"))).toEqual([
+      { kind: "keyword", text: "def" },
+      { kind: "plain", text: " f(x): " },
+      { kind: "keyword", text: "return" },
+      { kind: "plain", text: " " },
+      { kind: "string", text: "'a#b'" },
+      { kind: "plain", text: " + " },
+      { kind: "number", text: "42" },
+      { kind: "plain", text: "  " },
+      { kind: "comment", text: "# done" },
+    ]);
+  });
+
+  it("renders file headers with counts as toggle buttons", () => {
+    const html = renderToStaticMarkup(createElement(DiffViewer, { files: diff.files }));
+    expect(html).toContain('aria-expanded="true"');
+    expect(html).toContain("app.py");
+    expect(html).toContain('aria-label="3 added"');
+    expect(html).toContain('data-kind="added"');
+    const collapsed = renderToStaticMarkup(createElement(DiffViewer, { files: diff.files, collapseAbove: 1 }));
+    expect(collapsed).toContain('aria-expanded="false"');
+    expect(collapsed).toMatch(/<div id="[^"]+" hidden="">/);
+  });
+});
