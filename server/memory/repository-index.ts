@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { stat } from "node:fs/promises";
 import path from "node:path";
 import { watch, type FSWatcher } from "chokidar";
 import type { Collection } from "chromadb";
@@ -167,6 +168,12 @@ export class RepositoryIndex {
     state.indexing = true;
     state.files.clear();
     try {
+      const rootStats = await stat(state.root).catch(() => undefined);
+      if (!rootStats?.isDirectory()) {
+        throw new AppError("NOT_FOUND", `Project root ${state.root} is not a directory`, {
+          userMessage: "The project's files could not be found on the server, so they cannot be indexed. Check the project's location.",
+        });
+      }
       const collection = await this.collections.get("repo", state.projectId);
       const [listed, stored] = await Promise.all([listSourceFiles(state.root), this.storedFiles(collection, state.projectId)]);
       const listedSet = new Set(listed);

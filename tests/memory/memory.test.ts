@@ -254,6 +254,15 @@ describe("repository index against a real Chroma server", () => {
     }
   });
 
+  it("reports a missing root as an error in the status", async () => {
+    const failure = await service.indexProject({ projectId: "proj-missing", root: path.join(tmp, "nowhere") }).catch((error: unknown) => error);
+    expect(AppError.is(failure, "NOT_FOUND")).toBe(true);
+    const status = service.getIndexStatus("proj-missing");
+    expect(status.state).toBe("error");
+    expect(status.errors).toHaveLength(1);
+    expect(status.errors[0]).toContain("is not a directory");
+  });
+
   it("lists source files of a plain directory without node_modules", async () => {
     const plain = path.join(tmp, "plain");
     write(plain, "a.py", "x = 1\n");
