@@ -1,0 +1,32 @@
+import { canAccessProject } from "@/server/access/project-access";
+import { requireRun } from "@/server/access/run-access";
+import type { Db } from "@/server/db/client";
+import { toRunSummaryDto, type TRunDto } from "./run-dto";
+
+/** The run page's record of a run, for someone allowed to see it (or for a share link, with userId null). */
+export async function loadRunDto(options: { db: Db; runId: string; canWrite: boolean }): Promise<TRunDto | null> {
+  const run = await options.db.run.findUnique({
+    where: { id: options.runId },
+    include: { task: true, project: { select: { name: true } }, steps: { orderBy: { order: "asc" } } },
+  });
+  if (!run) return null;
+  return {
+    ...toRunSummaryDto(run),
+    projectName: run.project.name,
+    contextFiles: run.task.contextFiles,
+    branch: run.branch,
+    baseCommit: run.baseCommit,
+    headCommit: run.headCommit,
+    verification: run.verification ?? null,
+    modelSettings: run.modelSettings,
+    lastSeq: run.lastSeq,
+    steps: run.steps.map(({ runId: _runId, ...step }) => step),
+    canWrite: options.canWrite,
+  };
+}
+
+export async function getRun(options: { db: Db; userId: string; runId: string }): Promise<TRunDto> {
+  const run = await requireRun({ ...options, need: "read" });
+  const dto = await loadRunDto({ db: options.db, runId: run.id, canWrite: canAccessProject(run.project, options.userId, "write") });
+  return dto!;
+}

@@ -1,0 +1,25 @@
+import { z } from "zod";
+
+export const MAX_CONTEXT_FILES = 50;
+
+export const ZRelativePath = z
+  .string()
+  .trim()
+  .min(1)
+  .max(1024)
+  // Context files are repository paths: nothing absolute, no parent hops, nothing inside .git.
+  .refine((p) => !p.startsWith("/") && !p.split("/").some((part) => part === ".." || part === ".git") && !p.includes("\0"), "Use a path inside the repository.");
+
+export const ZStartTask = z.object({
+  projectId: z.string().min(1).max(64),
+  prompt: z.string(),
+  contextFiles: z.array(ZRelativePath).max(MAX_CONTEXT_FILES, `Choose at most ${MAX_CONTEXT_FILES} context files.`).default([]),
+  tokenBudget: z.number().int().min(1000).max(50_000_000).optional(),
+  costBudgetUsd: z.number().min(0).max(10_000).optional(),
+});
+export type TStartTask = z.input<typeof ZStartTask>;
+
+export const ZRunId = z.object({ runId: z.string().min(1).max(64) });
+
+export const RUN_STATUSES = ["QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "INTERRUPTED"] as const;
+export const ACTIVE_STATUSES = ["QUEUED", "RUNNING"] as const;

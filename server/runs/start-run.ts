@@ -1,0 +1,59 @@
+import { requireProject } from "@/server/access/project-access";
+import { requireRun } from "@/server/access/run-access";
+import type { Db } from "@/server/db/client";
+import { env } from "@/server/env";
+import { AppError } from "@/server/errors";
+import { readTree } from "@/server/git";
+import { appendRunEvent } from "./run-events";
+import { ZStartTask, type TStartTask } from "./run-schemas";
+
+async function checkContextFiles(repoPath: string, files: string[]): Promise<void> {
+  if (files.length === 0) return;
+  const tree = new Set((await readTree({ repoPath })).map((entry) => entry.path));
+  const missing = files.filter((file) => !tree.has(file));
+  if (missing.length) throw new AppError("BAD_REQUEST", `Not in the repository: ${missing.slice(0, 5).join(", ")}. Pick context files from the project's tree.`);
+}
+
+/**
+ * Creates a task and its first run, queued. The one entry point for the UI, the APIs and scripts. The
+ * run.queued event is the queue: every worker hears it (in process, or through Postgres NOTIFY).
+ */
+export async function startTask(options: { db: Db; userId: string; input: TStartTask }) {
+  const parsed = ZStartTask.safeParse(options.input);
+  if (!parsed.success) throw new AppError("BAD_REQUEST", parsed.error.issues[0]?.message ?? "Check the task.");
+  const { projectId, contextFiles, tokenBudget, costBudgetUsd } = parsed.data;
+  const prompt = parsed.data.prompt.trim();
+  const max = env().MAX_TASK_CHARS;
+  if (!prompt) throw new AppError("BAD_REQUEST", "Describe the task: the prompt is empty.");
+  if (prompt.length > max) {
+    throw new AppError("BAD_REQUEST", `The task is ${prompt.length.toLocaleString("en")} characters; the limit is ${max.toLocaleString("en")} (MAX_TASK_CHARS). Shorten it or attach the details as context files.`);
+  }
+  const project = await requireProject({ db: options.db, userId: options.userId, projectId, need: "write" });
+  const uniqueFiles = [...new Set(contextFiles)];
+  await checkContextFiles(project.repoPath, uniqueFiles);
+
+  const { task, run } = await options.db.$transaction(async (tx) => {
+    const task = await tx.task.create({ data: { projectId, authorId: options.userId, prompt, contextFiles: uniqueFiles } });
+    const run = await tx.run.create({ data: { taskId: task.id, projectId, tokenBudget, costBudgetUsd } });
+    return { task, run };
+  });
+  await appendRunEvent(options.db, { runId: run.id, type: "run.queued", payload: { taskId: task.id, prompt, contextFiles: uniqueFiles } });
+  return { taskId: task.id, runId: run.id };
+}
+
+/** Runs a finished run's task again, as a new run with the same prompt and context files. */
+export async function rerun(options: { db: Db; userId: string; runId: string }) {
+  const previous = await requireRun({ ...options, need: "write" });
+  if (previous.status === "QUEUED" || previous.status === "RUNNING") {
+    throw new AppError("CONFLICT", "This run is still going. Stop it first, or wait for it to finish.");
+  }
+  const run = await options.db.run.create({
+    data: { taskId: previous.taskId, projectId: previous.projectId, tokenBudget: previous.tokenBudget, costBudgetUsd: previous.costBudgetUsd },
+  });
+  await appendRunEvent(options.db, {
+    runId: run.id,
+    type: "run.queued",
+    payload: { taskId: previous.taskId, prompt: previous.task.prompt, contextFiles: previous.task.contextFiles, rerunOf: previous.id },
+  });
+  return { taskId: previous.taskId, runId: run.id };
+}

@@ -1,0 +1,154 @@
+import { TRPCError } from "@trpc/server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLlmClient } from "@/server/llm/create-llm-client";
+import { resolveModelSettings } from "@/server/llm/resolve-model-settings";
+import { parseEnv } from "@/server/env";
+import { createDirWorkspace } from "@/server/orchestrator/adapters/dir-workspace";
+import { LocalRunner } from "@/server/runner/local-runner";
+import type { RunPortsFactory } from "@/server/runs/execute-run";
+import { streamRunEvents } from "@/server/runs/stream-run-events";
+import { getSandbox, listOwnContainers } from "@/server/sandbox";
+import { requireDocker } from "@/server/sandbox/docker-test-guard";
+import { inMemoryMemoryStore } from "@/tests/orchestrator/orchestrator-harness";
+import { startFakeLlm, type FakeLlm } from "@/tests/fake-llm/fake-llm-server";
+import { callerFor, createTestUser, testDb } from "../helpers/db";
+
+const dockerReady = await requireDocker("run lifecycle (database + sandbox)");
+
+async function waitForEnd(runId: string, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const run = await testDb().run.findUniqueOrThrow({ where: { id: runId } });
+    if (!["QUEUED", "RUNNING"].includes(run.status)) return run;
+    if (Date.now() > deadline) throw new Error(`run ${runId} still ${run.status} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+    return "OK";
+  } catch (error) {
+    if (error instanceof TRPCError) return error.code;
+    throw error;
+  }
+}
+
+describe.skipIf(!dockerReady)("a run, end to end through the database", () => {
+  let llm: FakeLlm;
+  let runner: LocalRunner;
+  let owner: Awaited<ReturnType<typeof createTestUser>>;
+  let stranger: Awaited<ReturnType<typeof createTestUser>>;
+  let projectId: string;
+
+  beforeAll(async () => {
+    llm = await startFakeLlm();
+    const settings = { ...resolveModelSettings(parseEnv({ LLM_MODE: "litellm" }), { baseUrl: llm.url }), maxRetries: 2, timeoutMs: 10_000 };
+    const ports: RunPortsFactory = ({ worktreePath }) => ({
+      llm: createLlmClient({ settings, retryBaseMs: 20 }),
+      sandbox: getSandbox(),
+      workspace: createDirWorkspace(worktreePath),
+      memory: inMemoryMemoryStore(),
+    });
+    runner = new LocalRunner(testDb(), { concurrency: 2, ports, pollMs: 500 });
+    await runner.start();
+    owner = await createTestUser("runner-owner");
+    stranger = await createTestUser("runner-stranger");
+    projectId = (await callerFor(owner.id).project.create({ name: "calculator" })).id;
+  });
+
+  afterAll(async () => {
+    await runner?.stop();
+    await llm?.close();
+  });
+
+  it("runs a task to a verified PASS with a gap-free ordered record, steps, a branch and a diff", async () => {
+    const { runId } = await callerFor(owner.id).task.create({ projectId, prompt: "Write add(a, b) in calc.py with tests" });
+    const run = await waitForEnd(runId);
+    expect(run.statusReason).toBeNull();
+    expect(run.status).toBe("SUCCEEDED");
+    expect(run.verdict).toBe("PASS");
+    expect((run.verification as { outcome: string }).outcome).toBe("verified");
+    expect(run.tokensIn).toBeGreaterThan(0);
+    expect(run.branch).toBe(`autocode/run-${runId}`);
+
+    const events = await testDb().runEvent.findMany({ where: { runId }, orderBy: { seq: "asc" } });
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    const types = events.map((e) => e.type);
+    for (const type of ["run.queued", "run.claimed", "run.started", "plan.created", "sandbox.command", "test.result", "verdict", "run.finished"]) {
+      expect(types).toContain(type);
+    }
+    expect(types.at(-1)).toBe("run.finished");
+    const command = events.find((e) => e.type === "sandbox.command")!.payload as { exitCode: number; passed: boolean };
+    expect(command).toMatchObject({ exitCode: 0, passed: true });
+
+    const dto = await callerFor(owner.id).run.byId({ runId });
+    expect(dto.steps).toHaveLength(1);
+    expect(dto.steps[0]).toMatchObject({ planStepId: "s1", status: "SUCCEEDED", targetFile: "calc.py" });
+
+    const diff = await callerFor(owner.id).run.diff({ runId });
+    expect(diff?.files.map((f) => f.path).sort()).toEqual(["calc.py", "test_calc.py"]);
+
+    const merged = await callerFor(owner.id).run.merge({ runId });
+    expect(merged.ok).toBe(true);
+    const history = await callerFor(owner.id).run.list({ projectId });
+    expect(history.runs[0]).toMatchObject({ id: runId, status: "SUCCEEDED" });
+  });
+
+  it("streams the record from any point with nothing lost or repeated", async () => {
+    const { runId } = await callerFor(owner.id).task.create({ projectId, prompt: "Write add(a, b) in calc.py again" });
+    const live: number[] = [];
+    for await (const event of streamRunEvents({ db: testDb(), runId, afterSeq: 0 })) live.push(event.seq);
+    const resumed: number[] = [];
+    for await (const event of streamRunEvents({ db: testDb(), runId, afterSeq: 5 })) resumed.push(event.seq);
+    const stored = await testDb().runEvent.count({ where: { runId } });
+    expect(live).toEqual(Array.from({ length: stored }, (_, i) => i + 1));
+    expect(resumed).toEqual(live.slice(5));
+  });
+
+  it("cancels a running run within 2 seconds and leaves no container behind", async () => {
+    llm.script("coder", { hang: true });
+    const { runId } = await callerFor(owner.id).task.create({ projectId, prompt: "Write add(a, b) in calc.py slowly" });
+    const deadline = Date.now() + 30_000;
+    while ((await testDb().run.findUniqueOrThrow({ where: { id: runId } })).status !== "RUNNING" || !(await testDb().runEvent.count({ where: { runId, type: "step.started" } }))) {
+      if (Date.now() > deadline) throw new Error("the run never started its step");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const asked = Date.now();
+    await callerFor(owner.id).run.cancel({ runId });
+    const run = await waitForEnd(runId, 10_000);
+    expect(Date.now() - asked).toBeLessThan(2000);
+    expect(run.status).toBe("CANCELLED");
+    const containers = await listOwnContainers();
+    expect(containers.filter((c) => c.Labels["ai.autocode.run"] === runId)).toHaveLength(0);
+  });
+
+  it("cancels a queued run at once", async () => {
+    await runner.stop();
+    const { runId } = await callerFor(owner.id).task.create({ projectId, prompt: "never started" });
+    expect(await callerFor(owner.id).run.cancel({ runId })).toEqual({ status: "CANCELLED" });
+    expect((await testDb().run.findUniqueOrThrow({ where: { id: runId } })).status).toBe("CANCELLED");
+  });
+
+  it("answers NOT_FOUND to another user for every run procedure, and refuses bad tasks clearly", async () => {
+    const runId = (await testDb().run.findFirstOrThrow({ where: { projectId } })).id;
+    const as = callerFor(stranger.id);
+    const calls = [
+      () => as.run.byId({ runId }),
+      () => as.run.diff({ runId }),
+      () => as.run.merge({ runId }),
+      () => as.run.cancel({ runId }),
+      () => as.run.rerun({ runId }),
+      () => as.run.list({ projectId }),
+    ];
+    for (const call of calls) expect(await codeOf(call())).toBe("NOT_FOUND");
+    expect(await codeOf(as.task.create({ projectId, prompt: "hijack" }))).toBe("NOT_FOUND");
+    const before = await testDb().task.count();
+    expect(await codeOf(callerFor(owner.id).task.create({ projectId, prompt: "   " }))).toBe("BAD_REQUEST");
+    expect(await codeOf(callerFor(owner.id).task.create({ projectId, prompt: "x".repeat(20_001) }))).toBe("BAD_REQUEST");
+    expect(await codeOf(callerFor(owner.id).task.create({ projectId, prompt: "ok", contextFiles: ["../etc/passwd"] }))).toBe("BAD_REQUEST");
+    expect(await codeOf(callerFor(owner.id).task.create({ projectId, prompt: "ok", contextFiles: ["missing.py"] }))).toBe("BAD_REQUEST");
+    expect(await testDb().task.count()).toBe(before);
+  });
+});
