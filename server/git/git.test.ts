@@ -237,3 +237,22 @@ describe("mergeRun", () => {
     expect(sh(repoPath, "rev-parse", "HEAD")).toBe(headBefore);
   });
 });
+
+describe("a project reached through a symlinked parent directory", () => {
+  it("still finds and cleans up its run worktrees", async () => {
+    const { symlink } = await import("node:fs/promises");
+    const linkedParent = `${dir}-link`;
+    await symlink(dir, linkedParent);
+    const viaLink = path.join(linkedParent, "project");
+    try {
+      await createRunWorktree({ repoPath: viaLink, runId: "s1" });
+      await removeRunWorktree({ repoPath: viaLink, runId: "s1", deleteBranch: true });
+      expect((await listWorktrees(viaLink)).map((w) => path.basename(w.path))).toEqual(["project"]);
+      await createRunWorktree({ repoPath: viaLink, runId: "s2" });
+      expect((await cleanupWorktrees({ repoPath: viaLink, keepRunIds: [] })).removedRunIds).toEqual(["s2"]);
+      expect(sh(repoPath, "worktree", "list", "--porcelain")).not.toContain("run-s2");
+    } finally {
+      await rm(linkedParent);
+    }
+  });
+});

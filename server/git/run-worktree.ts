@@ -1,4 +1,4 @@
-import { mkdir, readdir, rm } from "node:fs/promises";
+import { mkdir, readdir, realpath, rm } from "node:fs/promises";
 import path from "node:path";
 import { AppError } from "@/server/errors";
 import { assertRunId, git, gitText, resolveCommit, runBranch, withRepoLock, worktreesDirOf } from "./run-git";
@@ -39,12 +39,18 @@ export async function removeRunWorktree({
 }): Promise<void> {
   const worktreePath = runWorktreePath(repoPath, runId);
   await withRepoLock(repoPath, async () => {
-    const registered = (await listWorktrees(repoPath)).some((w) => w.path === worktreePath);
+    const wanted = await realOrSame(worktreePath);
+    const registered = (await listWorktrees(repoPath)).some((w) => w.path === wanted);
     if (registered) await git(["worktree", "remove", "--force", "--", worktreePath], { cwd: repoPath });
     else await rm(worktreePath, { recursive: true, force: true });
     await git(["worktree", "prune"], { cwd: repoPath });
     if (deleteBranch) await git(["branch", "-D", "--", runBranch(runId)], { cwd: repoPath, okCodes: [1] });
   });
+}
+
+/** git records worktrees by their real path; compare like with like when the repo is reached via a symlink. */
+async function realOrSame(target: string): Promise<string> {
+  return realpath(target).catch(() => target);
 }
 
 export type WorktreeInfo = { path: string; head: string | null; branch: string | null };
@@ -81,9 +87,10 @@ export async function cleanupWorktrees({
   const keep = new Set(keepRunIds);
   const dir = worktreesDirOf(repoPath);
   return withRepoLock(repoPath, async () => {
+    const realDir = await realOrSame(dir);
     const removed = new Set<string>();
     for (const worktree of await listWorktrees(repoPath)) {
-      if (path.dirname(worktree.path) !== dir) continue;
+      if (path.dirname(worktree.path) !== realDir) continue;
       const runId = /^run-(.+)$/.exec(path.basename(worktree.path))?.[1];
       if (!runId || keep.has(runId)) continue;
       await git(["worktree", "remove", "--force", "--", worktree.path], { cwd: repoPath });
