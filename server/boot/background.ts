@@ -1,19 +1,54 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
+import { db } from "@/server/db/client";
+import { env } from "@/server/env";
+import { LocalRunner } from "@/server/runner/local-runner";
+import { runBus } from "@/server/runs/run-bus";
+import { checkDockerAvailable, getSandbox, reapOrphans } from "@/server/sandbox";
 
 export interface BackgroundServices {
+  runner?: LocalRunner;
   /** Returns true when the upgrade request was ours (the original /api/ws endpoint). */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   stop(): Promise<void>;
 }
 
-/** Long-lived work beside the web server: the in-process worker, the sandbox reaper, the index watchers. */
-export async function startBackgroundServices(): Promise<BackgroundServices> {
-  const stops: Array<() => Promise<void>> = [];
+const REAP_EVERY_MS = 60_000;
+
+/** Long-lived work beside the web server: the in-process worker and the sandbox reaper. */
+export async function startBackgroundServices(options: { log?: (line: string) => void } = {}): Promise<BackgroundServices> {
+  const log = options.log ?? ((line: string) => console.log(`[autocode] ${line}`));
+  const settings = env();
+  const stops: Array<() => Promise<void>> = [async () => runBus().close()];
+
+  try {
+    await checkDockerAvailable();
+    const reaped = await reapOrphans();
+    if (reaped) log(`removed ${reaped} sandbox container(s) left by a stopped process`);
+    const reaper = setInterval(() => void reapOrphans().catch(() => undefined), REAP_EVERY_MS);
+    reaper.unref();
+    stops.push(async () => {
+      clearInterval(reaper);
+      await getSandbox().shutdown();
+    });
+  } catch (error) {
+    // The app still serves history, share links and settings; runs fail with this same message.
+    log(`sandbox unavailable: ${(error as { userMessage?: string }).userMessage ?? String(error)}`);
+  }
+
+  let runner: LocalRunner | undefined;
+  if (settings.WORKER_ENABLED) {
+    runner = new LocalRunner(db(), { concurrency: settings.MAX_CONCURRENT_RUNS });
+    await runner.start();
+    stops.unshift(() => runner!.stop());
+    log(`in-process worker ${runner.workerId} takes up to ${settings.MAX_CONCURRENT_RUNS} run(s) at a time`);
+  }
+
   return {
+    runner,
     handleUpgrade: () => false,
     async stop() {
-      for (const stop of stops.reverse()) await stop();
+      for (const stop of stops) await stop().catch((error: unknown) => console.error("[autocode] shutdown step failed:", error));
     },
   };
 }

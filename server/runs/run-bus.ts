@@ -4,7 +4,9 @@ import { databaseUrl } from "@/server/db/client";
 import { poolConfigFromUrl } from "@/server/db/pg-config";
 
 export const RUN_EVENTS_CHANNEL = "autocode_run_events";
-const ANY_RUN = Symbol("any run");
+// A plain string, not a Symbol: the custom server and Next's bundle load this module separately but share
+// the bus through globalThis, so the key must be equal across both copies. Run ids never equal "*".
+const ANY_RUN = "*";
 
 /**
  * Tells listeners that a run has new events; the events themselves are always read from the database,
