@@ -85,6 +85,7 @@ export class HashedEmbedder implements Embedder {
 
   constructor(options: HashedEmbedderOptions = {}) {
     this.dimensions = options.dimensions ?? 768;
+    // Bump the version whenever features or weights change: stored vectors would no longer match new queries.
     this.id = `hash-v1`;
   }
 

@@ -6,11 +6,14 @@ import { SOURCE_EXTENSIONS } from "./chunk-source";
 
 const execFileAsync = promisify(execFile);
 
-/** Directories never worth indexing when the root is not a git repository (or git is missing). */
-export const IGNORED_DIRECTORIES: ReadonlySet<string> = new Set([
+/** Never indexed or watched, even when git tracks them: vendored, cached or tool state, often huge. */
+export const HEAVY_DIRECTORIES: ReadonlySet<string> = new Set([
   ".git", ".hg", ".svn", "node_modules", "bower_components", "__pycache__", ".venv", "venv", ".tox", ".mypy_cache",
-  ".pytest_cache", ".next", ".nuxt", "dist", "build", "out", "target", "coverage", ".cache", ".data", ".idea", ".vscode",
+  ".pytest_cache", ".next", ".nuxt", "target", "coverage", ".cache", ".data",
 ]);
+
+/** Skipped only outside git, where no .gitignore says what is generated. */
+export const GENERATED_DIRECTORIES: ReadonlySet<string> = new Set(["dist", "build", "out", ".idea", ".vscode"]);
 
 export const MAX_FILE_BYTES = 512 * 1024;
 
@@ -18,11 +21,15 @@ export function hasSourceExtension(relativePath: string): boolean {
   return SOURCE_EXTENSIONS.has(path.extname(relativePath).toLowerCase());
 }
 
-export function isInIgnoredDirectory(relativePath: string): boolean {
-  return relativePath.split(/[\\/]/).slice(0, -1).some((part) => IGNORED_DIRECTORIES.has(part));
+/** Whether a directory of the path (not its last segment) is excluded; `git` relaxes the generated ones. */
+export function isInIgnoredDirectory(relativePath: string, git = false): boolean {
+  return relativePath
+    .split(/[\\/]/)
+    .slice(0, -1)
+    .some((part) => HEAVY_DIRECTORIES.has(part) || (!git && GENERATED_DIRECTORIES.has(part)));
 }
 
-async function isGitRepository(root: string): Promise<boolean> {
+export async function isGitRepository(root: string): Promise<boolean> {
   try {
     const { stdout } = await execFileAsync("git", ["-C", root, "rev-parse", "--is-inside-work-tree"]);
     return stdout.trim() === "true";
@@ -51,7 +58,7 @@ async function walk(root: string, relative: string, into: string[]): Promise<voi
   for (const entry of entries) {
     const child = relative === "" ? entry.name : `${relative}/${entry.name}`;
     if (entry.isDirectory()) {
-      if (!IGNORED_DIRECTORIES.has(entry.name)) await walk(root, child, into);
+      if (!HEAVY_DIRECTORIES.has(entry.name) && !GENERATED_DIRECTORIES.has(entry.name)) await walk(root, child, into);
     } else if (entry.isFile()) {
       into.push(child);
     }
@@ -68,7 +75,7 @@ export async function listSourceFiles(root: string): Promise<string[]> {
     files = [];
     await walk(root, "", files);
   }
-  return files.filter((file) => hasSourceExtension(file) && !isInIgnoredDirectory(file)).sort();
+  return files.filter((file) => hasSourceExtension(file) && !isInIgnoredDirectory(file, fromGit !== undefined)).sort();
 }
 
 export type ReadSourceResult = { ok: true; text: string; size: number } | { ok: false; reason: "missing" | "skipped" };

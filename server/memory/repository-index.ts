@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import { watch, type FSWatcher } from "chokidar";
@@ -314,13 +315,14 @@ export class RepositoryIndex {
     const state = this.project(input.projectId, input.root);
     if (state.watcher) return;
     const root = state.root;
+    const git = existsSync(path.join(root, ".git"));
     const watcher = watch(root, {
       ignoreInitial: true,
       ignored: (absolute, stats) => {
         const relative = path.relative(root, absolute);
         if (relative === "") return false;
-        if (relative.split(path.sep).some((part) => part === ".git" || part === "node_modules")) return true;
-        if (isInIgnoredDirectory(relative + path.sep + "x")) return true;
+        // Checked as a directory path too, so whole ignored trees are never descended into.
+        if (isInIgnoredDirectory(`${relative}${path.sep}x`, git)) return true;
         return stats?.isFile() === true && !hasSourceExtension(relative);
       },
     });
@@ -377,7 +379,7 @@ export class RepositoryIndex {
     const visible = await gitVisibleFiles(state.root, changed);
     const prepared: PreparedFile[] = [];
     for (const file of changed) {
-      if ((visible && !visible.includes(file)) || isInIgnoredDirectory(file)) {
+      if ((visible && !visible.includes(file)) || isInIgnoredDirectory(file, visible !== undefined)) {
         removed.push(file);
         continue;
       }

@@ -268,7 +268,12 @@ describe("repository index against a real Chroma server", () => {
     write(plain, "a.py", "x = 1\n");
     write(plain, "sub/b.go", "package sub\n");
     write(plain, "node_modules/c.js", "1\n");
+    write(plain, "dist/d.js", "1\n");
     write(plain, "notes.txt", "text\n");
     expect(await listSourceFiles(plain)).toEqual(["a.py", "sub/b.go"]);
+    // In a git repository git decides: a tracked build/ directory is source, node_modules never is.
+    execFileSync("git", ["init", "-q", plain]);
+    write(plain, ".gitignore", "*.go\n");
+    expect(await listSourceFiles(plain)).toEqual(["a.py", "dist/d.js"]);
   });
 });
