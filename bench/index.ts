@@ -60,8 +60,8 @@ function docstringQueries(root: string, files: string[], limit: number): Docstri
   return all.filter((_, index) => index % step === 0).slice(0, limit);
 }
 
-export async function benchIndex(options: { quick: boolean } = { quick: false }): Promise<Record<string, number>> {
-  const { quick } = options;
+export async function benchIndex(options: { quick?: boolean } = {}): Promise<Record<string, number>> {
+  const quick = options.quick ?? false;
   const tmp = mkdtempSync(path.join(os.tmpdir(), "bench-index-"));
   const chroma = await startChromaServer({ dataPath: path.join(tmp, "chroma"), port: await freePort() });
   const embedder = new HashedEmbedder();
