@@ -50,6 +50,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("databaseUrl", databaseUrl);
 
   return async () => {
+    // After the whole suite no container labelled by the project may remain: remove any, then say so loudly.
+    const { removeAllSandboxContainers } = await import("../../server/sandbox/reap-orphans");
+    const left = await removeAllSandboxContainers().catch(() => 0);
+    if (left > 0) console.warn(`[tests] removed ${left} sandbox container(s) that a test left behind`);
     await dropDatabase?.();
     await embedded?.stop();
     if (tempDir) await fs.rm(tempDir, { recursive: true, force: true });
