@@ -58,7 +58,8 @@ export interface ToolResult {
 /** server/tools: named tools a plan may call (run a command in the sandbox, lint, ...). */
 export interface ToolExecutor {
   listTools(): ToolDescription[];
-  execute(input: { runId: string; name: string; params: Record<string, unknown>; signal?: AbortSignal }): Promise<ToolResult>;
+  /** Tools act on the run's own sandbox session (its workspace); network tools use a separate setup container. */
+  execute(input: { runId: string; name: string; params: Record<string, unknown>; session: SandboxSession; signal?: AbortSignal }): Promise<ToolResult>;
 }
 
 export interface OrchestratorPorts {

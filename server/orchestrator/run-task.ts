@@ -349,7 +349,7 @@ export async function runTask(input: RunTaskInput): Promise<RunOutcome> {
 
   const runToolStep = async (step: PlanStep): Promise<StepOutcome> => {
     if (!ports.tools || !settings.enableToolUse) return { id: step.id, status: "failed", reason: "tool use is disabled", runs: 0 };
-    const result = await ports.tools.execute({ runId, name: step.tool_name!, params: step.tool_params ?? {}, signal: controller.signal });
+    const result = await ports.tools.execute({ runId, name: step.tool_name!, params: step.tool_params ?? {}, session: await session(), signal: controller.signal });
     throwIfStopped();
     await log.emit("tool.executed", { stepId: step.id, name: step.tool_name, ok: result.ok, exitCode: result.exitCode ?? null, output: tail(result.output) });
     if (result.command) {

@@ -10,6 +10,7 @@ import { resolveModelSettings, type UserModelOverrides } from "@/server/llm/reso
 import type { LlmMode } from "@/server/env";
 import { getMemoryStore } from "@/server/memory/memory-store";
 import { createDirWorkspace } from "@/server/orchestrator/adapters/dir-workspace";
+import { createSandboxTools } from "@/server/orchestrator/adapters/sandbox-tools";
 import type { OrchestratorPorts } from "@/server/orchestrator/ports";
 import { runTask } from "@/server/orchestrator/run-task";
 import { getSandbox } from "@/server/sandbox";
@@ -43,6 +44,7 @@ const realPorts: RunPortsFactory = ({ worktreePath, settings }) => ({
   sandbox: getSandbox(),
   workspace: createDirWorkspace(worktreePath),
   memory: getMemoryStore(),
+  tools: createSandboxTools(),
 });
 
 /**

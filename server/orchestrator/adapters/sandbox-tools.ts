@@ -1,0 +1,35 @@
+import { executeTool, planTool, TOOL_NAMES, type ToolName } from "@/server/tools";
+import type { ToolDescription, ToolExecutor } from "@/server/orchestrator/ports";
+
+const DESCRIPTIONS: Record<ToolName, string> = {
+  git_status: "git status of the workspace; params: {}",
+  git_diff: "git diff of the workspace; params: { paths?: string[], staged?: boolean }",
+  git_log: "recent commits; params: { max_count?: number }",
+  git_clone: "clone a repository into the workspace (needs network); params: { url, dest? }",
+  git_checkout: "check out a ref; params: { ref, create?: boolean }",
+  pip_install: "install Python packages for the tests (needs network); params: { packages: string[] }",
+  run_tests: "run pytest; params: { paths?: string[] }",
+  shell: "run one allow-listed program (no shell); params: { command: string[] }",
+};
+
+/** The command a tool step stands for, for the verification record; refused steps record just the tool. */
+function commandOf(name: string, params: Record<string, unknown>): string[] {
+  try {
+    const plan = planTool(name as ToolName, params);
+    return "argv" in plan && plan.argv ? plan.argv : ["pytest", ...("testPaths" in plan ? plan.testPaths : [])];
+  } catch {
+    return [name];
+  }
+}
+
+/** The ToolExecutor port over server/tools: whitelisted argv commands in the run's sandbox or a setup container. */
+export function createSandboxTools(): ToolExecutor {
+  return {
+    listTools: (): ToolDescription[] => TOOL_NAMES.map((name) => ({ name, description: DESCRIPTIONS[name] })),
+    async execute({ runId, name, params, session, signal }) {
+      const result = await executeTool({ runId, tool: name, params, workspace: session, signal });
+      const output = [result.stdout, result.stderr, result.error].filter(Boolean).join("\n").trim();
+      return { ok: result.ok, output, exitCode: result.exitCode, command: commandOf(name, params) };
+    },
+  };
+}
