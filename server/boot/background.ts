@@ -2,6 +2,9 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { db } from "@/server/db/client";
 import { env } from "@/server/env";
+import { ensureChroma } from "@/server/memory/chroma-server";
+import { shutdownMemory, unwatchProject, watchProject } from "@/server/memory/memory-store";
+import { registerProjectHooks } from "@/server/projects/project-hooks";
 import { LocalRunner } from "@/server/runner/local-runner";
 import { runBus } from "@/server/runs/run-bus";
 import { checkDockerAvailable, getSandbox, reapOrphans } from "@/server/sandbox";
@@ -15,7 +18,7 @@ export interface BackgroundServices {
 
 const REAP_EVERY_MS = 60_000;
 
-/** Long-lived work beside the web server: the in-process worker and the sandbox reaper. */
+/** Long-lived work beside the web server: the in-process worker, the sandbox reaper and the repository index. */
 export async function startBackgroundServices(options: { log?: (line: string) => void } = {}): Promise<BackgroundServices> {
   const log = options.log ?? ((line: string) => console.log(`[autocode] ${line}`));
   const settings = env();
@@ -35,6 +38,26 @@ export async function startBackgroundServices(options: { log?: (line: string) =>
     // The app still serves history, share links and settings; runs fail with this same message.
     log(`sandbox unavailable: ${(error as { userMessage?: string }).userMessage ?? String(error)}`);
   }
+
+  // Memory is an aid to planning, never a requirement: start it in the background and keep serving without it.
+  const unregister = registerProjectHooks({
+    created: ({ id, repoPath }) => watchProject({ projectId: id, root: repoPath }),
+    deleted: (projectId) => unwatchProject(projectId),
+  });
+  stops.push(async () => {
+    unregister();
+    await shutdownMemory();
+  });
+  void (async () => {
+    try {
+      const chroma = await ensureChroma();
+      const projects = await db().project.findMany({ where: { repoPath: { not: "" } }, select: { id: true, repoPath: true } });
+      for (const project of projects) watchProject({ projectId: project.id, root: project.repoPath });
+      log(`memory on Chroma at ${chroma.url}; watching ${projects.length} project(s)`);
+    } catch (error) {
+      log(`memory unavailable (runs continue without it): ${(error as { userMessage?: string }).userMessage ?? String(error)}`);
+    }
+  })();
 
   let runner: LocalRunner | undefined;
   if (settings.WORKER_ENABLED) {

@@ -5,6 +5,7 @@ import type { Db } from "@/server/db/client";
 import { env } from "@/server/env";
 import { AppError } from "@/server/errors";
 import { initRepository } from "@/server/git/init-repository";
+import { projectHooks } from "./project-hooks";
 import { toProjectDto } from "./project-dto";
 import { ZCreateProject, type TCreateProject } from "./project-schemas";
 
@@ -67,6 +68,8 @@ export async function createProject(options: { db: Db; userId: string; input: TC
       where: { id: project.id },
       data: { repoPath, defaultBranch: repo.branch },
     });
+    // Indexing runs in the background; the project page shows its progress.
+    projectHooks().created({ id: updated.id, repoPath });
     return toProjectDto(updated, options.userId);
   } catch (error) {
     // Nothing half-made survives a failed import: neither the row nor the files.
