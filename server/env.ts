@@ -98,6 +98,8 @@ export const ZEnv = z
     WORKER_ENABLED: bool(true),
     MAX_CONCURRENT_RUNS: int(2, 1),
     MAX_CONCURRENT_RUNS_PER_USER: int(2, 1),
+    /** Seconds POST /api/agent/run and /run_parallel wait for the run; then 504 with the run id (it keeps running). */
+    AGENT_RUN_TIMEOUT: num(600, 1),
   })
   .transform((env) => ({
     ...env,
