@@ -1,5 +1,7 @@
 import { projectRouter } from "./routers/project";
 import { runRouter } from "./routers/run";
+import { settingsRouter } from "./routers/settings";
+import { shareRouter } from "./routers/share";
 import { taskRouter } from "./routers/task";
 import { tokenRouter } from "./routers/token";
 import { viewerRouter } from "./routers/viewer";
@@ -11,6 +13,8 @@ export const appRouter = createTRPCRouter({
   task: taskRouter,
   run: runRouter,
   token: tokenRouter,
+  share: shareRouter,
+  settings: settingsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,4 +1,8 @@
 import { z } from "zod";
+import { requireProject } from "@/server/access/project-access";
+import { AppError } from "@/server/errors";
+import { readTree } from "@/server/git";
+import { deleteMemory, getIndexStatus, listMemories } from "@/server/memory/memory-store";
 import { createProject } from "@/server/projects/create-project";
 import { deleteProject } from "@/server/projects/delete-project";
 import { getProject } from "@/server/projects/get-project";
@@ -22,4 +26,41 @@ export const projectRouter = createTRPCRouter({
   delete: protectedProcedure
     .input(ZProjectId)
     .mutation(({ ctx, input }) => deleteProject({ db: ctx.db, userId: ctx.userId, projectId: input.projectId })),
+
+  /** Every file of the project's default branch, for the context-file picker. */
+  tree: protectedProcedure
+    .input(ZProjectId)
+    .output(z.array(z.object({ path: z.string(), kind: z.enum(["file", "symlink", "submodule"]), size: z.number().nullable() })))
+    .query(async ({ ctx, input }) => {
+      const project = await requireProject({ db: ctx.db, userId: ctx.userId, projectId: input.projectId, need: "read" });
+      return readTree({ repoPath: project.repoPath, ref: project.defaultBranch });
+    }),
+
+  indexStatus: protectedProcedure
+    .input(ZProjectId)
+    .output(z.object({ state: z.enum(["idle", "indexing", "watching", "error"]), files: z.number(), chunks: z.number(), lastUpdatedAt: z.date().nullable(), errors: z.array(z.string()) }))
+    .query(async ({ ctx, input }) => {
+      await requireProject({ db: ctx.db, userId: ctx.userId, projectId: input.projectId, need: "read" });
+      return getIndexStatus(input.projectId);
+    }),
+
+  memories: protectedProcedure
+    .input(ZProjectId)
+    .output(z.array(z.object({ id: z.string(), runId: z.string(), task: z.string(), summary: z.string(), createdAt: z.date() })))
+    .query(async ({ ctx, input }) => {
+      await requireProject({ db: ctx.db, userId: ctx.userId, projectId: input.projectId, need: "read" });
+      return listMemories({ projectId: input.projectId }).catch(memoryUnavailable);
+    }),
+
+  deleteMemory: protectedProcedure
+    .input(ZProjectId.extend({ memoryId: z.string().min(1).max(200) }))
+    .mutation(async ({ ctx, input }) => {
+      await requireProject({ db: ctx.db, userId: ctx.userId, projectId: input.projectId, need: "write" });
+      await deleteMemory({ projectId: input.projectId, memoryId: input.memoryId }).catch(memoryUnavailable);
+    }),
 });
+
+function memoryUnavailable(error: unknown): never {
+  if (error instanceof AppError) throw error;
+  throw new AppError("UNAVAILABLE", `memory store failed: ${String(error)}`, { userMessage: "The memory store (Chroma) is not reachable right now. Check CHROMA_URL or the server log, then try again." });
+}

@@ -1,0 +1,45 @@
+import { tracked } from "@trpc/server";
+import { z } from "zod";
+import { ZRunDto } from "@/server/runs/run-dto";
+import { ZRunId } from "@/server/runs/run-schemas";
+import { getSharedRun, streamSharedRunEvents } from "@/server/share/get-shared-run";
+import { AppError } from "@/server/errors";
+import { createShareLink, resolveShareToken, listShareLinks, revokeShareLink, ZShareLinkDto, ZShareToken } from "@/server/share/share-links";
+import { toTRPCError } from "../errors";
+import { createTRPCRouter, protectedProcedure, publicProcedure } from "../trpc";
+
+export const shareRouter = createTRPCRouter({
+  create: protectedProcedure
+    .input(ZRunId)
+    .output(ZShareLinkDto.extend({ token: z.string() }))
+    .mutation(({ ctx, input }) => createShareLink({ db: ctx.db, userId: ctx.userId, runId: input.runId })),
+
+  list: protectedProcedure
+    .input(ZRunId)
+    .output(z.array(ZShareLinkDto))
+    .query(({ ctx, input }) => listShareLinks({ db: ctx.db, userId: ctx.userId, runId: input.runId })),
+
+  revoke: protectedProcedure
+    .input(z.object({ linkId: z.string().min(1).max(64) }))
+    .mutation(({ ctx, input }) => revokeShareLink({ db: ctx.db, userId: ctx.userId, linkId: input.linkId })),
+
+  // Public: the token is the only credential, and it opens exactly one run, read-only.
+  run: publicProcedure
+    .input(ZShareToken)
+    .output(ZRunDto)
+    .query(({ ctx, input }) => getSharedRun({ db: ctx.db, token: input.token })),
+
+  /** Token checked before the stream opens (so a bad one answers NOT_FOUND), and again while it is open. */
+  events: publicProcedure.input(ZShareToken.extend({ lastEventId: z.string().max(20).nullish() })).subscription(async ({ ctx, input, signal }) => {
+    const link = await resolveShareToken({ db: ctx.db, token: input.token });
+    const afterSeq = Number(input.lastEventId ?? 0) || 0;
+    return (async function* () {
+      try {
+        for await (const event of streamSharedRunEvents({ db: ctx.db, link, afterSeq, signal })) yield tracked(String(event.seq), event);
+      } catch (error) {
+        // Errors thrown mid-stream bypass the middleware; map them here so revocation reads as NOT_FOUND.
+        throw error instanceof AppError ? toTRPCError(error) : error;
+      }
+    })();
+  }),
+});

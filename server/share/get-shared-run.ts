@@ -1,0 +1,57 @@
+import type { Db } from "@/server/db/client";
+import { AppError } from "@/server/errors";
+import { loadRunDto } from "@/server/runs/get-run";
+import type { TRunDto } from "@/server/runs/run-dto";
+import type { StoredEvent } from "@/server/runs/run-events";
+import { streamRunEvents } from "@/server/runs/stream-run-events";
+import { isShareLinkLive, resolveShareToken } from "./share-links";
+
+/** How often a live share stream re-checks that its link was not revoked. */
+const REVOCATION_CHECK_MS = 2000;
+
+/**
+ * The run behind a share token, as a read-only DTO. Only which models ran is kept from the settings
+ * snapshot: the endpoint (baseUrl) can name internal hosts and is not the viewer's business.
+ */
+export async function getSharedRun(options: { db: Db; token: string }): Promise<TRunDto> {
+  const { runId } = await resolveShareToken(options);
+  const dto = await loadRunDto({ db: options.db, runId, canWrite: false });
+  if (!dto) throw new AppError("NOT_FOUND", "This share link's run no longer exists.");
+  const snapshot = (dto.modelSettings ?? {}) as { models?: unknown };
+  return { ...dto, modelSettings: snapshot.models ? { models: snapshot.models } : {} };
+}
+
+/**
+ * The shared run's events after afterSeq, then live ones. Revoking the link ends the stream within
+ * REVOCATION_CHECK_MS with NOT_FOUND, like any later request with the token.
+ */
+export async function* streamSharedRunEvents(options: {
+  db: Db;
+  link: { linkId: string; runId: string };
+  afterSeq: number;
+  signal?: AbortSignal;
+}): AsyncGenerator<StoredEvent> {
+  const { linkId, runId } = options.link;
+  const inner = new AbortController();
+  const onOuterAbort = () => inner.abort();
+  options.signal?.addEventListener("abort", onOuterAbort);
+  let revoked = false;
+  const timer = setInterval(() => {
+    void isShareLinkLive({ db: options.db, linkId }).then((live) => {
+      if (!live) {
+        revoked = true;
+        inner.abort();
+      }
+    }, () => undefined);
+  }, REVOCATION_CHECK_MS);
+  try {
+    for await (const event of streamRunEvents({ db: options.db, runId, afterSeq: options.afterSeq, signal: inner.signal })) {
+      if (revoked) break;
+      yield event;
+    }
+    if (revoked) throw new AppError("NOT_FOUND", "This share link was revoked.");
+  } finally {
+    clearInterval(timer);
+    options.signal?.removeEventListener("abort", onOuterAbort);
+  }
+}
