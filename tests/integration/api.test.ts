@@ -1,26 +1,6 @@
-import { TRPCError } from "@trpc/server";
 import { beforeAll, describe, expect, it } from "vitest";
 import { callerFor, createTestUser, testDb } from "../helpers/db";
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TRPCError) return error.code;
-    throw error;
-  }
-  return "OK";
-}
-
-async function messageOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TRPCError) return error.message;
-    throw error;
-  }
-  return "";
-}
+import { codeOf, messageOf } from "../helpers/trpc-errors";
 
 describe("projects through tRPC", () => {
   let alice: Awaited<ReturnType<typeof createTestUser>>;

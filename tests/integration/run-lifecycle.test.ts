@@ -1,4 +1,3 @@
-import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLlmClient } from "@/server/llm/create-llm-client";
 import { resolveModelSettings } from "@/server/llm/resolve-model-settings";
@@ -12,6 +11,7 @@ import { requireDocker } from "@/server/sandbox/docker-test-guard";
 import { inMemoryMemoryStore } from "@/tests/orchestrator/orchestrator-harness";
 import { startFakeLlm, type FakeLlm } from "@/tests/fake-llm/fake-llm-server";
 import { callerFor, createTestUser, testDb } from "../helpers/db";
+import { codeOf } from "../helpers/trpc-errors";
 
 const dockerReady = await requireDocker("run lifecycle (database + sandbox)");
 
@@ -22,16 +22,6 @@ async function waitForEnd(runId: string, timeoutMs = 60_000) {
     if (!["QUEUED", "RUNNING"].includes(run.status)) return run;
     if (Date.now() > deadline) throw new Error(`run ${runId} still ${run.status} after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return "OK";
-  } catch (error) {
-    if (error instanceof TRPCError) return error.code;
-    throw error;
   }
 }
 
