@@ -3,7 +3,7 @@ import { writeCode } from "@/server/agents/coder";
 import { reviewRun, type Verdict } from "@/server/agents/critic";
 import { debugFailure, type ExecutionForModel } from "@/server/agents/debugger";
 import type { FileEdit } from "@/server/agents/file-edit";
-import type { Plan, PlanStep } from "@/server/agents/plan";
+import { validatePlan, type Plan, type PlanStep } from "@/server/agents/plan";
 import { planTask, type FileText } from "@/server/agents/planner";
 import { testPathFor, writeTests } from "@/server/agents/tester";
 import { env } from "@/server/env";
@@ -49,6 +49,8 @@ export interface RunTaskInput {
   projectId: string;
   task: string;
   contextFiles: FileText[];
+  /** A fixed plan from the caller (stored on the task): validated like a planner's and run without the Planner. */
+  plan?: unknown;
   settings?: Partial<RunSettings>;
   signal?: AbortSignal;
   ports: OrchestratorPorts;
@@ -445,8 +447,8 @@ export async function runTask(input: RunTaskInput): Promise<RunOutcome> {
     }
 
     const tools = settings.enableToolUse && ports.tools ? ports.tools.listTools() : [];
-    await log.emit("plan.started", {});
-    const planned = await planTask(agentContext(null), { task, contextFiles: input.contextFiles, memories, snippets, tools });
+    await log.emit("plan.started", { given: input.plan != null });
+    const planned = input.plan != null ? givenPlan(input.plan, tools) : await planTask(agentContext(null), { task, contextFiles: input.contextFiles, memories, snippets, tools });
     plan = planned.plan;
     await log.emit("plan.created", { steps: plan.steps, repaired: planned.repaired });
 
@@ -516,6 +518,12 @@ export async function runTask(input: RunTaskInput): Promise<RunOutcome> {
     return { ...outcome, status: "failed", reason: `the run's events could not be stored: ${errorText(error)}` };
   }
   return outcome;
+}
+
+function givenPlan(raw: unknown, tools: { name: string }[]): { plan: Plan; repaired: boolean } {
+  const checked = validatePlan(raw, { tools: tools.map((tool) => tool.name) });
+  if (!checked.ok) throw new AppError("BAD_REQUEST", `The given plan cannot run: ${checked.error}`);
+  return { plan: checked.value, repaired: false };
 }
 
 function describeCommands(commands: CommandRecord[], finalRun: { passed: boolean; reason?: string } | undefined): string {

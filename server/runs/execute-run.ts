@@ -85,6 +85,7 @@ export async function executeRun(options: { db: Db; runId: string; workerId: str
       projectId: run.projectId,
       task: run.task.prompt,
       contextFiles,
+      plan: run.task.plan ?? undefined,
       settings: { tokenBudget: run.tokenBudget ?? undefined, costBudgetUsd: run.costBudgetUsd ?? undefined },
       signal: options.signal,
       ports: { ...ports, events: new PgEventSink(db) },

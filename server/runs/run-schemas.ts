@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ZPlan } from "@/server/agents/plan";
 
 export const MAX_CONTEXT_FILES = 50;
 
@@ -16,6 +17,8 @@ export const ZStartTask = z.object({
   contextFiles: z.array(ZRelativePath).max(MAX_CONTEXT_FILES, `Choose at most ${MAX_CONTEXT_FILES} context files.`).default([]),
   tokenBudget: z.number().int().min(1000).max(50_000_000).optional(),
   costBudgetUsd: z.number().min(0).max(10_000).optional(),
+  /** A fixed plan: the steps run as given, without the Planner. */
+  plan: ZPlan.optional(),
 });
 export type TStartTask = z.input<typeof ZStartTask>;
 

@@ -1,5 +1,7 @@
 import { requireProject } from "@/server/access/project-access";
 import { requireRun } from "@/server/access/run-access";
+import type { Prisma } from "@/generated/prisma/client";
+import { validatePlan } from "@/server/agents/plan";
 import type { Db } from "@/server/db/client";
 import { env } from "@/server/env";
 import { AppError } from "@/server/errors";
@@ -31,9 +33,11 @@ export async function startTask(options: { db: Db; userId: string; input: TStart
   const project = await requireProject({ db: options.db, userId: options.userId, projectId, need: "write" });
   const uniqueFiles = [...new Set(contextFiles)];
   await checkContextFiles(project.repoPath, uniqueFiles);
+  const plan = parsed.data.plan ? validatePlan(parsed.data.plan) : undefined;
+  if (plan && !plan.ok) throw new AppError("BAD_REQUEST", `The plan is not valid: ${plan.error}`);
 
   const { task, run } = await options.db.$transaction(async (tx) => {
-    const task = await tx.task.create({ data: { projectId, authorId: options.userId, prompt, contextFiles: uniqueFiles } });
+    const task = await tx.task.create({ data: { projectId, authorId: options.userId, prompt, contextFiles: uniqueFiles, plan: plan ? (plan.value as unknown as Prisma.InputJsonObject) : undefined } });
     const run = await tx.run.create({ data: { taskId: task.id, projectId, tokenBudget, costBudgetUsd } });
     return { task, run };
   });
