@@ -98,6 +98,10 @@ export const ZEnv = z
     WORKER_ENABLED: bool(true),
     MAX_CONCURRENT_RUNS: int(2, 1),
     MAX_CONCURRENT_RUNS_PER_USER: int(2, 1),
+    /** A worker renews its hold on a run every third of this; a run whose lease lapses is marked interrupted. */
+    RUN_LEASE_SECONDS: num(30, 1),
+    /** On SIGTERM a worker lets the runs it holds finish for this long, then records them as interrupted. */
+    WORKER_SHUTDOWN_GRACE_SECONDS: num(60, 0),
     /** Seconds POST /api/agent/run and /run_parallel wait for the run; then 504 with the run id (it keeps running). */
     AGENT_RUN_TIMEOUT: num(600, 1),
   })
