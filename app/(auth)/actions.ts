@@ -1,9 +1,10 @@
 "use server";
 
-import { cookies } from "next/headers";
+import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { signOut } from "@/server/auth/auth";
 import { signUp, verifyCredentials } from "@/server/auth/credentials";
+import { authLimiter } from "@/server/auth/rate-limit";
 import { createSession } from "@/server/auth/sessions";
 import { db } from "@/server/db/client";
 import { AppError } from "@/server/errors";
@@ -17,6 +18,7 @@ async function startSession(userId: string): Promise<void> {
   const session = await createSession({ db: db(), userId });
   (await cookies()).set(session.cookieName, session.sessionToken, {
     httpOnly: true,
+    // Lax keeps the cookie off cross-site POSTs, so other sites cannot make requests as the user (CSRF).
     sameSite: "lax",
     path: "/",
     secure: session.secure,
@@ -36,9 +38,17 @@ function safeNext(value: FormDataEntryValue | null): string {
   return next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : "/projects";
 }
 
+/** Limits guessing per account and per client address; the address is the proxy's view when behind one. */
+async function limitAttempts(email: string): Promise<void> {
+  const forwarded = (await headers()).get("x-forwarded-for")?.split(",")[0]?.trim();
+  authLimiter().hit(`email:${email.trim().toLowerCase()}`);
+  if (forwarded) authLimiter().hit(`ip:${forwarded}`);
+}
+
 export async function signUpAction(_: AuthFormState, form: FormData): Promise<AuthFormState> {
   const email = String(form.get("email") ?? "");
   try {
+    await limitAttempts(email);
     const user = await signUp({
       db: db(),
       input: { email, password: String(form.get("password") ?? ""), name: String(form.get("name") ?? "") || undefined },
@@ -53,6 +63,7 @@ export async function signUpAction(_: AuthFormState, form: FormData): Promise<Au
 export async function signInAction(_: AuthFormState, form: FormData): Promise<AuthFormState> {
   const email = String(form.get("email") ?? "");
   try {
+    await limitAttempts(email);
     const user = await verifyCredentials({ db: db(), email, password: String(form.get("password") ?? "") });
     await startSession(user.id);
   } catch (error) {

@@ -1,0 +1,20 @@
+import { describe, expect, it } from "vitest";
+import { RateLimiter } from "@/server/auth/rate-limit";
+import { AppError } from "@/server/errors";
+
+describe("RateLimiter", () => {
+  it("allows the limit, refuses the next attempt with a wait time, and resets after the window", () => {
+    const limiter = new RateLimiter(3, 60_000);
+    for (let i = 0; i < 3; i++) limiter.hit("a@example.test", 1000);
+    let error: unknown;
+    try {
+      limiter.hit("a@example.test", 2000);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(AppError.is(error, "TOO_MANY_REQUESTS")).toBe(true);
+    expect((error as AppError).userMessage).toMatch(/Wait 1 minute/);
+    expect(() => limiter.hit("b@example.test", 2000)).not.toThrow();
+    expect(() => limiter.hit("a@example.test", 61_001)).not.toThrow();
+  });
+});
