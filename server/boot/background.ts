@@ -2,6 +2,7 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { db } from "@/server/db/client";
 import { env } from "@/server/env";
+import { createLegacyWsServer } from "@/server/legacy/legacy-ws";
 import { ensureChroma } from "@/server/memory/chroma-server";
 import { shutdownMemory, unwatchProject, watchProject } from "@/server/memory/memory-store";
 import { registerProjectHooks } from "@/server/projects/project-hooks";
@@ -23,6 +24,8 @@ export async function startBackgroundServices(options: { log?: (line: string) =>
   const log = options.log ?? ((line: string) => console.log(`[autocode] ${line}`));
   const settings = env();
   const stops: Array<() => Promise<void>> = [async () => runBus().close()];
+  const legacyWs = createLegacyWsServer({ db });
+  stops.unshift(() => legacyWs.close());
 
   try {
     await checkDockerAvailable();
@@ -69,7 +72,7 @@ export async function startBackgroundServices(options: { log?: (line: string) =>
 
   return {
     runner,
-    handleUpgrade: () => false,
+    handleUpgrade: (req, socket, head) => legacyWs.handleUpgrade(req, socket, head),
     async stop() {
       for (const stop of stops) await stop().catch((error: unknown) => console.error("[autocode] shutdown step failed:", error));
     },
