@@ -3,6 +3,7 @@ import { AppError } from "@/server/errors";
 import { loadRunDto } from "@/server/runs/get-run";
 import type { TRunDto } from "@/server/runs/run-dto";
 import type { StoredEvent } from "@/server/runs/run-events";
+import { diffOfRun } from "@/server/runs/run-git";
 import { streamRunEvents } from "@/server/runs/stream-run-events";
 import { isShareLinkLive, resolveShareToken } from "./share-links";
 
@@ -54,4 +55,15 @@ export async function* streamSharedRunEvents(options: {
     clearInterval(timer);
     options.signal?.removeEventListener("abort", onOuterAbort);
   }
+}
+
+/** The combined diff of the shared run (null before it has a branch). */
+export async function getSharedRunDiff(options: { db: Db; token: string }) {
+  const { runId } = await resolveShareToken(options);
+  const run = await options.db.run.findUnique({
+    where: { id: runId },
+    include: { task: true, project: { include: { members: { select: { userId: true, role: true } } } } },
+  });
+  if (!run) throw new AppError("NOT_FOUND", "This share link's run no longer exists.");
+  return diffOfRun(run);
 }

@@ -2,7 +2,7 @@ import { tracked } from "@trpc/server";
 import { z } from "zod";
 import { ZRunDto } from "@/server/runs/run-dto";
 import { ZRunId } from "@/server/runs/run-schemas";
-import { getSharedRun, streamSharedRunEvents } from "@/server/share/get-shared-run";
+import { getSharedRun, getSharedRunDiff, streamSharedRunEvents } from "@/server/share/get-shared-run";
 import { AppError } from "@/server/errors";
 import { createShareLink, resolveShareToken, listShareLinks, revokeShareLink, ZShareLinkDto, ZShareToken } from "@/server/share/share-links";
 import { toTRPCError } from "../errors";
@@ -28,6 +28,8 @@ export const shareRouter = createTRPCRouter({
     .input(ZShareToken)
     .output(ZRunDto)
     .query(({ ctx, input }) => getSharedRun({ db: ctx.db, token: input.token })),
+
+  diff: publicProcedure.input(ZShareToken).query(({ ctx, input }) => getSharedRunDiff({ db: ctx.db, token: input.token })),
 
   /** Token checked before the stream opens (so a bad one answers NOT_FOUND), and again while it is open. */
   events: publicProcedure.input(ZShareToken.extend({ lastEventId: z.string().max(20).nullish() })).subscription(async ({ ctx, input, signal }) => {

@@ -1,0 +1,25 @@
+import type { Metadata } from "next";
+import { SharedRunPage } from "@/components/runs/shared-run-page";
+
+export const dynamic = "force-dynamic";
+// The token is in the URL: keep it out of referrers and search engines.
+export const metadata: Metadata = { title: "Shared run", robots: { index: false, follow: false }, referrer: "no-referrer" };
+
+export default async function SharePage({ params }: { params: Promise<{ token: string }> }) {
+  const { token } = await params;
+  return (
+    <div className="min-h-screen">
+      <header className="border-b border-slate-200 bg-white">
+        <div className="mx-auto flex max-w-6xl items-center gap-3 px-4 py-3 sm:px-6">
+          <span className="text-lg font-bold tracking-tight">
+            Auto<span className="text-indigo-600">Code</span>AI
+          </span>
+          <span className="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-600">Shared run · read-only</span>
+        </div>
+      </header>
+      <main className="mx-auto max-w-6xl px-4 py-8 sm:px-6">
+        <SharedRunPage token={decodeURIComponent(token)} />
+      </main>
+    </div>
+  );
+}

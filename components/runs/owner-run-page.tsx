@@ -1,0 +1,63 @@
+"use client";
+
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useSubscription } from "@trpc/tanstack-react-query";
+import Link from "next/link";
+import { useTRPC } from "@/components/providers/trpc-provider";
+import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
+import { RunActions } from "./run-actions";
+import { RunView } from "./run-view";
+import { ShareLinksPanel } from "./share-links-panel";
+import { useRunEventLog } from "./use-run-event-log";
+
+export function OwnerRunPage({ runId }: { runId: string }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const run = useQuery(trpc.run.byId.queryOptions({ runId }));
+  const diff = useQuery(trpc.run.diff.queryOptions({ runId }, { enabled: run.isSuccess }));
+  const log = useRunEventLog({
+    onFinished: () => {
+      // The branch is final now: reload the record (status, cost) and the diff.
+      void queryClient.invalidateQueries({ queryKey: trpc.run.byId.queryKey({ runId }) });
+      void queryClient.invalidateQueries({ queryKey: trpc.run.diff.queryKey({ runId }) });
+    },
+  });
+  // The link resumes after the last tracked id on a reconnect, so a dropped connection loses nothing.
+  const stream = useSubscription(trpc.run.events.subscriptionOptions({ runId }, { enabled: run.isSuccess, onData: log.onData }));
+
+  if (run.isPending) return <LoadingState label="Loading run…" />;
+  if (run.isError) {
+    return run.error.data?.code === "NOT_FOUND" ? (
+      <EmptyState title="Run not found" action={<Link className="text-sm font-medium text-indigo-600" href="/projects">Back to projects</Link>}>
+        It may have been deleted, or you do not have access to it.
+      </EmptyState>
+    ) : (
+      <ErrorState message={run.error.message} onRetry={() => void run.refetch()} />
+    );
+  }
+  const active = !log.state.finished && ["QUEUED", "RUNNING"].includes(run.data.status);
+  return (
+    <div className="space-y-4">
+      <nav aria-label="Breadcrumb" className="text-sm text-slate-500">
+        <Link href="/projects" className="hover:text-slate-700">
+          Projects
+        </Link>{" "}
+        /{" "}
+        <Link href={`/projects/${run.data.projectId}`} className="hover:text-slate-700">
+          {run.data.projectName}
+        </Link>{" "}
+        / <span className="text-slate-700">Run</span>
+      </nav>
+      <RunView
+        run={run.data}
+        state={log.state}
+        tokens={log.tokens}
+        panes={log.panes}
+        stream={{ status: stream.status, error: stream.error?.message ?? null }}
+        diff={{ files: diff.data === undefined ? null : (diff.data?.files ?? null), pending: diff.isPending && diff.fetchStatus !== "idle", error: diff.error?.message ?? null }}
+        actions={<RunActions run={run.data} active={active} />}
+        sharing={run.data.canWrite ? <ShareLinksPanel runId={runId} /> : undefined}
+      />
+    </div>
+  );
+}

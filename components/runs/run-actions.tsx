@@ -1,0 +1,61 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
+import { useTRPC } from "@/components/providers/trpc-provider";
+import { Button } from "@/components/ui/button";
+import { Alert } from "@/components/ui/states";
+import type { TRunDto } from "@/server/runs/run-dto";
+
+/** Stop, re-run, merge and download: only for people who may change the run. */
+export function RunActions({ run, active }: { run: TRunDto; active: boolean }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const queryClient = useQueryClient();
+  const project = useQuery(trpc.project.byId.queryOptions({ projectId: run.projectId }));
+  const cancel = useMutation(trpc.run.cancel.mutationOptions());
+  const rerun = useMutation(trpc.run.rerun.mutationOptions({ onSuccess: ({ runId }) => router.push(`/runs/${runId}`) }));
+  const merge = useMutation(
+    trpc.run.merge.mutationOptions({ onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.run.diff.queryKey({ runId: run.id }) }) }),
+  );
+  if (!run.canWrite) return null;
+  const branch = project.data?.defaultBranch ?? "main";
+  const error = cancel.error ?? rerun.error ?? merge.error;
+  return (
+    <div className="space-y-3">
+      <div className="flex flex-wrap gap-2">
+        {active ? (
+          <Button variant="danger" pending={cancel.isPending} disabled={cancel.isSuccess} onClick={() => cancel.mutate({ runId: run.id })}>
+            {cancel.isSuccess ? "Stopping…" : "Stop run"}
+          </Button>
+        ) : (
+          <>
+            <Button variant="secondary" pending={rerun.isPending} onClick={() => rerun.mutate({ runId: run.id })}>
+              Re-run
+            </Button>
+            {run.branch && (
+              <Button pending={merge.isPending} disabled={merge.isSuccess} onClick={() => merge.mutate({ runId: run.id })}>
+                Merge into {branch}
+              </Button>
+            )}
+          </>
+        )}
+        {run.branch && (
+          <a
+            href={`/api/runs/${run.id}/patch`}
+            download
+            className="inline-flex items-center rounded-md bg-white px-3.5 py-2 text-sm font-medium text-slate-800 shadow-sm ring-1 ring-inset ring-slate-300 hover:bg-slate-50"
+          >
+            Download .patch
+          </a>
+        )}
+      </div>
+      {error && <Alert>{error.message}</Alert>}
+      {merge.data?.ok && (
+        <Alert tone="success">
+          Merged into {merge.data.into} ({merge.data.kind === "fast-forward" ? "fast-forward" : merge.data.kind === "up-to-date" ? "already up to date" : "merge commit"}).
+        </Alert>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,134 @@
+import type { CommandView, RunEventState, TestView } from "./run-event-state";
+
+export function CommandList({ commands }: { commands: CommandView[] }) {
+  if (commands.length === 0) return <p className="text-sm text-slate-500">No commands have run yet.</p>;
+  return (
+    <ul role="list" aria-label="Commands" className="divide-y divide-slate-200 rounded-md bg-white ring-1 ring-slate-200">
+      {commands.map((command) => (
+        <li key={command.seq} className="px-3 py-2 text-sm">
+          <details>
+            <summary className="flex cursor-pointer flex-wrap items-center gap-x-3 gap-y-1">
+              <span
+                data-testid="exit-code"
+                className={`rounded px-1.5 py-0.5 font-mono text-xs font-semibold ${command.passed ? "bg-emerald-100 text-emerald-800" : "bg-red-100 text-red-800"}`}
+              >
+                exit {command.exitCode ?? "—"}
+              </span>
+              <code className="min-w-0 flex-1 truncate font-mono text-xs text-slate-800">{command.command}</code>
+              <span className="text-xs text-slate-500">
+                {command.stepId ?? "final run"} · {(command.durationMs / 1000).toFixed(1)} s
+                {command.timedOut && " · timed out"}
+                {command.oomKilled && " · out of memory"}
+              </span>
+            </summary>
+            {command.reason && <p className="mt-2 text-xs text-slate-600">{command.reason}</p>}
+            {(command.stdout || command.stderr) && (
+              <pre className="mt-2 max-h-64 overflow-auto whitespace-pre-wrap rounded bg-slate-900 p-2 font-mono text-xs text-slate-100">
+                {command.stdout}
+                {command.stderr && <span className="text-red-300">{command.stderr}</span>}
+              </pre>
+            )}
+          </details>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+const TEST_TONE: Record<TestView["status"], string> = {
+  passed: "text-emerald-700",
+  failed: "text-red-700",
+  error: "text-red-700",
+  skipped: "text-slate-500",
+};
+
+export function TestTable({ tests }: { tests: TestView[] }) {
+  if (tests.length === 0) return <p className="text-sm text-slate-500">No test results yet.</p>;
+  const passed = tests.filter((t) => t.status === "passed").length;
+  return (
+    <div className="space-y-2">
+      <p className="text-sm text-slate-600" data-testid="tests-summary">
+        {passed} of {tests.length} tests passed
+      </p>
+      <div className="overflow-x-auto rounded-md ring-1 ring-slate-200">
+        <table className="min-w-full divide-y divide-slate-200 bg-white text-sm">
+          <thead className="bg-slate-50 text-left text-xs font-medium uppercase tracking-wide text-slate-500">
+            <tr>
+              <th scope="col" className="px-3 py-2">Test</th>
+              <th scope="col" className="px-3 py-2">Result</th>
+              <th scope="col" className="px-3 py-2">Written by</th>
+              <th scope="col" className="px-3 py-2">Time</th>
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-slate-100">
+            {tests.map((test) => (
+              <tr key={test.key} data-testid="test-row" data-status={test.status}>
+                <td className="px-3 py-2">
+                  <span className="font-mono text-xs">{test.name}</span>
+                  <span className="block text-xs text-slate-500">{test.file ?? test.classname}</span>
+                  {test.message && test.status !== "passed" && <span className="block whitespace-pre-wrap text-xs text-red-700">{test.message.slice(0, 600)}</span>}
+                </td>
+                <td className={`px-3 py-2 font-medium capitalize ${TEST_TONE[test.status]}`}>{test.status}</td>
+                <td className="px-3 py-2 text-xs text-slate-600">{test.origin === "model" ? "the model" : "the repository"}</td>
+                <td className="px-3 py-2 text-xs text-slate-500">{test.durationMs === null ? "—" : `${Math.round(test.durationMs)} ms`}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}
+
+const OUTCOME: Record<string, { label: string; tone: string }> = {
+  verified: { label: "Verified by execution", tone: "bg-emerald-50 text-emerald-900 ring-emerald-200" },
+  asserted: { label: "Only asserted, not executed", tone: "bg-amber-50 text-amber-900 ring-amber-200" },
+  failed: { label: "Execution failed", tone: "bg-red-50 text-red-900 ring-red-200" },
+  not_run: { label: "Nothing was executed", tone: "bg-slate-50 text-slate-800 ring-slate-200" },
+};
+
+export function VerdictPanel({ state }: { state: RunEventState }) {
+  const { verdict, verification } = state;
+  if (!verdict && !verification) {
+    return <p className="text-sm text-slate-500">{state.finished ? "The run ended before the critic and the final test run." : "The critic's verdict and the final test run come at the end."}</p>;
+  }
+  const outcome = verification ? (OUTCOME[verification.outcome] ?? OUTCOME.not_run!) : null;
+  return (
+    <div className="grid gap-3 md:grid-cols-2">
+      {verification && outcome && (
+        <div data-testid="verification" data-outcome={verification.outcome} className={`rounded-md p-4 text-sm ring-1 ring-inset ${outcome.tone}`}>
+          <p className="font-semibold">{outcome.label}</p>
+          <p className="mt-1">{verification.summary}</p>
+          <dl className="mt-2 grid grid-cols-2 gap-1 text-xs">
+            <dt>Tests written by the model</dt>
+            <dd>
+              {verification.modelTests.passed}/{verification.modelTests.total} passed
+            </dd>
+            <dt>Tests already in the repository</dt>
+            <dd>
+              {verification.repositoryTests.passed}/{verification.repositoryTests.total} passed
+            </dd>
+            <dt>Commands run</dt>
+            <dd>{verification.commands}</dd>
+          </dl>
+        </div>
+      )}
+      {verdict && (
+        <div data-testid="verdict" data-verdict={verdict.verdict} className="rounded-md bg-white p-4 text-sm ring-1 ring-slate-200">
+          <p className="font-semibold">
+            Critic:{" "}
+            <span className={verdict.verdict === "PASS" ? "text-emerald-700" : "text-red-700"}>{verdict.verdict}</span>
+          </p>
+          {verdict.reasons.length > 0 && (
+            <ul className="mt-1 list-disc space-y-0.5 pl-5 text-slate-700">
+              {verdict.reasons.map((reason, i) => (
+                <li key={i}>{reason}</li>
+              ))}
+            </ul>
+          )}
+          <p className="mt-2 text-xs text-slate-500">The verdict is the critic&apos;s opinion; the result above comes from exit codes and JUnit reports.</p>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,133 @@
+"use client";
+
+import type { ReactNode } from "react";
+import { DiffViewer, type DiffViewerFile } from "@/components/diff/diff-viewer";
+import { Alert, ErrorState, LoadingState } from "@/components/ui/states";
+import type { TRunDto } from "@/server/runs/run-dto";
+import { PlanGraph } from "./plan-graph";
+import type { RunEventState } from "./run-event-state";
+import { CommandList, TestTable, VerdictPanel } from "./run-results";
+import { formatCost, formatDuration, formatTokens, RunStatusBadge } from "./run-status-badge";
+import type { TokenPane, TokenStore } from "./token-store";
+import { TokenPanes } from "./token-panes";
+
+export interface RunViewProps {
+  run: TRunDto;
+  state: RunEventState;
+  tokens: TokenStore;
+  panes: TokenPane[];
+  stream: { status: "connecting" | "pending" | "idle" | "error"; error: string | null };
+  diff: { files: DiffViewerFile[] | null; pending: boolean; error: string | null };
+  /** Owner-only controls (stop, re-run, merge, download, sharing); absent on a share link. */
+  actions?: ReactNode;
+  sharing?: ReactNode;
+}
+
+function Section({ id, title, children, aside }: { id: string; title: string; children: ReactNode; aside?: ReactNode }) {
+  return (
+    <section aria-labelledby={`${id}-heading`} className="space-y-3">
+      <div className="flex flex-wrap items-baseline justify-between gap-2">
+        <h2 id={`${id}-heading`} className="text-lg font-semibold">
+          {title}
+        </h2>
+        {aside}
+      </div>
+      {children}
+    </section>
+  );
+}
+
+/** Everything about one run; the owner's page and a share link render the same view. */
+export function RunView({ run, state, tokens, panes, stream, diff, actions, sharing }: RunViewProps) {
+  const finished = state.finished !== null || !["QUEUED", "RUNNING"].includes(run.status);
+  const status = state.finished ? { succeeded: "SUCCEEDED", failed: "FAILED", cancelled: "CANCELLED" }[state.finished.status] ?? run.status : state.phase === "queued" ? run.status : "RUNNING";
+  const tokensIn = Math.max(run.tokensIn, state.usage.tokensIn);
+  const tokensOut = Math.max(run.tokensOut, state.usage.tokensOut);
+  const cost = Math.max(run.costUsd, state.usage.costUsd);
+  const reason = state.finished?.reason ?? run.statusReason;
+  return (
+    <div className="space-y-8" data-testid="run-view" data-last-seq={state.lastSeq} data-repeated={state.repeated} data-missing={state.missing}>
+      <header className="space-y-3">
+        <div className="flex flex-wrap items-center gap-3">
+          <RunStatusBadge status={status} />
+          {state.cancelRequested && !finished && <span className="text-xs text-amber-700">stopping…</span>}
+          <span className="text-xs text-slate-500">
+            {run.projectName} · queued {run.queuedAt.toLocaleString()}
+            {run.branch && (
+              <>
+                {" "}
+                · branch <code className="font-mono">{run.branch}</code>
+              </>
+            )}
+          </span>
+        </div>
+        <h1 className="whitespace-pre-wrap break-words text-xl font-bold tracking-tight">{run.prompt}</h1>
+        {run.contextFiles.length > 0 && (
+          <p className="text-xs text-slate-500">
+            Context: <span className="font-mono">{run.contextFiles.join(", ")}</span>
+          </p>
+        )}
+        {reason && status !== "SUCCEEDED" && <Alert tone={status === "CANCELLED" ? "info" : "error"}>{reason}</Alert>}
+        {actions}
+      </header>
+
+      <dl className="grid grid-cols-2 gap-3 sm:grid-cols-4">
+        {[
+          ["Duration", formatDuration(run.startedAt, state.finished ? (run.finishedAt ?? new Date()) : run.finishedAt)],
+          ["Tokens", formatTokens(tokensIn, tokensOut)],
+          ["Cost", formatCost(cost)],
+          ["Model calls", String(state.usage.calls)],
+        ].map(([label, value]) => (
+          <div key={label} className="rounded-md bg-white px-4 py-3 ring-1 ring-slate-200">
+            <dt className="text-xs text-slate-500">{label}</dt>
+            <dd className="mt-0.5 text-sm font-semibold" data-testid={`figure-${label!.toLowerCase().replace(" ", "-")}`}>
+              {value}
+            </dd>
+          </div>
+        ))}
+      </dl>
+
+      {stream.status === "error" && stream.error && <Alert>{stream.error}</Alert>}
+      {stream.status === "connecting" && state.lastSeq > 0 && !finished && <Alert tone="info">Reconnecting to the live stream; nothing will be missed.</Alert>}
+      {state.notes.map((note) => (
+        <Alert key={note.seq} tone={note.tone === "error" ? "error" : "info"}>
+          {note.text}
+        </Alert>
+      ))}
+
+      <Section id="plan" title="Plan">
+        <PlanGraph state={state} />
+      </Section>
+
+      <Section id="agents" title="Agents" aside={!finished && <span className="text-xs text-slate-500">live</span>}>
+        <TokenPanes panes={panes} tokens={tokens} live={!finished} />
+      </Section>
+
+      <Section id="commands" title="Commands in the sandbox">
+        <CommandList commands={state.commands} />
+      </Section>
+
+      <Section id="tests" title="Tests">
+        <TestTable tests={state.tests} />
+      </Section>
+
+      <Section id="verdict" title="Result">
+        <VerdictPanel state={state} />
+      </Section>
+
+      <Section id="diff" title="Changes">
+        {diff.pending ? (
+          <LoadingState label="Loading the diff…" />
+        ) : diff.error ? (
+          <ErrorState message={diff.error} />
+        ) : diff.files === null ? (
+          <p className="text-sm text-slate-500">The run has no branch yet.</p>
+        ) : (
+          <DiffViewer key={diff.files.map((f) => f.path + f.patch.length).join("|")} files={diff.files} />
+        )}
+      </Section>
+
+      {sharing}
+    </div>
+  );
+}

@@ -1,0 +1,46 @@
+"use client";
+
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useSubscription } from "@trpc/tanstack-react-query";
+import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
+import { useTRPC } from "@/components/providers/trpc-provider";
+import { RunView } from "./run-view";
+import { useRunEventLog } from "./use-run-event-log";
+
+function Gone() {
+  return (
+    <EmptyState title="This share link is not available">
+      It does not exist or was revoked. Ask whoever shared it for a new link.
+    </EmptyState>
+  );
+}
+
+/** A run seen through a share link: the same view, read-only, no sign-in. */
+export function SharedRunPage({ token }: { token: string }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const run = useQuery(trpc.share.run.queryOptions({ token }));
+  const diff = useQuery(trpc.share.diff.queryOptions({ token }, { enabled: run.isSuccess }));
+  const log = useRunEventLog({
+    onFinished: () => {
+      void queryClient.invalidateQueries({ queryKey: trpc.share.run.queryKey({ token }) });
+      void queryClient.invalidateQueries({ queryKey: trpc.share.diff.queryKey({ token }) });
+    },
+  });
+  const stream = useSubscription(trpc.share.events.subscriptionOptions({ token }, { enabled: run.isSuccess, onData: log.onData }));
+
+  if (run.isPending) return <LoadingState label="Loading the shared run…" />;
+  if (run.isError) return run.error.data?.code === "NOT_FOUND" ? <Gone /> : <ErrorState message={run.error.message} onRetry={() => void run.refetch()} />;
+  // Revocation ends the live stream with NOT_FOUND: show that instead of the run.
+  if (stream.error?.data?.code === "NOT_FOUND") return <Gone />;
+  return (
+    <RunView
+      run={run.data}
+      state={log.state}
+      tokens={log.tokens}
+      panes={log.panes}
+      stream={{ status: stream.status, error: stream.error?.message ?? null }}
+      diff={{ files: diff.data === undefined ? null : (diff.data?.files ?? null), pending: diff.isPending && diff.fetchStatus !== "idle", error: diff.error?.message ?? null }}
+    />
+  );
+}
