@@ -3,7 +3,10 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useTRPC } from "@/components/providers/trpc-provider";
+import { RunHistory } from "@/components/runs/run-history";
 import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
+import { MemoryPanel } from "./memory-panel";
+import { NewTaskForm } from "./new-task-form";
 
 export function ProjectView({ projectId }: { projectId: string }) {
   const trpc = useTRPC();
@@ -35,12 +38,16 @@ export function ProjectView({ projectId }: { projectId: string }) {
           Branch {data.defaultBranch} · {data.source === "EMPTY" ? "started empty" : `imported from ${data.sourceRef}`}
         </p>
       </div>
-      <section aria-labelledby="history-heading" className="space-y-3">
-        <h2 id="history-heading" className="text-lg font-semibold">
-          Task history
-        </h2>
-        <EmptyState title="No tasks yet">Tasks you give the agents, and every run of them, will be listed here.</EmptyState>
-      </section>
+      {data.role !== "viewer" && (
+        <section aria-labelledby="new-task-heading" className="space-y-3">
+          <h2 id="new-task-heading" className="text-lg font-semibold">
+            New task
+          </h2>
+          <NewTaskForm projectId={projectId} />
+        </section>
+      )}
+      <RunHistory projectId={projectId} />
+      <MemoryPanel projectId={projectId} canWrite={data.role !== "viewer"} />
     </div>
   );
 }

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { ApiTokens } from "@/components/settings/api-tokens";
+import { ModelSettingsForm } from "@/components/settings/model-settings-form";
 
 export const metadata: Metadata = { title: "Settings" };
 
@@ -12,9 +13,9 @@ export default function SettingsPage() {
           Models
         </h2>
         <p className="text-sm text-slate-600">
-          The models each agent uses come from the server&apos;s settings (PLANNER_MODEL, CODER_MODEL and the others in
-          the README). Per-user models and API keys will be set here.
+          Which provider and model each agent uses for your runs. Anything left empty falls back to the server&apos;s settings.
         </p>
+        <ModelSettingsForm />
       </section>
       <ApiTokens />
     </div>

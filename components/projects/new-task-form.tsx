@@ -1,0 +1,91 @@
+"use client";
+
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
+import { useMemo, useState, type FormEvent } from "react";
+import { useTRPC } from "@/components/providers/trpc-provider";
+import { Button } from "@/components/ui/button";
+import { TextAreaField } from "@/components/ui/field";
+import { Alert, ErrorState, LoadingState } from "@/components/ui/states";
+
+const MAX_CONTEXT_FILES = 50;
+const SHOWN_FILES = 200;
+
+/** A task for the agents, with context files picked from the repository; on success, the run page. */
+export function NewTaskForm({ projectId }: { projectId: string }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const tree = useQuery(trpc.project.tree.queryOptions({ projectId }));
+  const [prompt, setPrompt] = useState("");
+  const [filter, setFilter] = useState("");
+  const [chosen, setChosen] = useState<string[]>([]);
+  const create = useMutation(trpc.task.create.mutationOptions({ onSuccess: ({ runId }) => router.push(`/runs/${runId}`) }));
+
+  const files = useMemo(() => (tree.data ?? []).filter((entry) => entry.kind === "file").map((entry) => entry.path), [tree.data]);
+  const matches = useMemo(() => {
+    const needle = filter.trim().toLowerCase();
+    return (needle ? files.filter((path) => path.toLowerCase().includes(needle)) : files).slice(0, SHOWN_FILES);
+  }, [files, filter]);
+
+  const toggle = (path: string) => setChosen((current) => (current.includes(path) ? current.filter((p) => p !== path) : current.length >= MAX_CONTEXT_FILES ? current : [...current, path]));
+
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    create.mutate({ projectId, prompt, contextFiles: chosen });
+  }
+
+  return (
+    <form onSubmit={submit} aria-label="New task" className="space-y-4 rounded-lg bg-white p-5 shadow-sm ring-1 ring-slate-200">
+      {create.error && <Alert>{create.error.message}</Alert>}
+      <TextAreaField
+        id="task-prompt"
+        label="Task"
+        required
+        rows={4}
+        value={prompt}
+        onChange={(event) => setPrompt(event.target.value)}
+        placeholder="Write add(a, b) in calc.py with tests"
+      />
+      <fieldset className="space-y-2">
+        <legend className="text-sm font-medium text-slate-700">
+          Context files <span className="font-normal text-slate-500">({chosen.length} chosen, at most {MAX_CONTEXT_FILES})</span>
+        </legend>
+        {tree.isPending ? (
+          <LoadingState label="Reading the repository…" />
+        ) : tree.isError ? (
+          <ErrorState message={tree.error.message} onRetry={() => void tree.refetch()} />
+        ) : files.length === 0 ? (
+          <p className="text-sm text-slate-500">The repository has no files yet.</p>
+        ) : (
+          <>
+            <label htmlFor="context-filter" className="sr-only">
+              Filter files
+            </label>
+            <input
+              id="context-filter"
+              type="search"
+              value={filter}
+              onChange={(event) => setFilter(event.target.value)}
+              placeholder={`Filter ${files.length} files`}
+              className="block w-full rounded-md border-0 px-3 py-1.5 text-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600"
+            />
+            <ul role="list" aria-label="Repository files" className="max-h-48 overflow-auto rounded-md ring-1 ring-slate-200">
+              {matches.map((path) => (
+                <li key={path}>
+                  <label className="flex items-center gap-2 px-3 py-1 font-mono text-xs hover:bg-slate-50">
+                    <input type="checkbox" className="accent-indigo-600" checked={chosen.includes(path)} onChange={() => toggle(path)} />
+                    {path}
+                  </label>
+                </li>
+              ))}
+            </ul>
+            {matches.length === SHOWN_FILES && <p className="text-xs text-slate-500">Showing the first {SHOWN_FILES}; filter to find others.</p>}
+          </>
+        )}
+      </fieldset>
+      <Button type="submit" pending={create.isPending} disabled={!prompt.trim()}>
+        Start task
+      </Button>
+    </form>
+  );
+}
