@@ -7,11 +7,13 @@ import { ensureChroma } from "@/server/memory/chroma-server";
 import { shutdownMemory, unwatchProject, watchProject } from "@/server/memory/memory-store";
 import { registerProjectHooks } from "@/server/projects/project-hooks";
 import { LocalRunner } from "@/server/runner/local-runner";
+import { QueueRunner } from "@/server/runner/queue-runner";
+import { closeRunQueue, runQueueMode } from "@/server/runner/run-queue";
 import { runBus } from "@/server/runs/run-bus";
 import { checkDockerAvailable, getSandbox, reapOrphans } from "@/server/sandbox";
 
 export interface BackgroundServices {
-  runner?: LocalRunner;
+  runner?: LocalRunner | QueueRunner;
   /** Returns true when the upgrade request was ours (the original /api/ws endpoint). */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   stop(): Promise<void>;
@@ -62,13 +64,19 @@ export async function startBackgroundServices(options: { log?: (line: string) =>
     }
   })();
 
-  let runner: LocalRunner | undefined;
+  let runner: LocalRunner | QueueRunner | undefined;
   if (settings.WORKER_ENABLED) {
-    runner = new LocalRunner(db(), { concurrency: settings.MAX_CONCURRENT_RUNS });
-    await runner.start();
-    stops.unshift(() => runner!.stop());
-    log(`in-process worker ${runner.workerId} takes up to ${settings.MAX_CONCURRENT_RUNS} run(s) at a time`);
+    // pg-boss on a Postgres server; on the embedded PGlite the in-process runner (docs/workers.md says why).
+    const mode = await runQueueMode(db());
+    const limits = { concurrency: settings.MAX_CONCURRENT_RUNS, perUserLimit: settings.MAX_CONCURRENT_RUNS_PER_USER };
+    const started = mode === "pg-boss" ? new QueueRunner(db(), limits) : new LocalRunner(db(), limits);
+    await started.start();
+    runner = started;
+    // The web process stops in seconds (its callers wait on it); held runs are recorded as interrupted.
+    stops.unshift(async () => void (await started.stop({ graceMs: 0 })));
+    log(`in-process worker ${started.workerId} (${mode}) takes up to ${settings.MAX_CONCURRENT_RUNS} run(s) at a time`);
   }
+  stops.push(() => closeRunQueue());
 
   return {
     runner,

@@ -1,13 +1,14 @@
 import { randomUUID } from "node:crypto";
 import os from "node:os";
 import type { Db } from "@/server/db/client";
-import { removeRunContainers } from "@/server/sandbox";
-import { executeRun, type RunPortsFactory } from "@/server/runs/execute-run";
+import { executeRun, WorkerStoppedError, type RunPortsFactory } from "@/server/runs/execute-run";
 import { runBus } from "@/server/runs/run-bus";
-import { appendRunEvent } from "@/server/runs/run-events";
+import { interruptExpiredRuns } from "./interrupt-run";
 
 export interface RunnerOptions {
   concurrency: number;
+  /** Runs one user may have running at once; their further runs wait (MAX_CONCURRENT_RUNS_PER_USER). */
+  perUserLimit?: number;
   workerId?: string;
   /** How often to look for queued runs whose notification was missed, and for expired leases. */
   pollMs?: number;
@@ -15,12 +16,15 @@ export interface RunnerOptions {
 }
 
 /**
- * Takes queued runs and executes them, at most `concurrency` at a time. It hears run.queued events from
- * the run bus, polls as a safety net, and aborts a run it holds when run.cancel_requested arrives.
+ * The in-process runner for the embedded database (PGlite), where pg-boss gains nothing: one process owns the
+ * database and NOTIFY does not cross its connections. It hears run.queued from the in-process run bus, polls
+ * as a safety net, and aborts a run it holds when run.cancel_requested arrives. See docs/workers.md.
  */
 export class LocalRunner {
   readonly workerId: string;
   private readonly queue: string[] = [];
+  /** Runs whose user was at their limit: offered again when one of this runner's runs ends. */
+  private readonly deferred = new Set<string>();
   private readonly active = new Map<string, { controller: AbortController; done: Promise<void> }>();
   private stopped = false;
   private unsubscribe: (() => void) | undefined;
@@ -44,7 +48,7 @@ export class LocalRunner {
   }
 
   enqueue(runId: string): void {
-    if (this.stopped || this.active.has(runId) || this.queue.includes(runId)) return;
+    if (this.stopped || this.active.has(runId) || this.queue.includes(runId) || this.deferred.has(runId)) return;
     this.queue.push(runId);
     this.pump();
   }
@@ -57,7 +61,11 @@ export class LocalRunner {
     while (!this.stopped && this.active.size < this.options.concurrency && this.queue.length > 0) {
       const runId = this.queue.shift()!;
       const controller = new AbortController();
-      const done = executeRun({ db: this.db, runId, workerId: this.workerId, signal: controller.signal, ports: this.options.ports })
+      const done = executeRun({ db: this.db, runId, workerId: this.workerId, signal: controller.signal, ports: this.options.ports, perUserLimit: this.options.perUserLimit })
+        .then((outcome) => {
+          if (outcome === "user-at-limit") this.deferred.add(runId);
+          else this.retryDeferred();
+        })
         .catch((error: unknown) => console.error(`[runner] run ${runId} failed outside the orchestrator:`, error))
         .finally(() => {
           this.active.delete(runId);
@@ -67,38 +75,33 @@ export class LocalRunner {
     }
   }
 
+  private retryDeferred(): void {
+    const waiting = [...this.deferred];
+    this.deferred.clear();
+    for (const runId of waiting) this.enqueue(runId);
+  }
+
   /** Queued runs nobody announced to us, and runs whose worker died (its lease expired). */
   private async sweep(): Promise<void> {
     const queued = await this.db.run.findMany({ where: { status: "QUEUED" }, orderBy: { queuedAt: "asc" }, select: { id: true }, take: 100 });
+    this.deferred.clear();
     for (const { id } of queued) this.enqueue(id);
-    const orphaned = await this.db.run.findMany({
-      where: { status: "RUNNING", leaseExpiresAt: { lt: new Date() } },
-      select: { id: true, steps: { where: { status: "SUCCEEDED" }, orderBy: { order: "desc" }, take: 1, select: { planStepId: true } } },
-    });
-    for (const run of orphaned) await this.interrupt(run.id, run.steps[0]?.planStepId);
+    await interruptExpiredRuns(this.db);
   }
 
-  /** A run whose worker died is marked interrupted (not resumed), naming the last step that completed. */
-  private async interrupt(runId: string, lastStep: string | undefined): Promise<void> {
-    const taken = await this.db.run.updateMany({ where: { id: runId, status: "RUNNING", leaseExpiresAt: { lt: new Date() } }, data: { leaseExpiresAt: null } });
-    if (taken.count === 0) return;
-    await removeRunContainers(runId).catch(() => 0);
-    await appendRunEvent(this.db, {
-      runId,
-      type: "run.finished",
-      payload: {
-        status: "interrupted",
-        reason: `The worker running this run stopped unexpectedly${lastStep ? ` after step ${lastStep} completed` : " before any step completed"}. Re-run it to try again.`,
-      },
-    });
-  }
-
-  /** Stops taking runs; the runs it holds are cancelled and recorded as such. */
-  async stop(): Promise<void> {
+  /**
+   * Stops taking runs; the runs it holds may finish for graceMs (default 0 here: the web process is stopping),
+   * then they are aborted and recorded as interrupted, naming the last completed step.
+   */
+  async stop(options: { graceMs?: number } = {}): Promise<void> {
     this.stopped = true;
     this.unsubscribe?.();
     if (this.poller) clearInterval(this.poller);
-    for (const { controller } of this.active.values()) controller.abort(new Error("the server is shutting down"));
-    await Promise.all([...this.active.values()].map((entry) => entry.done));
+    const allDone = Promise.all([...this.active.values()].map((entry) => entry.done));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([allDone, new Promise((resolve) => (timer = setTimeout(resolve, options.graceMs ?? 0)))]);
+    clearTimeout(timer);
+    for (const { controller } of this.active.values()) controller.abort(new WorkerStoppedError());
+    await allDone;
   }
 }

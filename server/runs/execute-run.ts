@@ -11,8 +11,9 @@ import type { LlmMode } from "@/server/env";
 import { getMemoryStore } from "@/server/memory/memory-store";
 import { createDirWorkspace } from "@/server/orchestrator/adapters/dir-workspace";
 import { createSandboxTools } from "@/server/orchestrator/adapters/sandbox-tools";
-import type { OrchestratorPorts } from "@/server/orchestrator/ports";
+import type { OrchestratorPorts, RunEventInput } from "@/server/orchestrator/ports";
 import { runTask } from "@/server/orchestrator/run-task";
+import { interruptionReason, lastCompletedStep } from "@/server/runner/interrupt-run";
 import { getSandbox } from "@/server/sandbox";
 import { appendRunEvent, PgEventSink } from "./run-events";
 
@@ -47,22 +48,101 @@ const realPorts: RunPortsFactory = ({ worktreePath, settings }) => ({
   tools: createSandboxTools(),
 });
 
-/**
- * Executes one queued run: claims it, cuts its worktree and branch, runs the orchestrator with real ports
- * and records everything as run events. Any failure outside the orchestrator still ends the run with a
- * reason, so no run is left "running" by an error.
- */
-export async function executeRun(options: { db: Db; runId: string; workerId: string; signal?: AbortSignal; ports?: RunPortsFactory }): Promise<void> {
-  const { db, runId } = options;
-  const leaseMs = 30_000;
-  const claimed = await db.run.updateMany({
-    where: { id: runId, status: "QUEUED", cancelRequestedAt: null },
-    data: { status: "RUNNING", workerId: options.workerId, leaseExpiresAt: new Date(Date.now() + leaseMs), startedAt: new Date() },
-  });
-  if (claimed.count === 0) return; // taken by another worker, cancelled, or gone
+export type ClaimOutcome = "claimed" | "not-queued" | "user-at-limit";
 
+/** Abort reason of a run whose worker is shutting down: its end is recorded as interrupted, not cancelled. */
+export class WorkerStoppedError extends Error {
+  constructor() {
+    super("the worker is shutting down");
+    this.name = "WorkerStoppedError";
+  }
+}
+
+/** Abort reason of a run whose lease another process found expired and closed: the record is no longer ours. */
+class LeaseLostError extends Error {
+  constructor() {
+    super("this worker's lease on the run lapsed and the run was closed elsewhere");
+    this.name = "LeaseLostError";
+  }
+}
+
+/**
+ * The one guard against running a run twice (a job may be delivered twice, two runners may hear one event):
+ * a conditional update QUEUED -> RUNNING that exactly one worker wins. With perUserLimit the check and the
+ * claim happen under a per-user advisory lock, so two workers cannot both take a user's last free slot.
+ */
+export async function claimRun(options: { db: Db; runId: string; workerId: string; perUserLimit?: number }): Promise<ClaimOutcome> {
+  const { db, runId, workerId, perUserLimit } = options;
+  const leaseMs = env().RUN_LEASE_SECONDS * 1000;
+  return db.$transaction(async (tx) => {
+    const run = await tx.run.findUnique({ where: { id: runId }, select: { status: true, cancelRequestedAt: true, task: { select: { authorId: true } } } });
+    if (!run || run.status !== "QUEUED" || run.cancelRequestedAt) return "not-queued";
+    if (perUserLimit !== undefined) {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`autocode-user-runs:${run.task.authorId}`}))`;
+      const running = await tx.run.count({ where: { status: "RUNNING", task: { authorId: run.task.authorId } } });
+      if (running >= perUserLimit) return "user-at-limit";
+    }
+    const claimed = await tx.run.updateMany({
+      where: { id: runId, status: "QUEUED", cancelRequestedAt: null },
+      data: { status: "RUNNING", workerId, leaseExpiresAt: new Date(Date.now() + leaseMs), startedAt: new Date() },
+    });
+    return claimed.count === 1 ? "claimed" : "not-queued";
+  });
+}
+
+/**
+ * While the run is aborted by a worker shutdown, the orchestrator's "cancelled" end becomes "interrupted";
+ * once the lease is lost nothing more is written (another process already closed the record).
+ */
+class WorkerEventSink extends PgEventSink {
+  constructor(
+    private readonly database: Db,
+    private readonly signal: AbortSignal,
+  ) {
+    super(database);
+  }
+
+  override async append(event: RunEventInput): Promise<{ seq: number }> {
+    const reason: unknown = this.signal.reason;
+    if (this.signal.aborted && reason instanceof LeaseLostError) return { seq: 0 };
+    if (this.signal.aborted && reason instanceof WorkerStoppedError && event.type === "run.finished") {
+      const lastStep = await lastCompletedStep(this.database, event.runId);
+      return super.append({ ...event, payload: { ...event.payload, status: "interrupted", reason: interruptionReason("stopped", lastStep) } });
+    }
+    return super.append(event);
+  }
+}
+
+/**
+ * Executes one queued run: claims it (unless the caller already did, with claimRun), cuts its worktree and
+ * branch, runs the orchestrator with real ports and records everything as run events. Any failure outside the
+ * orchestrator still ends the run with a reason, so no run is left "running" by an error.
+ */
+export async function executeRun(options: {
+  db: Db;
+  runId: string;
+  workerId: string;
+  signal?: AbortSignal;
+  ports?: RunPortsFactory;
+  claimed?: boolean;
+  perUserLimit?: number;
+}): Promise<ClaimOutcome> {
+  const { db, runId } = options;
+  const leaseMs = env().RUN_LEASE_SECONDS * 1000;
+  if (!options.claimed) {
+    const outcome = await claimRun(options);
+    if (outcome !== "claimed") return outcome; // taken by another worker, cancelled, gone, or the user is at their limit
+  }
+
+  const lost = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, lost.signal]) : lost.signal;
   const lease = setInterval(() => {
-    void db.run.updateMany({ where: { id: runId, workerId: options.workerId }, data: { leaseExpiresAt: new Date(Date.now() + leaseMs) } }).catch(() => undefined);
+    db.run
+      .updateMany({ where: { id: runId, workerId: options.workerId, status: "RUNNING" }, data: { leaseExpiresAt: new Date(Date.now() + leaseMs) } })
+      .then((renewed) => {
+        if (renewed.count === 0) lost.abort(new LeaseLostError());
+      })
+      .catch(() => undefined); // a missed renewal is retried at the next tick; the lease outlasts two of them
   }, leaseMs / 3);
   lease.unref();
   try {
@@ -87,20 +167,23 @@ export async function executeRun(options: { db: Db; runId: string; workerId: str
       contextFiles,
       plan: run.task.plan ?? undefined,
       settings: { tokenBudget: run.tokenBudget ?? undefined, costBudgetUsd: run.costBudgetUsd ?? undefined },
-      signal: options.signal,
-      ports: { ...ports, events: new PgEventSink(db) },
+      signal,
+      ports: { ...ports, events: new WorkerEventSink(db, signal) },
     });
   } catch (error) {
-    const current = await db.run.findUnique({ where: { id: runId }, select: { status: true } });
-    if (current?.status === "RUNNING") {
-      const cancelled = options.signal?.aborted ?? false;
-      await appendRunEvent(db, {
-        runId,
-        type: "run.finished",
-        payload: { status: cancelled ? "cancelled" : "failed", reason: cancelled ? "cancelled by the user" : errorText(error) },
-      }).catch((appendError: unknown) => console.error(`[runner] could not record the end of run ${runId}:`, appendError));
+    const current = await db.run.findUnique({ where: { id: runId }, select: { status: true, workerId: true } });
+    if (current?.status === "RUNNING" && current.workerId === options.workerId) {
+      const cancelled = signal.aborted;
+      await new WorkerEventSink(db, signal)
+        .append({
+          runId,
+          type: "run.finished",
+          payload: { status: cancelled ? "cancelled" : "failed", reason: cancelled ? "cancelled by the user" : errorText(error) },
+        })
+        .catch((appendError: unknown) => console.error(`[runner] could not record the end of run ${runId}:`, appendError));
     }
   } finally {
     clearInterval(lease);
   }
+  return "claimed";
 }

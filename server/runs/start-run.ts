@@ -6,6 +6,7 @@ import type { Db } from "@/server/db/client";
 import { env } from "@/server/env";
 import { AppError } from "@/server/errors";
 import { readTree } from "@/server/git";
+import { enqueueRun } from "@/server/runner/run-queue";
 import { appendRunEvent } from "./run-events";
 import { ZStartTask, type TStartTask } from "./run-schemas";
 
@@ -18,7 +19,8 @@ async function checkContextFiles(repoPath: string, files: string[]): Promise<voi
 
 /**
  * Creates a task and its first run, queued. The one entry point for the UI, the APIs and scripts. The
- * run.queued event is the queue: every worker hears it (in process, or through Postgres NOTIFY).
+ * run.queued event records the queueing; the pg-boss job (on a Postgres server) is how a worker takes the run,
+ * and on the embedded database the in-process runner hears run.queued itself (docs/workers.md).
  */
 export async function startTask(options: { db: Db; userId: string; input: TStartTask }) {
   const parsed = ZStartTask.safeParse(options.input);
@@ -42,6 +44,7 @@ export async function startTask(options: { db: Db; userId: string; input: TStart
     return { task, run };
   });
   await appendRunEvent(options.db, { runId: run.id, type: "run.queued", payload: { taskId: task.id, prompt, contextFiles: uniqueFiles } });
+  await enqueueRun({ db: options.db, runId: run.id });
   return { taskId: task.id, runId: run.id };
 }
 
@@ -59,5 +62,6 @@ export async function rerun(options: { db: Db; userId: string; runId: string }) 
     type: "run.queued",
     payload: { taskId: previous.taskId, prompt: previous.task.prompt, contextFiles: previous.task.contextFiles, rerunOf: previous.id },
   });
+  await enqueueRun({ db: options.db, runId: run.id });
   return { taskId: previous.taskId, runId: run.id };
 }

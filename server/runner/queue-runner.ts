@@ -1,0 +1,166 @@
+import { randomUUID } from "node:crypto";
+import os from "node:os";
+import type PgBoss from "pg-boss";
+import type { Db } from "@/server/db/client";
+import { env } from "@/server/env";
+import { claimRun, executeRun, WorkerStoppedError, type RunPortsFactory } from "@/server/runs/execute-run";
+import { runBus } from "@/server/runs/run-bus";
+import { interruptExpiredRuns } from "./interrupt-run";
+import { createBoss, requeueStrandedRuns, RUN_QUEUE, sendRunJob, startBoss, type RunJob } from "./run-queue";
+
+export interface QueueRunnerOptions {
+  /** Runs held at once by this worker (MAX_CONCURRENT_RUNS). */
+  concurrency: number;
+  /** Runs one user may have running across all workers (MAX_CONCURRENT_RUNS_PER_USER). */
+  perUserLimit?: number;
+  workerId?: string;
+  /** How often to look for jobs when no notification woke us, and to re-check held runs for cancellation. */
+  pollMs?: number;
+  /** How often to look for expired leases and stranded queued runs. */
+  sweepMs?: number;
+  ports?: RunPortsFactory;
+  /** An instance to use (and leave running on stop); by default the runner starts its own. */
+  boss?: PgBoss;
+}
+
+/** A run whose user is at their limit waits this long in the queue before it is offered again. */
+const DEFER_SECONDS = 2;
+
+/**
+ * A worker on the pg-boss queue: takes a job when it has a free slot, claims the run in the database (the
+ * guard against double execution), completes the job and executes the run. run.queued notifications wake it;
+ * polling is the safety net. run.cancel_requested (NOTIFY from any process) aborts a run it holds.
+ */
+export class QueueRunner {
+  readonly workerId: string;
+  private boss: PgBoss | undefined;
+  private readonly active = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private stopping = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private sweeper: NodeJS.Timeout | undefined;
+  private checker: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly options: QueueRunnerOptions,
+  ) {
+    this.workerId = options.workerId ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  }
+
+  get activeRuns(): string[] {
+    return [...this.active.keys()];
+  }
+
+  async start(): Promise<void> {
+    this.boss = this.options.boss ?? createBoss({ supervise: true });
+    if (!this.options.boss) await startBoss(this.boss);
+    this.unsubscribe = runBus().subscribeAll((runId, _seq, type) => {
+      if (type === "run.queued" || type === "run.finished") this.wake?.();
+      else if (type === "run.cancel_requested") this.active.get(runId)?.controller.abort(new Error("cancelled by the user"));
+    });
+    const pollMs = this.options.pollMs ?? 1000;
+    const sweepMs = this.options.sweepMs ?? Math.min(5000, (env().RUN_LEASE_SECONDS * 1000) / 2);
+    this.checker = setInterval(() => void this.checkCancellations().catch(() => undefined), pollMs);
+    this.sweeper = setInterval(() => void this.sweep().catch((error: unknown) => console.error("[worker] sweep failed:", error)), sweepMs);
+    this.checker.unref();
+    this.sweeper.unref();
+    await this.sweep().catch((error: unknown) => console.error("[worker] sweep failed:", error));
+    this.loop = this.fetchLoop(pollMs);
+  }
+
+  private async fetchLoop(pollMs: number): Promise<void> {
+    while (!this.stopping) {
+      let job: PgBoss.Job<RunJob> | undefined;
+      if (this.active.size < this.options.concurrency) {
+        try {
+          [job] = await this.boss!.fetch<RunJob>(RUN_QUEUE);
+        } catch (error) {
+          console.error("[worker] could not fetch a job:", (error as Error).message);
+        }
+      }
+      if (job) await this.take(job);
+      else await this.idle(pollMs);
+    }
+  }
+
+  private idle(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    }).finally(() => (this.wake = undefined));
+  }
+
+  private async take(job: PgBoss.Job<RunJob>): Promise<void> {
+    const boss = this.boss!;
+    const { runId } = job.data;
+    let outcome;
+    try {
+      outcome = await claimRun({ db: this.db, runId, workerId: this.workerId, perUserLimit: this.options.perUserLimit });
+    } catch (error) {
+      // pg-boss offers a failed job again after its retry delay.
+      await boss.fail(RUN_QUEUE, job.id, { error: (error as Error).message }).catch(() => undefined);
+      return;
+    }
+    // The user's other runs hold their slots: this one waits its turn in the queue rather than being refused.
+    if (outcome === "user-at-limit") await sendRunJob({ db: this.db, runId, boss, startAfterSeconds: DEFER_SECONDS });
+    await boss.complete(RUN_QUEUE, job.id).catch(() => undefined);
+    if (outcome !== "claimed") return;
+
+    const controller = new AbortController();
+    const done = executeRun({ db: this.db, runId, workerId: this.workerId, signal: controller.signal, ports: this.options.ports, claimed: true })
+      .then(() => undefined)
+      .catch((error: unknown) => console.error(`[worker] run ${runId} failed outside the orchestrator:`, error))
+      .finally(() => {
+        this.active.delete(runId);
+        this.wake?.();
+      });
+    this.active.set(runId, { controller, done });
+  }
+
+  /** The safety net under NOTIFY: a held run whose cancellation we did not hear about is aborted here. */
+  private async checkCancellations(): Promise<void> {
+    if (this.active.size === 0) return;
+    const cancelled = await this.db.run.findMany({ where: { id: { in: this.activeRuns }, cancelRequestedAt: { not: null } }, select: { id: true } });
+    for (const { id } of cancelled) this.active.get(id)?.controller.abort(new Error("cancelled by the user"));
+  }
+
+  private async sweep(): Promise<void> {
+    await interruptExpiredRuns(this.db);
+    await requeueStrandedRuns({ db: this.db, boss: this.boss!, olderThanMs: env().RUN_LEASE_SECONDS * 1000 });
+  }
+
+  /** Aborts every held run as a shutdown: each is recorded as interrupted, naming its last completed step. */
+  interruptAll(): void {
+    for (const { controller } of this.active.values()) controller.abort(new WorkerStoppedError());
+  }
+
+  /**
+   * Stops taking jobs, lets held runs finish for up to graceMs, then aborts the rest, which are recorded as
+   * interrupted (naming the last completed step). Jobs are completed at claim time, so none is left taken.
+   */
+  async stop(options: { graceMs?: number } = {}): Promise<{ finished: number; interrupted: number }> {
+    this.stopping = true;
+    this.wake?.();
+    await this.loop;
+    this.unsubscribe?.();
+    clearInterval(this.checker);
+    clearInterval(this.sweeper);
+    const held = [...this.active.values()];
+    const graceMs = options.graceMs ?? env().WORKER_SHUTDOWN_GRACE_SECONDS * 1000;
+    let timer: NodeJS.Timeout | undefined;
+    const allDone = Promise.all(held.map((entry) => entry.done));
+    await Promise.race([allDone, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    clearTimeout(timer);
+    const interrupted = this.active.size;
+    this.interruptAll();
+    await allDone;
+    if (!this.options.boss) await this.boss?.stop({ graceful: false, wait: true, close: true });
+    return { finished: held.length - interrupted, interrupted };
+  }
+}
