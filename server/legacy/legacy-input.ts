@@ -40,7 +40,9 @@ function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
+  // Messages written here already name their field; zod's own ones get the path in front.
+  const named = issue?.path.length && issue.message.includes(`\`${String(issue.path.at(-1))}\``);
+  const where = issue?.path.length && !named ? `${issue.path.join(".")}: ` : "";
   throw new AppError("BAD_REQUEST", `${where}${issue?.message ?? "Check the request body."}`);
 }
 

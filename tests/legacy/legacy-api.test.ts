@@ -1,0 +1,417 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
+import { POST as postRun } from "@/app/api/agent/run/route";
+import { POST as postRunParallel } from "@/app/api/agent/run_parallel/route";
+import { POST as postStream } from "@/app/api/agent/stream/route";
+import { appRouter } from "@/server/api/root";
+import { createContext } from "@/server/api/trpc";
+import { createApiToken, revokeApiToken } from "@/server/auth/api-tokens";
+import { parseEnv } from "@/server/env";
+import { decodeSseChunk } from "@/server/legacy/legacy-chunks";
+import { respondLegacyRun } from "@/server/legacy/legacy-runs";
+import { createLegacyWsServer, DONE_SENTINEL } from "@/server/legacy/legacy-ws";
+import { createLlmClient } from "@/server/llm/create-llm-client";
+import { resolveModelSettings } from "@/server/llm/resolve-model-settings";
+import { createDirWorkspace } from "@/server/orchestrator/adapters/dir-workspace";
+import { createSandboxTools } from "@/server/orchestrator/adapters/sandbox-tools";
+import { LocalRunner } from "@/server/runner/local-runner";
+import { cancelRun } from "@/server/runs/cancel-run";
+import type { RunPortsFactory } from "@/server/runs/execute-run";
+import { getSandbox } from "@/server/sandbox";
+import { requireDocker } from "@/server/sandbox/docker-test-guard";
+import { startFakeLlm, type FakeLlm } from "@/tests/fake-llm/fake-llm-server";
+import { inMemoryMemoryStore } from "@/tests/orchestrator/orchestrator-harness";
+import { callerFor, createTestUser, testDb } from "../helpers/db";
+
+const dockerReady = await requireDocker("legacy API (runs in the sandbox)");
+
+type User = Awaited<ReturnType<typeof createTestUser>>;
+
+function post(path: string, body: unknown, headers: Record<string, string> = {}): Request {
+  return new Request(`http://localhost${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+async function waitForEnd(runId: string, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const run = await testDb().run.findUniqueOrThrow({ where: { id: runId } });
+    if (!["QUEUED", "RUNNING"].includes(run.status)) return run;
+    if (Date.now() > deadline) throw new Error(`run ${runId} still ${run.status} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Reads an SSE body: each event's data lines, decoded; stops early (and hangs up) after `limit` events. */
+async function readSse(response: Response, limit = Infinity): Promise<{ raw: string; chunks: string[] }> {
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let raw = "";
+  let chunks: string[] = [];
+  while (chunks.length < limit) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    raw += decoder.decode(value, { stream: true });
+    chunks = raw
+      .split("\n\n")
+      .slice(0, -1)
+      .flatMap((block) => block.split("\n").filter((line) => line.startsWith("data: ")))
+      .map((line) => decodeSseChunk(line.slice(6)));
+  }
+  if (chunks.length >= limit) await reader.cancel();
+  return { raw, chunks };
+}
+
+interface WsOutcome {
+  messages: string[];
+  closeCode: number;
+  status?: number;
+}
+
+/** Connects to the WS endpoint, sends `message` once open, and collects everything until the close. */
+function talkWs(url: string, headers: Record<string, string>, message: string | null): Promise<WsOutcome> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers });
+    const messages: string[] = [];
+    ws.on("unexpected-response", (_req, res) => {
+      resolve({ messages, closeCode: -1, status: res.statusCode });
+      res.resume();
+    });
+    ws.on("open", () => {
+      if (message !== null) ws.send(message);
+    });
+    ws.on("message", (data) => messages.push(data.toString()));
+    ws.on("close", (code) => resolve({ messages, closeCode: code }));
+    ws.on("error", (error) => {
+      if (!/Unexpected server response/.test(error.message)) reject(error);
+    });
+  });
+}
+
+describe("the original API's refusals (bearer token, project, body)", () => {
+  let owner: User;
+  let stranger: User;
+  let ownerToken: string;
+  let strangerToken: string;
+  let revokedToken: string;
+  let projectId: string;
+
+  beforeAll(async () => {
+    owner = await createTestUser("legacy-owner");
+    stranger = await createTestUser("legacy-stranger");
+    ownerToken = (await createApiToken({ db: testDb(), userId: owner.id, name: "script" })).token;
+    strangerToken = (await createApiToken({ db: testDb(), userId: stranger.id, name: "script" })).token;
+    const revoked = await createApiToken({ db: testDb(), userId: owner.id, name: "old" });
+    await revokeApiToken({ db: testDb(), userId: owner.id, tokenId: revoked.id });
+    revokedToken = revoked.token;
+    projectId = (await callerFor(owner.id).project.create({ name: "legacy-refusals" })).id;
+  });
+
+  const routes = [
+    ["/api/agent/run", postRun, { task: "Write add(a, b)" }],
+    ["/api/agent/run_parallel", postRunParallel, { steps: [{ agent: "coder", description: "Write add", file: "calc.py" }] }],
+    ["/api/agent/stream", postStream, { task: "Write add(a, b)" }],
+  ] as const;
+
+  it.each(routes)("%s refuses a missing, malformed or revoked token with 401 JSON", async (path, handler, body) => {
+    const headers = { "x-project-id": projectId };
+    for (const auth of [{}, { authorization: "Token abc" }, bearer("acai_not-a-real-token"), bearer(revokedToken)]) {
+      const response = await handler(post(path, body, { ...headers, ...auth }));
+      expect(response.status).toBe(401);
+      expect(response.headers.get("content-type")).toMatch(/application\/json/);
+      expect((await response.json()).detail).toMatch(/API token/);
+    }
+  });
+
+  it.each(routes)("%s answers 404 for another user's project and for an unknown one, 400 when none is named", async (path, handler, body) => {
+    const before = await testDb().task.count();
+    const foreign = await handler(post(path, body, { ...bearer(strangerToken), "x-project-id": projectId }));
+    expect(foreign.status).toBe(404);
+    expect(await foreign.json()).toMatchObject({ code: "NOT_FOUND", detail: expect.stringMatching(/Project not found/) });
+    const inBody = await handler(post(path, { ...body, project_id: projectId }, bearer(strangerToken)));
+    expect(inBody.status).toBe(404);
+    expect((await handler(post(path, body, { ...bearer(ownerToken), "x-project-id": "no-such-project" }))).status).toBe(404);
+    const missing = await handler(post(path, body, bearer(ownerToken)));
+    expect(missing.status).toBe(400);
+    expect((await missing.json()).detail).toMatch(/X-Project-Id.*project_id/);
+    expect(await testDb().task.count()).toBe(before);
+  });
+
+  it.each(routes)("%s refuses bad bodies with a clear 400 (or 413) and writes nothing", async (path, handler, body) => {
+    const before = await testDb().task.count();
+    const headers = { ...bearer(ownerToken), "x-project-id": projectId };
+    const cases: Array<[unknown, number, RegExp]> = [
+      ["{not json", 400, /not valid JSON/],
+      ["", 400, /body is empty/],
+      ["[1, 2]", 400, /JSON object/],
+      ["x".repeat(1024 * 1024 + 10), 413, /larger than 1024 KiB/],
+      [{ ...body, context_files: ["../etc/passwd"] }, 400, /inside the repository/],
+      [{ ...body, context_files: ["missing.py"] }, 400, /Not in the repository: missing\.py/],
+      [{ ...body, context_files: "main.py" }, 400, /context_files/],
+    ];
+    if ("task" in body) {
+      cases.push([{}, 400, /`task` is required/], [{ task: "   " }, 400, /prompt is empty/], [{ task: "x".repeat(20_001) }, 400, /limit is 20,000/]);
+    } else {
+      cases.push(
+        [{ steps: [] }, 400, /at least one step/],
+        [{ steps: [{ agent: "tester", description: "Test" }] }, 400, /tester step needs `file`/],
+        [{ steps: [{ agent: "tool", tool_name: "format_disk" }] }, 400, /unknown tool "format_disk"/],
+        [{ steps: [{ agent: "coder", description: "x", file: "../x.py" }] }, 400, /plan is not valid/],
+        [{ steps: [{ id: "a", agent: "coder", description: "a", file: "a.py", depends_on: ["b"] }, { id: "b", agent: "coder", description: "b", file: "b.py", depends_on: ["a"] }] }, 400, /cycle/],
+        [{ steps: [{ agent: "wizard", description: "x" }] }, 400, /`agent` must be/],
+      );
+    }
+    for (const [payload, status, message] of cases) {
+      const response = await handler(post(path, payload, headers));
+      expect({ payload: String(JSON.stringify(payload)).slice(0, 80), status: response.status }).toEqual({ payload: String(JSON.stringify(payload)).slice(0, 80), status });
+      expect((await response.json()).detail).toMatch(message);
+    }
+    expect(await testDb().task.count()).toBe(before);
+  });
+
+  describe("tRPC with a bearer token", () => {
+    const trpc = (token: string, path: string, input?: unknown, method: "GET" | "POST" = "GET") => {
+      const encoded = input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify({ json: input }))}`;
+      const req = new Request(`http://localhost/api/trpc/${path}${method === "GET" ? encoded : ""}`, {
+        method,
+        headers: { ...bearer(token), "content-type": "application/json" },
+        ...(method === "POST" ? { body: JSON.stringify({ json: input }) } : {}),
+      });
+      return fetchRequestHandler({
+        endpoint: "/api/trpc",
+        req,
+        router: appRouter,
+        // A session that would let the request through if the bearer header were ever downgraded to it.
+        createContext: () => createContext({ headers: req.headers, sessionUserId: async () => owner.id }),
+      });
+    };
+
+    it("cannot list, create or revoke API tokens (session-only)", async () => {
+      const tokenId = (await testDb().apiToken.findFirstOrThrow({ where: { userId: owner.id } })).id;
+      for (const [path, input, method] of [
+        ["token.list", undefined, "GET"],
+        ["token.create", { name: "minted by a token" }, "POST"],
+        ["token.revoke", { tokenId }, "POST"],
+      ] as const) {
+        const response = await trpc(ownerToken, path, input, method);
+        expect(response.status).toBe(403);
+        expect(JSON.stringify(await response.json())).toMatch(/signed-in browser session/);
+      }
+      expect(await testDb().apiToken.count({ where: { userId: owner.id, name: "minted by a token" } })).toBe(0);
+      expect((await testDb().apiToken.findUniqueOrThrow({ where: { id: tokenId } })).revokedAt).toBeNull();
+    });
+
+    it("answers 404 for another user's project and run, 401 for a revoked token", async () => {
+      const { runId } = await callerFor(owner.id).task.create({ projectId, prompt: "owned by the owner" });
+      await cancelRun({ db: testDb(), userId: owner.id, runId });
+      expect((await trpc(ownerToken, "run.byId", { runId })).status).toBe(200);
+      expect((await trpc(strangerToken, "run.byId", { runId })).status).toBe(404);
+      expect((await trpc(strangerToken, "project.byId", { projectId })).status).toBe(404);
+      expect((await trpc(strangerToken, "run.list", { projectId })).status).toBe(404);
+      expect((await trpc(strangerToken, "run.cancel", { runId }, "POST")).status).toBe(404);
+      expect((await trpc(strangerToken, "task.create", { projectId, prompt: "hijack" }, "POST")).status).toBe(404);
+      expect((await trpc(revokedToken, "run.byId", { runId })).status).toBe(401);
+      expect((await trpc(revokedToken, "project.list")).status).toBe(401);
+    });
+  });
+});
+
+describe.skipIf(!dockerReady)("the original API, end to end on the fake model server and the real sandbox", () => {
+  let llm: FakeLlm;
+  let runner: LocalRunner;
+  let owner: User;
+  let stranger: User;
+  let ownerToken: string;
+  let strangerToken: string;
+  let projectId: string;
+  let wsServer: http.Server;
+  let wsUrl: string;
+  const legacyWs = createLegacyWsServer({ db: testDb });
+
+  beforeAll(async () => {
+    llm = await startFakeLlm();
+    const settings = { ...resolveModelSettings(parseEnv({ LLM_MODE: "litellm" }), { baseUrl: llm.url }), maxRetries: 1, timeoutMs: 10_000 };
+    const ports: RunPortsFactory = ({ worktreePath }) => ({
+      llm: createLlmClient({ settings, retryBaseMs: 20 }),
+      sandbox: getSandbox(),
+      workspace: createDirWorkspace(worktreePath),
+      memory: inMemoryMemoryStore(),
+      tools: createSandboxTools(),
+    });
+    runner = new LocalRunner(testDb(), { concurrency: 2, ports, pollMs: 500 });
+    await runner.start();
+    owner = await createTestUser("legacy-e2e-owner");
+    stranger = await createTestUser("legacy-e2e-stranger");
+    ownerToken = (await createApiToken({ db: testDb(), userId: owner.id, name: "script" })).token;
+    strangerToken = (await createApiToken({ db: testDb(), userId: stranger.id, name: "script" })).token;
+    projectId = (await callerFor(owner.id).project.create({ name: "legacy-calculator" })).id;
+
+    wsServer = http.createServer((_req, res) => res.writeHead(404).end());
+    wsServer.on("upgrade", (req, socket, head) => {
+      if (!legacyWs.handleUpgrade(req, socket, head)) socket.destroy();
+    });
+    await new Promise<void>((resolve) => wsServer.listen(0, "127.0.0.1", resolve));
+    wsUrl = `ws://127.0.0.1:${(wsServer.address() as AddressInfo).port}/api/ws`;
+  });
+
+  afterAll(async () => {
+    await legacyWs.close();
+    await new Promise((resolve) => wsServer?.close(resolve));
+    await runner?.stop();
+    await getSandbox().shutdown();
+    await llm?.close();
+  });
+
+  const ownerHeaders = () => ({ ...bearer(ownerToken), "x-project-id": projectId });
+
+  it("/run answers the original results (code, test output with exit code, review) from a verified run", async () => {
+    const response = await postRun(post("/api/agent/run", { task: "Write add(a, b) in calc.py with tests", context_files: [] }, ownerHeaders()));
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    expect(body).toMatchObject({ status: "succeeded", verdict: "PASS", verification: { outcome: "verified" }, run_id: expect.any(String) });
+    const types = body.results.map((r: { type: string }) => r.type);
+    expect(types).toContain("code");
+    expect(types).toContain("test");
+    expect(types.at(-1)).toBe("review");
+    const code = body.results.find((r: { type: string; file?: string }) => r.type === "code" && r.file === "calc.py");
+    expect(code.output).toContain("def add(a, b)");
+    const test = body.results.find((r: { type: string }) => r.type === "test");
+    expect(test).toMatchObject({ exit_code: 0 });
+    expect(test.output).toMatch(/passed[\s\S]*\(exit code 0\)$/);
+    expect(body.results.at(-1)).toMatchObject({ step: "Critic review", output: expect.stringMatching(/^PASS/) });
+    const run = await testDb().run.findUniqueOrThrow({ where: { id: body.run_id }, include: { task: true } });
+    expect(run).toMatchObject({ status: "SUCCEEDED", projectId });
+    expect(run.task.authorId).toBe(owner.id);
+  });
+
+  it("/run_parallel runs the given steps as the plan, in parallel, without the Planner, one result per step", async () => {
+    const plannerCallsBefore = llm.requests.filter((r) => r.role === "planner").length;
+    const response = await postRunParallel(
+      post(
+        "/api/agent/run_parallel",
+        {
+          steps: [
+            { agent: "coder", description: "Create the add function", file: "adder.py" },
+            { agent: "coder", description: "Create summing helper" },
+          ],
+          context_files: [],
+        },
+        ownerHeaders(),
+      ),
+    );
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    expect(body.status).toBe("succeeded");
+    expect(body.results).toHaveLength(2);
+    expect(body.results[0]).toContain("def add(a, b)");
+    expect(body.results[1]).toContain("def add(a, b)");
+    expect(body.steps.map((s: { id: string; file: string; status: string }) => [s.id, s.file, s.status])).toEqual([
+      ["s1", "adder.py", "passed"],
+      ["s2", "create_summing_helper.py", "passed"],
+    ]);
+    expect(llm.requests.filter((r) => r.role === "planner")).toHaveLength(plannerCallsBefore);
+    const events = await testDb().runEvent.findMany({ where: { runId: body.run_id }, orderBy: { seq: "asc" } });
+    const at = (type: string, stepId: string) => events.find((e) => e.type === type && (e.payload as { stepId?: string }).stepId === stepId)!.seq;
+    // Both steps started before either finished: they ran side by side, not in list order.
+    expect(Math.max(at("step.started", "s1"), at("step.started", "s2"))).toBeLessThan(Math.min(at("step.finished", "s1"), at("step.finished", "s2")));
+    const task = await testDb().task.findFirstOrThrow({ where: { runs: { some: { id: body.run_id } } } });
+    expect(task.plan).toMatchObject({ steps: [{ id: "s1", depends_on: [] }, { id: "s2", depends_on: [] }] });
+  });
+
+  it("/run_parallel gives a tool step {stdout, returncode} from its real execution", async () => {
+    const response = await postRunParallel(
+      post(
+        "/api/agent/run_parallel",
+        {
+          steps: [
+            { id: "code", agent: "coder", description: "Write add", file: "calc.py" },
+            { agent: "tool", tool_name: "run_tests", tool_params: {}, depends_on: ["code"] },
+          ],
+        },
+        ownerHeaders(),
+      ),
+    );
+    const body = await response.json();
+    expect(response.status).toBe(200);
+    expect(body.steps.map((s: { status: string }) => s.status)).toEqual(["passed", "passed"]);
+    expect(body.results[1]).toMatchObject({ returncode: 0, stdout: expect.stringMatching(/passed/) });
+  });
+
+  it("/stream sends one data: line per chunk: tokens, step and command lines, then a closing Done line", async () => {
+    const response = await postStream(post("/api/agent/stream", { task: "Write add(a, b) in calc.py, streamed" }, ownerHeaders()));
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    const runId = response.headers.get("x-run-id")!;
+    const { raw, chunks } = await readSse(response);
+    for (const block of raw.split("\n\n").filter(Boolean)) expect(block).toMatch(/^(data: [^\n]*|: keep-alive)$/);
+    expect(chunks[0]).toBe(`🚀 Run ${runId} queued\n`);
+    const text = chunks.join("");
+    expect(text).toMatch(/▶ \[s1\] coder: /);
+    expect(text).toContain("def add(a, b):\n    return a + b");
+    expect(text).toMatch(/\$ .*pytest.* -> exit 0, passed/);
+    expect(chunks.at(-1)).toMatch(/^✅ Done\. Verified by execution/);
+    expect((await testDb().run.findUniqueOrThrow({ where: { id: runId } })).status).toBe("SUCCEEDED");
+  });
+
+  it("/stream: a client that disconnects does not cancel the run; it finishes and stays in the history", async () => {
+    const response = await postStream(post("/api/agent/stream", { task: "Write add(a, b) in calc.py, then hang up" }, ownerHeaders()));
+    const runId = response.headers.get("x-run-id")!;
+    const { chunks } = await readSse(response, 1);
+    expect(chunks).toHaveLength(1);
+    const run = await waitForEnd(runId);
+    expect(run.status).toBe("SUCCEEDED");
+    expect(run.cancelRequestedAt).toBeNull();
+    expect((await callerFor(owner.id).run.list({ projectId })).runs.map((r) => r.id)).toContain(runId);
+  });
+
+  it("/run answers 504 with the run id when the run outlasts the timeout, and the run goes on", async () => {
+    llm.script("coder", { hang: true });
+    const response = await respondLegacyRun(post("/api/agent/run", { task: "Write add(a, b) in calc.py very slowly" }, ownerHeaders()), { db: testDb(), timeoutMs: 1500 });
+    expect(response.status).toBe(504);
+    const body = await response.json();
+    expect(body).toMatchObject({ code: "TIMEOUT", status: "running", run_id: expect.any(String) });
+    expect(body.detail).toMatch(/keeps running/);
+    const run = await testDb().run.findUniqueOrThrow({ where: { id: body.run_id } });
+    expect(["QUEUED", "RUNNING"]).toContain(run.status);
+    await cancelRun({ db: testDb(), userId: owner.id, runId: body.run_id });
+    expect((await waitForEnd(body.run_id)).status).toBe("CANCELLED");
+  });
+
+  it("WS /api/ws streams text chunks, then __DONE__, then closes", async () => {
+    const outcome = await talkWs(wsUrl, bearer(ownerToken), JSON.stringify({ task: "Write add(a, b) in calc.py over a socket", context_files: [], project_id: projectId }));
+    expect(outcome.closeCode).toBe(1000);
+    expect(outcome.messages.at(-1)).toBe(DONE_SENTINEL);
+    expect(outcome.messages.at(-2)).toMatch(/^✅ Done\./);
+    expect(outcome.messages.join("")).toContain("def add(a, b)");
+    const runId = /Run (\S+) queued/.exec(outcome.messages[0]!)![1]!;
+    expect((await testDb().run.findUniqueOrThrow({ where: { id: runId } })).status).toBe("SUCCEEDED");
+  });
+
+  it("WS /api/ws takes the token and project from the query (for browsers) and refuses bad input without crashing", async () => {
+    const base = `${wsUrl}?token=${encodeURIComponent(ownerToken)}&project_id=${projectId}`;
+    const before = await testDb().task.count();
+    const badJson = await talkWs(base, {}, "{nope");
+    expect(badJson.messages).toEqual([expect.stringMatching(/^Error: The message is not valid JSON/)]);
+    expect(badJson.closeCode).toBe(4400);
+    const noTask = await talkWs(base, {}, JSON.stringify({ context_files: [] }));
+    expect(noTask.messages).toEqual([expect.stringMatching(/^Error: `task` is required/)]);
+    expect(noTask.closeCode).toBe(4400);
+    const foreign = await talkWs(`${wsUrl}?project_id=${projectId}`, bearer(strangerToken), JSON.stringify({ task: "hijack" }));
+    expect(foreign.messages).toEqual([expect.stringMatching(/^Error: Project not found/)]);
+    expect(foreign.closeCode).toBe(4404);
+    expect(await testDb().task.count()).toBe(before);
+    expect((await talkWs(wsUrl, {}, null)).status).toBe(401);
+    expect((await talkWs(`${wsUrl}?token=acai_revoked-or-unknown`, {}, null)).status).toBe(401);
+    // The server still answers after all that.
+    const ok = await talkWs(base, {}, JSON.stringify({ task: "Write add(a, b) in calc.py once more" }));
+    expect(ok.messages.at(-1)).toBe(DONE_SENTINEL);
+  });
+});
