@@ -2,6 +2,8 @@ import { defineConfig, devices } from "@playwright/test";
 
 const PORT = Number(process.env.E2E_PORT ?? 3210);
 const baseURL = `http://localhost:${PORT}`;
+/** The fake model server (tests/fake-llm/serve.ts); e2e specs script answers through its /control API. */
+export const FAKE_LLM_PORT = Number(process.env.E2E_FAKE_LLM_PORT ?? PORT + 80);
 
 /**
  * End-to-end tests in Debian's Chromium against a production build of the app, started with no DATABASE_URL
@@ -27,20 +29,35 @@ export default defineConfig({
     },
   },
   projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"] } }],
-  webServer: {
-    command: "rm -rf .data/e2e && npm run build && npm start",
-    url: `${baseURL}/health`,
-    timeout: 300_000,
-    reuseExistingServer: !process.env.CI,
-    stdout: "pipe",
-    stderr: "pipe",
-    env: {
-      PORT: String(PORT),
-      DATA_DIR: ".data/e2e",
-      DATABASE_URL: "",
-      EMBEDDED_PG_PORT: String(PORT + 1000),
-      AUTH_SECRET: "e2e-secret-not-for-production",
-      NEXT_TELEMETRY_DISABLED: "1",
+  webServer: [
+    {
+      command: `npx tsx tests/fake-llm/serve.ts --port ${FAKE_LLM_PORT}`,
+      url: `http://127.0.0.1:${FAKE_LLM_PORT}/health`,
+      timeout: 30_000,
+      reuseExistingServer: false,
+      stdout: "pipe",
+      stderr: "pipe",
     },
-  },
+    {
+      command: "rm -rf .data/e2e && npm run build && npm start",
+      url: `${baseURL}/health`,
+      timeout: 300_000,
+      reuseExistingServer: !process.env.CI,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: {
+        PORT: String(PORT),
+        DATA_DIR: ".data/e2e",
+        DATABASE_URL: "",
+        EMBEDDED_PG_PORT: String(PORT + 1000),
+        AUTH_SECRET: "e2e-secret-not-for-production",
+        NEXT_TELEMETRY_DISABLED: "1",
+        // Runs go to the fake model server, and execute for real in the Docker sandbox.
+        LLM_MODE: "litellm",
+        LITELLM_URL: `http://127.0.0.1:${FAKE_LLM_PORT}/v1`,
+        LLM_MODEL: "",
+        LLM_MAX_RETRIES: "1",
+      },
+    },
+  ],
 });

@@ -115,7 +115,7 @@ export function RunView({ run, state, tokens, panes, stream, diff, actions, shar
         <VerdictPanel state={state} />
       </Section>
 
-      <Section id="diff" title="Changes">
+      <Section id="diff" title="Diff">
         {diff.pending ? (
           <LoadingState label="Loading the diff…" />
         ) : diff.error ? (

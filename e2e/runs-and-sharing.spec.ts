@@ -1,0 +1,162 @@
+import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import { FAKE_LLM_PORT } from "../playwright.config";
+
+const CONTROL = `http://127.0.0.1:${FAKE_LLM_PORT}/control/script`;
+
+/** Queues answers for one agent role on the fake model server the app talks to. */
+async function script(request: APIRequestContext, role: string, ...responses: unknown[]) {
+  const answer = await request.post(CONTROL, { data: { role, responses } });
+  expect(answer.ok()).toBe(true);
+}
+
+/** A correct add() spread over many small, slow chunks, so the stream is visible for several seconds. */
+function slowCode(delayMs: number) {
+  const body = ["def add(a, b):", '    """Adds two numbers; refuses None like Python does."""', ...Array.from({ length: 12 }, (_, i) => `    # step ${i + 1} of a careful addition`), "    return a + b", ""].join("\n");
+  return { text: `File: calc.py\n\`\`\`python\n${body}\`\`\`\n`, chunkDelayMs: delayMs, chunkSize: 6 };
+}
+
+async function signUp(page: Page) {
+  const email = `runner-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.test`;
+  await page.goto("/sign-up");
+  await page.getByLabel("Name").fill("Run Watcher");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("watch-runs-2026");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page).toHaveURL(/\/projects$/);
+}
+
+async function createProject(page: Page, name: string) {
+  await page.getByRole("button", { name: "New project" }).first().click();
+  await page.getByLabel("Name", { exact: true }).fill(name);
+  await page.getByRole("button", { name: "Create project" }).click();
+  await expect(page.getByRole("heading", { name })).toBeVisible();
+}
+
+async function startTask(page: Page, prompt: string) {
+  await page.getByLabel("Task", { exact: true }).fill(prompt);
+  await page.getByRole("button", { name: "Start task" }).click();
+  await expect(page).toHaveURL(/\/runs\/[\w-]+$/);
+}
+
+test.describe.configure({ timeout: 180_000 });
+
+test("a task runs live: tokens stream, tests pass in the sandbox, the diff shows; a share link follows it live and dies on revoke", async ({ page, browser, request }, testInfo) => {
+  await signUp(page);
+  await createProject(page, "calculator");
+  await script(request, "coder", slowCode(120));
+  await startTask(page, "Write add(a, b) in calc.py with tests");
+  const runUrl = page.url();
+
+  // Tokens arrive while the run is still going.
+  const coder = page.getByTestId("tokens-coder");
+  await expect(coder).toContainText("def add", { timeout: 60_000 });
+  await expect(page.getByTestId("run-status").first()).toHaveAttribute("data-status", "RUNNING");
+  await page.screenshot({ path: testInfo.outputPath("run-streaming.png"), fullPage: true });
+
+  // A share link, opened signed out in a fresh context, shows the same run, live.
+  await page.getByRole("button", { name: "Create share link" }).click();
+  const shareUrl = await page.getByTestId("share-url").getAttribute("href");
+  expect(shareUrl).toMatch(/\/share\/acsh_/);
+  const guest = await browser.newContext();
+  const guestPage = await guest.newPage();
+  await guestPage.goto(shareUrl!);
+  await expect(guestPage.getByText("Shared run · read-only")).toBeVisible();
+  await expect(guestPage.getByRole("heading", { name: "Write add(a, b) in calc.py with tests" })).toBeVisible();
+  await expect(guestPage.getByTestId("tokens-coder")).toContainText("def add");
+  await expect(guestPage.getByRole("link", { name: "Projects" })).toHaveCount(0);
+  await expect(guestPage.getByRole("button", { name: /Stop|Merge|Re-run|share link/ })).toHaveCount(0);
+
+  // A dropped connection on the owner's page resumes without losing or repeating events.
+  await page.context().setOffline(true);
+  await page.waitForTimeout(1500);
+  await page.context().setOffline(false);
+
+  await expect(page.getByTestId("run-status").first()).toHaveAttribute("data-status", "SUCCEEDED", { timeout: 120_000 });
+  await expect(page.getByTestId("verification")).toHaveAttribute("data-outcome", "verified");
+  await expect(page.getByTestId("verdict")).toHaveAttribute("data-verdict", "PASS");
+  await expect(page.getByTestId("test-row").first()).toHaveAttribute("data-status", "passed");
+  await expect(page.getByTestId("tests-summary")).toContainText(/(\d+) of \1 tests passed/);
+  await expect(page.getByTestId("exit-code").last()).toHaveText("exit 0");
+  await expect(page.getByRole("region", { name: "Changes" }).getByText("calc.py", { exact: true }).first()).toBeVisible({ timeout: 15_000 });
+  const view = page.getByTestId("run-view");
+  await expect(view).toHaveAttribute("data-repeated", "0");
+  await expect(view).toHaveAttribute("data-missing", "0");
+  const seenLive = Number(await view.getAttribute("data-last-seq"));
+  await page.screenshot({ path: testInfo.outputPath("run-finished.png"), fullPage: true });
+
+  // A fresh load replays the whole record: the live page saw every event.
+  await page.goto(runUrl);
+  await expect(page.getByTestId("run-status").first()).toHaveAttribute("data-status", "SUCCEEDED");
+  await expect(page.getByTestId("run-view")).toHaveAttribute("data-last-seq", String(seenLive));
+
+  // The guest saw the end too.
+  await expect(guestPage.getByTestId("run-status").first()).toHaveAttribute("data-status", "SUCCEEDED", { timeout: 30_000 });
+  await expect(guestPage.getByTestId("verification")).toHaveAttribute("data-outcome", "verified");
+  await guestPage.screenshot({ path: testInfo.outputPath("shared-run.png"), fullPage: true });
+
+  // The patch downloads for the signed-in owner, and not for the guest.
+  const patch = await page.request.get(`${runUrl.replace(/\/runs\//, "/api/runs/")}/patch`);
+  expect(patch.status()).toBe(200);
+  expect(await patch.text()).toContain("def add(a, b):");
+  expect((await guestPage.request.get(`${runUrl.replace(/\/runs\//, "/api/runs/")}/patch`)).status()).toBe(401);
+
+  // Revoked: the link shows nothing any more.
+  await page.getByRole("list", { name: "Share links" }).getByRole("button", { name: "Revoke" }).click();
+  await expect(page.getByRole("list", { name: "Share links" }).getByText(/revoked/)).toBeVisible();
+  await guestPage.reload();
+  await expect(guestPage.getByText("This share link is not available")).toBeVisible();
+  await expect(guestPage.getByText("Write add(a, b)")).toHaveCount(0);
+  await guestPage.screenshot({ path: testInfo.outputPath("share-revoked.png") });
+  await guest.close();
+
+  // The project page lists the run with its status, tokens and cost.
+  await page.getByRole("link", { name: "calculator" }).click();
+  const history = page.getByRole("list", { name: "Runs" });
+  await expect(history.getByText("Write add(a, b) in calc.py with tests")).toBeVisible();
+  await expect(history.getByTestId("run-status").first()).toHaveAttribute("data-status", "SUCCEEDED");
+  await page.screenshot({ path: testInfo.outputPath("project-page.png"), fullPage: true });
+});
+
+test("a running run stops when asked, and a share link of a live run ends when revoked", async ({ page, browser, request }, testInfo) => {
+  await signUp(page);
+  await createProject(page, "slow-project");
+  await script(request, "coder", slowCode(1500));
+  await startTask(page, "Write add(a, b) in calc.py, slowly");
+  await expect(page.getByTestId("tokens-coder")).toContainText("File", { timeout: 60_000 });
+
+  await page.getByRole("button", { name: "Create share link" }).click();
+  const shareUrl = await page.getByTestId("share-url").getAttribute("href");
+  const guest = await browser.newContext();
+  const guestPage = await guest.newPage();
+  await guestPage.goto(shareUrl!);
+  await expect(guestPage.getByTestId("tokens-coder")).toContainText("File");
+  await page.getByRole("list", { name: "Share links" }).getByRole("button", { name: "Revoke" }).click();
+  // Revocation ends the guest's live stream without a reload.
+  await expect(guestPage.getByText("This share link is not available")).toBeVisible({ timeout: 15_000 });
+  await guest.close();
+
+  await page.getByRole("button", { name: "Stop run" }).click();
+  await expect(page.getByTestId("run-status").first()).toHaveAttribute("data-status", "CANCELLED", { timeout: 15_000 });
+  await expect(page.getByRole("button", { name: "Re-run" })).toBeVisible();
+  await page.screenshot({ path: testInfo.outputPath("run-stopped.png"), fullPage: true });
+});
+
+test("model settings keep the API key write-only", async ({ page }, testInfo) => {
+  await signUp(page);
+  await page.getByRole("link", { name: "Settings" }).click();
+  await expect(page.getByTestId("api-key-state")).toContainText("No key stored");
+  await page.getByLabel("Provider").selectOption("openai");
+  await page.getByLabel("Coder").fill("gpt-4o-mini");
+  await page.getByLabel("Key", { exact: true }).fill("sk-e2e-secret-value");
+  await page.getByRole("button", { name: "Save model settings" }).click();
+  await expect(page.getByText("Saved. New runs use these settings.")).toBeVisible();
+  await page.reload();
+  await expect(page.getByTestId("api-key-state")).toContainText("A key is stored");
+  await expect(page.getByLabel("Coder")).toHaveValue("gpt-4o-mini");
+  await expect(page.getByLabel("Replace key")).toHaveValue("");
+  expect(await page.content()).not.toContain("sk-e2e-secret-value");
+  await page.screenshot({ path: testInfo.outputPath("settings.png"), fullPage: true });
+  await page.getByLabel("Remove the stored key").check();
+  await page.getByRole("button", { name: "Save model settings" }).click();
+  await expect(page.getByTestId("api-key-state")).toContainText("No key stored");
+});
