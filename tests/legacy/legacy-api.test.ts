@@ -1,5 +1,8 @@
+import { spawn } from "node:child_process";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
@@ -413,5 +416,47 @@ describe.skipIf(!dockerReady)("the original API, end to end on the fake model se
     // The server still answers after all that.
     const ok = await talkWs(base, {}, JSON.stringify({ task: "Write add(a, b) in calc.py once more" }));
     expect(ok.messages.at(-1)).toBe(DONE_SENTINEL);
+  });
+  it("the typed example client creates a task over HTTP with a bearer token, streams its events and prints the verdict", async () => {
+    const trpcHttp = http.createServer(
+      createHTTPHandler({
+        router: appRouter,
+        basePath: "/api/trpc/",
+        createContext: ({ req }) => createContext({ headers: new Headers(req.headers as Record<string, string>), sessionUserId: async () => null }),
+      }),
+    );
+    await new Promise<void>((resolve) => trpcHttp.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(trpcHttp.address() as AddressInfo).port}`;
+      const root = path.resolve(import.meta.dirname, "../..");
+      const child = spawn(path.join(root, "node_modules/.bin/tsx"), ["examples/typed-client.ts", "--url", url, "--project", projectId, "Write add(a, b) in calc.py from a script"], {
+        cwd: root,
+        env: { ...process.env, AUTOCODE_TOKEN: ownerToken },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let output = "";
+      child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+      const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
+      expect({ code, output }).toMatchObject({ code: 0 });
+      expect(output).toMatch(/run \S+ queued/);
+      expect(output).toMatch(/#\d+ step\.started \[s1\] coder: /);
+      expect(output).toContain("def add(a, b)");
+      expect(output).toMatch(/#\d+ run\.finished succeeded/);
+      expect(output).toMatch(/verdict: +PASS/);
+      expect(output).toMatch(/verification: verified: Verified by execution/);
+
+      const refused = spawn(path.join(root, "node_modules/.bin/tsx"), ["examples/typed-client.ts", "--url", url, "--project", projectId, "anything"], {
+        cwd: root,
+        env: { ...process.env, AUTOCODE_TOKEN: strangerToken },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let refusal = "";
+      refused.stderr.on("data", (chunk: Buffer) => (refusal += chunk.toString()));
+      expect(await new Promise((resolve) => refused.once("close", resolve))).toBe(1);
+      expect(refusal).toMatch(/Project not found/);
+    } finally {
+      await new Promise((resolve) => trpcHttp.close(resolve));
+    }
   });
 });
