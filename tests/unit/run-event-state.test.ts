@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { applyRunEvents, initialRunEventState, layerSteps, type RunEvent } from "@/components/runs/run-event-state";
+
+let seq = 0;
+const at = new Date("2026-01-01T00:00:00Z");
+function ev(type: string, payload: Record<string, unknown> = {}): RunEvent {
+  return { seq: ++seq, type, payload, createdAt: at };
+}
+
+describe("the run page's event fold", () => {
+  it("follows a run from plan to verified finish", () => {
+    seq = 0;
+    const events = [
+      ev("run.queued", { prompt: "p" }),
+      ev("run.started"),
+      ev("plan.started"),
+      ev("plan.created", { steps: [{ id: "s1", agent: "coder", description: "write", file: "calc.py", depends_on: [] }, { id: "s2", agent: "tester", description: "test", depends_on: ["s1"], group: 2 }] }),
+      ev("step.started", { stepId: "s1" }),
+      ev("llm.call", { stepId: "s1", tokensIn: 100, tokensOut: 20, costUsd: 0.01 }),
+      ev("sandbox.command", { stepId: "s1", command: "pytest", exitCode: 1, passed: false, durationMs: 500, stdout: "x".repeat(10_000) }),
+      ev("test.result", { stepId: "s1", name: "test_add", classname: "test_calc", status: "failed", origin: "model" }),
+      ev("debug.started", { stepId: "s1", attempt: 1, of: 3 }),
+      ev("test.result", { stepId: "s1", name: "test_add", classname: "test_calc", status: "passed", origin: "model" }),
+      ev("step.finished", { stepId: "s1", status: "succeeded" }),
+      ev("verdict", { verdict: "PASS", reasons: ["ok"] }),
+      ev("run.finished", { status: "succeeded", verdict: { verdict: "PASS", reasons: ["ok"] }, usage: { tokensIn: 100, tokensOut: 20, costUsd: 0.01, calls: 1 }, verification: { outcome: "verified", summary: "Verified by execution", commands: [{}], tests: [{ origin: "model", status: "passed" }, { origin: "repository", status: "failed" }] } }),
+    ];
+    const state = applyRunEvents(initialRunEventState, events);
+    expect(state.phase).toBe("finished");
+    expect(state.steps.map((s) => [s.id, s.status, s.attempts])).toEqual([["s1", "succeeded", 1], ["s2", "pending", 0]]);
+    expect(state.steps[1]).toMatchObject({ dependsOn: ["s1"], group: 2 });
+    expect(state.commands[0]).toMatchObject({ exitCode: 1, passed: false });
+    expect(state.commands[0]!.stdout.length).toBe(4000);
+    expect(state.tests).toEqual([expect.objectContaining({ name: "test_add", status: "passed", origin: "model" })]);
+    expect(state.verification).toMatchObject({ outcome: "verified", modelTests: { passed: 1, total: 1 }, repositoryTests: { passed: 0, total: 1 } });
+    expect(state.usage).toEqual({ tokensIn: 100, tokensOut: 20, costUsd: 0.01, calls: 1 });
+    expect(state).toMatchObject({ lastSeq: events.length, repeated: 0, missing: 0 });
+  });
+
+  it("counts repeated and missing events instead of folding them twice", () => {
+    seq = 0;
+    const [a, b, c, d] = [ev("run.started"), ev("llm.call", { tokensIn: 5 }), ev("plan.started"), ev("llm.call", { tokensIn: 7 })];
+    const state = applyRunEvents(initialRunEventState, [a!, b!, b!, d!]);
+    expect(state.usage.tokensIn).toBe(12);
+    expect(state).toMatchObject({ repeated: 1, missing: 1, lastSeq: d!.seq });
+    expect(c!.seq).toBe(3);
+  });
+
+  it("lays steps out by dependency depth", () => {
+    const step = (id: string, dependsOn: string[]) => ({ id, agent: "coder", description: "", file: null, dependsOn, group: null, toolName: null, status: "pending" as const, reason: null, attempts: 0, commit: null });
+    const layers = layerSteps([step("a", []), step("b", []), step("c", ["a", "b"]), step("d", ["c"]), step("e", ["a"])]);
+    expect(layers.map((layer) => layer.map((s) => s.id))).toEqual([["a", "b"], ["c", "e"], ["d"]]);
+  });
+});
