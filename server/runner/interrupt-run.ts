@@ -10,7 +10,7 @@ export async function lastCompletedStep(db: Db, runId: string): Promise<string |
 
 /** The reason recorded on an interrupted run: what stopped it, how far it got, and what to do. */
 export function interruptionReason(cause: "crashed" | "stopped", lastStep: string | undefined): string {
-  const what = cause === "crashed" ? "The worker running this run stopped unexpectedly" : "The worker running this run was shut down before the run finished";
+  const what = cause === "crashed" ? "The worker running this run stopped unexpectedly" : "The worker running this run was shut down";
   return `${what}${lastStep ? ` after step ${lastStep} completed` : " before any step completed"}. Re-run it to try again.`;
 }
 

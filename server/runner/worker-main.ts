@@ -79,22 +79,24 @@ export async function startWorker(options: { ports?: RunPortsFactory; pollMs?: n
   };
 }
 
-async function main(): Promise<void> {
+/**
+ * The worker process: settings, then the worker, then signal handling. SIGTERM or SIGINT stop it taking jobs
+ * and give held runs WORKER_SHUTDOWN_GRACE_SECONDS to finish; a second signal interrupts them at once.
+ */
+export async function runWorkerProcess(options: { ports?: RunPortsFactory; pollMs?: number; sweepMs?: number } = {}): Promise<Worker> {
   try {
     process.loadEnvFile(".env");
   } catch {
     // no .env file: settings come from the environment alone
   }
   if (!process.env.DATABASE_URL) {
-    console.error("[worker] DATABASE_URL is not set. Workers share runs through a Postgres server; with the embedded database the web process runs its own worker (WORKER_ENABLED).");
-    process.exit(1);
+    throw new Error("DATABASE_URL is not set. Workers share runs through a Postgres server; with the embedded database the web process runs its own worker (WORKER_ENABLED).");
   }
   await bootstrap({ migrate: false, log: (line) => console.log(`[worker] ${line}`) });
-  const worker = await startWorker();
+  const worker = await startWorker(options);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) {
-      // A second signal skips the rest of the grace period: held runs are recorded as interrupted now.
       console.log(`[worker] ${signal} again: interrupting held runs now`);
       worker.runner.interruptAll();
       return;
@@ -111,10 +113,11 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
+  return worker;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  main().catch((error: unknown) => {
+  runWorkerProcess().catch((error: unknown) => {
     console.error("[worker] failed to start:", error instanceof Error ? error.message : error);
     process.exit(1);
   });
