@@ -93,6 +93,9 @@ export async function runWorkerProcess(options: { ports?: RunPortsFactory; pollM
     throw new Error("DATABASE_URL is not set. Workers share runs through a Postgres server; with the embedded database the web process runs its own worker (WORKER_ENABLED).");
   }
   await bootstrap({ migrate: false, log: (line) => console.log(`[worker] ${line}`) });
+  // A stray rejection in a background path (a pool refill whose container vanished) must not take down every
+  // run this worker holds, as Node's default would; it is logged loudly instead.
+  process.on("unhandledRejection", (reason) => console.error("[worker] unhandled rejection (the worker keeps running):", reason));
   const worker = await startWorker(options);
   let stopping = false;
   const stop = (signal: string) => {

@@ -136,7 +136,11 @@ export async function executeRun(options: {
 
   const lost = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, lost.signal]) : lost.signal;
+  let renewedAt = Date.now();
   const lease = setInterval(() => {
+    const sinceMs = Date.now() - renewedAt;
+    if (sinceMs > (leaseMs * 2) / 3) console.warn(`[runner] lease of run ${runId} renewed ${sinceMs} ms after the last (lease ${leaseMs} ms): the process is overloaded`);
+    renewedAt = Date.now();
     db.run
       .updateMany({ where: { id: runId, workerId: options.workerId, status: "RUNNING" }, data: { leaseExpiresAt: new Date(Date.now() + leaseMs) } })
       .then((renewed) => {

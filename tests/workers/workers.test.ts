@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { closeRunQueue, isEmbeddedDatabase, sendRunJob } from "@/server/runner/run-queue";
@@ -83,6 +84,7 @@ describe.skipIf(!dockerReady || embedded)("workers in separate processes", () =>
   let llm: FakeLlm;
   let web: Child;
   const workers: Child[] = [];
+  const allWorkers: Child[] = [];
   const ready: Message[] = [];
   let alice: Awaited<ReturnType<typeof createTestUser>>;
   let bob: Awaited<ReturnType<typeof createTestUser>>;
@@ -113,10 +115,17 @@ describe.skipIf(!dockerReady || embedded)("workers in separate processes", () =>
       workers.push(spawnEntry("tests/workers/worker-entry.ts", { ...common, DATA_DIR: dataDir, WORKER_SHUTDOWN_GRACE_SECONDS: "10" }, name));
     }
     await web.waitFor((m) => m.ready === true, 60_000, "readiness");
+    allWorkers.push(...workers);
     for (const worker of workers) ready.push(await worker.waitFor((m) => m.ready === true, 90_000, "readiness"));
   });
 
   afterAll(async () => {
+    // Each child's output, for reading after a failure.
+    const logDir = fs.mkdtempSync(path.join(os.tmpdir(), "workers-test-logs-"));
+    for (const [name, child] of [["web", web], ...allWorkers.map((w, i) => [`worker${i + 1}`, w] as const)] as const) {
+      if (child) fs.writeFileSync(path.join(logDir, `${name}.log`), child.output());
+    }
+    console.log(`[tests/workers] child process output in ${logDir}`);
     web?.process.stdin?.end();
     for (const worker of workers) worker.killGroup("SIGKILL");
     web?.killGroup("SIGKILL");
