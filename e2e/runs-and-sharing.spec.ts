@@ -41,6 +41,10 @@ async function startTask(page: Page, prompt: string) {
 test.describe.configure({ timeout: 180_000 });
 
 test("a task runs live: tokens stream, tests pass in the sandbox, the diff shows; a share link follows it live and dies on revoke", async ({ page, browser, request }, testInfo) => {
+  const streams: { url: string; lastEventId: string | undefined }[] = [];
+  page.on("request", (req) => {
+    if (req.url().includes("run.events")) streams.push({ url: decodeURIComponent(req.url()), lastEventId: req.headers()["last-event-id"] });
+  });
   await signUp(page);
   await createProject(page, "calculator");
   await script(request, "coder", slowCode(120));
@@ -67,12 +71,19 @@ test("a task runs live: tokens stream, tests pass in the sandbox, the diff shows
   await expect(guestPage.getByRole("button", { name: /Stop|Merge|Re-run|share link/ })).toHaveCount(0);
 
   // A dropped connection on the owner's page resumes without losing or repeating events.
+  const before = streams.length;
   await page.context().setOffline(true);
   await page.waitForTimeout(1500);
   await page.context().setOffline(false);
+  // The stream really reconnected, and asked to resume after the last event it had.
+  await expect.poll(() => streams.length, { timeout: 15_000 }).toBeGreaterThan(before);
+  const resumed = streams.at(-1)!;
+  const resumedAfter = Number(resumed.lastEventId ?? /"lastEventId":"(\d+)"/.exec(resumed.url)?.[1] ?? 0);
+  expect(resumedAfter).toBeGreaterThan(0);
 
   await expect(page.getByTestId("run-status").first()).toHaveAttribute("data-status", "SUCCEEDED", { timeout: 120_000 });
   await expect(page.getByTestId("verification")).toHaveAttribute("data-outcome", "verified");
+  await expect(page.getByTestId("step-s1")).toHaveAttribute("data-status", "succeeded");
   await expect(page.getByTestId("verdict")).toHaveAttribute("data-verdict", "PASS");
   await expect(page.getByTestId("test-row").first()).toHaveAttribute("data-status", "passed");
   await expect(page.getByTestId("tests-summary")).toContainText(/(\d+) of \1 tests passed/);
@@ -138,6 +149,7 @@ test("a running run stops when asked, and a share link of a live run ends when r
   await page.getByRole("button", { name: "Stop run" }).click();
   await expect(page.getByTestId("run-status").first()).toHaveAttribute("data-status", "CANCELLED", { timeout: 15_000 });
   await expect(page.getByRole("button", { name: "Re-run" })).toBeVisible();
+  await expect(page.getByTestId("step-s1")).toHaveAttribute("data-status", "cancelled");
   await page.screenshot({ path: testInfo.outputPath("run-stopped.png"), fullPage: true });
 });
 

@@ -8,7 +8,7 @@ import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
 import { RunActions } from "./run-actions";
 import { RunView } from "./run-view";
 import { ShareLinksPanel } from "./share-links-panel";
-import { useRunEventLog } from "./use-run-event-log";
+import { useRunEventLog, useStreamRecovery } from "./use-run-event-log";
 
 export function OwnerRunPage({ runId }: { runId: string }) {
   const trpc = useTRPC();
@@ -23,7 +23,8 @@ export function OwnerRunPage({ runId }: { runId: string }) {
     },
   });
   // The link resumes after the last tracked id on a reconnect, so a dropped connection loses nothing.
-  const stream = useSubscription(trpc.run.events.subscriptionOptions({ runId }, { enabled: run.isSuccess, onData: log.onData }));
+  const stream = useSubscription(trpc.run.events.subscriptionOptions({ runId, lastEventId: log.resumeFrom }, { enabled: run.isSuccess, onData: log.onData }));
+  const recovery = useStreamRecovery(stream, log, log.state.finished !== null);
 
   if (run.isPending) return <LoadingState label="Loading run…" />;
   if (run.isError) {
@@ -53,7 +54,7 @@ export function OwnerRunPage({ runId }: { runId: string }) {
         state={log.state}
         tokens={log.tokens}
         panes={log.panes}
-        stream={{ status: stream.status, error: stream.error?.message ?? null }}
+        stream={{ status: recovery.retrying ? "connecting" : stream.status, error: recovery.terminal ? (stream.error?.message ?? null) : null }}
         diff={{ files: diff.data === undefined ? null : (diff.data?.files ?? null), pending: diff.isPending && diff.fetchStatus !== "idle", error: diff.error?.message ?? null }}
         actions={<RunActions run={run.data} active={active} />}
         sharing={run.data.canWrite ? <ShareLinksPanel runId={runId} /> : undefined}

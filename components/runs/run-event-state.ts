@@ -106,9 +106,11 @@ function updateStep(state: RunEventState, stepId: unknown, change: (step: PlanSt
   return { ...state, steps: state.steps.map((step) => (step.id === id ? change(step) : step)) };
 }
 
+/** The orchestrator's step outcomes (passed, applied, failed, skipped, cancelled) as the page shows them. */
+const STEP_OUTCOME: Record<string, StepState> = { passed: "succeeded", applied: "succeeded", failed: "failed", skipped: "skipped", cancelled: "cancelled" };
+
 function stepStatus(value: unknown): StepState {
-  const status = str(value);
-  return status && ["pending", "running", "succeeded", "failed", "skipped", "cancelled"].includes(status) ? (status as StepState) : "failed";
+  return STEP_OUTCOME[str(value) ?? ""] ?? "failed";
 }
 
 function countTests(tests: unknown[], origin: string) {
@@ -223,10 +225,14 @@ export function applyRunEvent(state: RunEventState, event: RunEvent): RunEventSt
       const tests = Array.isArray(v?.tests) ? v.tests : [];
       const usage = p.usage as Record<string, unknown> | undefined;
       const verdict = p.verdict as { verdict?: unknown; reasons?: unknown } | null | undefined;
+      const status = str(p.status) ?? "failed";
+      // Steps that never finished did not run to the end: the same rule as the server's projection.
+      const unfinished: StepState = status === "succeeded" ? "skipped" : "cancelled";
       return {
         ...next,
         phase: "finished",
-        finished: { status: str(p.status) ?? "failed", reason: str(p.reason) },
+        finished: { status, reason: str(p.reason) },
+        steps: next.steps.map((step) => (step.status === "pending" || step.status === "running" ? { ...step, status: unfinished } : step)),
         verdict: verdict && typeof verdict === "object" ? { verdict: str(verdict.verdict) ?? "?", reasons: Array.isArray(verdict.reasons) ? verdict.reasons.map(String) : [] } : next.verdict,
         verification: v
           ? {

@@ -5,7 +5,7 @@ import { useSubscription } from "@trpc/tanstack-react-query";
 import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
 import { useTRPC } from "@/components/providers/trpc-provider";
 import { RunView } from "./run-view";
-import { useRunEventLog } from "./use-run-event-log";
+import { useRunEventLog, useStreamRecovery } from "./use-run-event-log";
 
 function Gone() {
   return (
@@ -27,7 +27,8 @@ export function SharedRunPage({ token }: { token: string }) {
       void queryClient.invalidateQueries({ queryKey: trpc.share.diff.queryKey({ token }) });
     },
   });
-  const stream = useSubscription(trpc.share.events.subscriptionOptions({ token }, { enabled: run.isSuccess, onData: log.onData }));
+  const stream = useSubscription(trpc.share.events.subscriptionOptions({ token, lastEventId: log.resumeFrom }, { enabled: run.isSuccess, onData: log.onData }));
+  const recovery = useStreamRecovery(stream, log, log.state.finished !== null);
 
   if (run.isPending) return <LoadingState label="Loading the shared run…" />;
   if (run.isError) return run.error.data?.code === "NOT_FOUND" ? <Gone /> : <ErrorState message={run.error.message} onRetry={() => void run.refetch()} />;
@@ -39,7 +40,7 @@ export function SharedRunPage({ token }: { token: string }) {
       state={log.state}
       tokens={log.tokens}
       panes={log.panes}
-      stream={{ status: stream.status, error: stream.error?.message ?? null }}
+      stream={{ status: recovery.retrying ? "connecting" : stream.status, error: recovery.terminal ? (stream.error?.message ?? null) : null }}
       diff={{ files: diff.data === undefined ? null : (diff.data?.files ?? null), pending: diff.isPending && diff.fetchStatus !== "idle", error: diff.error?.message ?? null }}
     />
   );

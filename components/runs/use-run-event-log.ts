@@ -51,5 +51,44 @@ export function useRunEventLog(options: { onFinished?: () => void } = {}) {
 
   useEffect(() => () => tokens.dispose(), [tokens]);
   const panes = useSyncExternalStore(tokens.subscribePanes, tokens.getPanes, tokens.getPanes);
-  return { state, tokens, panes, onData };
+
+  // The subscription input: null at first (the whole log), then the last seq seen when a failed stream is
+  // opened again. It changes only on such a retry, so it never restarts a healthy stream.
+  const [resumeFrom, setResumeFrom] = useState<string | null>(null);
+  const lastSeen = useCallback(() => (received.current > 0 ? String(received.current) : null), []);
+  return { state, tokens, panes, onData, resumeFrom, setResumeFrom, lastSeen };
+}
+
+const TERMINAL_CODES = new Set(["NOT_FOUND", "FORBIDDEN", "BAD_REQUEST"]);
+
+/**
+ * Re-opens a stream that failed for a passing reason (a restart, a database hiccup), backing off, from
+ * the last event seen. The link already resumes dropped connections by itself; this covers error answers,
+ * which end a subscription. NOT_FOUND and FORBIDDEN are final (e.g. a revoked share link).
+ */
+export function useStreamRecovery(
+  stream: { status: string; error: { data?: { code?: string } | null } | null; reset: () => void },
+  log: { resumeFrom: string | null; setResumeFrom: (value: string | null) => void; lastSeen: () => string | null },
+  finished: boolean,
+): { retrying: boolean; terminal: boolean } {
+  const terminal = stream.status === "error" && TERMINAL_CODES.has(stream.error?.data?.code ?? "");
+  const retrying = stream.status === "error" && !terminal && !finished;
+  const { reset } = stream;
+  const { resumeFrom, setResumeFrom, lastSeen } = log;
+  const attempts = useRef(0);
+  useEffect(() => {
+    if (stream.status === "pending") attempts.current = 0;
+  }, [stream.status]);
+  useEffect(() => {
+    if (!retrying) return;
+    // Backs off to 30 s, so an expired session does not hammer the server.
+    const delay = Math.min(30_000, 1000 * 2 ** attempts.current++);
+    const timer = setTimeout(() => {
+      const from = lastSeen();
+      if (from !== resumeFrom) setResumeFrom(from);
+      else reset();
+    }, delay);
+    return () => clearTimeout(timer);
+  }, [retrying, reset, resumeFrom, setResumeFrom, lastSeen]);
+  return { retrying, terminal };
 }

@@ -21,13 +21,13 @@ describe("the run page's event fold", () => {
       ev("test.result", { stepId: "s1", name: "test_add", classname: "test_calc", status: "failed", origin: "model" }),
       ev("debug.started", { stepId: "s1", attempt: 1, of: 3 }),
       ev("test.result", { stepId: "s1", name: "test_add", classname: "test_calc", status: "passed", origin: "model" }),
-      ev("step.finished", { stepId: "s1", status: "succeeded" }),
+      ev("step.finished", { stepId: "s1", status: "passed" }),
       ev("verdict", { verdict: "PASS", reasons: ["ok"] }),
       ev("run.finished", { status: "succeeded", verdict: { verdict: "PASS", reasons: ["ok"] }, usage: { tokensIn: 100, tokensOut: 20, costUsd: 0.01, calls: 1 }, verification: { outcome: "verified", summary: "Verified by execution", commands: [{}], tests: [{ origin: "model", status: "passed" }, { origin: "repository", status: "failed" }] } }),
     ];
     const state = applyRunEvents(initialRunEventState, events);
     expect(state.phase).toBe("finished");
-    expect(state.steps.map((s) => [s.id, s.status, s.attempts])).toEqual([["s1", "succeeded", 1], ["s2", "pending", 0]]);
+    expect(state.steps.map((s) => [s.id, s.status, s.attempts])).toEqual([["s1", "succeeded", 1], ["s2", "skipped", 0]]);
     expect(state.steps[1]).toMatchObject({ dependsOn: ["s1"], group: 2 });
     expect(state.commands[0]).toMatchObject({ exitCode: 1, passed: false });
     expect(state.commands[0]!.stdout.length).toBe(4000);
