@@ -1,0 +1,188 @@
+/**
+ * The bench modules `npm run bench` runs, and what their headline figures mean: unit, goal, the figure that
+ * is their baseline (measured in the same run) and how many repeated runs the value summarises.
+ */
+export interface BenchModule {
+  name: string;
+  /** File under bench/. */
+  file: string;
+  /** Exported async function; falls back to the default export. */
+  exportName: string;
+  /** Prepended to figure names that have no "<module>." prefix of their own. */
+  prefix?: string;
+  /** A module a colleague may not have written yet: its absence is "not measured", not a failure. */
+  optional?: boolean;
+}
+
+export const MODULES: BenchModule[] = [
+  { name: "sandbox", file: "sandbox.ts", exportName: "benchSandbox" },
+  { name: "orchestrator", file: "orchestrator.ts", exportName: "benchOrchestrator" },
+  { name: "parallel", file: "parallel.ts", exportName: "benchParallel" },
+  { name: "stream", file: "stream.ts", exportName: "benchStream" },
+  { name: "runs", file: "runs.ts", exportName: "benchRuns", optional: true },
+  { name: "diff", file: "diff.ts", exportName: "benchDiff" },
+  { name: "index", file: "index.ts", exportName: "benchIndex" },
+  { name: "retrieval", file: "retrieval.ts", exportName: "benchRetrieval", optional: true },
+  { name: "llm-client", file: "llm-client.ts", exportName: "benchLlmClient", prefix: "llm_client." },
+];
+
+export interface Goal {
+  op: "<=" | ">=" | "==";
+  value: number;
+}
+
+export interface FigureSpec {
+  module: string;
+  unit: string;
+  meaning: string;
+  goal?: Goal;
+  /** Why the goal is what it is. */
+  goalWhy?: string;
+  /** Name of the figure this one is compared with, measured in the same run. */
+  baseline?: string;
+  /** Repeated runs behind the value: a figure name holding the count, or fixed counts. */
+  runs?: string | { quick: number; full: number };
+}
+
+export const HEADLINE: Record<string, FigureSpec> = {
+  "sandbox.pool_p50_ms": {
+    module: "sandbox",
+    unit: "ms",
+    meaning: "A 2-test pytest file through the sandbox from the warm pool: take a running box, write the file, run pytest, parse its JUnit report.",
+    goal: { op: "<=", value: 500 },
+    goalWhy: "a debug iteration should wait on the model, not on the sandbox",
+    baseline: "sandbox.raw_docker_p50_ms",
+    runs: "sandbox.runs",
+  },
+  "sandbox.cold_p50_ms": {
+    module: "sandbox",
+    unit: "ms",
+    meaning: "The same with no warm pool: a fresh container is created and started for the session.",
+    baseline: "sandbox.raw_docker_p50_ms",
+    runs: "sandbox.runs",
+  },
+  "sandbox.raw_docker_p50_ms": {
+    module: "sandbox",
+    unit: "ms",
+    meaning: "Baseline: a plain `docker run --rm` of the same tests under the same limits.",
+    runs: "sandbox.runs",
+  },
+  "sandbox.exec_floor_p50_ms": {
+    module: "sandbox",
+    unit: "ms",
+    meaning: "Floor: a bare `docker exec CONTAINER python3 -c pass` into a running box.",
+    runs: "sandbox.runs",
+  },
+  "orchestrator.overhead_p50_ms": {
+    module: "orchestrator",
+    unit: "ms",
+    meaning:
+      "A one-step task end to end through runTask (plan, code, tests, step run, full run, critic, git commit) with a zero-latency fake model and the real sandbox, minus the sandbox.command durations and the session open. What remains is the orchestrator's own work plus the sandbox's transport (file writes, docker exec round trips, close): see orchestrator.overhead_outside_sandbox_calls_p50_ms.",
+    goal: { op: "<=", value: 500 },
+    goalWhy: "the engine's cost per task should stay below one model call",
+    baseline: "orchestrator.total_p50_ms",
+    runs: "orchestrator.runs",
+  },
+  "parallel.speedup": {
+    module: "parallel",
+    unit: "x",
+    meaning:
+      "Six independent steps, 300 ms per model answer, three workers (MAX_PARALLEL_WORKERS=3), against the same plan with parallel execution off, alternated in the same run: median serial time / median parallel time. Both runs must really overlap (3 requests in flight) or not (1), or the bench fails.",
+    goal: { op: ">=", value: 2 },
+    goalWhy: "three workers on six steps; the planner, the full test run and the critic stay serial, so 3x is out of reach",
+    baseline: "parallel.serial_p50_ms",
+    runs: "parallel.runs",
+  },
+  "stream.p99_ms": {
+    module: "stream",
+    unit: "ms",
+    meaning:
+      "50 concurrent SSE subscribers of run.events (real tRPC router over HTTP, API-token auth) while a writer appends model tokens through RunEventLog and appendRunEvent (Postgres) at ~2,000 tokens/s: 99th percentile of receive time minus the moment appendRunEvent was called, per delivered event; median over runs.",
+    goal: { op: "<=", value: 250 },
+    goalWhy: "tokens arrive in 50 ms batches; a live view should trail the model by well under a second",
+    runs: "stream.runs",
+  },
+  "stream.lost": {
+    module: "stream",
+    unit: "events",
+    meaning: "Appended events a subscriber never received, summed over subscribers and runs.",
+    goal: { op: "==", value: 0 },
+    goalWhy: "the event log is the record",
+    runs: "stream.runs",
+  },
+  "stream.duplicated": {
+    module: "stream",
+    unit: "events",
+    meaning: "Events a subscriber received more than once, summed over subscribers and runs.",
+    goal: { op: "==", value: 0 },
+    goalWhy: "a replayed token would show twice in the UI",
+    runs: "stream.runs",
+  },
+  "runs.per_min": {
+    module: "runs",
+    unit: "runs/min",
+    meaning: "Throughput of 20 concurrent runs on two workers (bench/runs.ts).",
+  },
+  "diff.exact_rate": {
+    module: "diff",
+    unit: "fraction",
+    meaning: "Share of real (git history) and synthetic diffs, exact and perturbed the ways models get them wrong, whose application is byte-identical to the intended result.",
+    goal: { op: ">=", value: 0.95 },
+    baseline: "diff.baseline_jsdiff_exact_rate",
+    runs: "diff.variants",
+  },
+  "diff.wrong_apply_rate": {
+    module: "diff",
+    unit: "fraction",
+    meaning: "Share of diffs that applied but produced something other than the intended file (refusing is fine; a wrong apply is silent corruption).",
+    goal: { op: "==", value: 0 },
+    baseline: "diff.baseline_jsdiff_wrong_apply_rate",
+    runs: "diff.variants",
+  },
+  "index.files_per_s": {
+    module: "index",
+    unit: "files/s",
+    meaning: "Full index of the Python standard library (read, chunk, embed, write to a real Chroma server).",
+    baseline: "index.baseline_embed_only_files_per_s",
+    runs: { quick: 1, full: 3 },
+  },
+  "index.update_visible_p95_ms": {
+    module: "index",
+    unit: "ms",
+    meaning: "From saving a file in a watched repository to the change being returned by a search.",
+    goal: { op: "<=", value: 2000 },
+    goalWhy: "a save should be searchable before the next plan asks for it",
+    runs: { quick: 5, full: 25 },
+  },
+  "retrieval.top5_rate": {
+    module: "index",
+    unit: "fraction",
+    meaning: "A function's docstring as the query: share of queries whose file is among the top 5 snippets.",
+    baseline: "retrieval.baseline_random_top5_rate",
+    runs: "retrieval.queries",
+  },
+  "llm_client.client_overhead_median_ms": {
+    module: "llm-client",
+    unit: "ms",
+    meaning: "A streamed 2 KB answer through createLlmClient minus a bare fetch of the same SSE response from the fake model server.",
+    goal: { op: "<=", value: 5 },
+    goalWhy: "the client should cost nothing next to a model's latency",
+    baseline: "llm_client.raw_fetch_stream_2kb_median_ms",
+    runs: "llm_client.runs",
+  },
+};
+
+/** A unit for figures without a catalog entry, read from the name's suffix. */
+export function inferUnit(name: string): string {
+  if (/_ms(\b|_|$)|_ms_median$/.test(name)) return "ms";
+  if (/_rate(\.|$)/.test(name)) return "fraction";
+  if (/per_s$/.test(name)) return "/s";
+  if (/ratio$|speedup$/.test(name)) return "x";
+  return "";
+}
+
+export function meetsGoal(value: number, goal: Goal): boolean {
+  if (goal.op === "<=") return value <= goal.value;
+  if (goal.op === ">=") return value >= goal.value;
+  return value === goal.value;
+}
