@@ -65,7 +65,7 @@ export function buildFigures(outcomes: ModuleOutcome[], quick: boolean): Record<
 
 function formatValue(value: number | null, unit: string): string {
   if (value === null) return "—";
-  const text = Number.isInteger(value) ? String(value) : Math.abs(value) < 1 ? value.toFixed(4).replace(/0+$/, "") : value.toFixed(1);
+  const text = Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(4)));
   return unit && unit !== "fraction" && unit !== "events" ? `${text} ${unit}` : text;
 }
 
