@@ -49,7 +49,8 @@ export function buildFigures(outcomes: ModuleOutcome[], quick: boolean): Record<
     const entry: FigureEntry = { value, unit: spec.unit, module: spec.module, runs, headline: true };
     if (spec.goal) entry.goal = { ...spec.goal, met: value === null ? null : meetsGoal(value, spec.goal), why: spec.goalWhy };
     if (spec.baseline) entry.baseline = { figure: spec.baseline, value: finite(values.get(spec.baseline)), unit: HEADLINE[spec.baseline]?.unit ?? inferUnit(spec.baseline) };
-    if (outcome?.status === "not measured") entry.notMeasured = outcome.reason;
+    if (!outcome) entry.notMeasured = "not run in this invocation (--only)";
+    else if (outcome.status === "not measured") entry.notMeasured = outcome.reason;
     else if (outcome?.status === "failed") entry.error = outcome.error;
     else if (value === null) entry.error = `bench/${MODULES.find((m) => m.name === spec.module)?.file} did not report ${name}`;
     figures[name] = entry;
