@@ -10,25 +10,12 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { median, round, timed } from "@/bench/lib/stats";
 import { env } from "@/server/env";
 import { DockerSandbox } from "@/server/sandbox/docker-sandbox";
 import { destroyBox, startBox } from "@/server/sandbox/sandbox-box";
 
 const TEST_FILE = "def test_add():\n    assert 1 + 1 == 2\n\ndef test_upper():\n    assert 'a'.upper() == 'A'\n";
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
-
-const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
-
-async function timed(run: () => Promise<unknown> | unknown): Promise<number> {
-  const started = performance.now();
-  await run();
-  return performance.now() - started;
-}
 
 function assertPassed(result: { passed: boolean; failureReason?: string }): void {
   if (!result.passed) throw new Error(`bench pytest run failed: ${result.failureReason}`);
