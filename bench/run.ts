@@ -5,7 +5,7 @@
  * fails the suite loudly (exit code 1) after the others have run; a module not written yet is reported as
  * "not measured", never as a number.
  *
- *   npx tsx bench/run.ts [--quick] [--only sandbox,stream] [--out DIR]
+ *   npx tsx bench/run.ts [--quick] [--only sandbox,stream] [--out DIR] [--render-only]
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -54,12 +54,22 @@ async function runModule(module: BenchModule, quick: boolean, scratch: string): 
 }
 
 async function main(): Promise<number> {
+  if (process.argv.includes("--render-only")) {
+    // Rewrites RESULTS.md from an existing results.json (after a change of wording), measuring nothing.
+    const dir = option("--out") ?? BENCH_DIR;
+    const results = JSON.parse(readFileSync(path.join(dir, "results.json"), "utf8")) as BenchResults;
+    writeFileSync(path.join(dir, "RESULTS.md"), renderMarkdown(results));
+    console.log(`Rewrote ${path.join(dir, "RESULTS.md")} from results.json`);
+    return 0;
+  }
   const quick = process.argv.includes("--quick");
   const only = option("--only")?.split(",").map((s) => s.trim());
   const outDir = option("--out") ?? (quick ? path.join(os.tmpdir(), "autocode-bench-quick") : BENCH_DIR);
   const selected = MODULES.filter((m) => !only || only.includes(m.name));
   if (only && selected.length !== only.length) throw new Error(`unknown module in --only ${only.join(",")}; known: ${MODULES.map((m) => m.name).join(", ")}`);
 
+  const loadAtStart = Math.round(os.loadavg()[0]! * 100) / 100;
+  if (loadAtStart > 0.5 * os.cpus().length) console.warn(`[bench] the machine is busy (1-minute load ${loadAtStart} on ${os.cpus().length} cores): figures will be slower than on a quiet machine`);
   const scratch = mkdtempSync(path.join(os.tmpdir(), "autocode-bench-"));
   const outcomes: ModuleOutcome[] = [];
   try {
@@ -69,7 +79,7 @@ async function main(): Promise<number> {
   }
 
   const results: BenchResults = {
-    machine: machineInfo(),
+    machine: machineInfo(loadAtStart),
     generatedAt: new Date().toISOString(),
     quick,
     command: ["npm run bench", ...(process.argv.slice(2).length ? ["--", ...process.argv.slice(2)] : [])].join(" "),

@@ -13,6 +13,8 @@ export interface MachineInfo {
   sandboxImage: string;
   sandboxLimits: { cpus: number; memoryMb: number };
   commit: string | null;
+  /** 1-minute load average when the suite started and ended: other work on the machine moves every figure. */
+  loadAverage: { start: number; end: number };
 }
 
 function quiet(command: string, args: string[], cwd?: string): string | null {
@@ -24,7 +26,7 @@ function quiet(command: string, args: string[], cwd?: string): string | null {
 }
 
 /** What the figures were measured on, written next to them so nobody compares numbers across machines blindly. */
-export function machineInfo(): MachineInfo {
+export function machineInfo(loadAtStart: number): MachineInfo {
   const settings = env();
   const cpus = os.cpus();
   return {
@@ -37,5 +39,6 @@ export function machineInfo(): MachineInfo {
     sandboxImage: settings.SANDBOX_IMAGE,
     sandboxLimits: { cpus: settings.SANDBOX_CPUS, memoryMb: settings.SANDBOX_MEMORY_MB },
     commit: quiet("git", ["rev-parse", "--short=12", "HEAD"], path.resolve(import.meta.dirname, "../..")),
+    loadAverage: { start: loadAtStart, end: Math.round(os.loadavg()[0]! * 100) / 100 },
   };
 }

@@ -92,6 +92,11 @@ export function renderMarkdown(results: BenchResults): string {
   lines.push(`| Node | ${m.node} |`);
   lines.push(`| Docker engine | ${m.docker ?? "not reachable"} |`);
   lines.push(`| sandbox | ${m.sandboxImage}, ${m.sandboxLimits.cpus} CPU, ${m.sandboxLimits.memoryMb} MB per container |`);
+  const embedded = results.figures["stream.embedded_postgres"]?.value;
+  if (embedded !== undefined && embedded !== null) {
+    lines.push(`| Postgres (stream bench) | ${embedded ? "embedded PGlite, one connection (TEST_DATABASE_URL unset)" : "a Postgres server on loopback (TEST_DATABASE_URL), throwaway database"} |`);
+  }
+  if (m.loadAverage) lines.push(`| 1-minute load average | ${m.loadAverage.start} at start, ${m.loadAverage.end} at end |`);
   lines.push(`| commit | ${m.commit ?? "unknown"} |`, "");
 
   lines.push("## Headline figures", "");
