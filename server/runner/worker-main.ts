@@ -11,7 +11,7 @@ import { db } from "@/server/db/client";
 import { env } from "@/server/env";
 import type { RunPortsFactory } from "@/server/runs/execute-run";
 import { runBus } from "@/server/runs/run-bus";
-import { checkDockerAvailable, getSandbox, reapOrphans } from "@/server/sandbox";
+import { checkDockerAvailable, DockerSandbox, getSandbox } from "@/server/sandbox";
 import { QueueRunner } from "./queue-runner";
 import { closeRunQueue, runQueueMode } from "./run-queue";
 
@@ -54,8 +54,11 @@ export async function startWorker(options: { ports?: RunPortsFactory; pollMs?: n
     throw new Error("This database is the embedded PGlite, which cannot share runs between processes. Set DATABASE_URL to a Postgres server, or let the web process run its in-process worker.");
   }
   await checkDockerAvailable();
-  const reaped = await reapOrphans();
-  if (reaped) log(`removed ${reaped} sandbox container(s) left by a stopped process`);
+  // Start the sandbox (its one-time orphan reap and warm pool) before taking jobs, not at the first run:
+  // reapOrphans counts another live process's container that is created but not yet started as an orphan,
+  // so a reap in the middle of sibling workers' runs can remove a container one of them is starting.
+  const sandbox = getSandbox();
+  if (sandbox instanceof DockerSandbox) await sandbox.start();
 
   const runner = new QueueRunner(db(), {
     concurrency: settings.MAX_CONCURRENT_RUNS,

@@ -149,6 +149,10 @@ describe.skipIf(!dockerReady || embedded)("workers in separate processes", () =>
     for (const runId of runIds) await web.waitFor((m) => m.streamed === runId, 10_000, `the end of run ${runId}'s stream`);
 
     const runs = await testDb().run.findMany({ where: { id: { in: runIds } }, include: { task: true } });
+    for (const run of runs.filter((r) => r.status !== "SUCCEEDED")) {
+      const events = await testDb().runEvent.findMany({ where: { runId: run.id }, orderBy: { seq: "asc" } });
+      console.error(`[tests/workers] run ${run.id} ${run.status}: ${run.statusReason}\n${events.map((e) => `  ${e.createdAt.toISOString()} ${e.seq} ${e.type} ${JSON.stringify(e.payload).slice(0, 300)}`).join("\n")}`);
+    }
     expect(runs.map((r) => [r.status, r.statusReason])).toEqual(runs.map(() => ["SUCCEEDED", null]));
     const claimedBy = new Map<string, string>();
     for (const runId of runIds) {
