@@ -121,7 +121,10 @@ export const HEADLINE: Record<string, FigureSpec> = {
   "runs.per_min": {
     module: "runs",
     unit: "runs/min",
-    meaning: "Throughput of 20 concurrent runs on two workers (bench/runs.ts).",
+    meaning:
+      "20 runs started at once through the queue, taken by two worker processes (`npm run worker`, 2 runs each) and executed in the real sandbox with a zero-latency fake model, timed to the last run.finished; every run must succeed. Baseline: the same 20 runs on one worker.",
+    baseline: "runs.baseline_one_worker_per_min",
+    runs: "runs.repetitions",
   },
   "diff.exact_rate": {
     module: "diff",
