@@ -45,6 +45,19 @@ test("a task runs live: tokens stream, tests pass in the sandbox, the diff shows
   page.on("request", (req) => {
     if (req.url().includes("run.events")) streams.push({ url: decodeURIComponent(req.url()), lastEventId: req.headers()["last-event-id"] });
   });
+  // Keeps the page's EventSources reachable, so the test can cut the live stream like a network drop would
+  // (Chromium's offline emulation leaves an open stream alone).
+  await page.addInitScript(() => {
+    const Native = window.EventSource;
+    const open: EventSource[] = [];
+    (window as unknown as { __eventSources: EventSource[] }).__eventSources = open;
+    window.EventSource = class extends Native {
+      constructor(url: string | URL, init?: EventSourceInit) {
+        super(url, init);
+        open.push(this);
+      }
+    } as typeof EventSource;
+  });
   await signUp(page);
   await createProject(page, "calculator");
   await script(request, "coder", slowCode(120));
@@ -72,9 +85,13 @@ test("a task runs live: tokens stream, tests pass in the sandbox, the diff shows
 
   // A dropped connection on the owner's page resumes without losing or repeating events.
   const before = streams.length;
-  await page.context().setOffline(true);
-  await page.waitForTimeout(1500);
-  await page.context().setOffline(false);
+  await page.evaluate(() => {
+    for (const source of (window as unknown as { __eventSources: EventSource[] }).__eventSources) {
+      if (source.readyState === EventSource.CLOSED || !source.url.includes("run.events")) continue;
+      source.close();
+      source.dispatchEvent(new Event("error"));
+    }
+  });
   // The stream really reconnected, and asked to resume after the last event it had.
   await expect.poll(() => streams.length, { timeout: 15_000 }).toBeGreaterThan(before);
   const resumed = streams.at(-1)!;
