@@ -61,8 +61,18 @@ export function createBoss(options: { url?: string; supervise?: boolean } = {}):
 /** Starts boss (creating or migrating its schema under pg-boss's own advisory lock) and the run queue. */
 export async function startBoss(boss: PgBoss): Promise<PgBoss> {
   await boss.start();
-  await boss.createQueue(RUN_QUEUE, { name: RUN_QUEUE, policy: "standard", ...JOB_OPTIONS });
-  return boss;
+  for (let attempt = 1; ; attempt++) {
+    if (await boss.getQueue(RUN_QUEUE)) return boss;
+    try {
+      await boss.createQueue(RUN_QUEUE, { name: RUN_QUEUE, policy: "standard", ...JOB_OPTIONS });
+      return boss;
+    } catch (error) {
+      // Processes creating the queue at once can deadlock inside pg-boss's create_queue (40P01, seen with two
+      // workers starting together); one of them wins, so look again after a short random pause.
+      if (attempt >= 5) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt + Math.random() * 100));
+    }
+  }
 }
 
 /** The process's sending instance (web processes, scripts); started on first use. */
