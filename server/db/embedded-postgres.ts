@@ -4,6 +4,9 @@ import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 
+/** Marks a URL as the embedded server, whose clients must each keep to one connection (see pg-config.ts). */
+export const EMBEDDED_PARAM = "pglite";
+
 export interface EmbeddedPostgres {
   url: string;
   stop(): Promise<void>;
@@ -34,7 +37,7 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
   const server = new PGLiteSocketServer({ db, host, port: options.port, maxConnections: 100 });
   await server.start();
   return {
-    url: `postgresql://postgres:postgres@${host}:${options.port}/postgres`,
+    url: `postgresql://postgres:postgres@${host}:${options.port}/postgres?${EMBEDDED_PARAM}=1`,
     async stop() {
       await server.stop();
       await db.close();

@@ -10,6 +10,10 @@ export function poolConfigFromUrl(databaseUrl: string, overrides: PoolConfig = {
     throw new Error(`DATABASE_URL must be a postgres:// URL (got ${url.protocol}//…)`);
   }
   const sslmode = url.searchParams.get("sslmode");
+  // PGlite is one database session; its socket server multiplexes connections onto it at the message level,
+  // so two connections' extended-protocol messages (parse/bind) and transactions can interleave. Each client
+  // of the embedded database therefore keeps to a single connection, and its queries queue in the pool.
+  const embedded = url.searchParams.get("pglite") === "1";
   return {
     host: decodeURIComponent(url.hostname) || "localhost",
     port: url.port ? Number(url.port) : 5432,
@@ -18,5 +22,6 @@ export function poolConfigFromUrl(databaseUrl: string, overrides: PoolConfig = {
     database: decodeURIComponent(url.pathname.replace(/^\//, "")) || "postgres",
     ssl: sslmode && sslmode !== "disable" ? { rejectUnauthorized: sslmode === "verify-full" } : undefined,
     ...overrides,
+    ...(embedded ? { max: 1 } : {}),
   };
 }

@@ -22,15 +22,20 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/** An orphan: its owner process is gone, or it is a container of another process that already stopped. */
-function isOrphan(info: Docker.ContainerInfo): boolean {
+/** Another host's stopped container is left this long, so one that is only being created is never taken. */
+const FOREIGN_STOPPED_GRACE_S = 10 * 60;
+
+/**
+ * An orphan: its owner process on this host is gone, or it is another host's container that stopped long ago.
+ * A live owner's container is never an orphan, even before it starts: a sibling worker may have just created it.
+ */
+function isOrphan(info: Docker.ContainerInfo, nowS = Date.now() / 1000): boolean {
   const owner = info.Labels[LABEL_OWNER];
   if (owner === OWNER_ID) return false; // ours: sessions and the pool remove their own
   if (owner === undefined) return true;
   const [host, pidText] = owner.split("/");
-  if (info.State !== "running") return true;
-  if (host !== os.hostname()) return false; // another host's process: it is not ours to judge while running
-  return !processAlive(Number(pidText));
+  if (host === os.hostname()) return !processAlive(Number(pidText));
+  return info.State !== "running" && nowS - info.Created > FOREIGN_STOPPED_GRACE_S;
 }
 
 /** Removes sandbox containers left behind by processes that died (run at start and periodically). */

@@ -59,6 +59,8 @@ export class RunnerConnection {
     const ready = new Promise<RunnerResponse>((resolve, reject) => {
       connection.readyWaiter = { resolve, reject };
     });
+    // If start() itself fails, nobody awaits `ready` when fail() rejects it; that must not crash the process.
+    ready.catch(() => undefined);
     const timer = setTimeout(() => connection.fail("the sandbox runner did not start in time"), READY_TIMEOUT_MS);
     try {
       await container.start();

@@ -50,9 +50,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("databaseUrl", databaseUrl);
 
   return async () => {
-    // After the whole suite no container labelled by the project may remain: remove any, then say so loudly.
-    const { removeAllSandboxContainers } = await import("../../server/sandbox/reap-orphans");
-    const left = await removeAllSandboxContainers().catch(() => 0);
+    // After the whole suite no container of a test process may remain. The test processes have exited, so
+    // their containers are orphans; containers of a live app on the same engine are left alone.
+    const { reapOrphans } = await import("../../server/sandbox/reap-orphans");
+    const left = await reapOrphans().catch(() => 0);
     if (left > 0) console.warn(`[tests] removed ${left} sandbox container(s) that a test left behind`);
     await dropDatabase?.();
     await embedded?.stop();
