@@ -50,6 +50,8 @@ export default defineConfig({
         DATA_DIR: ".data/e2e",
         DATABASE_URL: "",
         EMBEDDED_PG_PORT: String(PORT + 1000),
+        // Its own Chroma too: never reuse a developer's server on the default port with another data dir.
+        EMBEDDED_CHROMA_PORT: String(PORT + 2000),
         AUTH_SECRET: "e2e-secret-not-for-production",
         NEXT_TELEMETRY_DISABLED: "1",
         // Runs go to the fake model server, and execute for real in the Docker sandbox.
