@@ -48,7 +48,7 @@ export function buildFigures(outcomes: ModuleOutcome[], quick: boolean): Record<
     const runs = typeof spec.runs === "string" ? finite(values.get(spec.runs)) : spec.runs ? spec.runs[quick ? "quick" : "full"] : null;
     const entry: FigureEntry = { value, unit: spec.unit, module: spec.module, runs, headline: true };
     if (spec.goal) entry.goal = { ...spec.goal, met: value === null ? null : meetsGoal(value, spec.goal), why: spec.goalWhy };
-    if (spec.baseline) entry.baseline = { figure: spec.baseline, value: finite(values.get(spec.baseline)), unit: HEADLINE[spec.baseline]?.unit ?? inferUnit(spec.baseline) };
+    if (spec.baseline) entry.baseline = { figure: spec.baseline, value: finite(values.get(spec.baseline)), unit: HEADLINE[spec.baseline]?.unit ?? (inferUnit(spec.baseline) || spec.unit) };
     if (!outcome) entry.notMeasured = "not run in this invocation (--only)";
     else if (outcome.status === "not measured") entry.notMeasured = outcome.reason;
     else if (outcome?.status === "failed") entry.error = outcome.error;
@@ -135,7 +135,7 @@ export function renderMarkdown(results: BenchResults): string {
   }
 
   lines.push("## Reproduce", "");
-  lines.push("```sh", "npm run bench            # the whole suite, ~10 minutes; writes bench/results.json and bench/RESULTS.md", "npm run bench -- --quick # the CI smoke (few repetitions); writes to a temporary directory", "npx tsx bench/<module>.ts [--quick]   # one module alone, figures printed as JSON", "```", "");
+  lines.push("```sh", "npm run bench            # the whole suite, about 5 minutes on 2 cores; writes bench/results.json and bench/RESULTS.md", "npm run bench -- --quick # the CI smoke (few repetitions); writes to a temporary directory", "npx tsx bench/<module>.ts [--quick]   # one module alone, figures printed as JSON", "```", "");
   lines.push(
     "Needs a running Docker engine with the sandbox image (`npm run sandbox:build`). Set `TEST_DATABASE_URL` to a Postgres server for the stream bench (a throwaway database is created and dropped); without it an embedded PGlite is used with one connection (electric-sql/pglite#1046), which is slower. Figures move with machine load: compare only figures from the same run.",
     "",
