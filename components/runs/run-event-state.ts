@@ -60,6 +60,12 @@ export interface VerificationView {
   testsChangedByDebugger: string[];
 }
 
+/** What the planner was given from memory: similar past tasks and repository snippets, with their scores. */
+export interface RecalledContext {
+  memories: { runId: string | null; task: string; score: number | null }[];
+  snippets: { path: string; startLine: number; endLine: number; score: number | null }[];
+}
+
 export interface RunEventState {
   lastSeq: number;
   /** Events that arrived with a seq already seen (should stay 0: the stream resumes after lastEventId). */
@@ -77,6 +83,7 @@ export interface RunEventState {
   usage: { tokensIn: number; tokensOut: number; costUsd: number; calls: number };
   finished: { status: string; reason: string | null } | null;
   cancelRequested: boolean;
+  recalled: RecalledContext | null;
 }
 
 export const initialRunEventState: RunEventState = {
@@ -94,6 +101,7 @@ export const initialRunEventState: RunEventState = {
   usage: { tokensIn: 0, tokensOut: 0, costUsd: 0, calls: 0 },
   finished: null,
   cancelRequested: false,
+  recalled: null,
 };
 
 const str = (value: unknown): string | null => (typeof value === "string" ? value : null);
@@ -210,6 +218,17 @@ export function applyRunEvent(state: RunEventState, event: RunEvent): RunEventSt
           calls: next.usage.calls + 1,
         },
       };
+    case "memory.recalled": {
+      const list = (value: unknown) => (Array.isArray(value) ? value.filter((x): x is Record<string, unknown> => typeof x === "object" && x !== null) : []);
+      const score = (value: unknown) => (typeof value === "number" && Number.isFinite(value) ? value : null);
+      return {
+        ...next,
+        recalled: {
+          memories: list(p.memories).map((m) => ({ runId: str(m.runId), task: str(m.task) ?? "", score: score(m.score) })),
+          snippets: list(p.snippets).map((s) => ({ path: str(s.path) ?? "?", startLine: num(s.startLine), endLine: num(s.endLine), score: score(s.score) })),
+        },
+      };
+    }
     case "memory.unavailable":
       return { ...next, notes: [...next.notes, { seq: event.seq, tone: "info", text: `Memory was not used: ${str(p.error) ?? "unavailable"}` }] };
     case "budget.exceeded":

@@ -5,6 +5,7 @@ import { DiffViewer, type DiffViewerFile } from "@/components/diff/diff-viewer";
 import { Alert, ErrorState, LoadingState } from "@/components/ui/states";
 import type { TRunDto } from "@/server/runs/run-dto";
 import { PlanGraph } from "./plan-graph";
+import { RecalledContextPanel } from "./recalled-context";
 import type { RunEventState } from "./run-event-state";
 import { CommandList, TestTable, VerdictPanel } from "./run-results";
 import { formatCost, formatDuration, formatTokens, RunStatusBadge } from "./run-status-badge";
@@ -94,6 +95,10 @@ export function RunView({ run, state, tokens, panes, stream, diff, actions, shar
           {note.text}
         </Alert>
       ))}
+
+      <Section id="context" title="What the planner was told">
+        <RecalledContextPanel recalled={state.recalled} />
+      </Section>
 
       <Section id="plan" title="Plan">
         <PlanGraph state={state} />

@@ -52,3 +52,21 @@ describe("the run page's event fold", () => {
     expect(layers.map((layer) => layer.map((s) => s.id))).toEqual([["a", "b"], ["c", "e"], ["d"]]);
   });
 });
+
+describe("what the planner was told", () => {
+  it("keeps the recalled memories and snippets, ignoring malformed entries", () => {
+    seq = 0;
+    const state = applyRunEvents(initialRunEventState, [
+      ev("run.started"),
+      ev("memory.recalled", {
+        memories: [{ runId: "r1", task: "Add subtract()", score: 0.82 }, "junk"],
+        snippets: [{ path: "calc.py", startLine: 1, endLine: 12, score: 0.5 }, null],
+      }),
+    ]);
+    expect(state.recalled).toEqual({
+      memories: [{ runId: "r1", task: "Add subtract()", score: 0.82 }],
+      snippets: [{ path: "calc.py", startLine: 1, endLine: 12, score: 0.5 }],
+    });
+    expect(applyRunEvents(initialRunEventState, []).recalled).toBeNull();
+  });
+});
