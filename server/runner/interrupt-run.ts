@@ -1,4 +1,5 @@
 import type { Db } from "@/server/db/client";
+import { removeRunWorktree } from "@/server/git";
 import { appendRunEvent } from "@/server/runs/run-events";
 import { removeRunContainers } from "@/server/sandbox";
 
@@ -20,9 +21,13 @@ export function interruptionReason(cause: "crashed" | "stopped", lastStep: strin
  * Safe to call from every worker at once: the conditional update lets exactly one of them close each run.
  */
 export async function interruptExpiredRuns(db: Db): Promise<string[]> {
-  const expired = await db.run.findMany({ where: { status: "RUNNING", leaseExpiresAt: { lt: new Date() } }, select: { id: true }, take: 100 });
+  const expired = await db.run.findMany({
+    where: { status: "RUNNING", leaseExpiresAt: { lt: new Date() } },
+    select: { id: true, project: { select: { repoPath: true } } },
+    take: 100,
+  });
   const interrupted: string[] = [];
-  for (const { id: runId } of expired) {
+  for (const { id: runId, project } of expired) {
     // Taken with a short lease of our own: should this process die too, the next sweep closes the run.
     const taken = await db.run.updateMany({
       where: { id: runId, status: "RUNNING", leaseExpiresAt: { lt: new Date() } },
@@ -30,6 +35,8 @@ export async function interruptExpiredRuns(db: Db): Promise<string[]> {
     });
     if (taken.count === 0) continue;
     await removeRunContainers(runId).catch(() => 0);
+    // The branch keeps every committed step; only the dead worker's working directory goes.
+    await removeRunWorktree({ repoPath: project.repoPath, runId }).catch(() => undefined);
     await appendRunEvent(db, { runId, type: "run.finished", payload: { status: "interrupted", reason: interruptionReason("crashed", await lastCompletedStep(db, runId)) } });
     interrupted.push(runId);
   }

@@ -4,7 +4,7 @@ import type { Db } from "@/server/db/client";
 import { decryptSecret } from "@/server/auth/secrets";
 import { env } from "@/server/env";
 import { AppError } from "@/server/errors";
-import { createRunWorktree } from "@/server/git";
+import { createRunWorktree, removeRunWorktree } from "@/server/git";
 import { createLlmClient } from "@/server/llm/create-llm-client";
 import { resolveModelSettings, type UserModelOverrides } from "@/server/llm/resolve-model-settings";
 import type { LlmMode } from "@/server/env";
@@ -149,8 +149,10 @@ export async function executeRun(options: {
       .catch(() => undefined); // a missed renewal is retried at the next tick; the lease outlasts two of them
   }, leaseMs / 3);
   lease.unref();
+  let repoPath: string | undefined;
   try {
     const run = await db.run.findUniqueOrThrow({ where: { id: runId }, include: { task: true, project: true } });
+    repoPath = run.project.repoPath;
     const worktree = await createRunWorktree({ repoPath: run.project.repoPath, runId });
     await appendRunEvent(db, { runId, type: "run.claimed", payload: { workerId: options.workerId, branch: worktree.branch, baseCommit: worktree.baseCommit } });
 
@@ -188,6 +190,8 @@ export async function executeRun(options: {
     }
   } finally {
     clearInterval(lease);
+    // Every step is committed on the run's branch; the working directory is not needed once the run ends.
+    if (repoPath) await removeRunWorktree({ repoPath, runId }).catch((error: unknown) => console.error(`[runner] could not remove the worktree of run ${runId}:`, error));
   }
   return "claimed";
 }

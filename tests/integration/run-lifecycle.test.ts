@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLlmClient } from "@/server/llm/create-llm-client";
 import { resolveModelSettings } from "@/server/llm/resolve-model-settings";
 import { parseEnv } from "@/server/env";
+import { runWorktreePath } from "@/server/git";
 import { createDirWorkspace } from "@/server/orchestrator/adapters/dir-workspace";
 import { LocalRunner } from "@/server/runner/local-runner";
 import type { RunPortsFactory } from "@/server/runs/execute-run";
@@ -51,6 +52,7 @@ describe.skipIf(!dockerReady)("a run, end to end through the database", () => {
   afterAll(async () => {
     await runner?.stop();
     await llm?.close();
+    await getSandbox().shutdown(); // the warm pool's containers go with the suite
   });
 
   it("runs a task to a verified PASS with a gap-free ordered record, steps, a branch and a diff", async () => {
@@ -76,6 +78,11 @@ describe.skipIf(!dockerReady)("a run, end to end through the database", () => {
     const dto = await callerFor(owner.id).run.byId({ runId });
     expect(dto.steps).toHaveLength(1);
     expect(dto.steps[0]).toMatchObject({ planStepId: "s1", status: "SUCCEEDED", targetFile: "calc.py" });
+
+    // The run's working directory is gone once it ends; its branch keeps the work.
+    const project = await testDb().project.findUniqueOrThrow({ where: { id: projectId } });
+    const { access } = await import("node:fs/promises");
+    await expect(access(runWorktreePath(project.repoPath, runId))).rejects.toThrow();
 
     const diff = await callerFor(owner.id).run.diff({ runId });
     expect(diff?.files.map((f) => f.path).sort()).toEqual(["calc.py", "test_calc.py"]);
