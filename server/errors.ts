@@ -44,3 +44,17 @@ export const HTTP_STATUS_BY_CODE: Record<AppErrorCode, number> = {
   TIMEOUT: 504,
   INTERNAL: 500,
 };
+
+export const GENERIC_ERROR_MESSAGE = "Something went wrong on our side. Try again; if it keeps happening, check the server log.";
+
+/**
+ * What a caller may be shown of an error. Domain errors carry a message written for people; internal ones
+ * (and anything unexpected) may hold paths or tool output, so they are logged here and answered generically.
+ */
+export function toPublicError(error: unknown, context: string): { code: AppErrorCode; message: string; status: number } {
+  if (error instanceof AppError && error.code !== "INTERNAL") {
+    return { code: error.code, message: error.userMessage, status: HTTP_STATUS_BY_CODE[error.code] };
+  }
+  console.error(`[${context}]`, error);
+  return { code: "INTERNAL", message: GENERIC_ERROR_MESSAGE, status: 500 };
+}

@@ -5,6 +5,7 @@ import { redirect } from "next/navigation";
 import { signOut } from "@/server/auth/auth";
 import { signUp, verifyCredentials } from "@/server/auth/credentials";
 import { authLimiter } from "@/server/auth/rate-limit";
+import { safeNext } from "@/server/auth/safe-next";
 import { createSession } from "@/server/auth/sessions";
 import { db } from "@/server/db/client";
 import { AppError } from "@/server/errors";
@@ -30,12 +31,6 @@ function messageOf(error: unknown): string {
   if (error instanceof AppError) return error.userMessage;
   console.error("[auth] unexpected error:", error);
   return "Something went wrong on our side. Try again in a moment.";
-}
-
-/** Only same-site paths: an attacker's ?next= must not turn our sign-in into an open redirect. */
-function safeNext(value: FormDataEntryValue | null): string {
-  const next = typeof value === "string" ? value : "";
-  return next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : "/projects";
 }
 
 /** Limits guessing per account and per client address; the address is the proxy's view when behind one. */

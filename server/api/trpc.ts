@@ -3,7 +3,7 @@ import superjson from "superjson";
 import { ZodError } from "zod";
 import { authenticateApiToken } from "@/server/auth/api-tokens";
 import { db, type Db } from "@/server/db/client";
-import { AppError } from "@/server/errors";
+import { AppError, GENERIC_ERROR_MESSAGE } from "@/server/errors";
 import { toTRPCError } from "./errors";
 
 export interface Context {
@@ -41,7 +41,7 @@ const t = initTRPC.context<Context>().create({
     return {
       ...shape,
       // Internal errors never reach the person with their details; they are logged on the server.
-      message: internal ? "Something went wrong on our side. Try again; if it keeps happening, check the server log." : zodError ? (zodError.issues[0]?.message ?? shape.message) : shape.message,
+      message: internal ? GENERIC_ERROR_MESSAGE : zodError ? (zodError.issues[0]?.message ?? shape.message) : shape.message,
       data: {
         code: shape.data.code,
         httpStatus: shape.data.httpStatus,
@@ -57,7 +57,10 @@ const mapAppErrors = t.middleware(async ({ next, path }) => {
   // next() never throws; a failed result carries the original error as its cause.
   if (!result.ok) {
     const cause = result.error.cause;
-    if (cause instanceof AppError) throw toTRPCError(cause);
+    if (cause instanceof AppError) {
+      if (cause.code === "INTERNAL") console.error(`[trpc] ${path} failed:`, cause);
+      throw toTRPCError(cause);
+    }
     if (result.error.code === "INTERNAL_SERVER_ERROR") console.error(`[trpc] ${path} failed:`, cause ?? result.error);
   }
   return result;

@@ -32,6 +32,10 @@ export type GitOutput = { stdout: string; stderr: string; code: number };
 
 /** Runs git with an argv array (never a shell), a clean environment and a timeout. */
 export function git(args: readonly string[], options: GitOptions): Promise<GitOutput> {
+  // An empty or relative cwd would silently mean the server's own directory (its own checkout, if any).
+  if (!path.isAbsolute(options.cwd)) {
+    return Promise.reject(new AppError("INTERNAL", `git was asked to run in a non-absolute directory (${JSON.stringify(options.cwd)})`));
+  }
   const env: Record<string, string | undefined> = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,

@@ -1,6 +1,6 @@
 import { authenticateApiToken } from "@/server/auth/api-tokens";
 import type { Db } from "@/server/db/client";
-import { AppError, HTTP_STATUS_BY_CODE } from "@/server/errors";
+import { AppError, toPublicError } from "@/server/errors";
 
 /** Request bodies above this are refused before parsing; a task is capped far lower (MAX_TASK_CHARS). */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -14,12 +14,8 @@ const MISSING_PROJECT =
  * plus a machine-readable `code`, and `run_id` when a run exists.
  */
 export function errorResponse(error: unknown, extra: Record<string, unknown> = {}): Response {
-  if (error instanceof AppError) {
-    const status = error instanceof BodyTooLargeError ? 413 : HTTP_STATUS_BY_CODE[error.code];
-    return Response.json({ detail: error.userMessage, code: error.code, ...extra }, { status });
-  }
-  console.error("[legacy-api] request failed:", error);
-  return Response.json({ detail: "Something went wrong on our side. Try again; if it keeps happening, check the server log.", code: "INTERNAL", ...extra }, { status: 500 });
+  const { code, message, status } = toPublicError(error, "legacy-api");
+  return Response.json({ detail: message, code, ...extra }, { status: error instanceof BodyTooLargeError ? 413 : status });
 }
 
 /** The bearer token's user id from an Authorization header value; UNAUTHORIZED otherwise. */

@@ -2,7 +2,7 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocket, WebSocketServer, type RawData } from "ws";
 import type { Db } from "@/server/db/client";
-import { AppError, HTTP_STATUS_BY_CODE } from "@/server/errors";
+import { AppError, toPublicError } from "@/server/errors";
 import { startTask } from "@/server/runs/start-run";
 import { streamRunEvents } from "@/server/runs/stream-run-events";
 import { LegacyChunker } from "./legacy-chunks";
@@ -20,16 +20,14 @@ export interface LegacyWsServer {
   close(): Promise<void>;
 }
 
-function errorText(error: unknown): { message: string; status: number } {
-  if (error instanceof AppError) return { message: error.userMessage, status: HTTP_STATUS_BY_CODE[error.code] };
-  console.error("[legacy-ws] failed:", error);
-  return { message: "Something went wrong on our side. Try again; if it keeps happening, check the server log.", status: 500 };
+function errorText(error: unknown): { code: string; message: string; status: number } {
+  return toPublicError(error, "legacy-ws");
 }
 
 /** Answers a refused upgrade with a plain HTTP response, as a browser or `ws` client expects. */
 function refuseUpgrade(socket: Duplex, error: unknown): void {
-  const { message, status } = errorText(error);
-  const body = JSON.stringify({ detail: message, code: error instanceof AppError ? error.code : "INTERNAL" });
+  const { code, message, status } = errorText(error);
+  const body = JSON.stringify({ detail: message, code });
   const reason = status === 401 ? "Unauthorized" : status === 400 ? "Bad Request" : "Error";
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,

@@ -45,6 +45,13 @@ describe("resolveModelSettings", () => {
     expect(resolveModelSettings(env, { mode: "openai" }).apiKey).toBe("server-key");
   });
 
+  it("never sends the server's key to an endpoint the user chose", () => {
+    const env = parseEnv({ LLM_MODE: "openai", OPENAI_API_KEY: "sk-server" });
+    expect(resolveModelSettings(env, { baseUrl: "https://elsewhere.example/v1" }).apiKey).toBeUndefined();
+    expect(resolveModelSettings(env, { baseUrl: "https://elsewhere.example/v1", apiKey: "sk-user" }).apiKey).toBe("sk-user");
+    expect(resolveModelSettings(env, { models: { coder: "gpt-4o-mini" } }).apiKey).toBe("sk-server");
+  });
+
   it("converts the timeout to ms and merges LLM_PRICES over the built-in table", () => {
     const resolved = resolveModelSettings(parseEnv({ LLM_TIMEOUT: "2.5", LLM_PRICES: '{"gpt-4o":{"input":1,"output":1}}' }));
     expect(resolved.timeoutMs).toBe(2500);

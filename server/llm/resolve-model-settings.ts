@@ -82,7 +82,8 @@ export function resolveModelSettings(env: ModelEnv, overrides?: UserModelOverrid
   return {
     mode,
     baseUrl: overrides?.baseUrl || endpoint.baseUrl,
-    apiKey: overrides?.apiKey || endpoint.apiKey,
+    // The server's key goes only to the server's own endpoint: a user who points at another URL brings their own.
+    apiKey: overrides?.apiKey || (overrides?.baseUrl ? undefined : endpoint.apiKey),
     models,
     timeoutMs: Math.round(env.LLM_TIMEOUT * 1000),
     maxRetries: env.LLM_MAX_RETRIES,

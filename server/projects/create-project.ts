@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { Prisma } from "@/generated/prisma/client";
@@ -41,40 +42,37 @@ export async function createProject(options: { db: Db; userId: string; input: TC
   const duplicate = await options.db.project.findFirst({ where: { ownerId: options.userId, name }, select: { id: true } });
   if (duplicate) throw new AppError("CONFLICT", `You already have a project named "${name}". Choose another name.`);
 
-  const project = await options.db.project.create({
-    data: {
-      ownerId: options.userId,
-      name,
-      description,
-      source: source.kind === "empty" ? "EMPTY" : source.kind === "local" ? "LOCAL" : "GIT_URL",
-      sourceRef: source.kind === "local" ? localPath : source.kind === "url" ? source.url : null,
-      repoPath: "",
-    },
-  }).catch((error: unknown) => {
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
-      throw new AppError("CONFLICT", `You already have a project named "${name}". Choose another name.`);
-    }
-    throw error;
-  });
-
-  const repoPath = path.join(projectDir(project.id), "repo");
+  // The working copy is made first and the row written last, with its final path: a project that is still
+  // importing (a clone can take minutes) is invisible, so nothing can act on a repository that is not there.
+  const id = randomUUID();
+  const repoPath = path.join(projectDir(id), "repo");
   try {
-    await fs.mkdir(projectDir(project.id), { recursive: true });
+    await fs.mkdir(projectDir(id), { recursive: true });
     const repo = await initRepository({
       path: repoPath,
       source: source.kind === "local" ? { kind: "local", path: localPath! } : source,
     });
-    const updated = await options.db.project.update({
-      where: { id: project.id },
-      data: { repoPath, defaultBranch: repo.branch },
+    const project = await options.db.project.create({
+      data: {
+        id,
+        ownerId: options.userId,
+        name,
+        description,
+        source: source.kind === "empty" ? "EMPTY" : source.kind === "local" ? "LOCAL" : "GIT_URL",
+        sourceRef: source.kind === "local" ? localPath : source.kind === "url" ? source.url : null,
+        repoPath,
+        defaultBranch: repo.branch,
+      },
     });
     // Indexing runs in the background; the project page shows its progress.
-    projectHooks().created({ id: updated.id, repoPath });
-    return toProjectDto(updated, options.userId);
+    projectHooks().created({ id: project.id, repoPath });
+    return toProjectDto(project, options.userId);
   } catch (error) {
-    // Nothing half-made survives a failed import: neither the row nor the files.
-    await options.db.project.delete({ where: { id: project.id } }).catch(() => undefined);
-    await fs.rm(projectDir(project.id), { recursive: true, force: true });
+    // Nothing half-made survives a failed import or a lost race for the name: neither files nor a row.
+    await fs.rm(projectDir(id), { recursive: true, force: true });
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
+      throw new AppError("CONFLICT", `You already have a project named "${name}". Choose another name.`);
+    }
     throw error;
   }
 }

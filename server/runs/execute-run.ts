@@ -1,9 +1,9 @@
 import fs from "node:fs/promises";
-import path from "node:path";
 import type { Db } from "@/server/db/client";
 import { decryptSecret } from "@/server/auth/secrets";
 import { env } from "@/server/env";
-import { AppError } from "@/server/errors";
+import { toPublicError } from "@/server/errors";
+import { resolveSafePath } from "@/server/editing/resolve-safe-path";
 import { createRunWorktree, removeRunWorktree } from "@/server/git";
 import { createLlmClient } from "@/server/llm/create-llm-client";
 import { resolveModelSettings, type UserModelOverrides } from "@/server/llm/resolve-model-settings";
@@ -19,9 +19,9 @@ import { appendRunEvent, PgEventSink } from "./run-events";
 
 const MAX_CONTEXT_FILE_BYTES = 200_000;
 
+/** The reason recorded on the run, which its viewers (share links included) see; details of the unexpected go to the log. */
 function errorText(error: unknown): string {
-  if (error instanceof AppError) return error.userMessage;
-  return error instanceof Error ? error.message : String(error);
+  return toPublicError(error, "runner").message;
 }
 
 async function userOverrides(db: Db, userId: string): Promise<UserModelOverrides | undefined> {
@@ -162,7 +162,12 @@ export async function executeRun(options: {
 
     const contextFiles = [];
     for (const file of run.task.contextFiles) {
-      const content = await fs.readFile(path.join(worktree.worktreePath, file), "utf8").catch(() => null);
+      // Through the same guard as every edit: a symlink in the repository must not read files of the host.
+      const safe = await resolveSafePath(worktree.worktreePath, file);
+      if (!safe.ok) continue;
+      const info = await fs.lstat(safe.absolute).catch(() => null);
+      if (!info?.isFile()) continue;
+      const content = await fs.readFile(safe.absolute, "utf8").catch(() => null);
       if (content !== null) contextFiles.push({ path: file, content: content.slice(0, MAX_CONTEXT_FILE_BYTES) });
     }
     const ports = (options.ports ?? realPorts)({ worktreePath: worktree.worktreePath, settings: modelSettings });

@@ -12,7 +12,8 @@ import { ZStartTask, type TStartTask } from "./run-schemas";
 
 async function checkContextFiles(repoPath: string, files: string[]): Promise<void> {
   if (files.length === 0) return;
-  const tree = new Set((await readTree({ repoPath })).map((entry) => entry.path));
+  // Regular files only: a symlink could point anywhere on the server.
+  const tree = new Set((await readTree({ repoPath })).filter((entry) => entry.kind === "file").map((entry) => entry.path));
   const missing = files.filter((file) => !tree.has(file));
   if (missing.length) throw new AppError("BAD_REQUEST", `Not in the repository: ${missing.slice(0, 5).join(", ")}. Pick context files from the project's tree.`);
 }

@@ -26,6 +26,25 @@ export async function getSharedRun(options: { db: Db; token: string }): Promise<
  * The shared run's events after afterSeq, then live ones. Revoking the link ends the stream within
  * REVOCATION_CHECK_MS with NOT_FOUND, like any later request with the token.
  */
+/** Who did what inside the server (user ids, worker hosts, git's own error text) stays with the project's members. */
+export function forShareViewer(event: StoredEvent): StoredEvent {
+  const payload = { ...event.payload };
+  switch (event.type) {
+    case "run.cancel_requested":
+      delete payload.by;
+      break;
+    case "run.claimed":
+      delete payload.workerId;
+      break;
+    case "step.commit_failed":
+      payload.error = "The step's changes could not be committed.";
+      break;
+    default:
+      return event;
+  }
+  return { ...event, payload };
+}
+
 export async function* streamSharedRunEvents(options: {
   db: Db;
   link: { linkId: string; runId: string };
@@ -48,7 +67,7 @@ export async function* streamSharedRunEvents(options: {
   try {
     for await (const event of streamRunEvents({ db: options.db, runId, afterSeq: options.afterSeq, signal: inner.signal })) {
       if (revoked) break;
-      yield event;
+      yield forShareViewer(event);
     }
     if (revoked) throw new AppError("NOT_FOUND", "This share link was revoked.");
   } finally {

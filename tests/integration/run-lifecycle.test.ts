@@ -146,6 +146,14 @@ describe.skipIf(!dockerReady)("a run, end to end through the database", () => {
     expect(await codeOf(callerFor(owner.id).task.create({ projectId, prompt: "x".repeat(20_001) }))).toBe("BAD_REQUEST");
     expect(await codeOf(callerFor(owner.id).task.create({ projectId, prompt: "ok", contextFiles: ["../etc/passwd"] }))).toBe("BAD_REQUEST");
     expect(await codeOf(callerFor(owner.id).task.create({ projectId, prompt: "ok", contextFiles: ["missing.py"] }))).toBe("BAD_REQUEST");
+    // A symlink committed in the repository must not become a way to read the server's files.
+    const { repoPath } = await testDb().project.findUniqueOrThrow({ where: { id: projectId } });
+    const { execFileSync } = await import("node:child_process");
+    const { symlink } = await import("node:fs/promises");
+    await symlink("/etc/passwd", `${repoPath}/leak`);
+    execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", "add", "leak"], { cwd: repoPath });
+    execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "add a link"], { cwd: repoPath });
+    expect(await codeOf(callerFor(owner.id).task.create({ projectId, prompt: "ok", contextFiles: ["leak"] }))).toBe("BAD_REQUEST");
     expect(await testDb().task.count()).toBe(before);
   });
 });

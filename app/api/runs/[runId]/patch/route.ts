@@ -1,7 +1,7 @@
 import { requireRun } from "@/server/access/run-access";
 import { currentUserId } from "@/server/auth/auth";
 import { db } from "@/server/db/client";
-import { AppError, HTTP_STATUS_BY_CODE } from "@/server/errors";
+import { toPublicError } from "@/server/errors";
 import { getRunPatch } from "@/server/runs/run-git";
 
 export const dynamic = "force-dynamic";
@@ -22,8 +22,7 @@ export async function GET(_request: Request, { params }: { params: Promise<{ run
       },
     });
   } catch (error) {
-    if (error instanceof AppError) return Response.json({ error: error.userMessage }, { status: HTTP_STATUS_BY_CODE[error.code] });
-    console.error(`[patch] run ${runId}:`, error);
-    return Response.json({ error: "The patch could not be made. Check the server log." }, { status: 500 });
+    const { message, status } = toPublicError(error, `patch ${runId}`);
+    return Response.json({ error: message }, { status });
   }
 }
