@@ -205,4 +205,15 @@ describe.skipIf(!dockerReady)("runTask with the fake model server and the real D
     expect(outcome.usage.tokensIn + outcome.usage.tokensOut).toBeGreaterThanOrEqual(150);
     expect(h.llm.requests.length).toBeLessThanOrEqual(3);
   });
+
+  it("a cost budget stops the run cleanly with the reason recorded", async () => {
+    h = await createHarness(sandbox);
+    const outcome = await h.run({ runId: "cost-budget", settings: { costBudgetUsd: 0.000001 } });
+    expect(outcome.status).toBe("failed");
+    expect(outcome.reason).toMatch(/cost budget of \$0\.00/);
+    const exceeded = h.events.ofRun("cost-budget").find((e) => e.type === "budget.exceeded");
+    expect(exceeded?.payload).toMatchObject({ kind: "cost", limit: 0.000001 });
+    expect(outcome.usage.costUsd).toBeGreaterThan(0.000001);
+    expect(h.types("cost-budget").at(-1)).toBe("run.finished");
+  });
 });
