@@ -3,9 +3,7 @@ import net from "node:net";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
-
-/** Marks a URL as the embedded server, whose clients must each keep to one connection (see pg-config.ts). */
-export const EMBEDDED_PARAM = "pglite";
+import { EMBEDDED_PARAM } from "./pg-config";
 
 export interface EmbeddedPostgres {
   url: string;

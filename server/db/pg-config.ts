@@ -13,7 +13,7 @@ export function poolConfigFromUrl(databaseUrl: string, overrides: PoolConfig = {
   // PGlite is one database session; its socket server multiplexes connections onto it at the message level,
   // so two connections' extended-protocol messages (parse/bind) and transactions can interleave. Each client
   // of the embedded database therefore keeps to a single connection, and its queries queue in the pool.
-  const embedded = url.searchParams.get("pglite") === "1";
+  const embedded = isEmbeddedUrl(databaseUrl);
   return {
     host: decodeURIComponent(url.hostname) || "localhost",
     port: url.port ? Number(url.port) : 5432,
@@ -24,4 +24,16 @@ export function poolConfigFromUrl(databaseUrl: string, overrides: PoolConfig = {
     ...overrides,
     ...(embedded ? { max: 1 } : {}),
   };
+}
+
+/** Marks a URL as the embedded server, whose clients must each keep to one connection. */
+export const EMBEDDED_PARAM = "pglite";
+
+/** True for the embedded Postgres (PGlite) that server/db/embedded-postgres.ts serves. */
+export function isEmbeddedUrl(databaseUrl: string): boolean {
+  try {
+    return new URL(databaseUrl).searchParams.get(EMBEDDED_PARAM) === "1";
+  } catch {
+    return false;
+  }
 }

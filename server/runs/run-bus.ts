@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import pg from "pg";
 import { databaseUrl } from "@/server/db/client";
-import { poolConfigFromUrl } from "@/server/db/pg-config";
+import { isEmbeddedUrl, poolConfigFromUrl } from "@/server/db/pg-config";
 
 export const RUN_EVENTS_CHANNEL = "autocode_run_events";
 // A plain string, not a Symbol: the custom server and Next's bundle load this module separately but share
@@ -44,6 +44,9 @@ class RunBus {
   private listen(): Promise<void> {
     this.listening ??= (async () => {
       try {
+        // The embedded database is one session: NOTIFY never crosses its connections, and a second connection's
+        // messages can interleave with the app's. Everything runs in this one process there, so the in-process bus is enough.
+        if (isEmbeddedUrl(databaseUrl())) return;
         const client = new pg.Client(poolConfigFromUrl(databaseUrl()));
         client.on("notification", (message) => {
           if (!message.payload) return;
