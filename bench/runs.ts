@@ -12,13 +12,11 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { median, round } from "@/bench/lib/stats";
 import { runStandalone } from "@/bench/lib/standalone";
 import { signUp } from "@/server/auth/credentials";
 import { createDb, type Db } from "@/server/db/client";
 import { migrateDatabase } from "@/server/db/migrate";
-import { poolConfigFromUrl } from "@/server/db/pg-config";
 import { resetEnvForTests } from "@/server/env";
 import { createProject } from "@/server/projects/create-project";
 import { runBus } from "@/server/runs/run-bus";
@@ -26,6 +24,7 @@ import { closeRunQueue } from "@/server/runner/run-queue";
 import { startTask } from "@/server/runs/start-run";
 import { startFakeLlm } from "@/tests/fake-llm/fake-llm-server";
 import { spawnEntry, type Child } from "@/tests/workers/child-process";
+import { createThrowawayDatabase } from "@/tests/helpers/throwaway-database";
 
 const RUNS = 20;
 const PER_WORKER = 2;
@@ -56,14 +55,8 @@ async function batch(db: Db, userId: string, projectId: string): Promise<{ perMi
 export async function benchRuns({ quick = false }: { quick?: boolean } = {}): Promise<Record<string, number>> {
   const reps = quick ? 1 : 3;
   const serverUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://autocode:autocode@127.0.0.1:5432/postgres";
-  const name = `autocode_bench_runs_${Date.now()}_${process.pid}`;
-  const admin = new pg.Client(poolConfigFromUrl(serverUrl));
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const databaseUrl = url.toString();
+  const database = await createThrowawayDatabase(serverUrl, "autocode_bench_runs");
+  const databaseUrl = database.url;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-runs-"));
   Object.assign(process.env, { DATABASE_URL: databaseUrl, DATA_DIR: dataDir, AUTH_SECRET: process.env.AUTH_SECRET ?? "bench-secret-not-for-production" });
   resetEnvForTests();
@@ -125,10 +118,7 @@ export async function benchRuns({ quick = false }: { quick?: boolean } = {}): Pr
     await runBus().close();
     await db?.$disconnect();
     await llm.close();
-    const cleanup = new pg.Client(poolConfigFromUrl(serverUrl));
-    await cleanup.connect();
-    await cleanup.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await cleanup.end();
+    await database.drop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -1,16 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLlmClient } from "@/server/llm/create-llm-client";
-import { resolveModelSettings } from "@/server/llm/resolve-model-settings";
-import { parseEnv } from "@/server/env";
 import { runWorktreePath } from "@/server/git";
-import { createDirWorkspace } from "@/server/orchestrator/adapters/dir-workspace";
-import { LocalRunner } from "@/server/runner/local-runner";
-import type { RunPortsFactory } from "@/server/runs/execute-run";
+import type { LocalRunner } from "@/server/runner/local-runner";
 import { streamRunEvents } from "@/server/runs/stream-run-events";
-import { getSandbox, listOwnContainers } from "@/server/sandbox";
+import { listOwnContainers } from "@/server/sandbox";
 import { requireDocker } from "@/server/sandbox/docker-test-guard";
-import { inMemoryMemoryStore } from "@/tests/orchestrator/orchestrator-harness";
-import { startFakeLlm, type FakeLlm } from "@/tests/fake-llm/fake-llm-server";
+import type { FakeLlm } from "@/tests/fake-llm/fake-llm-server";
+import { startTestRunner, type TestRunner } from "@/tests/helpers/test-runner";
 import { callerFor, createTestUser, testDb } from "../helpers/db";
 import { codeOf } from "../helpers/trpc-errors";
 
@@ -29,30 +24,21 @@ async function waitForEnd(runId: string, timeoutMs = 60_000) {
 describe.skipIf(!dockerReady)("a run, end to end through the database", () => {
   let llm: FakeLlm;
   let runner: LocalRunner;
+  let testRunner: TestRunner | undefined;
   let owner: Awaited<ReturnType<typeof createTestUser>>;
   let stranger: Awaited<ReturnType<typeof createTestUser>>;
   let projectId: string;
 
   beforeAll(async () => {
-    llm = await startFakeLlm();
-    const settings = { ...resolveModelSettings(parseEnv({ LLM_MODE: "litellm" }), { baseUrl: llm.url }), maxRetries: 2, timeoutMs: 10_000 };
-    const ports: RunPortsFactory = ({ worktreePath }) => ({
-      llm: createLlmClient({ settings, retryBaseMs: 20 }),
-      sandbox: getSandbox(),
-      workspace: createDirWorkspace(worktreePath),
-      memory: inMemoryMemoryStore(),
-    });
-    runner = new LocalRunner(testDb(), { concurrency: 2, ports, pollMs: 500 });
-    await runner.start();
+    testRunner = await startTestRunner({ maxRetries: 2 });
+    ({ llm, runner } = testRunner);
     owner = await createTestUser("runner-owner");
     stranger = await createTestUser("runner-stranger");
     projectId = (await callerFor(owner.id).project.create({ name: "calculator" })).id;
   });
 
   afterAll(async () => {
-    await runner?.stop();
-    await llm?.close();
-    await getSandbox().shutdown(); // the warm pool's containers go with the suite
+    await testRunner?.stop();
   });
 
   it("runs a task to a verified PASS with a gap-free ordered record, steps, a branch and a diff", async () => {

@@ -1,17 +1,7 @@
-import { TRPCError } from "@trpc/server";
 import { beforeAll, describe, expect, it } from "vitest";
 import { decryptSecret } from "@/server/auth/secrets";
 import { callerFor, createTestUser, testDb } from "../helpers/db";
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return "OK";
-  } catch (error) {
-    if (error instanceof TRPCError) return error.code;
-    throw error;
-  }
-}
+import { codeOf } from "../helpers/trpc-errors";
 
 const SECRET_KEY = "sk-test-very-secret-0123456789";
 

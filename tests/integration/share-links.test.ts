@@ -3,22 +3,13 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { hashToken } from "@/server/auth/api-tokens";
 import { appendRunEvent } from "@/server/runs/run-events";
 import { callerFor, createTestUser, testDb } from "../helpers/db";
+import { codeOf } from "../helpers/trpc-errors";
 
 /** A caller yields tracked() envelopes as they are: [id, data, marker]. */
 function seqOf(item: unknown): number {
   const [id, data] = item as [string, { seq: number }];
   expect(id).toBe(String(data.seq));
   return data.seq;
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return "OK";
-  } catch (error) {
-    if (error instanceof TRPCError) return error.code;
-    throw error;
-  }
 }
 
 /** Reads a subscription until it ends or `count` events arrived; a failure is returned, not thrown. */

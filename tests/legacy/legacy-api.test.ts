@@ -12,21 +12,13 @@ import { POST as postStream } from "@/app/api/agent/stream/route";
 import { appRouter } from "@/server/api/root";
 import { createContext } from "@/server/api/trpc";
 import { createApiToken, revokeApiToken } from "@/server/auth/api-tokens";
-import { parseEnv } from "@/server/env";
 import { decodeSseChunk } from "@/server/legacy/legacy-chunks";
 import { respondLegacyRun } from "@/server/legacy/legacy-runs";
 import { createLegacyWsServer, DONE_SENTINEL } from "@/server/legacy/legacy-ws";
-import { createLlmClient } from "@/server/llm/create-llm-client";
-import { resolveModelSettings } from "@/server/llm/resolve-model-settings";
-import { createDirWorkspace } from "@/server/orchestrator/adapters/dir-workspace";
-import { createSandboxTools } from "@/server/orchestrator/adapters/sandbox-tools";
-import { LocalRunner } from "@/server/runner/local-runner";
 import { cancelRun } from "@/server/runs/cancel-run";
-import type { RunPortsFactory } from "@/server/runs/execute-run";
-import { getSandbox } from "@/server/sandbox";
 import { requireDocker } from "@/server/sandbox/docker-test-guard";
-import { startFakeLlm, type FakeLlm } from "@/tests/fake-llm/fake-llm-server";
-import { inMemoryMemoryStore } from "@/tests/orchestrator/orchestrator-harness";
+import type { FakeLlm } from "@/tests/fake-llm/fake-llm-server";
+import { startTestRunner, type TestRunner } from "@/tests/helpers/test-runner";
 import { callerFor, createTestUser, testDb } from "../helpers/db";
 
 const dockerReady = await requireDocker("legacy API (runs in the sandbox)");
@@ -229,7 +221,7 @@ describe("the original API's refusals (bearer token, project, body)", () => {
 
 describe.skipIf(!dockerReady)("the original API, end to end on the fake model server and the real sandbox", () => {
   let llm: FakeLlm;
-  let runner: LocalRunner;
+  let testRunner: TestRunner | undefined;
   let owner: User;
   let stranger: User;
   let ownerToken: string;
@@ -240,17 +232,8 @@ describe.skipIf(!dockerReady)("the original API, end to end on the fake model se
   const legacyWs = createLegacyWsServer({ db: testDb });
 
   beforeAll(async () => {
-    llm = await startFakeLlm();
-    const settings = { ...resolveModelSettings(parseEnv({ LLM_MODE: "litellm" }), { baseUrl: llm.url }), maxRetries: 1, timeoutMs: 10_000 };
-    const ports: RunPortsFactory = ({ worktreePath }) => ({
-      llm: createLlmClient({ settings, retryBaseMs: 20 }),
-      sandbox: getSandbox(),
-      workspace: createDirWorkspace(worktreePath),
-      memory: inMemoryMemoryStore(),
-      tools: createSandboxTools(),
-    });
-    runner = new LocalRunner(testDb(), { concurrency: 2, ports, pollMs: 500 });
-    await runner.start();
+    testRunner = await startTestRunner();
+    llm = testRunner.llm;
     owner = await createTestUser("legacy-e2e-owner");
     stranger = await createTestUser("legacy-e2e-stranger");
     ownerToken = (await createApiToken({ db: testDb(), userId: owner.id, name: "script" })).token;
@@ -268,9 +251,7 @@ describe.skipIf(!dockerReady)("the original API, end to end on the fake model se
   afterAll(async () => {
     await legacyWs.close();
     await new Promise((resolve) => wsServer?.close(resolve));
-    await runner?.stop();
-    await getSandbox().shutdown();
-    await llm?.close();
+    await testRunner?.stop();
   });
 
   const ownerHeaders = () => ({ ...bearer(ownerToken), "x-project-id": projectId });

@@ -1,7 +1,7 @@
+import type { AddressInfo } from "node:net";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,17 +11,7 @@ import { HashedEmbedder } from "@/server/memory/hashed-embedder";
 import { listSourceFiles } from "@/server/memory/list-source-files";
 import { MemoryService } from "@/server/memory/memory-store";
 import { OpenAIEmbedder } from "@/server/memory/openai-embedder";
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
+import { freePort } from "@/tests/helpers/free-port";
 
 function write(root: string, file: string, text: string): void {
   mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
@@ -226,7 +216,7 @@ describe("repository index against a real Chroma server", () => {
     });
     await new Promise<void>((resolve) => fake.listen(0, "127.0.0.1", resolve));
     try {
-      const address = fake.address() as net.AddressInfo;
+      const address = fake.address() as AddressInfo;
       const remote = new OpenAIEmbedder({ model: "fake-embed", baseURL: `http://127.0.0.1:${address.port}/v1`, apiKey: "test" });
       const remoteService = new MemoryService({ client: createChromaClient(chroma.url), embedder: remote });
       const client = createChromaClient(chroma.url);

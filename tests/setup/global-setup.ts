@@ -1,11 +1,11 @@
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "../../server/db/embedded-postgres";
 import { migrateDatabase } from "../../server/db/migrate";
-import { poolConfigFromUrl } from "../../server/db/pg-config";
+import { freePort } from "../helpers/free-port";
+import { createThrowawayDatabase } from "../helpers/throwaway-database";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -25,25 +25,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   let dropDatabase: (() => Promise<void>) | undefined;
 
   if (serverUrl) {
-    const name = `autocode_test_${Date.now()}_${process.pid}`;
-    const admin = new pg.Client(poolConfigFromUrl(serverUrl));
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${name}"`);
-    await admin.end();
-    const url = new URL(serverUrl);
-    url.pathname = `/${name}`;
-    databaseUrl = url.toString();
-    dropDatabase = async () => {
-      const client = new pg.Client(poolConfigFromUrl(serverUrl));
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await client.end();
-    };
+    const database = await createThrowawayDatabase(serverUrl, "autocode_test");
+    databaseUrl = database.url;
+    dropDatabase = database.drop;
   } else {
     if (process.env.CI) throw new Error("CI must run the tests against a real Postgres server: set TEST_DATABASE_URL.");
     console.warn("[tests] TEST_DATABASE_URL is unset: using an embedded Postgres (PGlite) for this run.");
     tempDir = await fs.mkdtemp(path.join(os.tmpdir(), "autocode-test-pg-"));
-    embedded = await startEmbeddedPostgres({ dataDir: path.join(tempDir, "pglite"), port: 55000 + Math.floor(Math.random() * 5000) });
+    embedded = await startEmbeddedPostgres({ dataDir: path.join(tempDir, "pglite"), port: await freePort() });
     databaseUrl = embedded.url;
   }
   await migrateDatabase(databaseUrl);

@@ -1,0 +1,45 @@
+import { parseEnv } from "@/server/env";
+import { createLlmClient } from "@/server/llm/create-llm-client";
+import { resolveModelSettings } from "@/server/llm/resolve-model-settings";
+import { createDirWorkspace } from "@/server/orchestrator/adapters/dir-workspace";
+import { createSandboxTools } from "@/server/orchestrator/adapters/sandbox-tools";
+import { LocalRunner } from "@/server/runner/local-runner";
+import type { RunPortsFactory } from "@/server/runs/execute-run";
+import { getSandbox } from "@/server/sandbox";
+import { startFakeLlm, type FakeLlm } from "@/tests/fake-llm/fake-llm-server";
+import { inMemoryMemoryStore } from "@/tests/orchestrator/orchestrator-harness";
+import { testDb } from "./db";
+
+export interface TestRunner {
+  llm: FakeLlm;
+  runner: LocalRunner;
+  /** Stops the runner, the fake model and the sandbox's warm pool (its containers go with the suite). */
+  stop(): Promise<void>;
+}
+
+/**
+ * A worker as the app runs it (LocalRunner on the test database, the real Docker sandbox and tool executor),
+ * with the fake model server over HTTP and an in-memory memory store instead of Chroma.
+ */
+export async function startTestRunner(options: { maxRetries?: number; concurrency?: number } = {}): Promise<TestRunner> {
+  const llm = await startFakeLlm();
+  const settings = { ...resolveModelSettings(parseEnv({ LLM_MODE: "litellm" }), { baseUrl: llm.url }), maxRetries: options.maxRetries ?? 1, timeoutMs: 10_000 };
+  const ports: RunPortsFactory = ({ worktreePath }) => ({
+    llm: createLlmClient({ settings, retryBaseMs: 20 }),
+    sandbox: getSandbox(),
+    workspace: createDirWorkspace(worktreePath),
+    memory: inMemoryMemoryStore(),
+    tools: createSandboxTools(),
+  });
+  const runner = new LocalRunner(testDb(), { concurrency: options.concurrency ?? 2, ports, pollMs: 500 });
+  await runner.start();
+  return {
+    llm,
+    runner,
+    async stop() {
+      await runner.stop();
+      await llm.close();
+      await getSandbox().shutdown();
+    },
+  };
+}
