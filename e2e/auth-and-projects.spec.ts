@@ -89,3 +89,34 @@ test("health answers with the database checked", async ({ request }) => {
   expect(response.status()).toBe(200);
   expect(await response.json()).toMatchObject({ status: "ok", database: "ok" });
 });
+
+test("the owner adds a viewer by email; the viewer sees the project but cannot start tasks", async ({ page, browser }, testInfo) => {
+  const viewerEmail = uniqueEmail("vera");
+  const other = await browser.newContext();
+  const viewerPage = await other.newPage();
+  await signUp(viewerPage, viewerEmail, "vera-pass-2026x");
+
+  await signUp(page, uniqueEmail("owen"), "owen-pass-2026x");
+  await page.getByRole("button", { name: "New project" }).click();
+  await page.getByLabel("Name", { exact: true }).fill("team-service");
+  await page.getByRole("button", { name: "Create project" }).click();
+  await expect(page.getByRole("heading", { name: "team-service" })).toBeVisible();
+
+  await page.getByLabel("Add someone by the email of their account").fill("nobody@example.test");
+  await page.getByRole("button", { name: "Add member" }).click();
+  await expect(page.getByText("No account uses nobody@example.test")).toBeVisible();
+  await page.getByLabel("Add someone by the email of their account").fill(viewerEmail);
+  await page.getByLabel("Role").selectOption("VIEWER");
+  await page.getByRole("button", { name: "Add member" }).click();
+  await expect(page.getByRole("list", { name: "Project members" }).getByText(viewerEmail)).toBeVisible();
+  await page.screenshot({ path: testInfo.outputPath("members.png"), fullPage: true });
+
+  await viewerPage.goto("/projects");
+  await viewerPage.getByRole("list", { name: "Your projects" }).getByText("team-service").click();
+  await expect(viewerPage.getByRole("heading", { name: "team-service" })).toBeVisible();
+  await expect(viewerPage.getByRole("heading", { name: "New task" })).toHaveCount(0);
+  await viewerPage.getByRole("button", { name: "Leave" }).click();
+  await expect(viewerPage).toHaveURL(/\/projects$/);
+  await expect(viewerPage.getByText("No projects yet")).toBeVisible();
+  await other.close();
+});

@@ -5,12 +5,14 @@ import Link from "next/link";
 import { useTRPC } from "@/components/providers/trpc-provider";
 import { RunHistory } from "@/components/runs/run-history";
 import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
+import { MembersPanel } from "./members-panel";
 import { MemoryPanel } from "./memory-panel";
 import { NewTaskForm } from "./new-task-form";
 
 export function ProjectView({ projectId }: { projectId: string }) {
   const trpc = useTRPC();
   const project = useQuery(trpc.project.byId.queryOptions({ projectId }));
+  const me = useQuery(trpc.viewer.me.queryOptions());
 
   if (project.isPending) return <LoadingState label="Loading project…" />;
   if (project.isError) {
@@ -48,6 +50,7 @@ export function ProjectView({ projectId }: { projectId: string }) {
       )}
       <RunHistory projectId={projectId} />
       <MemoryPanel projectId={projectId} canWrite={data.role !== "viewer"} />
+      <MembersPanel projectId={projectId} isOwner={data.role === "owner"} viewerId={me.data?.id ?? null} />
     </div>
   );
 }

@@ -60,7 +60,8 @@ export async function initRepository({
     if (source.kind === "empty") {
       await git(["init", "--quiet", "--initial-branch=main", "--", repoPath], { cwd: path.dirname(repoPath) });
     } else if (source.kind === "local") {
-      const from = path.resolve(source.path);
+      // A runtime path from the user's request: keep Turbopack from tracing the whole project into the build.
+      const from = path.resolve(/*turbopackIgnore: true*/ source.path);
       const isRepo = await git(["rev-parse", "--git-dir"], { cwd: from, okCodes: [128] }).catch(() => null);
       if (!isRepo || isRepo.code !== 0) throw new AppError("BAD_REQUEST", `${from} is not a git repository.`);
       await git(["clone", "--quiet", "--", from, repoPath], { cwd: path.dirname(repoPath), timeoutMs });

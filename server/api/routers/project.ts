@@ -7,6 +7,7 @@ import { createProject } from "@/server/projects/create-project";
 import { deleteProject } from "@/server/projects/delete-project";
 import { getProject } from "@/server/projects/get-project";
 import { listProjects } from "@/server/projects/list-projects";
+import { addMember, listMembers, removeMember, ZAddMember, ZMemberDto, ZRemoveMember } from "@/server/projects/project-members";
 import { ZCreateProject, ZProjectDto, ZProjectId } from "@/server/projects/project-schemas";
 import { createTRPCRouter, protectedProcedure } from "../trpc";
 
@@ -26,6 +27,20 @@ export const projectRouter = createTRPCRouter({
   delete: protectedProcedure
     .input(ZProjectId)
     .mutation(({ ctx, input }) => deleteProject({ db: ctx.db, userId: ctx.userId, projectId: input.projectId })),
+
+  members: protectedProcedure
+    .input(ZProjectId)
+    .output(z.array(ZMemberDto))
+    .query(({ ctx, input }) => listMembers({ db: ctx.db, userId: ctx.userId, projectId: input.projectId })),
+
+  addMember: protectedProcedure
+    .input(ZAddMember)
+    .output(z.array(ZMemberDto))
+    .mutation(({ ctx, input }) => addMember({ db: ctx.db, userId: ctx.userId, input })),
+
+  removeMember: protectedProcedure
+    .input(ZRemoveMember)
+    .mutation(({ ctx, input }) => removeMember({ db: ctx.db, userId: ctx.userId, input })),
 
   /** Every file of the project's default branch, for the context-file picker. */
   tree: protectedProcedure
