@@ -120,3 +120,22 @@ test("the owner adds a viewer by email; the viewer sees the project but cannot s
   await expect(viewerPage.getByText("No projects yet")).toBeVisible();
   await other.close();
 });
+
+test("repeated wrong passwords lock the account for a while, and say so", async ({ page }) => {
+  const email = uniqueEmail("mallory-target");
+  await signUp(page, email, "target-pass-2026");
+  await signOut(page);
+  for (let attempt = 1; attempt <= 10; attempt++) {
+    await page.goto("/sign-in");
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill(`guess-number-${attempt}`);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByRole("alert").filter({ hasText: "Email or password is incorrect." })).toBeVisible();
+  }
+  // Even the right password waits now: the lock is on the account, not on the guesses.
+  await page.goto("/sign-in");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("target-pass-2026");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: /Too many failed attempts\. Wait 1[45] minutes/ })).toBeVisible();
+});

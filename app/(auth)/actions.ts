@@ -4,7 +4,7 @@ import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { signOut } from "@/server/auth/auth";
 import { signUp, verifyCredentials } from "@/server/auth/credentials";
-import { authLimiter } from "@/server/auth/rate-limit";
+import { authLimiters } from "@/server/auth/rate-limit";
 import { safeNext } from "@/server/auth/safe-next";
 import { createSession } from "@/server/auth/sessions";
 import { db } from "@/server/db/client";
@@ -33,17 +33,15 @@ function messageOf(error: unknown): string {
   return "Something went wrong on our side. Try again in a moment.";
 }
 
-/** Limits guessing per account and per client address; the address is the proxy's view when behind one. */
-async function limitAttempts(email: string): Promise<void> {
+/** The keys failures are counted under: the account, and the client address (the proxy's view behind one). */
+async function limitKeys(email: string): Promise<{ account: string; address: string | null }> {
   const forwarded = (await headers()).get("x-forwarded-for")?.split(",")[0]?.trim();
-  authLimiter().hit(`email:${email.trim().toLowerCase()}`);
-  if (forwarded) authLimiter().hit(`ip:${forwarded}`);
+  return { account: email.trim().toLowerCase(), address: forwarded || null };
 }
 
 export async function signUpAction(_: AuthFormState, form: FormData): Promise<AuthFormState> {
   const email = String(form.get("email") ?? "");
   try {
-    await limitAttempts(email);
     const user = await signUp({
       db: db(),
       input: { email, password: String(form.get("password") ?? ""), name: String(form.get("name") ?? "") || undefined },
@@ -57,11 +55,18 @@ export async function signUpAction(_: AuthFormState, form: FormData): Promise<Au
 
 export async function signInAction(_: AuthFormState, form: FormData): Promise<AuthFormState> {
   const email = String(form.get("email") ?? "");
+  const keys = await limitKeys(email);
+  const limits = authLimiters();
   try {
-    await limitAttempts(email);
+    limits.account.check(keys.account);
+    if (keys.address) limits.address.check(keys.address);
     const user = await verifyCredentials({ db: db(), email, password: String(form.get("password") ?? "") });
     await startSession(user.id);
   } catch (error) {
+    if (AppError.is(error, "UNAUTHORIZED")) {
+      limits.account.fail(keys.account);
+      if (keys.address) limits.address.fail(keys.address);
+    }
     return { error: messageOf(error), email };
   }
   redirect(safeNext(form.get("next")));

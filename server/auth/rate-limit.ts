@@ -6,8 +6,9 @@ interface Window {
 }
 
 /**
- * A fixed-window limiter kept in process memory. It slows password guessing against one account or from one
- * address; with several web processes each keeps its own count, which still bounds guessing per process.
+ * Fixed-window counters kept in process memory. Only failures are counted, so people who type their password
+ * right are never slowed, while guessing against one account or from one address is. With several web
+ * processes each keeps its own counts, which still bounds guessing per process.
  */
 export class RateLimiter {
   private readonly windows = new Map<string, Window>();
@@ -17,19 +18,20 @@ export class RateLimiter {
     private readonly windowMs: number,
   ) {}
 
-  /** Counts one attempt for key; throws TOO_MANY_REQUESTS once the key is over its limit. */
-  hit(key: string, now = Date.now()): void {
+  /** Throws TOO_MANY_REQUESTS while key has used up its failures for the current window. */
+  check(key: string, now = Date.now()): void {
+    const window = this.windows.get(key);
+    if (!window || window.resetAt <= now || window.count < this.limit) return;
+    const minutes = Math.ceil((window.resetAt - now) / 60_000);
+    throw new AppError("TOO_MANY_REQUESTS", `Too many failed attempts. Wait ${minutes} minute${minutes === 1 ? "" : "s"} and try again.`);
+  }
+
+  /** Counts one failure for key. */
+  fail(key: string, now = Date.now()): void {
     if (this.windows.size > 10_000) this.prune(now);
     const window = this.windows.get(key);
-    if (!window || window.resetAt <= now) {
-      this.windows.set(key, { count: 1, resetAt: now + this.windowMs });
-      return;
-    }
-    window.count += 1;
-    if (window.count > this.limit) {
-      const minutes = Math.ceil((window.resetAt - now) / 60_000);
-      throw new AppError("TOO_MANY_REQUESTS", `Too many attempts. Wait ${minutes} minute${minutes === 1 ? "" : "s"} and try again.`);
-    }
+    if (!window || window.resetAt <= now) this.windows.set(key, { count: 1, resetAt: now + this.windowMs });
+    else window.count += 1;
   }
 
   private prune(now: number): void {
@@ -37,10 +39,13 @@ export class RateLimiter {
   }
 }
 
-const holder = globalThis as { __autocodeAuthLimiter?: RateLimiter };
+const holder = globalThis as { __autocodeAuthLimiters?: { account: RateLimiter; address: RateLimiter } };
 
-/** 10 sign-in or sign-up attempts per email and per client address every 15 minutes. */
-export function authLimiter(): RateLimiter {
-  holder.__autocodeAuthLimiter ??= new RateLimiter(10, 15 * 60_000);
-  return holder.__autocodeAuthLimiter;
+/**
+ * 10 failed sign-ins per account and 50 per client address every 15 minutes (an office behind one address
+ * shares the second budget, hence the higher figure).
+ */
+export function authLimiters(): { account: RateLimiter; address: RateLimiter } {
+  holder.__autocodeAuthLimiters ??= { account: new RateLimiter(10, 15 * 60_000), address: new RateLimiter(50, 15 * 60_000) };
+  return holder.__autocodeAuthLimiters;
 }
