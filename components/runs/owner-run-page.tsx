@@ -6,7 +6,7 @@ import Link from "next/link";
 import { useTRPC } from "@/components/providers/trpc-provider";
 import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
 import { RunActions } from "./run-actions";
-import { RunView } from "./run-view";
+import { liveViewProps, RunView } from "./run-view";
 import { ShareLinksPanel } from "./share-links-panel";
 import { useRunEventLog, useStreamRecovery } from "./use-run-event-log";
 
@@ -54,8 +54,7 @@ export function OwnerRunPage({ runId }: { runId: string }) {
         state={log.state}
         tokens={log.tokens}
         panes={log.panes}
-        stream={{ status: recovery.retrying ? "connecting" : stream.status, error: recovery.terminal ? (stream.error?.message ?? null) : null }}
-        diff={{ files: diff.data === undefined ? null : (diff.data?.files ?? null), pending: diff.isPending && diff.fetchStatus !== "idle", error: diff.error?.message ?? null }}
+        {...liveViewProps(stream, recovery, diff)}
         actions={<RunActions run={run.data} active={active} />}
         sharing={run.data.canWrite ? <ShareLinksPanel runId={runId} /> : undefined}
       />

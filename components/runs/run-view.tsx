@@ -24,6 +24,18 @@ export interface RunViewProps {
   sharing?: ReactNode;
 }
 
+/** The stream and diff props both run pages derive from their subscription, its recovery and the diff query. */
+export function liveViewProps(
+  stream: { status: RunViewProps["stream"]["status"]; error: { message: string } | null },
+  recovery: { retrying: boolean; terminal: boolean },
+  diff: { data: { files: DiffViewerFile[] } | null | undefined; isPending: boolean; fetchStatus: string; error: { message: string } | null },
+): Pick<RunViewProps, "stream" | "diff"> {
+  return {
+    stream: { status: recovery.retrying ? "connecting" : stream.status, error: recovery.terminal ? (stream.error?.message ?? null) : null },
+    diff: { files: diff.data === undefined ? null : (diff.data?.files ?? null), pending: diff.isPending && diff.fetchStatus !== "idle", error: diff.error?.message ?? null },
+  };
+}
+
 function Section({ id, title, children, aside }: { id: string; title: string; children: ReactNode; aside?: ReactNode }) {
   return (
     <section aria-labelledby={`${id}-heading`} className="space-y-3">

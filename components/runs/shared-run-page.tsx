@@ -4,7 +4,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
 import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
 import { useTRPC } from "@/components/providers/trpc-provider";
-import { RunView } from "./run-view";
+import { liveViewProps, RunView } from "./run-view";
 import { useRunEventLog, useStreamRecovery } from "./use-run-event-log";
 
 function Gone() {
@@ -40,8 +40,7 @@ export function SharedRunPage({ token }: { token: string }) {
       state={log.state}
       tokens={log.tokens}
       panes={log.panes}
-      stream={{ status: recovery.retrying ? "connecting" : stream.status, error: recovery.terminal ? (stream.error?.message ?? null) : null }}
-      diff={{ files: diff.data === undefined ? null : (diff.data?.files ?? null), pending: diff.isPending && diff.fetchStatus !== "idle", error: diff.error?.message ?? null }}
+      {...liveViewProps(stream, recovery, diff)}
     />
   );
 }

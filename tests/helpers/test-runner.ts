@@ -43,3 +43,14 @@ export async function startTestRunner(options: { maxRetries?: number; concurrenc
     },
   };
 }
+
+/** Polls the run's row until it leaves QUEUED/RUNNING; the test fails with the status it was stuck in. */
+export async function waitForRunEnd(runId: string, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const run = await testDb().run.findUniqueOrThrow({ where: { id: runId } });
+    if (!["QUEUED", "RUNNING"].includes(run.status)) return run;
+    if (Date.now() > deadline) throw new Error(`run ${runId} still ${run.status} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -5,21 +5,11 @@ import { streamRunEvents } from "@/server/runs/stream-run-events";
 import { listOwnContainers } from "@/server/sandbox";
 import { requireDocker } from "@/server/sandbox/docker-test-guard";
 import type { FakeLlm } from "@/tests/fake-llm/fake-llm-server";
-import { startTestRunner, type TestRunner } from "@/tests/helpers/test-runner";
+import { startTestRunner, waitForRunEnd, type TestRunner } from "@/tests/helpers/test-runner";
 import { callerFor, createTestUser, testDb } from "../helpers/db";
 import { codeOf } from "../helpers/trpc-errors";
 
 const dockerReady = await requireDocker("run lifecycle (database + sandbox)");
-
-async function waitForEnd(runId: string, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const run = await testDb().run.findUniqueOrThrow({ where: { id: runId } });
-    if (!["QUEUED", "RUNNING"].includes(run.status)) return run;
-    if (Date.now() > deadline) throw new Error(`run ${runId} still ${run.status} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe.skipIf(!dockerReady)("a run, end to end through the database", () => {
   let llm: FakeLlm;
@@ -43,7 +33,7 @@ describe.skipIf(!dockerReady)("a run, end to end through the database", () => {
 
   it("runs a task to a verified PASS with a gap-free ordered record, steps, a branch and a diff", async () => {
     const { runId } = await callerFor(owner.id).task.create({ projectId, prompt: "Write add(a, b) in calc.py with tests" });
-    const run = await waitForEnd(runId);
+    const run = await waitForRunEnd(runId);
     expect(run.statusReason).toBeNull();
     expect(run.status).toBe("SUCCEEDED");
     expect(run.verdict).toBe("PASS");
@@ -100,7 +90,7 @@ describe.skipIf(!dockerReady)("a run, end to end through the database", () => {
     }
     const asked = Date.now();
     await callerFor(owner.id).run.cancel({ runId });
-    const run = await waitForEnd(runId, 10_000);
+    const run = await waitForRunEnd(runId, 10_000);
     expect(Date.now() - asked).toBeLessThan(2000);
     expect(run.status).toBe("CANCELLED");
     const containers = await listOwnContainers();

@@ -18,7 +18,7 @@ import { createLegacyWsServer, DONE_SENTINEL } from "@/server/legacy/legacy-ws";
 import { cancelRun } from "@/server/runs/cancel-run";
 import { requireDocker } from "@/server/sandbox/docker-test-guard";
 import type { FakeLlm } from "@/tests/fake-llm/fake-llm-server";
-import { startTestRunner, type TestRunner } from "@/tests/helpers/test-runner";
+import { startTestRunner, waitForRunEnd, type TestRunner } from "@/tests/helpers/test-runner";
 import { callerFor, createTestUser, testDb } from "../helpers/db";
 
 const dockerReady = await requireDocker("legacy API (runs in the sandbox)");
@@ -34,16 +34,6 @@ function post(path: string, body: unknown, headers: Record<string, string> = {})
 }
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-
-async function waitForEnd(runId: string, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const run = await testDb().run.findUniqueOrThrow({ where: { id: runId } });
-    if (!["QUEUED", "RUNNING"].includes(run.status)) return run;
-    if (Date.now() > deadline) throw new Error(`run ${runId} still ${run.status} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** Reads an SSE body: each event's data lines, decoded; stops early (and hangs up) after `limit` events. */
 async function readSse(response: Response, limit = Infinity): Promise<{ raw: string; chunks: string[] }> {
@@ -350,7 +340,7 @@ describe.skipIf(!dockerReady)("the original API, end to end on the fake model se
     const runId = response.headers.get("x-run-id")!;
     const { chunks } = await readSse(response, 1);
     expect(chunks).toHaveLength(1);
-    const run = await waitForEnd(runId);
+    const run = await waitForRunEnd(runId);
     expect(run.status).toBe("SUCCEEDED");
     expect(run.cancelRequestedAt).toBeNull();
     expect((await callerFor(owner.id).run.list({ projectId })).runs.map((r) => r.id)).toContain(runId);
@@ -366,7 +356,7 @@ describe.skipIf(!dockerReady)("the original API, end to end on the fake model se
     const run = await testDb().run.findUniqueOrThrow({ where: { id: body.run_id } });
     expect(["QUEUED", "RUNNING"]).toContain(run.status);
     await cancelRun({ db: testDb(), userId: owner.id, runId: body.run_id });
-    expect((await waitForEnd(body.run_id)).status).toBe("CANCELLED");
+    expect((await waitForRunEnd(body.run_id)).status).toBe("CANCELLED");
   });
 
   it("WS /api/ws streams text chunks, then __DONE__, then closes", async () => {
