@@ -2,6 +2,8 @@
  * The run page's picture of a run, folded from its ordered event log. Pure, so the same fold serves the
  * owner's page and a share link, and replays of any prefix give the same picture.
  */
+import type { CommandRecord } from "@/server/orchestrator/run-task";
+
 export interface RunEvent {
   seq: number;
   type: string;
@@ -25,15 +27,9 @@ export interface PlanStepView {
   commit: string | null;
 }
 
-export interface CommandView {
+/** A sandbox.command event: the orchestrator's command record plus its place in the log and its output. */
+export interface CommandView extends Omit<CommandRecord, "reason"> {
   seq: number;
-  stepId: string | null;
-  command: string;
-  exitCode: number | null;
-  timedOut: boolean;
-  oomKilled: boolean;
-  durationMs: number;
-  passed: boolean;
   reason: string | null;
   stdout: string;
   stderr: string;

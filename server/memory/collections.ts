@@ -56,4 +56,22 @@ export class CollectionCache {
     }
     return collection;
   }
+
+  /**
+   * The k nearest entries of a project's collection to a text: documents, metadata and distances, for the first
+   * (only) query. No `where` prefilter: it costs ~35 ms on 12k chunks against ~3 ms, and collections are per project.
+   */
+  async nearest(kind: CollectionKind, projectId: string, query: string, k: number) {
+    if (k <= 0 || query.trim() === "") return null;
+    const collection = await this.get(kind, projectId);
+    const [embedding] = await this.embedder.embed([query]);
+    if (!embedding) return null;
+    const result = await collection.query({ queryEmbeddings: [embedding], nResults: k, include: ["documents", "metadatas", "distances"] });
+    return {
+      ids: result.ids[0] ?? [],
+      documents: result.documents[0] ?? [],
+      metadatas: result.metadatas[0] ?? [],
+      distances: result.distances[0] ?? [],
+    };
+  }
 }

@@ -84,18 +84,11 @@ export class RunMemory {
 
   async recallSimilar(input: { projectId: string; query: string; k: number }): Promise<RecalledMemory[]> {
     const k = Math.max(0, Math.min(50, Math.floor(input.k)));
-    if (k === 0 || input.query.trim() === "") return [];
-    const collection = await this.collections.get("mem", input.projectId);
-    const [embedding] = await this.collections.embedder.embed([input.query]);
-    if (!embedding) return [];
-    const result = await collection.query({
-      queryEmbeddings: [embedding],
-      nResults: k,
-      include: ["documents", "metadatas", "distances"],
-    });
-    return (result.ids[0] ?? []).flatMap((id, i) => {
-      const metadata = result.metadatas[0]?.[i];
-      const distance = result.distances[0]?.[i];
+    const result = await this.collections.nearest("mem", input.projectId, input.query, k);
+    if (!result) return [];
+    return result.ids.flatMap((id, i) => {
+      const metadata = result.metadatas[i];
+      const distance = result.distances[i];
       // A second wall between projects, behind the per-project collection.
       if (!metadata || metadata.projectId !== input.projectId) return [];
       return [
@@ -103,7 +96,7 @@ export class RunMemory {
           id,
           runId: String(metadata.runId),
           task: String(metadata.task),
-          summary: result.documents[0]?.[i] ?? "",
+          summary: result.documents[i] ?? "",
           score: typeof distance === "number" ? 1 - distance : 0,
         },
       ];
