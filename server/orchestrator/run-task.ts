@@ -353,11 +353,12 @@ export async function runTask(input: RunTaskInput): Promise<RunOutcome> {
     if (!ports.tools || !settings.enableToolUse) return { id: step.id, status: "failed", reason: "tool use is disabled", runs: 0 };
     const result = await ports.tools.execute({ runId, name: step.tool_name!, params: step.tool_params ?? {}, session: await session(), signal: controller.signal });
     throwIfStopped();
-    await log.emit("tool.executed", { stepId: step.id, name: step.tool_name, ok: result.ok, exitCode: result.exitCode ?? null, output: tail(result.output) });
-    if (result.command) {
+    const command = result.command ? commandText(result.command) : null;
+    await log.emit("tool.executed", { stepId: step.id, name: step.tool_name, command, ok: result.ok, exitCode: result.exitCode ?? null, output: tail(result.output) });
+    if (command !== null) {
       commands.push({
         stepId: step.id,
-        command: commandText(result.command),
+        command,
         exitCode: result.exitCode ?? null,
         timedOut: false,
         oomKilled: false,

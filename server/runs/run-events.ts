@@ -2,6 +2,7 @@ import type { Prisma, StepStatus } from "@/generated/prisma/client";
 import type { Db } from "@/server/db/client";
 import type { EventSink, RunEventInput } from "@/server/orchestrator/ports";
 import { RUN_EVENTS_CHANNEL, runBus } from "./run-bus";
+import { storablePayload } from "./storable-payload";
 
 type Tx = Prisma.TransactionClient;
 type Payload = Record<string, unknown>;
@@ -117,8 +118,10 @@ export interface StoredEvent {
 /**
  * Appends one event: the run's lastSeq is bumped under the row lock (so seqs are gap-free and unique even
  * with several writers), the event stored, the projections applied, and other processes notified on commit.
+ * Text Postgres cannot store (NUL, lone surrogates) is escaped and marked first, so no event is lost to it.
  */
-export async function appendRunEvent(db: Db, event: RunEventInput): Promise<StoredEvent> {
+export async function appendRunEvent(db: Db, input: RunEventInput): Promise<StoredEvent> {
+  const event = { ...input, payload: storablePayload(input.payload) };
   const stored = await db.$transaction(async (tx) => {
     const run = await tx.run.update({ where: { id: event.runId }, data: { lastSeq: { increment: 1 } }, select: { lastSeq: true } });
     const row = await tx.runEvent.create({

@@ -5,6 +5,7 @@ import type { TRunDto } from "@/server/runs/run-dto";
 import type { StoredEvent } from "@/server/runs/run-events";
 import { diffOfRun } from "@/server/runs/run-git";
 import { streamRunEvents } from "@/server/runs/stream-run-events";
+import { forShareViewer } from "./share-event-fields";
 import { isShareLinkLive, resolveShareToken } from "./share-links";
 
 /** How often a live share stream re-checks that its link was not revoked. */
@@ -23,28 +24,9 @@ export async function getSharedRun(options: { db: Db; token: string }): Promise<
 }
 
 /**
- * The shared run's events after afterSeq, then live ones. Revoking the link ends the stream within
- * REVOCATION_CHECK_MS with NOT_FOUND, like any later request with the token.
+ * The shared run's events after afterSeq, then live ones, each cut to SHARE_EVENT_FIELDS. Revoking the link
+ * ends the stream within REVOCATION_CHECK_MS with NOT_FOUND, like any later request with the token.
  */
-/** Who did what inside the server (user ids, worker hosts, git's own error text) stays with the project's members. */
-export function forShareViewer(event: StoredEvent): StoredEvent {
-  const payload = { ...event.payload };
-  switch (event.type) {
-    case "run.cancel_requested":
-      delete payload.by;
-      break;
-    case "run.claimed":
-      delete payload.workerId;
-      break;
-    case "step.commit_failed":
-      payload.error = "The step's changes could not be committed.";
-      break;
-    default:
-      return event;
-  }
-  return { ...event, payload };
-}
-
 export async function* streamSharedRunEvents(options: {
   db: Db;
   link: { linkId: string; runId: string };

@@ -73,6 +73,32 @@ describe("share links", () => {
     expect(resumed.seqs).toEqual([2]);
   });
 
+  it("sends a stranger neither other runs' prompts and ids nor repository paths from the planner's memory", async () => {
+    const { runId: recallingRun } = await callerFor(owner.id).task.create({ projectId, prompt: "Recall things" });
+    await appendRunEvent(testDb(), {
+      runId: recallingRun,
+      type: "memory.recalled",
+      payload: { memories: [{ runId: otherRunId, task: "A different task", score: 0.9 }], snippets: [{ path: "secret/keys.py", startLine: 1, endLine: 9, score: 1 }] },
+    });
+    await appendRunEvent(testDb(), { runId: recallingRun, type: "run.cancel_requested", payload: { by: owner.id } });
+    const { token } = await callerFor(owner.id).share.create({ runId: recallingRun });
+    const received: unknown[] = [];
+    for await (const item of await callerFor(null).share.events({ token })) {
+      received.push((item as unknown as [string, unknown])[1]);
+      if (received.length === 3) break;
+    }
+    const payloads = received.map((event) => {
+      const { type, payload } = event as { type: string; payload: unknown };
+      return { type, payload };
+    });
+    expect(payloads).toEqual([
+      { type: "run.queued", payload: { prompt: "Recall things", contextFiles: [] } },
+      { type: "memory.recalled", payload: {} },
+      { type: "run.cancel_requested", payload: {} },
+    ]);
+    expect(JSON.stringify(received)).not.toMatch(new RegExp(`${otherRunId}|A different task|secret/keys|${owner.id}`));
+  });
+
   it("a share token reaches nothing else: not other runs, projects, settings or tokens", async () => {
     const { token } = await callerFor(owner.id).share.create({ runId });
     // A share token is not an API token: as a bearer it authenticates nobody.

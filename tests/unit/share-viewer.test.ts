@@ -1,17 +1,114 @@
 import { describe, expect, it } from "vitest";
-import { forShareViewer } from "@/server/share/get-shared-run";
+import { forShareViewer, HIDDEN_EVENT_TYPE, SHARE_EVENT_FIELDS } from "@/server/share/share-event-fields";
 
 const at = new Date();
+const secret = { secret: "other-run-id", userId: "user-1" };
+const command = { stepId: "s1", command: "pytest -q", exitCode: 0, timedOut: false, oomKilled: false, durationMs: 5, passed: true, reason: "ok", ...secret };
+const test = { stepId: "s1", name: "test_add", classname: "test_calc", file: "test_calc.py", status: "passed", origin: "model", message: null, durationMs: 1, ...secret };
 
-describe("what a share link shows of the record", () => {
-  it("drops who cancelled, which worker ran it and git's error text; leaves other events untouched", () => {
-    expect(forShareViewer({ seq: 1, type: "run.cancel_requested", payload: { by: "user-1" }, createdAt: at }).payload).toEqual({});
-    expect(forShareViewer({ seq: 2, type: "run.claimed", payload: { workerId: "host:42:ab", branch: "autocode/run-x" }, createdAt: at }).payload).toEqual({ branch: "autocode/run-x" });
-    expect(forShareViewer({ seq: 3, type: "step.commit_failed", payload: { stepId: "s1", error: "fatal: /data/projects/p/repo" }, createdAt: at }).payload).toEqual({
-      stepId: "s1",
-      error: "The step's changes could not be committed.",
-    });
-    const tokens = { seq: 4, type: "llm.tokens", payload: { text: "def add" }, createdAt: at };
-    expect(forShareViewer(tokens)).toBe(tokens);
+/** Every event type as the orchestrator, the runner and the services emit it, each with fields a stranger must not get. */
+const emitted: Record<string, Record<string, unknown>> = {
+  "run.queued": { taskId: "task-1", prompt: "Write add", contextFiles: ["a.py"], rerunOf: "run-0", ...secret },
+  "run.claimed": { workerId: "host:42:ab", branch: "autocode/run-x", baseCommit: "abc", ...secret },
+  "run.started": { task: "Write add", settings: { maxDebugAttempts: 3, maxParallelWorkers: 3, parallel: true, tokenBudget: 1, costBudgetUsd: 1, enableToolUse: true, memoryTopK: 3, snippetsTopK: 5, ...secret }, ...secret },
+  "memory.recalled": { memories: [{ runId: "run-of-someone-else", task: "their prompt", score: 0.9 }], snippets: [{ path: "secret/file.py", startLine: 1, endLine: 2, score: 1 }] },
+  "memory.unavailable": { error: "connect ECONNREFUSED chroma.internal:8000" },
+  "memory.remembered": { ...secret },
+  "plan.started": { given: false, ...secret },
+  "plan.created": { steps: [{ id: "s1", agent: "tool", description: "clone", file: "a.py", depends_on: [], group: 0, tool_name: "git_clone", tool_params: { url: "https://token@host/x" }, ...secret }], repaired: false, ...secret },
+  "step.started": { stepId: "s1", agent: "coder", description: "d", file: "a.py", ...secret },
+  "step.running": { stepId: "s1", run: 1, testPaths: ["test_a.py"], ...secret },
+  "step.committed": { stepId: "s1", commit: "def", ...secret },
+  "step.commit_failed": { stepId: "s1", error: "fatal: /data/projects/p/repo", ...secret },
+  "step.finished": { stepId: "s1", status: "passed", reason: null, runs: 1, ...secret },
+  "edit.applied": { stepId: "s1", by: "coder", path: "a.py", kind: "write", changes: [{ path: "a.py", kind: "added", added: 1, removed: 0, ...secret }], content: "x = 1\n", ...secret },
+  "edit.rejected": { stepId: "s1", by: "coder", path: "a.py", kind: "patch", error: "hunk does not apply", ...secret },
+  "sandbox.command": { ...command, stdout: "ok", stderr: "", summary: { passed: 1, failed: 0, errors: 0, skipped: 0, ...secret } },
+  "test.result": test,
+  "debug.started": { stepId: "s1", attempt: 1, of: 3, reason: "failed", ...secret },
+  "tool.executed": { stepId: "s1", name: "git_clone", command: "git clone x", ok: true, exitCode: 0, output: "done", ...secret },
+  "llm.tokens": { stepId: "s1", role: "coder", text: "def add", ...secret },
+  "llm.call": { stepId: "s1", model: "m1", role: "coder", tokensIn: 1, tokensOut: 2, latencyMs: 3, costUsd: 0, attempts: 1, estimated: false, ...secret },
+  "llm.discarded": { stepId: "s1", role: "coder", attempt: 1, reason: "connect ECONNRESET llm.internal:4000", discardedChars: 10, ...secret },
+  "agent.repair": { stepId: null, role: "planner", error: "not JSON", ...secret },
+  "budget.exceeded": { kind: "tokens", limit: 1, used: 2, message: "budget", ...secret },
+  "verification.started": { ...secret },
+  verdict: { verdict: "PASS", reasons: ["fine"], ...secret },
+  "run.cancel_requested": { by: "user-1" },
+  "run.finished": {
+    status: "succeeded",
+    reason: null,
+    verdict: { verdict: "PASS", reasons: [], ...secret },
+    verification: { outcome: "verified", commands: [command], modelTestFiles: ["test_a.py"], testsChangedByDebugger: [], tests: [test], summary: "ok", ...secret },
+    usage: { tokensIn: 1, tokensOut: 2, costUsd: 0, calls: 1, ...secret },
+    steps: [{ id: "s1", status: "passed", runs: 1, ...secret }],
+    ...secret,
+  },
+};
+
+const shownCommand = { stepId: "s1", command: "pytest -q", exitCode: 0, timedOut: false, oomKilled: false, durationMs: 5, passed: true, reason: "ok" };
+const shownTest = { stepId: "s1", name: "test_add", classname: "test_calc", file: "test_calc.py", status: "passed", origin: "model", message: null, durationMs: 1 };
+
+/** Exactly what a stranger with the link receives, per event type. */
+const shown: Record<string, Record<string, unknown>> = {
+  "run.queued": { prompt: "Write add", contextFiles: ["a.py"] },
+  "run.claimed": { branch: "autocode/run-x", baseCommit: "abc" },
+  "run.started": { task: "Write add", settings: { maxDebugAttempts: 3, maxParallelWorkers: 3, parallel: true, tokenBudget: 1, costBudgetUsd: 1, enableToolUse: true } },
+  "memory.recalled": {},
+  "memory.unavailable": {},
+  "memory.remembered": {},
+  "plan.started": { given: false },
+  "plan.created": { steps: [{ id: "s1", agent: "tool", description: "clone", file: "a.py", depends_on: [], group: 0, tool_name: "git_clone" }], repaired: false },
+  "step.started": { stepId: "s1", agent: "coder", description: "d", file: "a.py" },
+  "step.running": { stepId: "s1", run: 1, testPaths: ["test_a.py"] },
+  "step.committed": { stepId: "s1", commit: "def" },
+  "step.commit_failed": { stepId: "s1", error: "The step's changes could not be committed." },
+  "step.finished": { stepId: "s1", status: "passed", reason: null, runs: 1 },
+  "edit.applied": { stepId: "s1", by: "coder", path: "a.py", kind: "write", changes: [{ path: "a.py", kind: "added", added: 1, removed: 0 }], content: "x = 1\n" },
+  "edit.rejected": { stepId: "s1", by: "coder", path: "a.py", kind: "patch", error: "hunk does not apply" },
+  "sandbox.command": { ...shownCommand, stdout: "ok", stderr: "", summary: { passed: 1, failed: 0, errors: 0, skipped: 0 } },
+  "test.result": shownTest,
+  "debug.started": { stepId: "s1", attempt: 1, of: 3, reason: "failed" },
+  "tool.executed": { stepId: "s1", name: "git_clone", command: "git clone x", ok: true, exitCode: 0, output: "done" },
+  "llm.tokens": { stepId: "s1", role: "coder", text: "def add" },
+  "llm.call": { stepId: "s1", model: "m1", role: "coder", tokensIn: 1, tokensOut: 2, costUsd: 0, estimated: false },
+  "llm.discarded": { stepId: "s1", role: "coder", attempt: 1, discardedChars: 10 },
+  "agent.repair": { stepId: null, role: "planner", error: "not JSON" },
+  "budget.exceeded": { kind: "tokens", limit: 1, used: 2, message: "budget" },
+  "verification.started": {},
+  verdict: { verdict: "PASS", reasons: ["fine"] },
+  "run.cancel_requested": {},
+  "run.finished": {
+    status: "succeeded",
+    reason: null,
+    verdict: { verdict: "PASS", reasons: [] },
+    verification: { outcome: "verified", commands: [shownCommand], modelTestFiles: ["test_a.py"], testsChangedByDebugger: [], tests: [shownTest], summary: "ok" },
+    usage: { tokensIn: 1, tokensOut: 2, costUsd: 0, calls: 1 },
+    steps: [{ id: "s1", status: "passed", runs: 1 }],
+  },
+};
+
+describe("what a share link shows of the record (an allow-list)", () => {
+  it("gives a stranger exactly the listed fields of every event type", () => {
+    expect(Object.keys(shown).sort()).toEqual(Object.keys(SHARE_EVENT_FIELDS).sort());
+    for (const [type, payload] of Object.entries(emitted)) {
+      expect({ type, payload: forShareViewer({ seq: 1, type, payload, createdAt: at }).payload }).toEqual({ type, payload: shown[type] });
+    }
+  });
+
+  it("shows an event type nobody listed as a bare placeholder, so its seq stays but nothing else", () => {
+    const event = forShareViewer({ seq: 7, type: "worker.debug", payload: { hostPath: "/srv/data" }, createdAt: at });
+    expect(event).toEqual({ seq: 7, type: HIDDEN_EVENT_TYPE, payload: {}, createdAt: at });
+    expect(forShareViewer({ seq: 8, type: "toString", payload: { a: 1 }, createdAt: at }).type).toBe(HIDDEN_EVENT_TYPE);
+  });
+
+  it("passes only primitives where a field is listed as a value, never an object smuggled in its place", () => {
+    const event = forShareViewer({ seq: 1, type: "llm.tokens", payload: { text: { runId: "other" }, role: ["coder", { x: 1 }] }, createdAt: at });
+    expect(event.payload).toEqual({});
+  });
+
+  it("keeps the marker of escaped text", () => {
+    const event = forShareViewer({ seq: 1, type: "llm.tokens", payload: { text: "a\\u0000b", escaped: ["text"] }, createdAt: at });
+    expect(event.payload).toEqual({ text: "a\\u0000b", escaped: ["text"] });
   });
 });
