@@ -84,6 +84,8 @@ export const ZEnv = z
     SANDBOX_PIDS_LIMIT: int(64, 8),
     SANDBOX_POOL_SIZE: int(2, 0),
     SANDBOX_OUTPUT_LIMIT_BYTES: int(256 * 1024, 1024),
+    /** Size of a run's workspace (a tmpfs volume) and the most a repository may bring into it. */
+    SANDBOX_WORKSPACE_MB: int(512, 16),
 
     // Memory
     CHROMA_URL: optionalUrl,

@@ -25,6 +25,7 @@ export const MODULES: BenchModule[] = [
   { name: "index", file: "index.ts", exportName: "benchIndex" },
   { name: "retrieval", file: "retrieval.ts", exportName: "benchRetrieval", optional: true },
   { name: "llm-client", file: "llm-client.ts", exportName: "benchLlmClient", prefix: "llm_client." },
+  { name: "seed", file: "seed.ts", exportName: "benchSeed" },
 ];
 
 export interface Goal {
@@ -206,6 +207,26 @@ export const HEADLINE: Record<string, FigureSpec> = {
     goalWhy: "the client should cost nothing next to a model's latency",
     baseline: "llm_client.raw_fetch_stream_2kb_median_ms",
     runs: "llm_client.runs",
+  },
+  "seed.tar_ms": {
+    module: "seed",
+    unit: "ms",
+    meaning: "10,000 files / 200 MB into an open sandbox as one tar stream (pack on the host, Docker putArchive into the workspace volume).",
+    baseline: "seed.json_line_ms",
+    runs: "seed.runs",
+  },
+  "seed.json_line_ms": {
+    module: "seed",
+    unit: "ms",
+    meaning: "The same 10,000 files as the one JSON line the runner used to receive; -1 when it failed (see seed.json_line_failures: the line does not fit in the container's memory).",
+    runs: "seed.runs",
+  },
+  "seed.small_tar_ms": {
+    module: "seed",
+    unit: "ms",
+    meaning: "1,000 files / 20 MB as a tar stream.",
+    baseline: "seed.small_json_line_ms",
+    runs: "seed.runs",
   },
 };
 

@@ -26,6 +26,7 @@ export function stopwatchSandbox(sandbox: SandboxPort): { port: SandboxPort; res
   const wrap = (session: SandboxSession): SandboxSession => ({
     runId: session.runId,
     writeFiles: (files) => time(() => session.writeFiles(files)),
+    writeTree: (tree) => time(() => session.writeTree(tree)),
     runPytest: (options) => time(() => session.runPytest(options)),
     exec: (argv, options) => time(() => session.exec(argv, options)),
     writeArchive: (tar, dest) => time(() => session.writeArchive(tar, dest)),

@@ -5,6 +5,7 @@
 import type { FileEdit } from "@/server/agents/file-edit";
 import type { LlmClient } from "@/server/llm/types";
 import type { MemoryStore } from "@/server/memory/memory-store";
+import type { PackedDirectory } from "@/server/sandbox/pack-directory";
 import type { ExecutionResult, Sandbox, SandboxSession, TestCaseResult } from "@/server/sandbox/types";
 
 export type { FileEdit, LlmClient, MemoryStore, ExecutionResult, SandboxSession, TestCaseResult };
@@ -26,6 +27,8 @@ export interface Workspace {
   readFile(path: string): Promise<string | null>;
   /** Every regular file, relative paths, .git excluded. */
   listFiles(): Promise<string[]>;
+  /** The working copy as a tar stream for the sandbox; refuses (AppError) past the size limit it is given. */
+  packTree(limits: { limitBytes: number; limitName: string }): Promise<PackedDirectory>;
   /** Applies an edit all-or-nothing; a failure carries a message written for the model. */
   applyEdit(edit: FileEdit): Promise<ApplyEditResult>;
   /** Commits these paths (one step's work, not a parallel step's); the commit id, or null if nothing changed. */

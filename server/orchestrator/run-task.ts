@@ -13,6 +13,7 @@ import { KeyedMutex, Semaphore } from "@/server/orchestrator/keyed-mutex";
 import { BudgetExceededError, MeteredLlm, type RunUsage } from "@/server/orchestrator/metered-llm";
 import type { ExecutionResult, FileChangeSummary, OrchestratorPorts, SandboxSession } from "@/server/orchestrator/ports";
 import { RunEventLog, type EmittedEvent } from "@/server/orchestrator/run-event-log";
+import { seedSandbox } from "@/server/orchestrator/seed-sandbox";
 import { commandText, forModel, judgeExecution, testFileOf } from "@/server/orchestrator/verify-execution";
 
 export interface RunSettings {
@@ -111,8 +112,6 @@ export interface RunOutcome {
 type StopReason = { kind: "cancelled" } | { kind: "budget"; error: BudgetExceededError };
 
 const PY_TEST_FILE = /(^|\/)(test_[^/]*|[^/]*_test)\.py$/;
-const MAX_SEED_FILE_BYTES = 1_000_000;
-const MAX_SEED_FILES = 5_000;
 
 function errorText(error: unknown): string {
   if (error instanceof AppError) return error.userMessage;
@@ -186,12 +185,7 @@ export async function runTask(input: RunTaskInput): Promise<RunOutcome> {
     sessionPromise ??= (async () => {
       const opened = await ports.sandbox.openSession(runId);
       // The repository's own files go in first, so imports and existing tests work in the sandbox.
-      const seed: FileText[] = [];
-      for (const path of (await ports.workspace.listFiles()).slice(0, MAX_SEED_FILES)) {
-        const content = await ports.workspace.readFile(path);
-        if (content !== null && content.length <= MAX_SEED_FILE_BYTES && !content.includes("\0")) seed.push({ path, content });
-      }
-      if (seed.length) await opened.writeFiles(seed);
+      await seedSandbox({ session: opened, workspace: ports.workspace, log });
       return opened;
     })();
     return sessionPromise;

@@ -1,4 +1,4 @@
-import type { ContainerCreateOptions } from "dockerode";
+import type { ContainerCreateOptions, MountSettings } from "dockerode";
 import { env } from "@/server/env";
 import { LABEL_MANAGED, LABEL_OWNER, LABEL_ROLE, LABEL_RUN, OWNER_ID } from "./docker-client";
 
@@ -14,6 +14,19 @@ interface SpecOptions {
   cmd?: string[];
   /** Only setup containers (pip install, git clone) may reach the network; model code never does. */
   network?: boolean;
+}
+
+function workspaceMount(sizeMb: number): MountSettings {
+  return {
+    Type: "volume",
+    Source: "", // anonymous: created with the container, removed with it
+    Target: WORKSPACE_DIR,
+    VolumeOptions: {
+      NoCopy: true,
+      Labels: {},
+      DriverConfig: { Name: "local", Options: { type: "tmpfs", device: "tmpfs", o: `size=${sizeMb}m,uid=10001,gid=10001,mode=0755,nosuid,nodev` } },
+    },
+  };
 }
 
 /** The limits every sandbox container runs under; nothing from the host is mounted. */
@@ -50,9 +63,12 @@ export function buildContainerSpec(options: SpecOptions): ContainerCreateOptions
       PidsLimit: settings.SANDBOX_PIDS_LIMIT,
       ReadonlyRootfs: true,
       Tmpfs: {
-        [scratch]: "rw,exec,nosuid,nodev,size=256m,uid=10001,gid=10001,mode=0755",
+        ...(options.role === "setup" ? { [scratch]: "rw,exec,nosuid,nodev,size=256m,uid=10001,gid=10001,mode=0755" } : {}),
         "/tmp": "rw,nosuid,nodev,size=64m,mode=1777",
       },
+      // The workspace is a tmpfs *volume*, not a plain tmpfs: Docker's putArchive refuses a read-only rootfs
+      // unless the target is a volume, and an anonymous volume goes with the container (remove with v: true).
+      Mounts: options.role === "setup" ? [] : [workspaceMount(settings.SANDBOX_WORKSPACE_MB)],
       CapDrop: ["ALL"],
       SecurityOpt: ["no-new-privileges"],
       Init: false,

@@ -1,9 +1,10 @@
 import { env } from "@/server/env";
 import { AppError } from "@/server/errors";
 import { buildExecutionResult, ZRunnerExecution, type TRunnerExecution } from "./build-result";
+import { WORKSPACE_DIR } from "./container-spec";
 import { destroyBox, type Box } from "./sandbox-box";
 import { RunnerGoneError, type RunnerResponse } from "./runner-connection";
-import type { ExecutionResult, RunOptions, SandboxFile, SandboxSession } from "./types";
+import type { ExecutionResult, RunOptions, SandboxFile, SandboxSession, SandboxTree } from "./types";
 import { validateSandboxPath } from "./validate-path";
 
 /** Past the runner's own timeout, the host stops waiting and removes the container. */
@@ -24,6 +25,7 @@ export class DockerSandboxSession implements SandboxSession {
   private boxPromise: Promise<{ box: Box; fresh: boolean }> | undefined;
   private readonly files = new Map<string, string>();
   private readonly archives: Array<{ tar: Buffer; dest?: string }> = [];
+  private readonly trees: SandboxTree[] = [];
   private sequence = 0;
   private cancelled = false;
   private closed = false;
@@ -45,6 +47,14 @@ export class DockerSandboxSession implements SandboxSession {
     const { box, fresh } = await this.ensureBox();
     if (fresh) return; // ensureBox replayed every stored file, these included
     await this.call(box, { op: "write", files: checked });
+  }
+
+  /** Streams a tar into the workspace with Docker's putArchive (no JSON line, no base64, nothing held in memory). */
+  async writeTree(tree: SandboxTree): Promise<void> {
+    this.trees.push(tree);
+    const { box, fresh } = await this.ensureBox();
+    if (fresh) return;
+    await putTree(box, tree);
   }
 
   async writeArchive(tar: Buffer, dest?: string): Promise<void> {
@@ -191,6 +201,8 @@ export class DockerSandboxSession implements SandboxSession {
       await destroyBox(box, "session closed");
       this.throwIfCancelled();
     }
+    // Trees first (the repository as it was when seeded), then every file written since, on top.
+    for (const tree of this.trees) await putTree(box, tree);
     if (this.files.size > 0) {
       const files = [...this.files].map(([path, content]) => ({ path, content }));
       await this.call(box, { op: "write", files });
@@ -200,5 +212,18 @@ export class DockerSandboxSession implements SandboxSession {
     }
     this.box = box;
     return { box, fresh: true };
+  }
+}
+
+async function putTree(box: Box, tree: SandboxTree): Promise<void> {
+  const stream = tree.open();
+  try {
+    await box.container.putArchive(stream, { path: WORKSPACE_DIR });
+  } catch (error) {
+    stream.destroy();
+    throw new AppError("INTERNAL", `putArchive into the sandbox failed: ${error instanceof Error ? error.message : String(error)}`, {
+      userMessage: "The repository's files could not be copied into the sandbox.",
+      cause: error,
+    });
   }
 }

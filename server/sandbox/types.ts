@@ -1,7 +1,16 @@
+import type { Readable } from "node:stream";
+
 /** Files handed to the sandbox: relative POSIX paths inside the workspace, validated before use. */
 export interface SandboxFile {
   path: string;
   content: string;
+}
+
+/** A directory as a tar stream, re-openable (a replacement container gets it again). */
+export interface SandboxTree {
+  open: () => Readable;
+  files: number;
+  bytes: number;
 }
 
 export interface TestCaseResult {
@@ -41,6 +50,8 @@ export interface RunOptions {
 export interface SandboxSession {
   readonly runId: string;
   writeFiles(files: SandboxFile[]): Promise<void>;
+  /** Streams a tar of many files into the workspace (the repository's seed). */
+  writeTree(tree: SandboxTree): Promise<void>;
   runPytest(opts?: RunOptions & { testPaths?: string[] }): Promise<ExecutionResult>;
   exec(argv: string[], opts?: RunOptions): Promise<ExecutionResult>;
   /** Unpacks a tar archive (e.g. from a setup container) into the workspace, under `dest` when given. */

@@ -4,9 +4,9 @@ import { applyEdits } from "@/server/editing/apply-edits";
 import { parseUnifiedDiff } from "@/server/editing/parse-diff";
 import { resolveSafePath } from "@/server/editing/resolve-safe-path";
 import { AUTOCODE_AUTHOR, git, withRepoLock } from "@/server/git/run-git";
+import { PACK_SKIPPED_DIRS, packDirectory } from "@/server/sandbox/pack-directory";
 import type { ApplyEditResult, FileEdit, Workspace } from "@/server/orchestrator/ports";
 
-const SKIPPED_DIRS = new Set([".git", "node_modules", "__pycache__", ".pytest_cache", ".venv", "venv"]);
 
 /** A diff's path as the model wrote it, without a/ b/ prefixes. */
 const stripPrefix = (p: string | null) => (p === null ? null : p.replace(/^[ab]\//, ""));
@@ -33,12 +33,16 @@ export function createDirWorkspace(root: string): Workspace {
       const walk = async (dir: string) => {
         for (const entry of await readdir(path.join(root, dir), { withFileTypes: true })) {
           const rel = dir ? `${dir}/${entry.name}` : entry.name;
-          if (entry.isDirectory() && !SKIPPED_DIRS.has(entry.name)) await walk(rel);
+          if (entry.isDirectory() && !PACK_SKIPPED_DIRS.has(entry.name)) await walk(rel);
           else if (entry.isFile()) found.push(rel);
         }
       };
       await walk("");
       return found.sort();
+    },
+
+    packTree(limits) {
+      return packDirectory({ root, ...limits });
     },
 
     async applyEdit(edit: FileEdit): Promise<ApplyEditResult> {

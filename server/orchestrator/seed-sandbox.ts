@@ -1,0 +1,21 @@
+import { env } from "@/server/env";
+import type { SandboxSession, Workspace } from "./ports";
+import type { RunEventLog } from "./run-event-log";
+
+/**
+ * Puts the repository into a run's fresh sandbox as one tar stream (Docker putArchive), refusing it whole
+ * when it is over SANDBOX_WORKSPACE_MB, and records what went in: files, bytes, links left out, time.
+ */
+export async function seedSandbox(options: { session: SandboxSession; workspace: Workspace; log: RunEventLog }): Promise<void> {
+  const started = performance.now();
+  const tree = await options.workspace.packTree({ limitBytes: env().SANDBOX_WORKSPACE_MB * 1024 * 1024, limitName: "SANDBOX_WORKSPACE_MB" });
+  if (tree.files > 0) await options.session.writeTree(tree);
+  await options.log.emit("sandbox.seeded", {
+    files: tree.files,
+    bytes: tree.bytes,
+    limitBytes: env().SANDBOX_WORKSPACE_MB * 1024 * 1024,
+    // Symlinks out of the repository are never followed; the model should know why a file is missing.
+    skippedLinks: tree.skipped.slice(0, 50),
+    durationMs: Math.round(performance.now() - started),
+  });
+}

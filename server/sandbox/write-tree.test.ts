@@ -1,0 +1,108 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AppError } from "@/server/errors";
+import { requireDocker } from "./docker-test-guard";
+import { DockerSandbox } from "./docker-sandbox";
+import { listOwnContainers } from "./index";
+import { packDirectory } from "./pack-directory";
+import type { DockerSandboxSession } from "./sandbox-session";
+
+const dockerReady = await requireDocker("tar seed tests");
+
+function makeRepo(): string {
+  const root = mkdtempSync(path.join(os.tmpdir(), "pack-"));
+  mkdirSync(path.join(root, "pkg/deep/" + "d".repeat(60) + "/" + "e".repeat(60)), { recursive: true });
+  writeFileSync(path.join(root, "pkg/__init__.py"), "");
+  writeFileSync(path.join(root, "pkg/calc.py"), "def add(a, b):\n    return a + b\n");
+  writeFileSync(path.join(root, "test_calc.py"), "from pkg.calc import add\n\ndef test_add():\n    assert add(2, 3) == 5\n");
+  writeFileSync(path.join(root, "pkg/deep/" + "d".repeat(60) + "/" + "e".repeat(60) + "/long_name.txt"), "long path\n");
+  writeFileSync(path.join(root, "blob.bin"), Buffer.from([0, 1, 2, 255, 0]));
+  writeFileSync(path.join(root, "run.sh"), "#!/bin/sh\necho ran\n", { mode: 0o755 });
+  symlinkSync("pkg/calc.py", path.join(root, "calc_link.py"));
+  symlinkSync("/etc/passwd", path.join(root, "passwd_link"));
+  symlinkSync("../../outside", path.join(root, "pkg/escape"));
+  mkdirSync(path.join(root, ".git"));
+  writeFileSync(path.join(root, ".git/HEAD"), "ref: refs/heads/main\n");
+  return root;
+}
+
+describe("packDirectory", () => {
+  it("lists files, keeps links inside the repository, leaves links out of it and .git behind", async () => {
+    const root = makeRepo();
+    try {
+      const packed = await packDirectory({ root, limitBytes: 1024 * 1024, limitName: "SANDBOX_WORKSPACE_MB" });
+      expect(packed.skipped.sort()).toEqual(["passwd_link", "pkg/escape"]);
+      expect(packed.files).toBe(6);
+      const chunks: Buffer[] = [];
+      for await (const chunk of packed.open()) chunks.push(chunk as Buffer);
+      const tarFile = path.join(root, "..", `${path.basename(root)}.tar`);
+      writeFileSync(tarFile, Buffer.concat(chunks));
+      const listing = execFileSync("tar", ["-tvf", tarFile], { encoding: "utf8" });
+      rmSync(tarFile);
+      expect(listing).toContain("calc_link.py -> pkg/calc.py");
+      expect(listing).toContain("e".repeat(60) + "/long_name.txt");
+      expect(listing).toMatch(/-rwxr-xr-x .* run\.sh/);
+      expect(listing).not.toContain("passwd");
+      expect(listing).not.toContain(".git");
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses a repository over the limit, naming it, before anything is sent", async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), "pack-big-"));
+    try {
+      writeFileSync(path.join(root, "big.bin"), Buffer.alloc(3 * 1024 * 1024));
+      const refused = packDirectory({ root, limitBytes: 2 * 1024 * 1024, limitName: "SANDBOX_WORKSPACE_MB" });
+      await expect(refused).rejects.toThrow(AppError);
+      await expect(refused).rejects.toMatchObject({ userMessage: expect.stringMatching(/limit of 2 MB \(SANDBOX_WORKSPACE_MB\)/) });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.skipIf(!dockerReady)("writeTree into the sandbox", () => {
+  let sandbox: DockerSandbox;
+  let session: DockerSandboxSession;
+  const root = makeRepo();
+
+  beforeAll(async () => {
+    sandbox = new DockerSandbox({ poolSize: 0 });
+    session = await sandbox.openSession("test-run-tree");
+  });
+
+  afterAll(async () => {
+    await sandbox?.shutdown();
+    rmSync(root, { recursive: true, force: true });
+    expect(await listOwnContainers()).toEqual([]);
+  });
+
+  it("streams the repository in with putArchive; tests import it; links out of it do not exist", async () => {
+    const packed = await packDirectory({ root, limitBytes: 1024 * 1024, limitName: "SANDBOX_WORKSPACE_MB" });
+    await session.writeTree(packed);
+    const result = await session.runPytest({ testPaths: ["test_calc.py"] });
+    expect(result.failureReason).toBeUndefined();
+    expect(result.passed).toBe(true);
+    const look = await session.exec(["sh", "-c", "cat calc_link.py; ./run.sh; stat -c '%u' pkg/calc.py; ls passwd_link pkg/escape 2>&1; od -An -tu1 blob.bin"]);
+    expect(look.stdout).toContain("def add");
+    expect(look.stdout).toContain("ran");
+    expect(look.stdout).toContain("10001");
+    expect(look.stdout).toMatch(/passwd_link'?: No such file/);
+    expect(look.stdout).toMatch(/0\s+1\s+2\s+255\s+0/);
+  });
+
+  it("a replacement container gets the tree again, with later writes on top", async () => {
+    await session.writeFiles([{ path: "pkg/calc.py", content: "def add(a, b):\n    return a - b\n" }]);
+    const box = (session as unknown as { box?: { container: { kill(): Promise<unknown> } } }).box;
+    await box?.container.kill();
+    const again = await session.runPytest({ testPaths: ["test_calc.py"] });
+    expect(again.passed).toBe(false);
+    expect(again.failureReason).toMatch(/1 test failed/);
+    const look = await session.exec(["cat", "calc_link.py"]);
+    expect(look.stdout).toContain("a - b");
+  });
+});
