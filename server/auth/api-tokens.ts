@@ -52,3 +52,14 @@ export async function authenticateApiToken(options: { db: Db; token: string }): 
   }
   return row.userId;
 }
+
+/** The bearer token's user id from an Authorization header value; UNAUTHORIZED otherwise. */
+export async function authenticateBearer(options: { db: Db; authorization: string | null | undefined }): Promise<string> {
+  const header = options.authorization ?? "";
+  if (!/^bearer\s+/i.test(header)) {
+    throw new AppError("UNAUTHORIZED", "Send a personal API token as `Authorization: Bearer <token>` (create one under Settings > API tokens).");
+  }
+  const userId = await authenticateApiToken({ db: options.db, token: header.replace(/^bearer\s+/i, "").trim() });
+  if (!userId) throw new AppError("UNAUTHORIZED", "This API token is unknown or revoked. Create a new one under Settings > API tokens.");
+  return userId;
+}

@@ -1,4 +1,3 @@
-import { authenticateApiToken } from "@/server/auth/api-tokens";
 import type { Db } from "@/server/db/client";
 import { AppError, toPublicError } from "@/server/errors";
 
@@ -16,17 +15,6 @@ const MISSING_PROJECT =
 export function errorResponse(error: unknown, extra: Record<string, unknown> = {}): Response {
   const { code, message, status } = toPublicError(error, "legacy-api");
   return Response.json({ detail: message, code, ...extra }, { status: error instanceof BodyTooLargeError ? 413 : status });
-}
-
-/** The bearer token's user id from an Authorization header value; UNAUTHORIZED otherwise. */
-export async function authenticateBearer(options: { db: Db; authorization: string | null | undefined }): Promise<string> {
-  const header = options.authorization ?? "";
-  if (!/^bearer\s+/i.test(header)) {
-    throw new AppError("UNAUTHORIZED", "Send a personal API token as `Authorization: Bearer <token>` (create one under Settings > API tokens).");
-  }
-  const userId = await authenticateApiToken({ db: options.db, token: header.replace(/^bearer\s+/i, "").trim() });
-  if (!userId) throw new AppError("UNAUTHORIZED", "This API token is unknown or revoked. Create a new one under Settings > API tokens.");
-  return userId;
 }
 
 /** The JSON body as an object, refusing oversize and malformed bodies before anything is written. */

@@ -6,7 +6,8 @@ import type { StoredEvent } from "@/server/runs/run-events";
 import { startTask } from "@/server/runs/start-run";
 import { streamRunEvents } from "@/server/runs/stream-run-events";
 import { LegacyChunker, sseEvent } from "./legacy-chunks";
-import { authenticateBearer, errorResponse, PROJECT_HEADER, readJsonBody } from "./legacy-http";
+import { authenticateBearer } from "@/server/auth/api-tokens";
+import { errorResponse, PROJECT_HEADER, readJsonBody } from "./legacy-http";
 import { legacyParallelInput, legacyTaskInput } from "./legacy-input";
 import { finishedFacts, legacyParallelResults, legacyRunResults, legacyStepOutcomes } from "./legacy-results";
 

@@ -6,7 +6,8 @@ import { AppError, toPublicError } from "@/server/errors";
 import { startTask } from "@/server/runs/start-run";
 import { streamRunEvents } from "@/server/runs/stream-run-events";
 import { LegacyChunker } from "./legacy-chunks";
-import { authenticateBearer, MAX_BODY_BYTES } from "./legacy-http";
+import { authenticateBearer } from "@/server/auth/api-tokens";
+import { MAX_BODY_BYTES } from "./legacy-http";
 import { legacyTaskInput } from "./legacy-input";
 
 export const LEGACY_WS_PATH = "/api/ws";
