@@ -1,12 +1,13 @@
 /**
  * AutoCodeAI's process: settings, the database (embedded Postgres when DATABASE_URL is unset), migrations,
- * then Next.js, with WebSocket upgrades for the original /api/ws endpoint. `npm run dev` runs this file.
+ * then Next.js, with WebSocket upgrades for the original /api/ws endpoint and the MCP endpoint at /mcp. `npm run dev` runs this file.
  */
 import { createServer } from "node:http";
 
 import next from "next";
 import { bootstrap } from "@/server/boot/bootstrap";
 import { startBackgroundServices } from "@/server/boot/background";
+import { createMcpHttpHandler, isMcpRequest } from "@/server/mcp/mcp-http";
 
 // A self-hosted product phones nowhere by default (and these machines have no route out).
 process.env.NEXT_TELEMETRY_DISABLED ??= "1";
@@ -22,8 +23,11 @@ async function main(): Promise<void> {
   const upgradeNext = app.getUpgradeHandler();
   const background = await startBackgroundServices();
 
+  // MCP sessions live in this process (long-lived SSE streams, per-session state), beside Next rather than in it.
+  const mcp = createMcpHttpHandler();
   const server = createServer((req, res) => {
-    void handle(req, res);
+    if (isMcpRequest(req.url)) void mcp.handle(req, res);
+    else void handle(req, res);
   });
   server.on("upgrade", (req, socket, head) => {
     if (background.handleUpgrade(req, socket, head)) return;
@@ -38,6 +42,7 @@ async function main(): Promise<void> {
     stopping = true;
     console.log(`[autocode] ${signal}: shutting down`);
     server.close();
+    await mcp.close();
     await background.stop();
     await app.close();
     await boot.stop();

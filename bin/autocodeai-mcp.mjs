@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+// @ts-check
+/**
+ * autocodeai-mcp: AutoCodeAI's MCP server for clients that only speak stdio. It starts no server of its own:
+ * every JSON-RPC message is passed to a running AutoCodeAI's /mcp endpoint (Streamable HTTP) and back, so the
+ * tools, access rules and resumable streams are the server's. Logs go to stderr; stdout carries only MCP.
+ *
+ *   autocodeai-mcp --url http://localhost:3000 --token acai_...   (or AUTOCODEAI_URL / AUTOCODEAI_TOKEN)
+ */
+import { parseArgs } from "node:util";
+import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+
+const USAGE = `Usage: autocodeai-mcp --url <AutoCodeAI URL> --token <personal API token>
+  --url    the app's address, e.g. http://localhost:3000 (/mcp is added when missing); or AUTOCODEAI_URL
+  --token  a personal API token from Settings > API tokens; or AUTOCODEAI_TOKEN (keeps it out of the process list)`;
+
+const { values } = parseArgs({ options: { url: { type: "string" }, token: { type: "string" }, help: { type: "boolean", short: "h" } } });
+const url = values.url ?? process.env.AUTOCODEAI_URL;
+const token = values.token ?? process.env.AUTOCODEAI_TOKEN;
+if (values.help || !url || !token) {
+  console.error(values.help ? USAGE : `autocodeai-mcp: ${url ? "no token" : "no URL"} given.\n${USAGE}`);
+  process.exit(values.help ? 0 : 2);
+}
+
+let endpoint;
+try {
+  endpoint = new URL(url);
+} catch {
+  console.error(`autocodeai-mcp: ${JSON.stringify(url)} is not a URL.\n${USAGE}`);
+  process.exit(2);
+}
+if (!endpoint.pathname.endsWith("/mcp")) endpoint.pathname = `${endpoint.pathname.replace(/\/$/, "")}/mcp`;
+
+const remote = new StreamableHTTPClientTransport(endpoint, {
+  requestInit: { headers: { authorization: `Bearer ${token}` } },
+  reconnectionOptions: { initialReconnectionDelay: 500, maxReconnectionDelay: 10_000, reconnectionDelayGrowFactor: 1.5, maxRetries: 20 },
+});
+const local = new StdioServerTransport();
+
+/** The server's own words from a failed HTTP exchange (its JSON-RPC error body), else the transport's. */
+function messageOf(error) {
+  const text = error instanceof Error ? error.message : String(error);
+  const json = text.slice(text.indexOf("{"));
+  try {
+    return JSON.parse(json).error?.message ?? text;
+  } catch {
+    return text;
+  }
+}
+
+local.onmessage = (message) => {
+  remote.send(message).catch((error) => {
+    // A request must get an answer, or the client waits forever: turn a failed POST into its JSON-RPC error.
+    if ("id" in message && "method" in message) {
+      const status = error instanceof StreamableHTTPError ? error.code : undefined;
+      void local.send({ jsonrpc: "2.0", id: message.id, error: { code: -32000, message: messageOf(error), data: status ? { httpStatus: status } : undefined } });
+    }
+  });
+};
+remote.onmessage = (message) => {
+  // The HTTP transport must send the negotiated version on every later request (the SDK's Client does this itself).
+  if ("result" in message && message.result && typeof message.result.protocolVersion === "string") remote.setProtocolVersion(message.result.protocolVersion);
+  void local.send(message);
+};
+remote.onerror = (error) => console.error(`autocodeai-mcp: ${messageOf(error)}`);
+
+let closing = false;
+async function shutdown() {
+  if (closing) return;
+  closing = true;
+  await remote.terminateSession().catch(() => undefined);
+  await remote.close().catch(() => undefined);
+  process.exit(0);
+}
+local.onclose = () => void shutdown();
+process.stdin.on("end", () => void shutdown());
+process.on("SIGINT", () => void shutdown());
+process.on("SIGTERM", () => void shutdown());
+
+await remote.start();
+await local.start();
