@@ -5,13 +5,16 @@
  * files in /usr/lib/python3.11 with synthetic edits (modify / insert / delete at 1-4 places, diffed by
  * jsdiff with 3 lines of context). Each case is applied exact and with each perturbation: shifted line
  * numbers, dropped counts (`@@ ... @@`), whitespace-only changes to context lines, hunks reversed, a/ b/
- * prefixes dropped. Figures: exact rate (result identical to `after`), wrong-apply rate (applied but not
- * identical: must be 0), refusals, and the same figures for jsdiff's own applyPatch as the baseline.
+ * prefixes dropped, blank context lines dropped (one, two or all, counts left as they were) and, the mirror,
+ * a blank context line the file does not have. Figures: exact rate (result identical to `after`),
+ * wrong-apply rate (applied but not identical: must be 0), refusals, and the same figures for jsdiff's own
+ * applyPatch and for GNU patch (default fuzz) as baselines.
  *
  * Run alone: npx tsx bench/diff.ts [--quick]
  */
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { applyPatch, structuredPatch } from "diff";
@@ -20,8 +23,35 @@ import { applyHunks } from "@/server/editing/place-hunks";
 
 type BenchHunk = { oldStart: number; oldLines: number; newStart: number; newLines: number; lines: string[] };
 type Case = { source: "history" | "synthetic"; name: string; before: string; after: string; hunks: BenchHunk[]; trailer: string[] };
-type Perturbation = "exact" | "shifted_lines" | "dropped_counts" | "whitespace_context" | "reordered_hunks" | "no_prefixes";
-const PERTURBATIONS: Perturbation[] = ["exact", "shifted_lines", "dropped_counts", "whitespace_context", "reordered_hunks", "no_prefixes"];
+type Perturbation =
+  | "exact"
+  | "shifted_lines"
+  | "dropped_counts"
+  | "whitespace_context"
+  | "reordered_hunks"
+  | "no_prefixes"
+  | "blank_context_dropped"
+  | "blank_context_added";
+const PERTURBATIONS: Perturbation[] = [
+  "exact",
+  "shifted_lines",
+  "dropped_counts",
+  "whitespace_context",
+  "reordered_hunks",
+  "no_prefixes",
+  "blank_context_dropped",
+  "blank_context_added",
+];
+const BLANK_KINDS: Perturbation[] = ["blank_context_dropped", "blank_context_added"];
+const isBlankContext = (line: string) => line.startsWith(" ") && line.trim() === "";
+
+/** Whether a perturbation changes this case at all (a case without blank context lines cannot lose one). */
+function applies(testCase: Case, kind: Perturbation): boolean {
+  if (kind === "reordered_hunks") return testCase.hunks.length > 1;
+  if (kind === "blank_context_dropped") return testCase.hunks.some((h) => h.lines.some(isBlankContext));
+  if (kind === "blank_context_added") return testCase.hunks.some((h) => h.lines.some((l) => l.startsWith(" ") && l.trim() !== ""));
+  return true;
+}
 
 /** Small deterministic PRNG (mulberry32) so every run measures the same cases. */
 function rng(seed: number): () => number {
@@ -128,6 +158,21 @@ function perturb(testCase: Case, kind: Perturbation, random: () => number): stri
         return ` ${body.replace(/^( +)/, (m) => " ".repeat(Math.max(0, m.length - 2)))}`;
       }),
     }));
+  } else if (kind === "blank_context_dropped") {
+    // Models copy the code around a change but skip its empty lines: one, two or all of them; the
+    // header's counts are left as they were.
+    const mode = random();
+    const blanks = hunks.flatMap((h, hi) => h.lines.flatMap((l, li) => (isBlankContext(l) ? [`${hi}:${li}`] : [])));
+    const keep = mode < 0.34 ? blanks.length - 1 : mode < 0.67 ? blanks.length - 2 : 0;
+    const dropped = new Set([...blanks].sort(() => random() - 0.5).slice(0, Math.max(1, blanks.length - Math.max(0, keep))));
+    hunks = hunks.map((h, hi) => ({ ...h, lines: h.lines.filter((_, li) => !dropped.has(`${hi}:${li}`)) }));
+  } else if (kind === "blank_context_added") {
+    // The mirror: a blank context line the file does not have, after a non-blank context line.
+    const spots = hunks.flatMap((h, hi) =>
+      h.lines.flatMap((l, li) => (l.startsWith(" ") && l.trim() !== "" && !isBlankContext(h.lines[li + 1] ?? "x") ? [[hi, li] as const] : [])),
+    );
+    const [hi, li] = spots[Math.floor(random() * spots.length)] ?? [-1, -1];
+    hunks = hunks.map((h, i) => (i === hi ? { ...h, lines: [...h.lines.slice(0, li + 1), " ", ...h.lines.slice(li + 1)] } : h));
   } else if (kind === "reordered_hunks") {
     hunks = [...hunks].reverse();
   } else if (kind === "no_prefixes") {
@@ -146,6 +191,33 @@ function record(tally: Tally, result: string | null, expected: string): void {
   else tally.wrong++;
 }
 
+/** GNU patch as a baseline, with its default fuzz, as a person would run it; null when it is not installed. */
+function gnuPatch(): { apply: (before: string, diff: string) => string | null; close: () => void } | null {
+  try {
+    execFileSync("patch", ["--version"], { stdio: "ignore" });
+  } catch {
+    console.warn("GNU patch is not installed (apt-get install patch): its baseline figures are left out");
+    return null;
+  }
+  const dir = mkdtempSync(path.join(tmpdir(), "bench-diff-"));
+  const [file, patchFile, out] = ["before.txt", "change.patch", "after.txt"].map((n) => path.join(dir, n)) as [string, string, string];
+  return {
+    apply(before, diff) {
+      writeFileSync(file, before);
+      writeFileSync(patchFile, diff);
+      rmSync(out, { force: true });
+      try {
+        // Exit 0 only when every hunk applied; rejects are discarded, no questions asked.
+        execFileSync("patch", ["--batch", "--silent", "--reject-file=-", "-o", out, "-i", patchFile, file], { cwd: dir, stdio: "ignore", timeout: 10_000 });
+        return readFileSync(out, "utf8");
+      } catch {
+        return null;
+      }
+    },
+    close: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted.length === 0 ? 0 : sorted[Math.floor(sorted.length / 2)]!;
@@ -158,13 +230,17 @@ export async function benchDiff({ quick = false }: { quick?: boolean } = {}): Pr
   const ours = emptyTally();
   const baseline = emptyTally();
   const byKind = new Map<Perturbation, Tally>(PERTURBATIONS.map((p) => [p, emptyTally()]));
+  const jsdiffByKind = new Map<Perturbation, Tally>(PERTURBATIONS.map((p) => [p, emptyTally()]));
+  const gnuByKind = new Map<Perturbation, Tally>(PERTURBATIONS.map((p) => [p, emptyTally()]));
+  const gnuTally = emptyTally();
+  const gnu = gnuPatch();
   const ourMs: number[] = [];
   const baselineMs: number[] = [];
   const wrong: string[] = [];
 
   for (const testCase of cases) {
     for (const kind of PERTURBATIONS) {
-      if (kind === "reordered_hunks" && testCase.hunks.length < 2) continue;
+      if (!applies(testCase, kind)) continue;
       const diff = perturb(testCase, kind, random);
       let started = performance.now();
       let result: string | null = null;
@@ -190,8 +266,15 @@ export async function benchDiff({ quick = false }: { quick?: boolean } = {}): Pr
       }
       baselineMs.push(performance.now() - started);
       record(baseline, base, testCase.after);
+      record(jsdiffByKind.get(kind)!, base, testCase.after);
+      if (gnu) {
+        const applied = gnu.apply(testCase.before, diff);
+        record(gnuTally, applied, testCase.after);
+        record(gnuByKind.get(kind)!, applied, testCase.after);
+      }
     }
   }
+  gnu?.close();
   if (wrong.length > 0) console.warn(`wrong applies:\n  ${wrong.slice(0, 20).join("\n  ")}`);
 
   const figures: Record<string, number> = {
@@ -207,9 +290,29 @@ export async function benchDiff({ quick = false }: { quick?: boolean } = {}): Pr
     "diff.baseline_jsdiff_wrong_apply_rate": baseline.wrong / baseline.total,
     "diff.baseline_jsdiff_apply_ms_median": median(baselineMs),
   };
+  const rate = (tally: Tally, of: "exact" | "wrong" | "refused") => (tally.total ? tally[of] / tally.total : 0);
   for (const [kind, tally] of byKind) {
-    figures[`diff.exact_rate.${kind}`] = tally.total ? tally.exact / tally.total : 0;
-    figures[`diff.wrong_apply_rate.${kind}`] = tally.total ? tally.wrong / tally.total : 0;
+    figures[`diff.exact_rate.${kind}`] = rate(tally, "exact");
+    figures[`diff.wrong_apply_rate.${kind}`] = rate(tally, "wrong");
+  }
+  const sum = (tallies: Map<Perturbation, Tally>) =>
+    BLANK_KINDS.map((k) => tallies.get(k)!).reduce((a, t) => ({ exact: a.exact + t.exact, wrong: a.wrong + t.wrong, refused: a.refused + t.refused, total: a.total + t.total }), emptyTally());
+  const blank = sum(byKind);
+  figures["diff.blank_context_variants"] = blank.total;
+  figures["diff.blank_context_exact_rate"] = rate(blank, "exact");
+  figures["diff.blank_context_wrong_apply_rate"] = rate(blank, "wrong");
+  figures["diff.baseline_jsdiff_blank_context_exact_rate"] = rate(sum(jsdiffByKind), "exact");
+  figures["diff.baseline_jsdiff_blank_context_wrong_apply_rate"] = rate(sum(jsdiffByKind), "wrong");
+  for (const kind of BLANK_KINDS) figures[`diff.baseline_jsdiff_exact_rate.${kind}`] = rate(jsdiffByKind.get(kind)!, "exact");
+  if (gnu) {
+    figures["diff.baseline_gnu_patch_exact_rate"] = rate(gnuTally, "exact");
+    figures["diff.baseline_gnu_patch_wrong_apply_rate"] = rate(gnuTally, "wrong");
+    figures["diff.baseline_gnu_patch_blank_context_exact_rate"] = rate(sum(gnuByKind), "exact");
+    figures["diff.baseline_gnu_patch_blank_context_wrong_apply_rate"] = rate(sum(gnuByKind), "wrong");
+    for (const kind of PERTURBATIONS) {
+      figures[`diff.baseline_gnu_patch_exact_rate.${kind}`] = rate(gnuByKind.get(kind)!, "exact");
+      figures[`diff.baseline_gnu_patch_wrong_apply_rate.${kind}`] = rate(gnuByKind.get(kind)!, "wrong");
+    }
   }
   return figures;
 }

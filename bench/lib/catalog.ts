@@ -172,10 +172,19 @@ export const HEADLINE: Record<string, FigureSpec> = {
   "diff.wrong_apply_rate": {
     module: "diff",
     unit: "fraction",
-    meaning: "Share of diffs that applied but produced something other than the intended file (refusing is fine; a wrong apply is silent corruption).",
+    meaning: "Share of diffs, over every perturbation, that applied but produced something other than the intended file (refusing is fine; a wrong apply is silent corruption).",
     goal: { op: "==", value: 0 },
     baseline: "diff.baseline_jsdiff_wrong_apply_rate",
     runs: "diff.variants",
+  },
+  "diff.blank_context_exact_rate": {
+    module: "diff",
+    unit: "fraction",
+    meaning: "Diffs whose context lost blank lines (one, two or all, counts left as they were) or gained one the file does not have: share applied byte-identical to the intended result. GNU patch (default fuzz) is the baseline; jsdiff's figure is diff.baseline_jsdiff_blank_context_exact_rate.",
+    goal: { op: ">=", value: 0.97 },
+    goalWhy: "issue #23: models skip empty lines when they copy context",
+    baseline: "diff.baseline_gnu_patch_blank_context_exact_rate",
+    runs: "diff.blank_context_variants",
   },
   "index.files_per_s": {
     module: "index",

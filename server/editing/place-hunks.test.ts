@@ -1,19 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { parseUnifiedDiff } from "./parse-diff";
+import { applyDiff, ok } from "./diff-fixtures";
 import { applyHunks, contentOfNewFile, deletionMatches, splitText } from "./place-hunks";
 
 const numbered = (n: number, from = 1) => Array.from({ length: n }, (_, i) => `line ${i + from}`).join("\n") + "\n";
 
-function applyDiff(content: string, diff: string) {
-  const [patch] = parseUnifiedDiff(diff);
-  if (!patch) throw new Error("no patch parsed");
-  return applyHunks(content, patch.hunks);
-}
-
-function ok(result: ReturnType<typeof applyHunks>): string {
-  if (!result.ok) throw new Error(JSON.stringify(result.failures, null, 2));
-  return result.content;
-}
 
 const source = [
   "def greet(name):",

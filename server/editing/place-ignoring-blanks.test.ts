@@ -1,0 +1,110 @@
+import { describe, expect, it } from "vitest";
+import { applyDiff, ok } from "./diff-fixtures";
+import type { PatchOutcome } from "./place-hunks";
+
+function applyBodies(content: string, hunkBodies: string[], header = "@@ ... @@") {
+  return applyDiff(content, ["--- a/m.py", "+++ b/m.py", ...hunkBodies.flatMap((body) => [header, body]), ""].join("\n"));
+}
+
+function failure(result: PatchOutcome) {
+  if (result.ok) throw new Error(`applied:\n${result.content}`);
+  return result.failures[0]!;
+}
+
+const source = [
+  "import os",
+  "",
+  "def a():",
+  "    x = 1",
+  "",
+  "    return x",
+  "",
+  "",
+  "def b():",
+  "    y = 2",
+  "",
+  "    return y",
+  "",
+].join("\n");
+
+describe("hunks whose context lost or gained blank lines", () => {
+  it("places a hunk that lost one blank context line, keeping the file's blank line", () => {
+    const result = applyBodies(source, [" def a():\n     x = 1\n-    return x\n+    return x + 1"]);
+    expect(ok(result)).toBe(source.replace("return x\n", "return x + 1\n"));
+    expect(result.ok && result.placements[0]!.level).toBe("blank_lines");
+  });
+
+  it("places a hunk that lost two blank lines in a row", () => {
+    const result = applyBodies(source, ["     return x\n def b():\n-    y = 2\n+    y = 3"]);
+    expect(ok(result)).toBe(source.replace("y = 2", "y = 3"));
+  });
+
+  it("places a hunk that lost every blank line, with line numbers and counts as they were", () => {
+    const body = " import os\n def a():\n     x = 1\n-    return x\n+    return -x\n def b():\n     y = 2\n     return y";
+    const diff = ["--- a/m.py", "+++ b/m.py", "@@ -1,12 +1,12 @@", body, ""].join("\n");
+    expect(ok(applyDiff(source, diff))).toBe(source.replace("return x\n", "return -x\n"));
+  });
+
+  it("ignores a blank context line the file does not have (the mirror slip)", () => {
+    const result = applyBodies(source, [" def b():\n \n-    y = 2\n+    y = 4\n \n     return y"]);
+    expect(ok(result)).toBe(source.replace("y = 2", "y = 4"));
+  });
+
+  it("puts added lines among blank lines where only one reading avoids piling blank lines up", () => {
+    // The new function ends with its own blank line, so it goes after the file's blank line, not before it.
+    const result = applyBodies(source, ["     return x\n+def between():\n+    pass\n+\n+\n def b():"]);
+    expect(ok(result)).toBe(source.replace("    return x\n\n\n", "    return x\n\n\ndef between():\n    pass\n\n\n"));
+  });
+
+  it("refuses added lines that could sit on either side of a blank line the hunk left out", () => {
+    // After `x = 1` the file has a blank line; `+    z = 0` could go before or after it.
+    const detail = failure(applyBodies(source, [" def a():\n     x = 1\n+    z = 0\n     return x"])).detail;
+    expect(detail).toContain("leaves out blank lines next to the lines it adds");
+    expect(detail).toContain("lines 3-6 (blank lines included):\n      3 | def a():\n      4 |     x = 1\n      5 | \n      6 |     return x");
+  });
+
+  it("refuses a hunk that, blank lines ignored, matches two places", () => {
+    const content = "def f():\n    x = 1\n\n    print(x)\n\ndef g():\n    x = 1\n\n    print(x)\n";
+    const result = applyBodies(content, ["     x = 1\n-    print(x)\n+    print(x + 1)"]);
+    const fail = failure(result);
+    expect(fail.code).toBe("ambiguous");
+    expect(fail.detail).toContain("match 2 places");
+  });
+
+  it("uses the stated line to choose among places that match with blank lines ignored", () => {
+    const content = "def f():\n    x = 1\n\n    print(x)\n" + "pass\n".repeat(40) + "def g():\n    x = 1\n\n    print(x)\n";
+    const result = applyBodies(content, ["     x = 1\n-    print(x)\n+    print(x + 1)"], "@@ -46,3 +46,3 @@");
+    expect(ok(result)).toBe(content.replace(/print\(x\)\n$/, "print(x + 1)\n"));
+  });
+
+  it("removes lines next to blank lines and keeps the blank lines the hunk does not remove", () => {
+    const content = "a = 1\n\nb = 2\nc = 3\n\nd = 4\n";
+    expect(ok(applyBodies(content, [" a = 1\n-b = 2\n-c = 3\n d = 4"]))).toBe("a = 1\n\n\nd = 4\n");
+  });
+
+  it("removes a blank line the hunk removes even when it lost another one", () => {
+    const content = "a = 1\n\n\nb = 2\n";
+    expect(ok(applyBodies(content, [" a = 1\n-\n b = 2"]))).toBe("a = 1\n\nb = 2\n");
+  });
+
+  it("removes the blank lines inside a block the hunk removes", () => {
+    const content = "keep = 1\n\ndef old():\n    pass\n\ndef older():\n    pass\n\nlast = 2\n";
+    const body = " keep = 1\n-def old():\n-    pass\n-def older():\n-    pass\n last = 2";
+    expect(ok(applyBodies(content, [body]))).toBe("keep = 1\n\n\nlast = 2\n");
+  });
+
+  it("keeps CRLF line endings and the file's blank lines", () => {
+    const crlf = source.replace(/\n/g, "\r\n");
+    const result = applyBodies(crlf, [" def a():\r\n     x = 1\r\n-    return x\r\n+    return x + 1"]);
+    expect(ok(result)).toBe(crlf.replace("return x\r\n", "return x + 1\r\n"));
+  });
+
+  it("shows the closest region with its blank lines when the hunk still cannot be placed", () => {
+    const fail = failure(applyBodies(source, [" def a():\n     x = 100\n-    return x\n+    return x + 1"]));
+    expect(fail.code).toBe("not_found");
+    expect(fail.detail).toContain("closest region of the file is lines 3-6 (blank lines included)");
+    expect(fail.detail).toContain("     5 | \n");
+    expect(fail.detail).toContain('hunk expects "    x = 100", file has "    x = 1"');
+    expect(fail.detail).toContain("The file has 1 blank line(s) in this region and the hunk's context has 0");
+  });
+});

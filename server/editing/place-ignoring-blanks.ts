@@ -1,0 +1,145 @@
+import { chooseCandidate, findBlock, indentFixer, normalizeWhitespace, type AlignedLine, type Item, type ParsedHunk } from "./hunk-lines";
+
+/**
+ * Placement for hunks whose context lost blank lines (or gained some): models copy the code around a
+ * change and skip the empty lines. The hunk's non-blank old lines are matched against the file's non-blank
+ * lines, then mapped back onto the real lines. Between two matched lines the file's own blank lines are
+ * kept unless the hunk removes one; where added lines could sit on either side of a blank line the hunk
+ * does not show, every reading is tried and the hunk is refused unless they all give the same text.
+ */
+
+export type BlankPlacement = { start: number; end: number; lines: string[]; whitespace: boolean };
+export type BlankOutcome = { pick: BlankPlacement } | { ambiguous: number[]; unclearGap?: { start: number; end: number } } | { none: true };
+
+const isBlank = (line: string) => line.trim() === "";
+const SEP = "\u0000";
+const MAX_READINGS = 8;
+
+/** The longest run of blank lines in a gap's text. */
+function longestBlankRun(lines: readonly string[]): number {
+  let best = 0;
+  let run = 0;
+  for (const line of lines) {
+    run = isBlank(line) ? run + 1 : 0;
+    best = Math.max(best, run);
+  }
+  return best;
+}
+
+/**
+ * Every text a gap can become: `items` are the hunk's lines between two matched lines (blank old lines and
+ * added lines), `blanks` the file's blank lines there. As many hunk blanks as possible are matched to file
+ * blanks in order (a context blank keeps the file's text, a '-' blank removes it); unmatched file blanks
+ * stay together as the run they were (before or after a run of added lines, never inside it), unmatched
+ * hunk blanks are extras and vanish. Returns up to MAX_READINGS distinct texts.
+ */
+function gapOutcomes(items: readonly Item[], blanks: readonly string[], fix: (line: string) => string, afterRemoved: boolean, beforeRemoved: boolean): string[] {
+  const oldCount = items.filter((i) => i.op !== "+").length;
+  const memo = new Map<string, string[]>();
+  // kept: 0 before the file's unmatched blank lines, 1 while emitting them, 2 after them.
+  const walk = (i: number, j: number, matches: number, kept: 0 | 1 | 2): string[] => {
+    const key = `${i},${j},${matches},${kept}`;
+    const cached = memo.get(key);
+    if (cached) return cached;
+    const out = new Set<string>();
+    const add = (prefix: string | null, rest: string[]) => {
+      for (const tail of rest) {
+        if (out.size >= MAX_READINGS) return;
+        out.add(prefix === null ? tail : tail === "" ? prefix + SEP : prefix + SEP + tail);
+      }
+    };
+    if (i === items.length && j === blanks.length && matches === 0) out.add("");
+    const item = items[i];
+    const next = kept === 1 ? 2 : kept;
+    if (item?.op === "+") add(fix(item.text), walk(i + 1, j, matches, next));
+    else if (item) {
+      if (j < blanks.length && matches > 0) add(item.op === " " ? blanks[j]! : null, walk(i + 1, j + 1, matches - 1, next));
+      add(null, walk(i + 1, j, matches, next));
+    }
+    // The model wrote its added lines as one block: a blank line it left out sits before or after them,
+    // and lines added right after (or before) a removed line replace it, in its place.
+    const insideAdded = items[i - 1]?.op === "+" && item?.op === "+";
+    const replacing = (afterRemoved && i === 0 && item?.op === "+") || (beforeRemoved && i === items.length && items[i - 1]?.op === "+");
+    if (j < blanks.length && kept !== 2 && !insideAdded && !replacing) add(blanks[j]!, walk(i, j + 1, matches, 1));
+    const result = [...out];
+    memo.set(key, result);
+    return result;
+  };
+  return walk(0, 0, Math.min(oldCount, blanks.length), 0);
+}
+
+/** The single text of a gap, or null when the readings disagree. */
+type GapSides = { afterRemoved: boolean; beforeRemoved: boolean };
+
+function resolveGap(items: readonly Item[], blanks: readonly string[], fix: (line: string) => string, sides: GapSides): string[] | null {
+  // A blank line inside a block the hunk removes (a '-' line on each side, nothing kept or added between)
+  // goes with the block: the model skipped it while copying the lines it deletes.
+  if (sides.afterRemoved && sides.beforeRemoved && items.every((i) => i.op === "-")) return [];
+  if (items.length > 40 || blanks.length > 40) return items.some((i) => i.op !== "+") || blanks.length > 0 ? null : items.map((i) => fix(i.text));
+  const outcomes = gapOutcomes(items, blanks, fix, sides.afterRemoved, sides.beforeRemoved).map((o) => (o === "" ? [] : o.split(SEP).slice(0, -1)));
+  if (outcomes.length === 1) return outcomes[0]!;
+  if (outcomes.length === 0 || outcomes.length >= MAX_READINGS) return null;
+  // Readings differ only in where the file's blank lines sit around the added lines. One that does not pile
+  // blank lines together (added code ending in a blank line lands after the file's blank, not before it) is
+  // preferred when it is the only one.
+  const runs = outcomes.map(longestBlankRun);
+  const best = outcomes.filter((_, i) => runs[i] === Math.min(...runs));
+  // Two readings still equally plausible (a doc comment belongs below, a statement often above): refuse.
+  return best.length === 1 ? best[0]! : null;
+}
+
+function layout(fileLines: readonly string[], parsed: ParsedHunk, oldIdx: readonly number[], matched: readonly number[], whitespace: boolean): BlankPlacement | null {
+  const items = parsed.items;
+  const pairs: AlignedLine[] = oldIdx.map((itemIndex, n) => ({ item: items[itemIndex]!, fileLine: fileLines[matched[n]!]! }));
+  const fix = whitespace ? indentFixer(pairs) : (line: string) => line;
+  const lines: string[] = [];
+  const take = (from: number, to: number, blanks: string[], sides: GapSides = { afterRemoved: false, beforeRemoved: false }): boolean => {
+    const gap = resolveGap(items.slice(from, to), blanks, fix, sides);
+    if (gap === null) return false;
+    lines.push(...gap);
+    return true;
+  };
+  // Leading and trailing blank old lines take the file's blank lines next to the match, as far as they go.
+  const leadOld = items.slice(0, oldIdx[0]).filter((i) => i.op !== "+").length;
+  let start = matched[0]!;
+  while (start > 0 && matched[0]! - start < leadOld && isBlank(fileLines[start - 1]!)) start--;
+  if (!take(0, oldIdx[0]!, fileLines.slice(start, matched[0]))) return null;
+  for (let n = 0; n < oldIdx.length; n++) {
+    const item = items[oldIdx[n]!]!;
+    if (item.op === " ") lines.push(fileLines[matched[n]!]!);
+    const next = oldIdx[n + 1];
+    if (next === undefined) break;
+    const sides = { afterRemoved: item.op === "-", beforeRemoved: items[next]!.op === "-" };
+    if (!take(oldIdx[n]! + 1, next, fileLines.slice(matched[n]! + 1, matched[n + 1]), sides)) return null;
+  }
+  const last = oldIdx.at(-1)!;
+  const trailOld = items.slice(last + 1).filter((i) => i.op !== "+").length;
+  let end = matched.at(-1)! + 1;
+  while (end < fileLines.length && end - matched.at(-1)! - 1 < trailOld && isBlank(fileLines[end]!)) end++;
+  if (!take(last + 1, items.length, fileLines.slice(matched.at(-1)! + 1, end))) return null;
+  return { start, end, lines, whitespace };
+}
+
+export function placeIgnoringBlanks(fileLines: readonly string[], parsed: ParsedHunk, expected: number | null): BlankOutcome {
+  const oldIdx = parsed.items.flatMap((item, i) => (item.op !== "+" && !isBlank(item.text) ? [i] : []));
+  if (oldIdx.length === 0) return { none: true };
+  const fileIdx = fileLines.flatMap((line, i) => (isBlank(line) ? [] : [i]));
+  const leadOld = parsed.items.slice(0, oldIdx[0]).filter((i) => i.op !== "+").length;
+  for (const whitespace of [false, true]) {
+    const norm = whitespace ? normalizeWhitespace : (line: string) => line;
+    const found = findBlock(
+      fileIdx.map((i) => norm(fileLines[i]!)),
+      oldIdx.map((i) => norm(parsed.items[i]!.text)),
+    );
+    if (found.length === 0) continue;
+    const starts = found.map((p) => Math.max(0, fileIdx[p]! - leadOld));
+    const choice = chooseCandidate(starts, expected);
+    if ("ambiguous" in choice) return { ambiguous: choice.ambiguous };
+    if ("none" in choice) continue;
+    const p = found[starts.indexOf(choice.pick)]!;
+    const placement = layout(fileLines, parsed, oldIdx, fileIdx.slice(p, p + oldIdx.length), whitespace);
+    if (placement) return { pick: placement };
+    return { ambiguous: [choice.pick], unclearGap: { start: fileIdx[p]!, end: fileIdx[p + oldIdx.length - 1]! + 1 } };
+  }
+  return { none: true };
+}
