@@ -31,6 +31,14 @@ export const ZEnv = z
     DATA_DIR: z.string().default(".data"),
     /** Comma-separated directories a project may be imported from by local path; empty turns local import off. */
     LOCAL_IMPORT_ROOTS: z.string().default(""),
+    /** Largest repository a project may hold: files at HEAD, and their total size in MB (checked before checkout). */
+    REPO_MAX_FILES: int(50_000, 1),
+    REPO_MAX_MB: int(500, 1),
+    /**
+     * Imports, git_clone steps and users' own model endpoints may reach loopback, private, link-local and Docker
+     * gateway addresses. Off: a user must not reach what only the server can (set it for a local Ollama).
+     */
+    ALLOW_PRIVATE_ADDRESSES: bool(false),
 
     // Database: with no DATABASE_URL an embedded Postgres (PGlite) is served on EMBEDDED_PG_PORT.
     DATABASE_URL: optionalUrl,

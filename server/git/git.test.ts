@@ -85,7 +85,7 @@ describe("initRepository", () => {
       });
     });
     const target = path.join(dir, "remote");
-    const error = await initRepository({ path: target, source: { kind: "url", url: `http://127.0.0.1:${port}/x.git` } }).catch((e: unknown) => e);
+    const error = await initRepository({ path: target, source: { kind: "url", url: `http://127.0.0.1:${port}/x.git` }, allowPrivate: true }).catch((e: unknown) => e);
     expect(AppError.is(error, "UNAVAILABLE")).toBe(true);
     expect((error as AppError).userMessage).toMatch(/Could not clone http:\/\/127\.0\.0\.1:\d+\/x\.git: .*(connect|refused)/i);
     expect(await readDisk(target).catch((e: NodeJS.ErrnoException) => e.code)).toBe("ENOENT");
@@ -97,7 +97,7 @@ describe("initRepository", () => {
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : 0;
     try {
-      const error = await initRepository({ path: path.join(dir, "slow"), source: { kind: "url", url: `http://127.0.0.1:${port}/x.git` }, timeoutMs: 1500 }).catch((e: unknown) => e);
+      const error = await initRepository({ path: path.join(dir, "slow"), source: { kind: "url", url: `http://127.0.0.1:${port}/x.git` }, timeoutMs: 1500, allowPrivate: true }).catch((e: unknown) => e);
       expect(AppError.is(error, "TIMEOUT")).toBe(true);
     } finally {
       server.close();

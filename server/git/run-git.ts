@@ -1,5 +1,7 @@
 import { execFile } from "node:child_process";
+import { mkdtempSync } from "node:fs";
 import { realpath } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { AppError } from "@/server/errors";
 
@@ -22,11 +24,20 @@ const BASE_CONFIG = [
 
 export type GitOptions = {
   cwd: string;
+  signal?: AbortSignal;
   /** Exit codes other than 0 that are answers, not failures (e.g. 1 for `diff --quiet`). */
   okCodes?: number[];
   timeoutMs?: number;
   env?: Record<string, string>;
 };
+
+let home: string | undefined;
+
+/** An empty directory of this process's own, used as git's HOME. */
+export function isolatedHome(): string {
+  home ??= mkdtempSync(path.join(os.tmpdir(), "autocode-git-home-"));
+  return home;
+}
 
 export type GitOutput = { stdout: string; stderr: string; code: number };
 
@@ -38,7 +49,8 @@ export function git(args: readonly string[], options: GitOptions): Promise<GitOu
   }
   const env: Record<string, string | undefined> = {
     PATH: process.env.PATH,
-    HOME: process.env.HOME,
+    // Never the operator's HOME: its ~/.ssh keys, ~/.netrc and credential stores must not serve a user's clone.
+    HOME: isolatedHome(),
     LANG: "C",
     LC_ALL: "C",
     // The user's or system's git config must not change what the product does (aliases, hooks, signing).
@@ -55,7 +67,7 @@ export function git(args: readonly string[], options: GitOptions): Promise<GitOu
     execFile(
       "git",
       [...BASE_CONFIG, ...args],
-      { cwd: options.cwd, env: env as NodeJS.ProcessEnv, timeout: options.timeoutMs ?? 60_000, maxBuffer: 256 * 1024 * 1024, encoding: "utf8" },
+      { cwd: options.cwd, env: env as NodeJS.ProcessEnv, signal: options.signal, timeout: options.timeoutMs ?? 60_000, maxBuffer: 256 * 1024 * 1024, encoding: "utf8" },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
         if (!error || options.okCodes?.includes(code)) {

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { lstat, open, readdir } from "node:fs/promises";
+import { lstat, open, readdir, realpath } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { SOURCE_EXTENSIONS } from "./chunk-source";
@@ -80,17 +80,21 @@ export async function listSourceFiles(root: string): Promise<string[]> {
 
 export type ReadSourceResult = { ok: true; text: string; size: number } | { ok: false; reason: "missing" | "skipped" };
 
-/** Reads a source file for indexing; symlinks, huge files and binary files are skipped. */
+/** Reads a source file for indexing; symlinks, files under a symlinked directory, huge and binary files are skipped. */
 export async function readSourceFile(root: string, relativePath: string, maxBytes = MAX_FILE_BYTES): Promise<ReadSourceResult> {
   const absolute = path.join(root, relativePath);
   let stats;
+  let parent: string;
   try {
     stats = await lstat(absolute);
+    parent = await realpath(path.dirname(absolute));
   } catch {
     return { ok: false, reason: "missing" };
   }
   // Symlinks are skipped: one could point outside the project and pull foreign files into prompts.
   if (!stats.isFile() || stats.size > maxBytes) return { ok: false, reason: "skipped" };
+  const realRoot = await realpath(root);
+  if (parent !== realRoot && !parent.startsWith(realRoot + path.sep)) return { ok: false, reason: "skipped" };
   const handle = await open(absolute, "r");
   try {
     const buffer = await handle.readFile();

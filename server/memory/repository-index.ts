@@ -83,6 +83,7 @@ const MAX_ERRORS = 20;
 const UPSERT_BATCH = 256;
 const FILE_BATCH = 48;
 const READ_CONCURRENCY = 16;
+const MAX_WATCH_DEPTH = 32;
 
 function fileKey(relativePath: string): string {
   return createHash("sha1").update(relativePath).digest("hex").slice(0, 20);
@@ -154,7 +155,9 @@ export class RepositoryIndex {
   }
 
   private recordError(state: ProjectState, text: string): void {
-    state.errors.push(`${new Date().toISOString()} ${text}`);
+    // Errors are shown on the project page: the server's own paths (the data directory) are not the user's business.
+    const relative = text.split(`${state.root}${path.sep}`).join("").split(state.root).join(".");
+    state.errors.push(`${new Date().toISOString()} ${relative}`);
     if (state.errors.length > MAX_ERRORS) state.errors.splice(0, state.errors.length - MAX_ERRORS);
   }
 
@@ -318,6 +321,9 @@ export class RepositoryIndex {
     const git = existsSync(path.join(root, ".git"));
     const watcher = watch(root, {
       ignoreInitial: true,
+      // A link such as `u -> ../../..` in an imported repository would otherwise walk the whole data directory.
+      followSymlinks: false,
+      depth: MAX_WATCH_DEPTH,
       ignored: (absolute, stats) => {
         const relative = path.relative(root, absolute);
         if (relative === "") return false;
@@ -404,6 +410,16 @@ export class RepositoryIndex {
       }
       return;
     }
+  }
+
+  /** The directories the project's watcher holds, relative to its root (all inside it). */
+  watchedDirectories(projectId: string): string[] {
+    const state = this.projects.get(projectId);
+    if (!state?.watcher) return [];
+    // chokidar also lists the root's parent, which it holds only to notice the root itself disappear.
+    return Object.keys(state.watcher.getWatched())
+      .filter((dir) => path.resolve(dir) !== path.dirname(state.root))
+      .map((dir) => toPosix(path.relative(state.root, dir)) || ".");
   }
 
   async unwatchProject(projectId: string): Promise<void> {
