@@ -25,6 +25,7 @@ export const MODULES: BenchModule[] = [
   { name: "index", file: "index.ts", exportName: "benchIndex" },
   { name: "retrieval", file: "retrieval.ts", exportName: "benchRetrieval", optional: true },
   { name: "llm-client", file: "llm-client.ts", exportName: "benchLlmClient", prefix: "llm_client." },
+  { name: "mcp", file: "mcp.ts", exportName: "benchMcp" },
   { name: "seed", file: "seed.ts", exportName: "benchSeed" },
 ];
 
@@ -127,6 +128,16 @@ export const HEADLINE: Record<string, FigureSpec> = {
     goal: { op: "==", value: 0 },
     goalWhy: "a replayed token would show twice in the UI",
     runs: "stream.runs",
+  },
+  "mcp.run_task_overhead_ms": {
+    module: "mcp",
+    unit: "ms",
+    meaning:
+      "A one-step task through MCP (run_task, then wait_for_run until it returns the result with the diff) minus the same task through tRPC (task.create, the run.events SSE stream until run.finished, run.byId, run.diff), same server, worker, sandbox and zero-latency fake model, run back to back in alternating order: median of the per-pair differences. Both clients are connected before timing.",
+    goal: { op: "<=", value: 50 },
+    goalWhy: "issue #20: handing a task over MCP may cost at most 50 ms more than the API",
+    baseline: "mcp.trpc_p50_ms",
+    runs: "mcp.runs",
   },
   "runs.per_min": {
     module: "runs",

@@ -2,6 +2,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { CallToolResult, ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
+import { requireRun } from "@/server/access/run-access";
 import type { Db } from "@/server/db/client";
 import { AppError, toPublicError } from "@/server/errors";
 import { listProjects } from "@/server/projects/list-projects";
@@ -114,7 +115,7 @@ export function registerTools(server: McpServer, context: ToolContext): void {
       annotations: { readOnlyHint: true },
     },
     safely(async ({ runId, timeoutSeconds }: { runId: string; timeoutSeconds?: number }, extra) => {
-      const run = await getRun({ db, userId, runId });
+      const run = await requireRun({ db, userId, runId, need: "read" });
       if (run.status === "QUEUED" || run.status === "RUNNING") {
         const signal = AbortSignal.any([extra.signal, AbortSignal.timeout((timeoutSeconds ?? WAIT_DEFAULT_SECONDS) * 1000)]);
         let sent = 0;
