@@ -29,7 +29,7 @@ export function ApiTokens() {
       </h2>
       <p className="text-sm text-slate-600">
         Scripts use a token as <code className="rounded bg-slate-100 px-1">Authorization: Bearer &lt;token&gt;</code> on the tRPC
-        API and the original HTTP endpoints.
+        API, the MCP server at <code className="rounded bg-slate-100 px-1">/mcp</code> (for coding agents) and the original HTTP endpoints.
       </p>
       {created && (
         <Alert tone="success">
