@@ -81,33 +81,35 @@ export function createMcpHttpHandler(options: { db?: () => Db } = {}): McpHttpHa
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-      let userId: string;
-      try {
-        userId = await authenticateBearer({ db: database(), authorization: req.headers.authorization });
-      } catch (error) {
-        const { message, status } = toPublicError(error, "mcp");
-        jsonRpcError(res, status, message, status === 401 ? { "www-authenticate": 'Bearer realm="autocodeai"' } : {});
-        return;
-      }
-      const sessionId = req.headers["mcp-session-id"];
-      if (typeof sessionId === "string") {
-        const session = sessions.get(sessionId);
-        // Another user's session id answers exactly as an unknown one: a token reaches only its own sessions.
-        if (!session || session.userId !== userId) return jsonRpcError(res, 404, "Session not found: initialize a new session.");
+    // Every request carries a bearer token, never a cookie: a page on another origin cannot ride a signed-in
+    // browser here, so no Origin check (DNS-rebinding guard) is needed.
+    let userId: string;
+    try {
+      userId = await authenticateBearer({ db: database(), authorization: req.headers.authorization });
+    } catch (error) {
+      const { message, status } = toPublicError(error, "mcp");
+      jsonRpcError(res, status, message, status === 401 ? { "www-authenticate": 'Bearer realm="autocodeai"' } : {});
+      return;
+    }
+    const sessionId = req.headers["mcp-session-id"];
+    if (typeof sessionId === "string") {
+      const session = sessions.get(sessionId);
+      // Another user's session id answers exactly as an unknown one: a token reaches only its own sessions.
+      if (!session || session.userId !== userId) return jsonRpcError(res, 404, "Session not found: initialize a new session.");
+      session.lastSeen = Date.now();
+      session.open += 1;
+      res.once("close", () => {
+        session.open -= 1;
         session.lastSeen = Date.now();
-        session.open += 1;
-        res.once("close", () => {
-          session.open -= 1;
-          session.lastSeen = Date.now();
-        });
-        await session.transport.handleRequest(req, res);
-        return;
-      }
-      if (req.method !== "POST") return jsonRpcError(res, 400, "Send the Mcp-Session-Id header, or POST an initialize request to start a session.");
-      const transport = await openSession(userId);
-      await transport.handleRequest(req, res);
-      // Anything but a valid initialize leaves the transport without a session: nothing to keep.
-      if (!transport.sessionId) await transport.close();
+      });
+      await session.transport.handleRequest(req, res);
+      return;
+    }
+    if (req.method !== "POST") return jsonRpcError(res, 400, "Send the Mcp-Session-Id header, or POST an initialize request to start a session.");
+    const transport = await openSession(userId);
+    await transport.handleRequest(req, res);
+    // Anything but a valid initialize leaves the transport without a session: nothing to keep.
+    if (!transport.sessionId) await transport.close();
   };
 
   return {

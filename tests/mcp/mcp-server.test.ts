@@ -161,6 +161,8 @@ describe.skipIf(!dockerReady)("AutoCodeAI as an MCP server (real worker, sandbox
     const run = await client.callTool({ name: "run_task", arguments: { projectId, prompt: "Write add(a, b) in calc.py, slowly" } });
     const runId = structured(run).runId as string;
     await until(() => progress.some((p) => p.kind === "step"), 30_000, "the first step to start");
+    const early = await client.callTool({ name: "wait_for_run", arguments: { runId, timeoutSeconds: 1 } });
+    expect(text(early).split("\n")[0]).toMatch(/^NOT finished: the run is running \(0 of 1 step\(s\) done\)\. Call wait_for_run again\.$/);
     const cancelled = await client.callTool({ name: "cancel_run", arguments: { runId } });
     expect(structured(cancelled).status).toMatch(/^CANCELL(ING|ED)$/);
     const waited = await client.callTool({ name: "wait_for_run", arguments: { runId, timeoutSeconds: 60 } }, undefined, { timeout: 70_000 });
