@@ -53,7 +53,7 @@ interface RoundResult {
 interface StreamEvent {
   seq: number;
   type: string;
-  payload: { appendedAt?: number; text?: string };
+  payload: { text?: string };
 }
 
 function headersOf(req: http.IncomingMessage): Headers {
@@ -69,10 +69,14 @@ async function streamRound(options: { database: Db; base: string; token: string;
   const { database } = options;
   const run = await database.run.create({ data: { taskId: options.taskId, projectId: options.projectId } });
   const appended: number[] = [];
-  // The stamp is taken when appendRunEvent is called, so latency covers the transaction, the ping and the SSE hop.
+  // The stamp is taken when appendRunEvent is called (kept here by seq, since the event contract has no bench
+  // field), so latency covers the transaction, the ping and the SSE hop.
+  const appendedAt = new Map<number, number>();
   const log = new RunEventLog(run.id, {
     async append(event) {
-      const stored = await appendRunEvent(database, { ...event, payload: { ...event.payload, appendedAt: epochNow() } });
+      // This log is the run's only writer and appends one at a time, so the next seq is known in advance.
+      appendedAt.set((appended.at(-1) ?? 0) + 1, epochNow());
+      const stored = await appendRunEvent(database, event);
       appended.push(stored.seq);
       return { seq: stored.seq };
     },
@@ -96,9 +100,10 @@ async function streamRound(options: { database: Db; base: string; token: string;
         if (message.event !== "message" || !message.data) return;
         const event = superjson.parse<StreamEvent>(message.data);
         mine.seqs.set(event.seq, (mine.seqs.get(event.seq) ?? 0) + 1);
-        if (event.type === "bench.warmup") mine.warm = true;
+        if (event.type === "plan.started") mine.warm = true;
         if (event.type !== "llm.tokens") return;
-        if (measuring && event.payload.appendedAt !== undefined) eventLatency.push(message.receivedAt - event.payload.appendedAt);
+        const stamp = appendedAt.get(event.seq);
+        if (measuring && stamp !== undefined) eventLatency.push(message.receivedAt - stamp);
         for (const piece of (event.payload.text ?? "").split(";")) {
           if (!piece) continue;
           const i = Number(piece.slice(1));
@@ -121,7 +126,7 @@ async function streamRound(options: { database: Db; base: string; token: string;
       if (Date.now() > deadline) throw new Error(`only ${connected.size}/${SUBSCRIBERS} subscribers connected within 30 s`);
       await sleep(10);
     }
-    await log.emit("bench.warmup", {});
+    await log.emit("plan.started", { given: true });
     while (!received.every((r) => r.warm)) {
       if (Date.now() > deadline) throw new Error("the warm-up event did not reach every subscriber within 30 s");
       await sleep(10);

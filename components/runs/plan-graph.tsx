@@ -1,4 +1,4 @@
-import { layerSteps, type PlanStepView, type RunEventState } from "./run-event-state";
+import { layerSteps, type PlanStepView, type RunEventState } from "@/server/runs/events/fold-run-view";
 
 const STEP_TONE: Record<PlanStepView["status"], string> = {
   pending: "ring-slate-300 bg-white",

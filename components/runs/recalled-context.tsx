@@ -1,4 +1,4 @@
-import type { RecalledContext } from "./run-event-state";
+import type { RecalledContext } from "@/server/runs/events/fold-run-view";
 
 const scoreText = (score: number | null) => (score === null ? "" : ` · similarity ${score.toFixed(2)}`);
 

@@ -1,4 +1,4 @@
-import type { CommandView, RunEventState, TestView } from "./run-event-state";
+import type { CommandView, RunEventState, TestView } from "@/server/runs/events/fold-run-view";
 
 export function CommandList({ commands }: { commands: CommandView[] }) {
   if (commands.length === 0) return <p className="text-sm text-slate-500">No commands have run yet.</p>;

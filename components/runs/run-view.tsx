@@ -6,7 +6,7 @@ import { Alert, ErrorState, LoadingState } from "@/components/ui/states";
 import type { TRunDto } from "@/server/runs/run-dto";
 import { PlanGraph } from "./plan-graph";
 import { RecalledContextPanel } from "./recalled-context";
-import type { RunEventState } from "./run-event-state";
+import type { RunEventState } from "@/server/runs/events/fold-run-view";
 import { CommandList, TestTable, VerdictPanel } from "./run-results";
 import { formatCost, formatDuration, formatTokens, RunStatusBadge } from "./run-status-badge";
 import type { TokenPane, TokenStore } from "./token-store";

@@ -34,6 +34,16 @@ export class TokenStore {
     this.schedule();
   }
 
+  /** Drops the last `chars` characters of a pane: the part of an answer whose stream broke and is retried. */
+  discard(stepId: string | null, role: string, chars: number): void {
+    const key = `${stepId ?? "run"}:${role}`;
+    const before = this.text.get(key);
+    if (before === undefined || chars <= 0) return;
+    this.text.set(key, before.slice(0, Math.max(0, before.length - chars)));
+    this.dirty.add(key);
+    this.schedule();
+  }
+
   /** Attaches a pane's element (or detaches it with null) and paints what is there. */
   bind(key: string, element: HTMLElement | null): void {
     if (!element) {

@@ -1,7 +1,9 @@
 "use client";
 
 import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from "react";
-import { applyRunEvent, initialRunEventState, type RunEvent, type RunEventState } from "./run-event-state";
+import type { RunEvent, StoredEvent } from "@/server/runs/events/contract";
+import { foldRunView, initialRunEventState, type RunEventState } from "@/server/runs/events/fold-run-view";
+import { readRunEvent } from "@/server/runs/events/read-run-event";
 import { TokenStore } from "./token-store";
 
 /**
@@ -26,7 +28,7 @@ export function useRunEventLog(options: { onFinished?: () => void } = {}) {
     let next = folded.current;
     for (const event of events) {
       const wasFinished = next.finished !== null;
-      next = applyRunEvent(next, event);
+      next = foldRunView(next, event);
       if (!wasFinished && next.finished) queueMicrotask(() => onFinished.current?.());
     }
     folded.current = next;
@@ -34,14 +36,13 @@ export function useRunEventLog(options: { onFinished?: () => void } = {}) {
   }, []);
 
   const onData = useCallback(
-    (envelope: { id: string; data: RunEvent }) => {
-      const event = envelope.data;
+    (envelope: { id: string; data: StoredEvent }) => {
+      const event = readRunEvent(envelope.data);
       const fresh = event.seq > received.current;
       if (fresh) received.current = event.seq;
-      if (event.type === "llm.tokens" && fresh) {
-        const p = event.payload as { stepId?: string | null; role?: string; text?: string };
-        tokens.append(p.stepId ?? null, p.role ?? "agent", p.text ?? "");
-      }
+      // A retried model stream: its partial text goes, so the answer shows only once (issue 18).
+      if (event.type === "llm.tokens" && fresh) tokens.append(event.payload.stepId, event.payload.role, event.payload.text);
+      if (event.type === "llm.discarded" && fresh) tokens.discard(event.payload.stepId, event.payload.role, event.payload.discardedChars);
       queue.current.push(event);
       // Background tabs get no animation frames; a timer keeps the fold going there.
       frame.current ??= typeof document !== "undefined" && document.hidden ? (setTimeout(flush, 250) as unknown as number) : requestAnimationFrame(flush);

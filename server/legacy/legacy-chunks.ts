@@ -1,6 +1,5 @@
-import type { StoredEvent } from "@/server/runs/run-events";
-
-const str = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
+import { assertNever, type StoredEvent } from "@/server/runs/events/contract";
+import { readRunEvent } from "@/server/runs/events/read-run-event";
 
 /**
  * Turns a run's events into the original's text chunks: model tokens as they arrive (with a short header
@@ -9,11 +8,10 @@ const str = (value: unknown): string | undefined => (typeof value === "string" ?
  */
 export class LegacyChunker {
   private speaker: string | undefined;
-  private readonly descriptions = new Map<string, string>();
 
-  chunksFor(event: StoredEvent): string[] {
-    const p = event.payload;
-    const stepId = str(p.stepId);
+  chunksFor(stored: StoredEvent): string[] {
+    const event = readRunEvent(stored);
+    const stepId = "stepId" in event.payload ? event.payload.stepId : null;
     const tag = stepId ? `[${stepId}] ` : "";
     const line = (text: string) => {
       // A status line always starts on a fresh line, even right after a run of tokens.
@@ -23,55 +21,83 @@ export class LegacyChunker {
     };
     switch (event.type) {
       case "llm.tokens": {
-        const text = str(p.text);
+        const { text, role } = event.payload;
         if (!text) return [];
-        const speaker = `${stepId ?? ""}|${str(p.role) ?? ""}`;
+        const speaker = `${stepId ?? ""}|${role}`;
         const chunks: string[] = [];
-        if (speaker !== this.speaker) chunks.push(`${this.speaker !== undefined ? "\n" : ""}💬 ${tag}${str(p.role) ?? "agent"}: `);
+        if (speaker !== this.speaker) chunks.push(`${this.speaker !== undefined ? "\n" : ""}💬 ${tag}${role}: `);
         this.speaker = speaker;
         chunks.push(text);
         return chunks;
       }
+      case "llm.discarded": {
+        // Text already sent cannot be taken back on an append-only stream: say plainly that it is void, and the
+        // retried answer starts under a fresh header.
+        const { role, discardedChars, reason } = event.payload;
+        return line(`↺ ${tag}${role}: the last ${discardedChars} characters above are void (${reason || "the stream broke"}); the answer is retried`);
+      }
       case "plan.started":
-        return p.given ? [] : line("🧭 Planning...");
+        return event.payload.given ? [] : line("🧭 Planning...");
       case "plan.created": {
-        const steps = Array.isArray(p.steps) ? (p.steps as Array<Record<string, unknown>>) : [];
-        for (const step of steps) if (str(step.id)) this.descriptions.set(str(step.id)!, str(step.description) ?? "");
-        const lines = steps.map((s) => `  ${str(s.id)} ${str(s.agent)}${str(s.file) ? ` ${str(s.file)}` : ""}${str(s.tool_name) ? ` ${str(s.tool_name)}` : ""}: ${str(s.description)}`);
+        const { steps } = event.payload;
+        const lines = steps.map((s) => `  ${s.id} ${s.agent}${s.file ? ` ${s.file}` : ""}${s.tool_name ? ` ${s.tool_name}` : ""}: ${s.description}`);
         return line(`📋 Plan (${steps.length} step${steps.length === 1 ? "" : "s"}):\n${lines.join("\n")}`);
       }
-      case "step.started":
-        return line(`▶ ${tag}${str(p.agent) ?? "step"}: ${str(p.description) ?? ""}${str(p.file) ? ` (${str(p.file)})` : ""}`);
+      case "step.started": {
+        const p = event.payload;
+        return line(`▶ ${tag}${p.agent || "step"}: ${p.description}${p.file ? ` (${p.file})` : ""}`);
+      }
       case "edit.applied":
-        return line(`✏️ ${tag}${str(p.by) ?? "agent"} ${str(p.kind) === "patch" ? "patched" : "wrote"} ${str(p.path) ?? "a file"}`);
+        return line(`✏️ ${tag}${event.payload.by || "agent"} ${event.payload.kind === "patch" ? "patched" : "wrote"} ${event.payload.path}`);
       case "edit.rejected":
-        return line(`⚠️ ${tag}edit to ${str(p.path) ?? "a file"} rejected: ${str(p.error) ?? ""}`);
+        return line(`⚠️ ${tag}edit to ${event.payload.path} rejected: ${event.payload.error}`);
       case "sandbox.command": {
-        const exit = typeof p.exitCode === "number" ? `exit ${p.exitCode}` : "no exit code";
-        return line(`$ ${str(p.command) ?? "pytest"}  -> ${exit}, ${p.passed === true ? "passed" : `failed${str(p.reason) ? `: ${str(p.reason)}` : ""}`}`);
+        const p = event.payload;
+        const exit = p.exitCode !== null ? `exit ${p.exitCode}` : "no exit code";
+        return line(`$ ${p.command || "pytest"}  -> ${exit}, ${p.passed ? "passed" : `failed${p.reason ? `: ${p.reason}` : ""}`}`);
       }
       case "test.result":
-        return p.status === "passed" ? [] : line(`  ${str(p.status)} ${str(p.classname) ?? ""}::${str(p.name) ?? ""}`);
+        return event.payload.status === "passed" ? [] : line(`  ${event.payload.status} ${event.payload.classname}::${event.payload.name}`);
       case "debug.started":
-        return line(`🐞 ${tag}debugging, attempt ${String(p.attempt)} of ${String(p.of)}: ${str(p.reason) ?? ""}`);
-      case "tool.executed":
-        return line(`🔧 ${tag}${str(p.name) ?? "tool"} -> ${typeof p.exitCode === "number" ? `exit ${p.exitCode}` : p.ok ? "ok" : "failed"}${str(p.output) ? `\n${str(p.output)}` : ""}`);
-      case "step.finished":
-        return line(`${p.status === "passed" || p.status === "applied" ? "✔" : "✖"} ${tag}${str(p.status) ?? ""}${str(p.reason) ? `: ${str(p.reason)}` : ""}`);
+        return line(`🐞 ${tag}debugging, attempt ${event.payload.attempt} of ${event.payload.of}: ${event.payload.reason ?? ""}`);
+      case "tool.executed": {
+        const p = event.payload;
+        return line(`🔧 ${tag}${p.name || "tool"} -> ${p.exitCode !== null ? `exit ${p.exitCode}` : p.ok ? "ok" : "failed"}${p.output ? `\n${p.output}` : ""}`);
+      }
+      case "step.finished": {
+        const p = event.payload;
+        return line(`${p.status === "passed" || p.status === "applied" ? "✔" : "✖"} ${tag}${p.status}${p.reason ? `: ${p.reason}` : ""}`);
+      }
       case "verification.started":
         return line("🧪 Running every test...");
       case "verdict":
-        return line(`🧑‍⚖️ Critic: ${str(p.verdict) ?? "?"}${Array.isArray(p.reasons) && p.reasons.length ? ` (${p.reasons.join("; ")})` : ""}`);
+        return line(`🧑‍⚖️ Critic: ${event.payload.verdict}${event.payload.reasons.length ? ` (${event.payload.reasons.join("; ")})` : ""}`);
       case "budget.exceeded":
-        return line(`⛔ ${str(p.message) ?? "budget exceeded"}`);
+        return line(`⛔ ${event.payload.message || "budget exceeded"}`);
       case "run.finished": {
-        const verification = p.verification as { summary?: string } | undefined;
-        if (p.status === "succeeded") return line(`✅ Done. ${verification?.summary ?? ""}`.trim());
-        if (p.status === "cancelled") return line(`⏹ Cancelled: ${str(p.reason) ?? "stopped"}`);
-        return line(`❌ Failed: ${str(p.reason) ?? "no reason recorded"}`);
+        const p = event.payload;
+        if (p.status === "succeeded") return line(`✅ Done. ${p.verification?.summary ?? ""}`.trim());
+        if (p.status === "cancelled") return line(`⏹ Cancelled: ${p.reason ?? "stopped"}`);
+        return line(`❌ Failed: ${p.reason ?? "no reason recorded"}`);
       }
-      default:
+      case "run.queued":
+      case "run.claimed":
+      case "run.branched":
+      case "run.started":
+      case "run.cancel_requested":
+      case "memory.recalled":
+      case "memory.unavailable":
+      case "memory.remembered":
+      case "step.running":
+      case "step.committed":
+      case "step.commit_failed":
+      case "llm.call":
+      case "agent.repair":
+      case "sandbox.seeded":
+      case "unreadable":
         return [];
+      default:
+        return assertNever(event);
     }
   }
 }

@@ -50,7 +50,7 @@ describe("RunEventLog", () => {
     const log = new RunEventLog("r", sink, (e) => seen.push(e.seq));
     log.token("s1", "coder", "def ");
     log.token("s1", "coder", "add");
-    void log.emit("step.finished", { stepId: "s1" });
+    void log.emit("step.finished", { stepId: "s1", status: "passed", reason: null, runs: 1 });
     log.token("s1", "coder", "x");
     await new Promise((resolve) => setTimeout(resolve, TOKEN_FLUSH_MS * 2));
     await log.drain();
@@ -64,9 +64,9 @@ describe("RunEventLog", () => {
   it("surfaces a storage failure from drain", async () => {
     let calls = 0;
     const log = new RunEventLog("r", { append: async () => (++calls === 2 ? Promise.reject(new Error("db down")) : { seq: calls }) });
-    void log.emit("a", {});
-    void log.emit("b", {});
-    void log.emit("c", {});
+    void log.emit("verification.started", {});
+    void log.emit("verification.started", {});
+    void log.emit("verification.started", {});
     await expect(log.drain()).rejects.toThrow("db down");
     expect(calls).toBe(2);
   });

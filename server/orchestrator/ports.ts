@@ -35,11 +35,9 @@ export interface Workspace {
   commitStep(input: { message: string; paths: string[] }): Promise<string | null>;
 }
 
-export interface RunEventInput {
-  runId: string;
-  type: string;
-  payload: Record<string, unknown>;
-}
+import type { RunEventInput } from "@/server/runs/events/contract";
+
+export type { RunEventInput };
 
 /** Appends an event to the run's log. The seq is per-run and monotonic; the event is stored before it is published. */
 export interface EventSink {

@@ -1,10 +1,7 @@
 import type { EventSink } from "@/server/orchestrator/ports";
+import type { PayloadOf, RunEventBody, RunEventType } from "@/server/runs/events/contract";
 
-export interface EmittedEvent {
-  seq: number;
-  type: string;
-  payload: Record<string, unknown>;
-}
+export type EmittedEvent = RunEventBody & { seq: number };
 
 /** How long tokens wait to be sent together; a UI at 20 updates per second looks live. */
 export const TOKEN_FLUSH_MS = 50;
@@ -25,9 +22,9 @@ export class RunEventLog {
     private readonly onEvent?: (event: EmittedEvent) => void,
   ) {}
 
-  emit(type: string, payload: Record<string, unknown>): Promise<number> {
+  emit<T extends RunEventType>(type: T, payload: PayloadOf<T>): Promise<number> {
     this.flushTokens();
-    return this.enqueue(type, payload);
+    return this.enqueue({ type, payload } as RunEventBody);
   }
 
   token(stepId: string | null, role: string, text: string): void {
@@ -41,7 +38,7 @@ export class RunEventLog {
   flushTokens(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    for (const { stepId, role, text } of this.tokens.values()) void this.enqueue("llm.tokens", { stepId, role, text });
+    for (const { stepId, role, text } of this.tokens.values()) void this.enqueue({ type: "llm.tokens", payload: { stepId, role, text } });
     this.tokens.clear();
   }
 
@@ -52,12 +49,12 @@ export class RunEventLog {
     if (this.failure !== undefined) throw this.failure;
   }
 
-  private enqueue(type: string, payload: Record<string, unknown>): Promise<number> {
+  private enqueue(body: RunEventBody): Promise<number> {
     const next = this.chain.then(async () => {
       if (this.failure !== undefined) throw this.failure;
       try {
-        const { seq } = await this.sink.append({ runId: this.runId, type, payload });
-        this.onEvent?.({ seq, type, payload });
+        const { seq } = await this.sink.append({ runId: this.runId, ...body });
+        this.onEvent?.({ seq, ...body });
         return seq;
       } catch (error) {
         this.failure = error;

@@ -298,7 +298,7 @@ export async function runTask(input: RunTaskInput): Promise<RunOutcome> {
       for (let runs = 1; ; runs++) {
         throwIfStopped();
         await (await session()).writeFiles(await readFiles([file, testPath]));
-        await log.emit("step.running", { stepId: step.id, run: runs, testPaths: [testPath] });
+        await log.emit("step.running", { stepId: step.id, sandboxRun: runs, testPaths: [testPath] });
         const { result, judgement } = await runPytest(step.id, [testPath]);
         if (judgement.passed) return { id: step.id, status: "passed", runs };
         const attempt = runs;
@@ -348,7 +348,7 @@ export async function runTask(input: RunTaskInput): Promise<RunOutcome> {
     const result = await ports.tools.execute({ runId, name: step.tool_name!, params: step.tool_params ?? {}, session: await session(), signal: controller.signal });
     throwIfStopped();
     const command = result.command ? commandText(result.command) : null;
-    await log.emit("tool.executed", { stepId: step.id, name: step.tool_name, command, ok: result.ok, exitCode: result.exitCode ?? null, output: tail(result.output) });
+    await log.emit("tool.executed", { stepId: step.id, name: step.tool_name ?? "", command, ok: result.ok, exitCode: result.exitCode ?? null, output: tail(result.output) });
     if (command !== null) {
       commands.push({
         stepId: step.id,
@@ -408,7 +408,7 @@ export async function runTask(input: RunTaskInput): Promise<RunOutcome> {
               reason: blocker ? `depends on ${blocker.id}, which ${blocker.status === "skipped" ? "was skipped" : blocker.status}` : "the run stopped",
               runs: 0,
             };
-            await log.emit("step.finished", { stepId: step.id, status: outcome.status, reason: outcome.reason, runs: 0 });
+            await log.emit("step.finished", { stepId: step.id, status: outcome.status, reason: outcome.reason ?? null, runs: 0 });
             return outcome;
           }
           return slots.run(() => runStep(step));

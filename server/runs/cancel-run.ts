@@ -1,6 +1,6 @@
 import { requireRun } from "@/server/access/run-access";
 import type { Db } from "@/server/db/client";
-import { appendRunEvent } from "./run-events";
+import { appendRunEvent, appendRunEventIf } from "./run-events";
 
 /**
  * Stops a run. A queued run ends here and now; a running one gets run.cancel_requested, which the worker
@@ -10,11 +10,12 @@ export async function cancelRun(options: { db: Db; userId: string; runId: string
   const run = await requireRun({ ...options, need: "write" });
   if (run.status !== "QUEUED" && run.status !== "RUNNING") return { status: run.status };
   await appendRunEvent(options.db, { runId: run.id, type: "run.cancel_requested", payload: { by: options.userId } });
-  // Only a run no worker has claimed is ended here; the conditional update loses any race to a claim.
-  const unclaimed = await options.db.run.updateMany({ where: { id: run.id, status: "QUEUED" }, data: { status: "CANCELLED" } });
-  if (unclaimed.count === 1) {
-    await appendRunEvent(options.db, { runId: run.id, type: "run.finished", payload: { status: "cancelled", reason: "cancelled by the user before it started" } });
-    return { status: "CANCELLED" };
-  }
+  // Only a run no worker has claimed is ended here; the conditional append loses any race to a claim.
+  const ended = await appendRunEventIf(
+    options.db,
+    { runId: run.id, type: "run.finished", payload: { status: "cancelled", reason: "cancelled by the user before it started" } },
+    { status: "QUEUED" },
+  );
+  if (ended) return { status: "CANCELLED" };
   return { status: "CANCELLING" };
 }

@@ -15,7 +15,7 @@ import type { OrchestratorPorts, RunEventInput } from "@/server/orchestrator/por
 import { runTask } from "@/server/orchestrator/run-task";
 import { interruptionReason, lastCompletedStep } from "@/server/runner/interrupt-run";
 import { getSandbox } from "@/server/sandbox";
-import { appendRunEvent, PgEventSink } from "./run-events";
+import { appendRunEvent, appendRunEventTx, PgEventSink, publishRunEvent, type StoredEvent } from "./run-events";
 
 const MAX_CONTEXT_FILE_BYTES = 200_000;
 
@@ -68,13 +68,13 @@ class LeaseLostError extends Error {
 
 /**
  * The one guard against running a run twice (a job may be delivered twice, two runners may hear one event):
- * a conditional update QUEUED -> RUNNING that exactly one worker wins. With perUserLimit the check and the
+ * run.claimed appended only while the run is QUEUED (checked under the row lock), which exactly one worker wins. With perUserLimit the check and the
  * claim happen under a per-user advisory lock, so two workers cannot both take a user's last free slot.
  */
 export async function claimRun(options: { db: Db; runId: string; workerId: string; perUserLimit?: number }): Promise<ClaimOutcome> {
   const { db, runId, workerId, perUserLimit } = options;
   const leaseMs = env().RUN_LEASE_SECONDS * 1000;
-  return db.$transaction(async (tx) => {
+  const outcome = await db.$transaction(async (tx): Promise<ClaimOutcome | StoredEvent> => {
     const run = await tx.run.findUnique({ where: { id: runId }, select: { status: true, cancelRequestedAt: true, task: { select: { authorId: true } } } });
     if (!run || run.status !== "QUEUED" || run.cancelRequestedAt) return "not-queued";
     if (perUserLimit !== undefined) {
@@ -82,12 +82,15 @@ export async function claimRun(options: { db: Db; runId: string; workerId: strin
       const running = await tx.run.count({ where: { status: "RUNNING", task: { authorId: run.task.authorId } } });
       if (running >= perUserLimit) return "user-at-limit";
     }
-    const claimed = await tx.run.updateMany({
-      where: { id: runId, status: "QUEUED", cancelRequestedAt: null },
-      data: { status: "RUNNING", workerId, leaseExpiresAt: new Date(Date.now() + leaseMs), startedAt: new Date() },
-    });
-    return claimed.count === 1 ? "claimed" : "not-queued";
+    // run.claimed moves the run to RUNNING through the record fold, under the same row lock as the check.
+    const claimed = await appendRunEventTx(tx, { runId, type: "run.claimed", payload: { workerId } }, { status: "QUEUED", cancelRequestedAt: null });
+    if (!claimed) return "not-queued";
+    await tx.run.update({ where: { id: runId }, data: { workerId, leaseExpiresAt: new Date(Date.now() + leaseMs) } });
+    return claimed;
   });
+  if (outcome === "claimed" || outcome === "not-queued" || outcome === "user-at-limit") return outcome;
+  publishRunEvent(runId, outcome);
+  return "claimed";
 }
 
 /**
@@ -154,7 +157,7 @@ export async function executeRun(options: {
     const run = await db.run.findUniqueOrThrow({ where: { id: runId }, include: { task: true, project: true } });
     repoPath = run.project.repoPath;
     const worktree = await createRunWorktree({ repoPath: run.project.repoPath, runId });
-    await appendRunEvent(db, { runId, type: "run.claimed", payload: { workerId: options.workerId, branch: worktree.branch, baseCommit: worktree.baseCommit } });
+    await appendRunEvent(db, { runId, type: "run.branched", payload: { branch: worktree.branch, baseCommit: worktree.baseCommit } });
 
     const modelSettings = resolveModelSettings(env(), await userOverrides(db, run.task.authorId));
     // The snapshot records which models ran; the API key never leaves the settings table.

@@ -1,138 +1,59 @@
-import type { Prisma, StepStatus } from "@/generated/prisma/client";
+import { Prisma } from "@/generated/prisma/client";
 import type { Db } from "@/server/db/client";
-import type { EventSink, RunEventInput } from "@/server/orchestrator/ports";
+import type { EventSink } from "@/server/orchestrator/ports";
+import { EVENT_SCHEMA_VERSION, type RunEventInput, type StoredEvent } from "@/server/runs/events/contract";
+import { parseRunEventBody } from "@/server/runs/events/read-run-event";
+import { projectRunEvent, RECORD_COLUMNS } from "./project-run-event";
 import { RUN_EVENTS_CHANNEL, runBus } from "./run-bus";
 import { storablePayload } from "./storable-payload";
 
+export type { StoredEvent };
 type Tx = Prisma.TransactionClient;
-type Payload = Record<string, unknown>;
-
-const STEP_STATUS: Record<string, StepStatus> = {
-  passed: "SUCCEEDED",
-  applied: "SUCCEEDED",
-  failed: "FAILED",
-  skipped: "SKIPPED",
-  cancelled: "CANCELLED",
-};
-const RUN_STATUS = { succeeded: "SUCCEEDED", failed: "FAILED", cancelled: "CANCELLED", interrupted: "INTERRUPTED" } as const;
-
-const str = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
-const num = (value: unknown): number => (typeof value === "number" && Number.isFinite(value) ? value : 0);
-
-interface PlanStepPayload {
-  id: string;
-  agent: string;
-  description: string;
-  file?: string;
-  depends_on?: string[];
-  group?: number;
-  tool_name?: string;
-}
 
 /**
- * Keeps the run and step rows in step with the log, in the same transaction as the event, so every view
- * (run page, history, share link, replay) agrees with the record.
- */
-async function project(tx: Tx, runId: string, type: string, payload: Payload, at: Date): Promise<void> {
-  const stepId = str(payload.stepId);
-  switch (type) {
-    case "run.started":
-      await tx.run.update({ where: { id: runId }, data: { status: "RUNNING", startedAt: at } });
-      return;
-    case "plan.created": {
-      const steps = (payload.steps as PlanStepPayload[] | undefined) ?? [];
-      await tx.step.createMany({
-        data: steps.map((step, order) => ({
-          runId,
-          planStepId: step.id,
-          order,
-          parallelGroup: step.group ?? null,
-          dependsOn: step.depends_on ?? [],
-          agent: step.agent,
-          description: step.description,
-          targetFile: step.file ?? null,
-          toolName: step.tool_name ?? null,
-        })),
-        skipDuplicates: true,
-      });
-      return;
-    }
-    case "step.started":
-      if (stepId) await tx.step.updateMany({ where: { runId, planStepId: stepId }, data: { status: "RUNNING", startedAt: at } });
-      return;
-    case "step.running":
-      if (stepId) await tx.step.updateMany({ where: { runId, planStepId: stepId }, data: { attempts: num(payload.run) } });
-      return;
-    case "step.finished": {
-      const status = STEP_STATUS[str(payload.status) ?? ""];
-      if (stepId && status) await tx.step.updateMany({ where: { runId, planStepId: stepId }, data: { status, finishedAt: at } });
-      return;
-    }
-    case "run.cancel_requested":
-      await tx.run.update({ where: { id: runId }, data: { cancelRequestedAt: at } });
-      return;
-    case "run.claimed":
-      await tx.run.update({ where: { id: runId }, data: { branch: str(payload.branch), baseCommit: str(payload.baseCommit), headCommit: str(payload.baseCommit) } });
-      return;
-    case "step.committed":
-      await tx.run.update({ where: { id: runId }, data: { headCommit: str(payload.commit) } });
-      return;
-    case "llm.call": {
-      const usage = { tokensIn: { increment: num(payload.tokensIn) }, tokensOut: { increment: num(payload.tokensOut) }, costUsd: { increment: num(payload.costUsd) } };
-      await tx.run.update({ where: { id: runId }, data: usage });
-      if (stepId) await tx.step.updateMany({ where: { runId, planStepId: stepId }, data: usage });
-      return;
-    }
-    case "verdict":
-      await tx.run.update({ where: { id: runId }, data: { verdict: str(payload.verdict) } });
-      return;
-    case "run.finished": {
-      const status = RUN_STATUS[str(payload.status) as keyof typeof RUN_STATUS] ?? "FAILED";
-      const verdict = payload.verdict as { verdict?: string } | null | undefined;
-      await tx.run.update({
-        where: { id: runId },
-        data: {
-          status,
-          statusReason: str(payload.reason) ?? null,
-          verdict: verdict?.verdict ?? undefined,
-          verification: (payload.verification ?? undefined) as Prisma.InputJsonValue | undefined,
-          finishedAt: at,
-          workerId: null,
-          leaseExpiresAt: null,
-        },
-      });
-      // Steps that never got to finish (a crash, a cancellation) must not stay "running" forever.
-      await tx.step.updateMany({ where: { runId, status: { in: ["PENDING", "RUNNING"] } }, data: { status: status === "SUCCEEDED" ? "SKIPPED" : "CANCELLED", finishedAt: at } });
-      return;
-    }
-  }
-}
-
-export interface StoredEvent {
-  seq: number;
-  type: string;
-  payload: Payload;
-  createdAt: Date;
-}
-
-/**
- * Appends one event: the run's lastSeq is bumped under the row lock (so seqs are gap-free and unique even
- * with several writers), the event stored, the projections applied, and other processes notified on commit.
+ * Appends one event inside the caller's transaction: validated against the contract (a writer cannot store
+ * an event readers would not understand), the run's lastSeq bumped under the row lock (so seqs are gap-free
+ * and unique even with several writers), the event stored, the run's record folded (projectRunEvent) and
+ * other processes notified on commit. With `onlyIf`, nothing is written unless the run matches it (a race
+ * guard: e.g. cancel only a run still queued); then it returns null. Publish the result after the commit.
  * Text Postgres cannot store (NUL, lone surrogates) is escaped and marked first, so no event is lost to it.
  */
-export async function appendRunEvent(db: Db, input: RunEventInput): Promise<StoredEvent> {
-  const event = { ...input, payload: storablePayload(input.payload) };
-  const stored = await db.$transaction(async (tx) => {
-    const run = await tx.run.update({ where: { id: event.runId }, data: { lastSeq: { increment: 1 } }, select: { lastSeq: true } });
-    const row = await tx.runEvent.create({
-      data: { runId: event.runId, seq: run.lastSeq, type: event.type, payload: event.payload as Prisma.InputJsonValue },
-      select: { seq: true, createdAt: true },
-    });
-    await project(tx, event.runId, event.type, event.payload, row.createdAt);
-    await tx.$executeRaw`SELECT pg_notify(${RUN_EVENTS_CHANNEL}, ${`${event.runId}:${row.seq}:${event.type}`})`;
-    return { seq: row.seq, type: event.type, payload: event.payload, createdAt: row.createdAt };
+export async function appendRunEventTx(tx: Tx, event: RunEventInput, onlyIf: Prisma.RunWhereInput = {}): Promise<StoredEvent | null> {
+  const checked = parseRunEventBody(event.type, storablePayload(event.payload));
+  if (!checked.ok) throw new Error(`refusing to store an invalid run event: ${checked.error}`);
+  const { body } = checked;
+  let run;
+  try {
+    run = await tx.run.update({ where: { ...onlyIf, id: event.runId }, data: { lastSeq: { increment: 1 } }, select: { lastSeq: true, ...RECORD_COLUMNS } });
+  } catch (error) {
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2025" && Object.keys(onlyIf).length) return null;
+    throw error;
+  }
+  const payload = body.payload as Prisma.InputJsonObject;
+  const row = await tx.runEvent.create({
+    data: { runId: event.runId, seq: run.lastSeq, type: body.type, payload, version: EVENT_SCHEMA_VERSION },
+    select: { seq: true, createdAt: true },
   });
-  runBus().publish(event.runId, stored.seq, event.type);
+  await projectRunEvent(tx, event.runId, run, { ...body, seq: row.seq, createdAt: row.createdAt });
+  await tx.$executeRaw`SELECT pg_notify(${RUN_EVENTS_CHANNEL}, ${`${event.runId}:${row.seq}:${body.type}`})`;
+  return { seq: row.seq, type: body.type, payload: body.payload, createdAt: row.createdAt, version: EVENT_SCHEMA_VERSION };
+}
+
+/** Tells this process's listeners about a committed event (other processes hear the NOTIFY). */
+export function publishRunEvent(runId: string, stored: StoredEvent): void {
+  runBus().publish(runId, stored.seq, stored.type);
+}
+
+export async function appendRunEvent(db: Db, event: RunEventInput): Promise<StoredEvent> {
+  const stored = await db.$transaction((tx) => appendRunEventTx(tx, event));
+  publishRunEvent(event.runId, stored!);
+  return stored!;
+}
+
+/** Appends only if the run still matches `onlyIf` (checked under the row lock); null when it did not. */
+export async function appendRunEventIf(db: Db, event: RunEventInput, onlyIf: Prisma.RunWhereInput): Promise<StoredEvent | null> {
+  const stored = await db.$transaction((tx) => appendRunEventTx(tx, event, onlyIf));
+  if (stored) publishRunEvent(event.runId, stored);
   return stored;
 }
 
@@ -150,7 +71,7 @@ export async function listRunEvents(options: { db: Db; runId: string; afterSeq?:
     where: { runId: options.runId, seq: { gt: options.afterSeq ?? 0 } },
     orderBy: { seq: "asc" },
     take: Math.min(options.limit ?? 1000, 5000),
-    select: { seq: true, type: true, payload: true, createdAt: true },
+    select: { seq: true, type: true, payload: true, createdAt: true, version: true },
   });
-  return rows.map((row) => ({ ...row, payload: row.payload as Payload }));
+  return rows.map((row) => ({ ...row, payload: row.payload as Record<string, unknown> }));
 }

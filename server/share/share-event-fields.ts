@@ -1,4 +1,4 @@
-import type { StoredEvent } from "@/server/runs/run-events";
+import type { RunEventType, StoredEvent } from "@/server/runs/events/contract";
 
 /**
  * What a share link shows of a run's record: an allow-list, event type -> the fields a stranger receives.
@@ -19,10 +19,15 @@ const usageFields: FieldSet = { tokensIn: true, tokensOut: true, costUsd: true, 
 /** Set by the event log when it had to escape NUL bytes or lone surrogates: which fields were changed. */
 const escaped = { escaped: true } as const;
 
-export const SHARE_EVENT_FIELDS: Readonly<Record<string, FieldSet>> = {
+/** Event types a share link never shows (seen as HIDDEN_EVENT_TYPE): what went into the sandbox names repository files. */
+export const SHARE_HIDDEN_TYPES = ["sandbox.seeded"] as const;
+
+export const SHARE_EVENT_FIELDS = {
   // Not rerunOf or taskId: ids of other records are not part of this run.
   "run.queued": { prompt: true, contextFiles: true, ...escaped },
+  // Not workerId (a worker's host). Events before contract version 2 carried the branch here.
   "run.claimed": { branch: true, baseCommit: true },
+  "run.branched": { branch: true, baseCommit: true },
   "run.started": {
     task: true,
     settings: { maxDebugAttempts: true, maxParallelWorkers: true, parallel: true, tokenBudget: true, costBudgetUsd: true, enableToolUse: true, sandboxTimeoutMs: true },
@@ -36,7 +41,8 @@ export const SHARE_EVENT_FIELDS: Readonly<Record<string, FieldSet>> = {
   "plan.started": { given: true },
   "plan.created": { steps: { each: { id: true, agent: true, description: true, file: true, depends_on: true, group: true, tool_name: true } }, repaired: true, ...escaped },
   "step.started": { stepId: true, agent: true, description: true, file: true, ...escaped },
-  "step.running": { stepId: true, run: true, testPaths: true },
+  // `run` is the version-1 name of sandboxRun (upcast by the reader, server/runs/events/read-run-event.ts).
+  "step.running": { stepId: true, sandboxRun: true, run: true, testPaths: true },
   "step.committed": { stepId: true, commit: true },
   // git's own error text names server paths.
   "step.commit_failed": { stepId: true, error: { fixed: "The step's changes could not be committed." } },
@@ -82,7 +88,12 @@ export const SHARE_EVENT_FIELDS: Readonly<Record<string, FieldSet>> = {
     steps: { each: { id: true, status: true, reason: true, runs: true } },
     ...escaped,
   },
-};
+} as const satisfies Readonly<Partial<Record<RunEventType, FieldSet>>>;
+
+/** Every event type of the contract is either listed or hidden on purpose: a new type is a compile error here. */
+type Undecided = Exclude<RunEventType, keyof typeof SHARE_EVENT_FIELDS | (typeof SHARE_HIDDEN_TYPES)[number]>;
+const everyTypeDecided: [Undecided] extends [never] ? true : Undecided = true;
+void everyTypeDecided;
 
 /** The type an event not on the list is shown as: its seq stays (the stream has no gaps), nothing else. */
 export const HIDDEN_EVENT_TYPE = "hidden";
@@ -114,7 +125,9 @@ function pickFields(value: unknown, fields: FieldSet): Record<string, unknown> |
 
 /** The event as a share viewer receives it: listed types with listed fields only. */
 export function forShareViewer(event: StoredEvent): StoredEvent {
-  const fields = Object.hasOwn(SHARE_EVENT_FIELDS, event.type) ? SHARE_EVENT_FIELDS[event.type] : undefined;
+  const fields: FieldSet | undefined = Object.hasOwn(SHARE_EVENT_FIELDS, event.type) ? SHARE_EVENT_FIELDS[event.type as keyof typeof SHARE_EVENT_FIELDS] : undefined;
   if (!fields) return { seq: event.seq, type: HIDDEN_EVENT_TYPE, payload: {}, createdAt: event.createdAt };
-  return { seq: event.seq, type: event.type, payload: pickFields(event.payload, fields) ?? {}, createdAt: event.createdAt };
+  // The version goes along, so the viewer's page upcasts older payloads like the owner's.
+  const version = event.version === undefined ? {} : { version: event.version };
+  return { seq: event.seq, type: event.type, payload: pickFields(event.payload, fields) ?? {}, createdAt: event.createdAt, ...version };
 }

@@ -43,7 +43,7 @@ describe("share links", () => {
     runId = (await callerFor(owner.id).task.create({ projectId, prompt: "Write add(a, b) in calc.py" })).runId;
     otherRunId = (await callerFor(owner.id).task.create({ projectId, prompt: "A different task" })).runId;
     await testDb().run.update({ where: { id: runId }, data: { modelSettings: { mode: "litellm", baseUrl: "http://internal-llm.corp:4000/v1", models: { coder: "m1" } } } });
-    await appendRunEvent(testDb(), { runId, type: "run.started", payload: {} });
+    await appendRunEvent(testDb(), { runId, type: "run.started", payload: { task: "t", settings: {} } });
   });
 
   it("creates a link whose token is random, prefixed and stored only as a hash", async () => {
@@ -144,13 +144,13 @@ describe("share links", () => {
       }
     })();
     await expect.poll(() => seen.length, { timeout: 5000 }).toBe(1);
-    await appendRunEvent(testDb(), { runId: otherRunId, type: "run.started", payload: {} });
+    await appendRunEvent(testDb(), { runId: otherRunId, type: "run.started", payload: { task: "t", settings: {} } });
     await expect.poll(() => seen.length, { timeout: 5000 }).toBe(2);
     const revokedAt = Date.now();
     await callerFor(owner.id).share.revoke({ linkId: link.id });
     expect(await reading).toBe("NOT_FOUND");
     expect(Date.now() - revokedAt).toBeLessThan(5000);
-    await appendRunEvent(testDb(), { runId: otherRunId, type: "plan.started", payload: {} });
+    await appendRunEvent(testDb(), { runId: otherRunId, type: "plan.started", payload: { given: false } });
     expect(seen).toEqual([1, 2]);
   });
 

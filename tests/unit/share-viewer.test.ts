@@ -10,6 +10,7 @@ const test = { stepId: "s1", name: "test_add", classname: "test_calc", file: "te
 const emitted: Record<string, Record<string, unknown>> = {
   "run.queued": { taskId: "task-1", prompt: "Write add", contextFiles: ["a.py"], rerunOf: "run-0", ...secret },
   "run.claimed": { workerId: "host:42:ab", branch: "autocode/run-x", baseCommit: "abc", ...secret },
+  "run.branched": { branch: "autocode/run-x", baseCommit: "abc", ...secret },
   "run.started": { task: "Write add", settings: { maxDebugAttempts: 3, maxParallelWorkers: 3, parallel: true, tokenBudget: 1, costBudgetUsd: 1, enableToolUse: true, memoryTopK: 3, snippetsTopK: 5, ...secret }, ...secret },
   "memory.recalled": { memories: [{ runId: "run-of-someone-else", task: "their prompt", score: 0.9 }], snippets: [{ path: "secret/file.py", startLine: 1, endLine: 2, score: 1 }] },
   "memory.unavailable": { error: "connect ECONNREFUSED chroma.internal:8000" },
@@ -53,6 +54,7 @@ const shownTest = { stepId: "s1", name: "test_add", classname: "test_calc", file
 const shown: Record<string, Record<string, unknown>> = {
   "run.queued": { prompt: "Write add", contextFiles: ["a.py"] },
   "run.claimed": { branch: "autocode/run-x", baseCommit: "abc" },
+  "run.branched": { branch: "autocode/run-x", baseCommit: "abc" },
   "run.started": { task: "Write add", settings: { maxDebugAttempts: 3, maxParallelWorkers: 3, parallel: true, tokenBudget: 1, costBudgetUsd: 1, enableToolUse: true } },
   "memory.recalled": {},
   "memory.unavailable": {},

@@ -1,6 +1,10 @@
 import type { EventSink, RunEventInput } from "@/server/orchestrator/ports";
 
-export interface StoredRunEvent extends RunEventInput {
+/** Kept as stored JSON reads (type and payload untyped), like rows of the RunEvent table. */
+export interface StoredRunEvent {
+  runId: string;
+  type: string;
+  payload: Record<string, unknown>;
   seq: number;
   at: number;
 }
@@ -13,7 +17,7 @@ export class InMemoryEventSink implements EventSink {
   async append(event: RunEventInput): Promise<{ seq: number }> {
     const seq = (this.seqs.get(event.runId) ?? 0) + 1;
     this.seqs.set(event.runId, seq);
-    this.events.push({ ...event, seq, at: Date.now() });
+    this.events.push({ runId: event.runId, type: event.type, payload: event.payload, seq, at: Date.now() });
     return { seq };
   }
 

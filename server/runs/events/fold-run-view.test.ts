@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { applyRunEvents, initialRunEventState, layerSteps, type RunEvent } from "@/components/runs/run-event-state";
+import type { StoredEvent as RunEvent } from "./contract";
+import { applyRunEvents, initialRunEventState, layerSteps } from "./fold-run-view";
 
 let seq = 0;
 const at = new Date("2026-01-01T00:00:00Z");

@@ -1,0 +1,172 @@
+/**
+ * The one fold from a run's events to its record: status, timestamps, steps, usage, verdict, verification.
+ * Pure and browser-safe. The run page folds the whole log with it; the server applies it to the stored
+ * Run and Step rows in the same transaction as each append (server/runs/project-run-event.ts), so the
+ * history, the API and the page can never disagree.
+ */
+import { assertNever, type RunEvent, type TStepOutcomeStatus, type TUsage, type TVerification } from "./contract";
+
+export type RunState = "queued" | "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
+export type StepState = "pending" | "running" | "succeeded" | "failed" | "skipped" | "cancelled";
+
+export interface StepView {
+  id: string;
+  agent: string;
+  description: string;
+  file: string | null;
+  dependsOn: string[];
+  group: number | null;
+  toolName: string | null;
+  status: StepState;
+  reason: string | null;
+  /** Debug rounds started for this step (0 when its first sandbox run passed). */
+  attempts: number;
+  /** Sandbox runs of this step (attempts + 1 for a code step that ran to the end). */
+  sandboxRuns: number;
+  commit: string | null;
+  usage: TUsage;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export interface RunRecord {
+  status: RunState;
+  statusReason: string | null;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  cancelRequestedAt: Date | null;
+  branch: string | null;
+  baseCommit: string | null;
+  headCommit: string | null;
+  usage: TUsage;
+  verdict: { verdict: string; reasons: string[] } | null;
+  verification: TVerification | null;
+  steps: StepView[];
+}
+
+export const emptyUsage: TUsage = { tokensIn: 0, tokensOut: 0, costUsd: 0, calls: 0 };
+
+export const initialRunRecord: RunRecord = {
+  status: "queued",
+  statusReason: null,
+  startedAt: null,
+  finishedAt: null,
+  cancelRequestedAt: null,
+  branch: null,
+  baseCommit: null,
+  headCommit: null,
+  usage: emptyUsage,
+  verdict: null,
+  verification: null,
+  steps: [],
+};
+
+/** The orchestrator's step outcomes as step states. */
+export const STEP_STATE_OF: Record<TStepOutcomeStatus, StepState> = { passed: "succeeded", applied: "succeeded", failed: "failed", skipped: "skipped", cancelled: "cancelled" };
+
+const addUsage = (usage: TUsage, call: { tokensIn: number; tokensOut: number; costUsd: number }): TUsage => ({
+  tokensIn: usage.tokensIn + call.tokensIn,
+  tokensOut: usage.tokensOut + call.tokensOut,
+  costUsd: usage.costUsd + call.costUsd,
+  calls: usage.calls + 1,
+});
+
+function updateStep(record: RunRecord, stepId: string | null, change: (step: StepView) => StepView): RunRecord {
+  if (!stepId || !record.steps.some((step) => step.id === stepId)) return record;
+  return { ...record, steps: record.steps.map((step) => (step.id === stepId ? change(step) : step)) };
+}
+
+/** Folds one event into the record; events that do not concern it return the same object. */
+export function foldRunRecord(record: RunRecord, event: RunEvent): RunRecord {
+  const at = event.createdAt;
+  switch (event.type) {
+    case "run.claimed": {
+      const { branch, baseCommit } = event.payload;
+      const claimed = { ...record, status: "running" as const, startedAt: at };
+      return branch && baseCommit ? { ...claimed, branch, baseCommit, headCommit: baseCommit } : claimed;
+    }
+    case "run.branched": {
+      const { branch, baseCommit } = event.payload;
+      return { ...record, branch, baseCommit, headCommit: baseCommit };
+    }
+    case "run.started":
+      return { ...record, status: "running", startedAt: at };
+    case "run.cancel_requested":
+      return { ...record, cancelRequestedAt: at };
+    case "plan.created":
+      return {
+        ...record,
+        steps: event.payload.steps.map((step) => ({
+          id: step.id,
+          agent: step.agent,
+          description: step.description,
+          file: step.file ?? null,
+          dependsOn: step.depends_on,
+          group: step.group ?? null,
+          toolName: step.tool_name ?? null,
+          status: "pending",
+          reason: null,
+          attempts: 0,
+          sandboxRuns: 0,
+          commit: null,
+          usage: emptyUsage,
+          startedAt: null,
+          finishedAt: null,
+        })),
+      };
+    case "step.started":
+      return updateStep(record, event.payload.stepId, (step) => ({ ...step, status: "running", startedAt: at }));
+    case "step.running":
+      return updateStep(record, event.payload.stepId, (step) => ({ ...step, sandboxRuns: event.payload.sandboxRun }));
+    case "debug.started":
+      return updateStep(record, event.payload.stepId, (step) => ({ ...step, attempts: event.payload.attempt }));
+    case "step.committed":
+      return updateStep({ ...record, headCommit: event.payload.commit }, event.payload.stepId, (step) => ({ ...step, commit: event.payload.commit }));
+    case "step.finished": {
+      const { stepId, status, reason } = event.payload;
+      return updateStep(record, stepId, (step) => ({ ...step, status: STEP_STATE_OF[status], reason, finishedAt: at }));
+    }
+    case "llm.call": {
+      const withRun = { ...record, usage: addUsage(record.usage, event.payload) };
+      return updateStep(withRun, event.payload.stepId, (step) => ({ ...step, usage: addUsage(step.usage, event.payload) }));
+    }
+    case "verdict":
+      return { ...record, verdict: event.payload };
+    case "run.finished": {
+      const { status, reason, verdict, verification, usage } = event.payload;
+      // Steps that never got to finish (a crash, a cancellation) must not stay "running" forever.
+      const unfinished: StepState = status === "succeeded" ? "skipped" : "cancelled";
+      return {
+        ...record,
+        status,
+        statusReason: reason,
+        finishedAt: at,
+        verdict: verdict ?? record.verdict,
+        verification: verification ?? record.verification,
+        usage: usage ?? record.usage,
+        steps: record.steps.map((step) => (step.status === "pending" || step.status === "running" ? { ...step, status: unfinished, finishedAt: at } : step)),
+      };
+    }
+    case "run.queued":
+    case "memory.recalled":
+    case "memory.unavailable":
+    case "memory.remembered":
+    case "plan.started":
+    case "step.commit_failed":
+    case "edit.applied":
+    case "edit.rejected":
+    case "sandbox.command":
+    case "test.result":
+    case "tool.executed":
+    case "llm.tokens":
+    case "llm.discarded":
+    case "agent.repair":
+    case "budget.exceeded":
+    case "verification.started":
+    case "sandbox.seeded":
+    case "unreadable":
+      return record;
+    default:
+      return assertNever(event);
+  }
+}

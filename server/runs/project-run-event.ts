@@ -1,0 +1,139 @@
+import type { Prisma, RunStatus, StepStatus } from "@/generated/prisma/client";
+import type { RunEvent, TVerification } from "@/server/runs/events/contract";
+import { emptyUsage, foldRunRecord, type RunRecord, type StepView } from "@/server/runs/events/fold-run-record";
+
+type Tx = Prisma.TransactionClient;
+
+/** The Run columns the record fold keeps (selected when the event's seq is taken, under the row lock). */
+export const RECORD_COLUMNS = {
+  status: true,
+  statusReason: true,
+  startedAt: true,
+  finishedAt: true,
+  cancelRequestedAt: true,
+  branch: true,
+  baseCommit: true,
+  headCommit: true,
+  tokensIn: true,
+  tokensOut: true,
+  costUsd: true,
+  verdict: true,
+  verification: true,
+} as const satisfies Prisma.RunSelect;
+
+type RunRow = Prisma.RunGetPayload<{ select: typeof RECORD_COLUMNS }>;
+type StepRow = Prisma.StepGetPayload<object>;
+
+/** Events whose fold reads or changes the steps; only these load the Step rows. */
+function touchesSteps(event: RunEvent): boolean {
+  switch (event.type) {
+    case "plan.created":
+    case "step.started":
+    case "step.running":
+    case "step.finished":
+    case "step.committed":
+    case "debug.started":
+    case "run.finished":
+      return true;
+    case "llm.call":
+      return event.payload.stepId !== null;
+    default:
+      return false;
+  }
+}
+
+function stepOfRow(row: StepRow): StepView {
+  return {
+    id: row.planStepId,
+    agent: row.agent,
+    description: row.description,
+    file: row.targetFile,
+    dependsOn: row.dependsOn,
+    group: row.parallelGroup,
+    toolName: row.toolName,
+    status: row.status.toLowerCase() as StepView["status"],
+    reason: null,
+    attempts: row.attempts,
+    sandboxRuns: 0,
+    commit: null,
+    usage: { tokensIn: row.tokensIn, tokensOut: row.tokensOut, costUsd: row.costUsd, calls: 0 },
+    startedAt: row.startedAt,
+    finishedAt: row.finishedAt,
+  };
+}
+
+function recordOfRow(run: RunRow, steps: StepRow[]): RunRecord {
+  return {
+    ...run,
+    status: run.status.toLowerCase() as RunRecord["status"],
+    usage: { tokensIn: run.tokensIn, tokensOut: run.tokensOut, costUsd: run.costUsd, calls: emptyUsage.calls },
+    verdict: run.verdict ? { verdict: run.verdict, reasons: [] } : null,
+    verification: run.verification as TVerification | null,
+    steps: steps.map(stepOfRow),
+  };
+}
+
+function stepColumns(step: StepView) {
+  return {
+    status: step.status.toUpperCase() as StepStatus,
+    attempts: step.attempts,
+    tokensIn: step.usage.tokensIn,
+    tokensOut: step.usage.tokensOut,
+    costUsd: step.usage.costUsd,
+    startedAt: step.startedAt,
+    finishedAt: step.finishedAt,
+  };
+}
+
+/**
+ * Applies one event to the run's stored record with the same fold the page uses (foldRunRecord), inside the
+ * append's transaction: the Run row's status, timestamps, totals and verdict, and the Step rows. This is the
+ * only place Run.status is written.
+ */
+export async function projectRunEvent(tx: Tx, runId: string, run: RunRow, event: RunEvent): Promise<void> {
+  const steps = touchesSteps(event) ? await tx.step.findMany({ where: { runId }, orderBy: { order: "asc" } }) : [];
+  const before = recordOfRow(run, steps);
+  const after = foldRunRecord(before, event);
+  if (after === before) return;
+
+  const data: Prisma.RunUpdateInput = {};
+  if (after.status !== before.status) data.status = after.status.toUpperCase() as RunStatus;
+  for (const key of ["statusReason", "startedAt", "finishedAt", "cancelRequestedAt", "branch", "baseCommit", "headCommit"] as const) {
+    if (after[key] !== before[key]) (data as Record<string, unknown>)[key] = after[key];
+  }
+  if (after.usage !== before.usage) Object.assign(data, { tokensIn: after.usage.tokensIn, tokensOut: after.usage.tokensOut, costUsd: after.usage.costUsd });
+  if (after.verdict !== before.verdict) data.verdict = after.verdict?.verdict ?? null;
+  if (after.verification !== before.verification && after.verification) data.verification = after.verification as unknown as Prisma.InputJsonValue;
+  // A run that ended is no longer held by any worker.
+  if (after.finishedAt !== before.finishedAt) Object.assign(data, { workerId: null, leaseExpiresAt: null });
+  if (Object.keys(data).length) await tx.run.update({ where: { id: runId }, data });
+
+  if (after.steps === before.steps) return;
+  if (event.type === "plan.created") {
+    await tx.step.createMany({
+      data: after.steps.map((step, order) => ({
+        runId,
+        planStepId: step.id,
+        order,
+        parallelGroup: step.group,
+        dependsOn: step.dependsOn,
+        agent: step.agent,
+        description: step.description,
+        targetFile: step.file,
+        toolName: step.toolName,
+      })),
+      skipDuplicates: true,
+    });
+    return;
+  }
+  const old = new Map(before.steps.map((step) => [step.id, stepColumns(step)]));
+  for (const step of after.steps) {
+    const columns = stepColumns(step);
+    const previous = old.get(step.id);
+    const changed = Object.fromEntries(Object.entries(columns).filter(([key, value]) => {
+      const was = previous?.[key as keyof typeof columns];
+      return value instanceof Date && was instanceof Date ? value.getTime() !== was.getTime() : value !== was;
+    }));
+    if (Object.keys(changed).length) await tx.step.update({ where: { runId_planStepId: { runId, planStepId: step.id } }, data: changed });
+  }
+}
