@@ -1,4 +1,6 @@
-import type { StoredEvent } from "@/server/runs/run-events";
+import type { PayloadOf, RunEvent, StoredEvent } from "@/server/runs/events/contract";
+import { foldRunRecord, initialRunRecord, type RunRecord } from "@/server/runs/events/fold-run-record";
+import { readRunEvent } from "@/server/runs/events/read-run-event";
 
 /** One entry of the original /run's `results`; step_id, file and exit_code are additions old clients ignore. */
 export interface LegacyResult {
@@ -15,14 +17,6 @@ export interface LegacyToolResult {
   returncode: number | null;
 }
 
-interface PlanStepFacts {
-  id: string;
-  agent: string;
-  description: string;
-  file?: string;
-  tool_name?: string;
-}
-
 export interface FinishedFacts {
   status: "succeeded" | "failed" | "cancelled";
   reason: string | null;
@@ -30,40 +24,32 @@ export interface FinishedFacts {
   verification: unknown;
 }
 
-const str = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
-const exitCodeOf = (value: unknown): number | null => (typeof value === "number" ? value : null);
-
-export function planStepsOf(events: StoredEvent[]): PlanStepFacts[] {
-  const created = events.find((event) => event.type === "plan.created");
-  return ((created?.payload.steps as PlanStepFacts[] | undefined) ?? []).filter((step) => typeof step?.id === "string");
+/** The run's events through the contract, and the record the one fold makes of them. */
+function readRecord(events: StoredEvent[]): { typed: RunEvent[]; record: RunRecord } {
+  const typed = events.map(readRunEvent);
+  return { typed, record: typed.reduce(foldRunRecord, initialRunRecord) };
 }
 
 export function finishedFacts(events: StoredEvent[]): FinishedFacts | null {
-  const finished = events.findLast((event) => event.type === "run.finished");
-  if (!finished) return null;
-  const payload = finished.payload;
-  const status = str(payload.status);
-  const verdict = payload.verdict as { verdict?: string } | null | undefined;
+  const { record } = readRecord(events);
+  if (record.finishedAt === null) return null;
   return {
-    status: status === "succeeded" || status === "cancelled" ? status : "failed",
-    reason: str(payload.reason) ?? null,
-    verdict: verdict?.verdict ?? null,
-    verification: payload.verification ?? null,
+    status: record.status === "succeeded" || record.status === "cancelled" ? record.status : "failed",
+    reason: record.statusReason,
+    verdict: record.verdict?.verdict ?? null,
+    verification: record.verification,
   };
 }
 
 /** What a sandbox command printed, with its exit code on the last line (the original showed pytest's output). */
-export function commandOutput(payload: Record<string, unknown>): string {
-  const printed = [str(payload.stdout)?.trim(), str(payload.stderr)?.trim()].filter(Boolean).join("\n");
-  const exit = exitCodeOf(payload.exitCode);
-  const ending = payload.timedOut === true ? "timed out" : exit === null ? "no exit code" : `exit code ${exit}`;
-  return `${printed ? `${printed}\n` : ""}(${ending}${str(payload.reason) ? `: ${str(payload.reason)}` : ""})`;
+export function commandOutput(payload: PayloadOf<"sandbox.command">): string {
+  const printed = [payload.stdout.trim(), payload.stderr.trim()].filter(Boolean).join("\n");
+  const ending = payload.timedOut ? "timed out" : payload.exitCode === null ? "no exit code" : `exit code ${payload.exitCode}`;
+  return `${printed ? `${printed}\n` : ""}(${ending}${payload.reason ? `: ${payload.reason}` : ""})`;
 }
 
-function verdictText(payload: Record<string, unknown>): string {
-  const reasons = Array.isArray(payload.reasons) ? payload.reasons.filter((r): r is string => typeof r === "string") : [];
-  const verdict = str(payload.verdict) ?? "UNKNOWN";
-  return reasons.length ? `${verdict}\n${reasons.map((r) => `- ${r}`).join("\n")}` : verdict;
+function verdictText(payload: PayloadOf<"verdict">): string {
+  return payload.reasons.length ? `${payload.verdict}\n${payload.reasons.map((r) => `- ${r}`).join("\n")}` : payload.verdict;
 }
 
 /**
@@ -72,26 +58,26 @@ function verdictText(payload: Record<string, unknown>): string {
  * that ended without a verdict gets a final error entry saying why.
  */
 export function legacyRunResults(events: StoredEvent[]): LegacyResult[] {
-  const steps = new Map(planStepsOf(events).map((step) => [step.id, step]));
+  const { typed, record } = readRecord(events);
+  const steps = new Map(record.steps.map((step) => [step.id, step]));
   const label = (stepId: string | null, fallback: string) => (stepId ? (steps.get(stepId)?.description ?? stepId) : fallback);
   const results: LegacyResult[] = [];
-  let reviewed = false;
-  for (const { type, payload } of events) {
-    const stepId = str(payload.stepId) ?? null;
-    if (type === "edit.applied") {
-      const output = str(payload.content) ?? str(payload.diff) ?? "";
-      results.push({ step: label(stepId, "Edit"), output, type: "code", step_id: stepId, file: str(payload.path) });
-    } else if (type === "sandbox.command") {
-      results.push({ step: stepId ? `Run tests: ${label(stepId, "")}` : "Run all tests", output: commandOutput(payload), type: "test", step_id: stepId, exit_code: exitCodeOf(payload.exitCode) });
-    } else if (type === "tool.executed") {
-      results.push({ step: label(stepId, "Tool"), output: str(payload.output) ?? "", type: "tool", step_id: stepId, exit_code: exitCodeOf(payload.exitCode) });
-    } else if (type === "verdict") {
-      reviewed = true;
-      results.push({ step: "Critic review", output: verdictText(payload), type: "review", step_id: null });
+  for (const event of typed) {
+    if (event.type === "edit.applied") {
+      const { stepId, path, content, diff } = event.payload;
+      results.push({ step: label(stepId, "Edit"), output: content ?? diff ?? "", type: "code", step_id: stepId, file: path });
+    } else if (event.type === "sandbox.command") {
+      const { stepId, exitCode } = event.payload;
+      results.push({ step: stepId ? `Run tests: ${label(stepId, "")}` : "Run all tests", output: commandOutput(event.payload), type: "test", step_id: stepId, exit_code: exitCode });
+    } else if (event.type === "tool.executed") {
+      const { stepId, output, exitCode } = event.payload;
+      results.push({ step: label(stepId, "Tool"), output, type: "tool", step_id: stepId, exit_code: exitCode });
+    } else if (event.type === "verdict") {
+      results.push({ step: "Critic review", output: verdictText(event.payload), type: "review", step_id: null });
     }
   }
   const finished = finishedFacts(events);
-  if (finished && finished.status !== "succeeded" && !reviewed) {
+  if (finished && finished.status !== "succeeded" && !typed.some((event) => event.type === "verdict")) {
     results.push({ step: "Run", output: `${finished.status.toUpperCase()}: ${finished.reason ?? "no reason recorded"}`, type: "error", step_id: null });
   }
   return results;
@@ -106,22 +92,19 @@ export async function legacyParallelResults(
   events: StoredEvent[],
   readFinalFile: (path: string) => Promise<string | null>,
 ): Promise<Array<string | LegacyToolResult | null>> {
+  const { typed, record } = readRecord(events);
   const results: Array<string | LegacyToolResult | null> = [];
-  for (const step of planStepsOf(events)) {
-    const own = events.filter((event) => event.payload.stepId === step.id);
+  for (const step of record.steps) {
+    const own = typed.filter((event) => "stepId" in event.payload && event.payload.stepId === step.id);
+    const last = <T extends RunEvent["type"]>(type: T) => own.findLast((event): event is Extract<RunEvent, { type: T }> => event.type === type);
     if (step.agent === "tool") {
-      const executed = own.findLast((event) => event.type === "tool.executed");
-      const finished = own.findLast((event) => event.type === "step.finished");
-      results.push(
-        executed
-          ? { stdout: str(executed.payload.output) ?? "", returncode: exitCodeOf(executed.payload.exitCode) }
-          : { stdout: str(finished?.payload.reason) ?? "the step did not run", returncode: null },
-      );
+      const executed = last("tool.executed");
+      results.push(executed ? { stdout: executed.payload.output, returncode: executed.payload.exitCode } : { stdout: step.reason ?? "the step did not run", returncode: null });
     } else if (step.agent === "coder" && step.file) {
-      const edited = own.findLast((event) => event.type === "edit.applied" && event.payload.path === step.file);
-      results.push(edited ? ((await readFinalFile(step.file)) ?? str(edited.payload.content) ?? null) : null);
+      const edited = own.findLast((event): event is Extract<RunEvent, { type: "edit.applied" }> => event.type === "edit.applied" && event.payload.path === step.file);
+      results.push(edited ? ((await readFinalFile(step.file)) ?? edited.payload.content ?? null) : null);
     } else {
-      const command = own.findLast((event) => event.type === "sandbox.command");
+      const command = last("sandbox.command");
       results.push(command ? commandOutput(command.payload) : null);
     }
   }
@@ -130,15 +113,16 @@ export async function legacyParallelResults(
 
 /** Per-step outcome, a new field beside `results` so a null result can be explained. */
 export function legacyStepOutcomes(events: StoredEvent[]) {
-  return planStepsOf(events).map((step) => {
-    const finished = events.findLast((event) => event.type === "step.finished" && event.payload.stepId === step.id);
+  const { typed, record } = readRecord(events);
+  return record.steps.map((step) => {
+    const finished = typed.findLast((event): event is Extract<RunEvent, { type: "step.finished" }> => event.type === "step.finished" && event.payload.stepId === step.id);
     return {
       id: step.id,
       agent: step.agent,
       description: step.description,
-      file: step.file ?? null,
-      status: str(finished?.payload.status) ?? "not_started",
-      reason: str(finished?.payload.reason) ?? null,
+      file: step.file,
+      status: finished?.payload.status ?? "not_started",
+      reason: finished?.payload.reason ?? null,
     };
   });
 }
