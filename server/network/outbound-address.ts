@@ -47,19 +47,23 @@ export function blockAddresses(addresses: Iterable<string>, kind: string): void 
   for (const address of addresses) if (isIP(address)) extraBlocked.set(address.toLowerCase(), kind);
 }
 
-let dockerGateways: Promise<void> | undefined;
+const dockerNetworks = new BlockList();
+let learned: Promise<void> | undefined;
 
-/** Docker networks' gateways are the host as seen from a container: refused even where they look public. */
-function learnDockerGateways(): Promise<void> {
-  dockerGateways ??= (async () => {
+/** Docker's networks (their gateway is the host as a container sees it): refused even where they look public. */
+function learnDockerNetworks(): Promise<void> {
+  learned ??= (async () => {
     const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timeout")), 1000).unref());
     const networks = await Promise.race([getDocker().listNetworks(), timeout]);
-    const gateways = networks.flatMap((network) => (network.IPAM?.Config ?? []).map((config) => config.Gateway).filter((g): g is string => Boolean(g)));
-    blockAddresses(gateways, "the Docker host's gateway");
+    for (const config of networks.flatMap((network) => network.IPAM?.Config ?? [])) {
+      const [base, prefix] = (config.Subnet ?? "").split("/");
+      if (base && prefix && isIP(base)) dockerNetworks.addSubnet(base, Number(prefix), isIP(base) === 4 ? "ipv4" : "ipv6");
+      if (config.Gateway) blockAddresses([config.Gateway], "the Docker host's gateway");
+    }
   })().catch(() => {
-    dockerGateways = undefined; // no engine now: ask again next time
+    learned = undefined; // no engine now: ask again next time
   });
-  return dockerGateways;
+  return learned;
 }
 
 function ownInterfaceAddresses(): string[] {
@@ -79,6 +83,7 @@ export function blockedAddressKind(address: string): string | undefined {
   }
   const extra = extraBlocked.get(bare.toLowerCase());
   if (extra) return extra;
+  if (dockerNetworks.check(bare, type === 4 ? "ipv4" : "ipv6")) return "a Docker network's";
   if (ownInterfaceAddresses().some((own) => own.toLowerCase() === bare.toLowerCase())) return "this server's own";
   return undefined;
 }
@@ -96,7 +101,13 @@ export const ALLOW_PRIVATE_HINT =
  * Resolves the host and refuses it when any address it resolves to is not public (unless allowPrivate).
  * Returns the addresses, so the caller can connect to exactly the address that was checked.
  */
-export async function checkOutboundHost(options: { host: string; allowPrivate: boolean; what: string }): Promise<string[]> {
+export async function checkOutboundHost(options: {
+  host: string;
+  allowPrivate: boolean;
+  what: string;
+  /** A name that does not resolve now cannot be reached now either; a settings form may store it (checked again at use). */
+  allowUnresolved?: boolean;
+}): Promise<string[]> {
   const host = options.host.replace(/^\[|\]$/g, "");
   let addresses: string[];
   if (isIP(host)) addresses = [host];
@@ -104,11 +115,12 @@ export async function checkOutboundHost(options: { host: string; allowPrivate: b
     try {
       addresses = (await lookup(host, { all: true, verbatim: true })).map((entry) => entry.address);
     } catch {
-      throw new AppError("BAD_REQUEST", `${options.what}: the host ${host} could not be resolved. Check the address.`);
+      if (options.allowUnresolved) return [];
+      throw new AppError("UNAVAILABLE", `${options.what}: could not resolve host ${host}. Check the address and that this server can reach it.`);
     }
   }
   if (options.allowPrivate) return addresses;
-  await learnDockerGateways();
+  await learnDockerNetworks();
   for (const address of addresses) {
     const kind = blockedAddressKind(address);
     if (kind) {
@@ -117,4 +129,9 @@ export async function checkOutboundHost(options: { host: string; allowPrivate: b
     }
   }
   return addresses;
+}
+
+/** Refuses a user's own model endpoint (Settings) that names an address only the server can reach. */
+export async function checkUserModelEndpoint(options: { baseUrl: string; allowPrivate: boolean; allowUnresolved?: boolean }): Promise<void> {
+  await checkOutboundHost({ host: new URL(options.baseUrl).hostname, allowPrivate: options.allowPrivate, allowUnresolved: options.allowUnresolved, what: `Your model endpoint ${options.baseUrl} was refused` });
 }

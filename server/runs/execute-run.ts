@@ -2,6 +2,7 @@ import fs from "node:fs/promises";
 import type { Db } from "@/server/db/client";
 import { decryptSecret } from "@/server/auth/secrets";
 import { env } from "@/server/env";
+import { checkUserModelEndpoint } from "@/server/network/outbound-address";
 import { toPublicError } from "@/server/errors";
 import { resolveSafePath } from "@/server/editing/resolve-safe-path";
 import { createRunWorktree, removeRunWorktree } from "@/server/git";
@@ -159,7 +160,10 @@ export async function executeRun(options: {
     const worktree = await createRunWorktree({ repoPath: run.project.repoPath, runId });
     await appendRunEvent(db, { runId, type: "run.branched", payload: { branch: worktree.branch, baseCommit: worktree.baseCommit } });
 
-    const modelSettings = resolveModelSettings(env(), await userOverrides(db, run.task.authorId));
+    const overrides = await userOverrides(db, run.task.authorId);
+    // Checked again when used: the name may resolve elsewhere than when it was saved.
+    if (overrides?.baseUrl) await checkUserModelEndpoint({ baseUrl: overrides.baseUrl, allowPrivate: env().ALLOW_PRIVATE_ADDRESSES });
+    const modelSettings = resolveModelSettings(env(), overrides);
     // The snapshot records which models ran; the API key never leaves the settings table.
     await db.run.update({ where: { id: runId }, data: { modelSettings: { mode: modelSettings.mode, baseUrl: modelSettings.baseUrl, models: modelSettings.models } } });
 

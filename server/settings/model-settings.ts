@@ -3,6 +3,7 @@ import { encryptSecret } from "@/server/auth/secrets";
 import type { Db } from "@/server/db/client";
 import { env, LLM_MODES } from "@/server/env";
 import { resolveModelSettings } from "@/server/llm/resolve-model-settings";
+import { checkUserModelEndpoint } from "@/server/network/outbound-address";
 import { AGENT_ROLES, type AgentRole } from "@/server/llm/types";
 
 const ZModelName = z.string().trim().max(200, "Use at most 200 characters for a model name.");
@@ -61,6 +62,7 @@ export async function getModelSettings(options: { db: Db; userId: string }): Pro
  */
 export async function updateModelSettings(options: { db: Db; userId: string; input: TUpdateModelSettings }): Promise<TModelSettingsDto> {
   const { input } = options;
+  if (input.baseUrl) await checkUserModelEndpoint({ baseUrl: input.baseUrl, allowPrivate: env().ALLOW_PRIVATE_ADDRESSES, allowUnresolved: true });
   const apiKeyCipher = input.apiKey.action === "replace" ? encryptSecret(input.apiKey.value) : input.apiKey.action === "remove" ? null : undefined;
   const data = { mode: input.mode, baseUrl: input.baseUrl, models: cleanModels(input.models), ...(apiKeyCipher !== undefined ? { apiKeyCipher } : {}) };
   await options.db.userModelSettings.upsert({

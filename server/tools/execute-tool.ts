@@ -1,5 +1,7 @@
+import { isIP } from "node:net";
 import { env } from "@/server/env";
 import { AppError } from "@/server/errors";
+import { checkOutboundHost } from "@/server/network/outbound-address";
 import type { ExecutionResult, SandboxSession } from "@/server/sandbox/types";
 import { runSetupContainer } from "./run-setup-container";
 import { TOOL_NAMES, type ToolName, type ToolResult } from "./tool-step";
@@ -63,13 +65,19 @@ export async function executeTool(options: ExecuteToolOptions): Promise<ToolResu
     return fromExecution(await options.workspace.runPytest({ ...run, testPaths: plan.testPaths }), timeoutMs);
   }
 
-  const outcome = await runSetupContainer({
-    runId: options.runId,
-    tool: plan.setupTool,
-    args: plan.args,
-    timeoutMs,
-    signal: options.signal,
-  });
+  let pinnedHosts: string[] = [];
+  if (plan.setupTool === "git-clone") {
+    const host = new URL(plan.args[0]!).hostname;
+    try {
+      const [address] = await checkOutboundHost({ host, allowPrivate: settings.ALLOW_PRIVATE_ADDRESSES, what: "git_clone" });
+      if (address && !isIP(host)) pinnedHosts = [`${host}:${address}`];
+    } catch (error) {
+      if (AppError.is(error, "BAD_REQUEST")) return refused(`Refused: ${error.message}`);
+      if (AppError.is(error, "UNAVAILABLE")) return refused(`${plan.argv[0]} needs the network, which is unreachable: ${error.message}`);
+      throw error;
+    }
+  }
+  const outcome = await runSetupContainer({ runId: options.runId, tool: plan.setupTool, args: plan.args, timeoutMs, signal: options.signal, pinnedHosts });
   const base = { exitCode: outcome.exitCode, stdout: "", stderr: outcome.stderr, durationMs: outcome.durationMs };
   if (outcome.timedOut) return { ...base, ok: false, error: `${plan.argv.join(" ")} timed out after ${timeoutMs / 1000} s` };
   if (outcome.exitCode !== 0) {

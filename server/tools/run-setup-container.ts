@@ -25,15 +25,16 @@ export async function runSetupContainer(options: {
   args: string[];
   timeoutMs: number;
   signal?: AbortSignal;
+  /** "host:address" entries for the container's /etc/hosts: a clone connects to the address that was checked. */
+  pinnedHosts?: string[];
 }): Promise<SetupOutcome> {
   const started = performance.now();
+  const spec = buildContainerSpec({ role: "setup", runId: options.runId, network: true, cmd: ["python3", RUNNER_PATH, "setup", options.tool, ...options.args] });
   const container = await getDocker().createContainer({
-    ...buildContainerSpec({
-      role: "setup",
-      runId: options.runId,
-      network: true,
-      cmd: ["python3", RUNNER_PATH, "setup", options.tool, ...options.args],
-    }),
+    ...spec,
+    // No prompts, only web protocols, and no redirects (a redirect would reach a host nobody checked).
+    Env: [...(spec.Env ?? []), "GIT_TERMINAL_PROMPT=0", "GIT_ALLOW_PROTOCOL=http:https", "GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=http.followRedirects", "GIT_CONFIG_VALUE_0=false"],
+    HostConfig: { ...spec.HostConfig, ExtraHosts: options.pinnedHosts ?? [] },
     AttachStdin: false,
     OpenStdin: false,
   });
