@@ -30,15 +30,17 @@ function longestBlankRun(lines: readonly string[]): number {
  * Every text a gap can become: `items` are the hunk's lines between two matched lines (blank old lines and
  * added lines), `blanks` the file's blank lines there. As many hunk blanks as possible are matched to file
  * blanks in order (a context blank keeps the file's text, a '-' blank removes it); unmatched file blanks
- * stay together as the run they were (before or after a run of added lines, never inside it), unmatched
- * hunk blanks are extras and vanish. Returns up to MAX_READINGS distinct texts.
+ * stay beside the hunk's blanks, as the one run of blank lines they are in the file (before or after a block
+ * of added lines, never inside it), unmatched hunk blanks are extras and vanish. Returns up to MAX_READINGS
+ * distinct texts.
  */
-function gapOutcomes(items: readonly Item[], blanks: readonly string[], fix: (line: string) => string, afterRemoved: boolean, beforeRemoved: boolean): string[] {
+function gapOutcomes(items: readonly Item[], blanks: readonly string[], fix: (line: string) => string, afterRemoved: boolean): string[] {
   const oldCount = items.filter((i) => i.op !== "+").length;
   const memo = new Map<string, string[]>();
-  // kept: 0 before the file's unmatched blank lines, 1 while emitting them, 2 after them.
-  const walk = (i: number, j: number, matches: number, kept: 0 | 1 | 2): string[] => {
-    const key = `${i},${j},${matches},${kept}`;
+  // run: 0 before the file's blank lines, 1 among them, 2 once added lines came after some of them;
+  // kept: whether a blank line the hunk left out has been placed.
+  const walk = (i: number, j: number, matches: number, run: 0 | 1 | 2, kept: boolean): string[] => {
+    const key = `${i},${j},${matches},${run},${kept}`;
     const cached = memo.get(key);
     if (cached) return cached;
     const out = new Set<string>();
@@ -50,22 +52,24 @@ function gapOutcomes(items: readonly Item[], blanks: readonly string[], fix: (li
     };
     if (i === items.length && j === blanks.length && matches === 0) out.add("");
     const item = items[i];
-    const next = kept === 1 ? 2 : kept;
-    if (item?.op === "+") add(fix(item.text), walk(i + 1, j, matches, next));
+    if (item?.op === "+") add(fix(item.text), walk(i + 1, j, matches, run === 1 ? 2 : run, kept));
     else if (item) {
-      if (j < blanks.length && matches > 0) add(item.op === " " ? blanks[j]! : null, walk(i + 1, j + 1, matches - 1, next));
-      add(null, walk(i + 1, j, matches, next));
+      // The hunk may split the run with added lines, but then the blank lines it left out have no side.
+      if (j < blanks.length && matches > 0 && !(run === 2 && kept)) {
+        add(item.op === " " ? blanks[j]! : null, walk(i + 1, j + 1, matches - 1, run === 2 ? 2 : 1, kept));
+      }
+      add(null, walk(i + 1, j, matches, run, kept));
     }
     // The model wrote its added lines as one block: a blank line it left out sits before or after them,
-    // and lines added right after (or before) a removed line replace it, in its place.
+    // and lines added right after a removed line replace it, in its place.
     const insideAdded = items[i - 1]?.op === "+" && item?.op === "+";
-    const replacing = (afterRemoved && i === 0 && item?.op === "+") || (beforeRemoved && i === items.length && items[i - 1]?.op === "+");
-    if (j < blanks.length && kept !== 2 && !insideAdded && !replacing) add(blanks[j]!, walk(i, j + 1, matches, 1));
+    const replacing = afterRemoved && i === 0 && item?.op === "+";
+    if (j < blanks.length && run !== 2 && !insideAdded && !replacing) add(blanks[j]!, walk(i, j + 1, matches, 1, true));
     const result = [...out];
     memo.set(key, result);
     return result;
   };
-  return walk(0, 0, Math.min(oldCount, blanks.length), 0);
+  return walk(0, 0, Math.min(oldCount, blanks.length), 0, false);
 }
 
 /** The single text of a gap, or null when the readings disagree. */
@@ -76,7 +80,7 @@ function resolveGap(items: readonly Item[], blanks: readonly string[], fix: (lin
   // goes with the block: the model skipped it while copying the lines it deletes.
   if (sides.afterRemoved && sides.beforeRemoved && items.every((i) => i.op === "-")) return [];
   if (items.length > 40 || blanks.length > 40) return items.some((i) => i.op !== "+") || blanks.length > 0 ? null : items.map((i) => fix(i.text));
-  const outcomes = gapOutcomes(items, blanks, fix, sides.afterRemoved, sides.beforeRemoved).map((o) => (o === "" ? [] : o.split(SEP).slice(0, -1)));
+  const outcomes = gapOutcomes(items, blanks, fix, sides.afterRemoved).map((o) => (o === "" ? [] : o.split(SEP).slice(0, -1)));
   if (outcomes.length === 1) return outcomes[0]!;
   if (outcomes.length === 0 || outcomes.length >= MAX_READINGS) return null;
   // Readings differ only in where the file's blank lines sit around the added lines. One that does not pile
