@@ -1,8 +1,8 @@
 /**
  * What MCP costs on top of the tRPC API for the same work: a one-step task (the fake model's default plan)
  * through MCP `run_task` + `wait_for_run` against the same task through tRPC (`task.create`, the `run.events`
- * SSE subscription until run.finished, then `run.byId` and `run.diff`, which is what wait_for_run's answer
- * holds), alternated in one process: one HTTP server serving both /mcp and /api/trpc, one in-process worker
+ * SSE subscription until run.finished, then `run.byId` and `run.diff` at once, which is what wait_for_run's
+ * answer holds), alternated in one process: one HTTP server serving both /mcp and /api/trpc, one in-process worker
  * (LocalRunner, one run at a time) with the real Docker sandbox and a zero-latency fake model. Both clients
  * are connected before timing (the MCP session is open, as an agent's would be).
  *   mcp.run_task_overhead_ms: median over pairs of (MCP time - tRPC time), each pair run back to back.
@@ -81,8 +81,7 @@ export async function benchMcp({ quick = false }: { quick?: boolean } = {}): Pro
         });
         sse.ended.catch(reject);
       });
-      const run = await api.run.byId.query({ runId });
-      await api.run.diff.query({ runId });
+      const [run] = await Promise.all([api.run.byId.query({ runId }), api.run.diff.query({ runId })]);
       if (run.status !== "SUCCEEDED") throw new Error(`bench run ${runId} ended ${run.status}: ${run.statusReason}`);
       return performance.now() - started;
     };

@@ -53,8 +53,9 @@ function safely<A>(handler: (args: A, extra: { signal: AbortSignal; sendProgress
 }
 
 async function runResult(context: ToolContext, runId: string): Promise<CallToolResult> {
-  const run = await getRun({ db: context.db, userId: context.userId, runId });
-  const diff = run.status === "QUEUED" || run.status === "RUNNING" ? null : await getRunDiff({ db: context.db, userId: context.userId, runId });
+  // Both at once (one access check each, as the API's byId and diff do); a live run's partial diff is not shown.
+  const [run, finalDiff] = await Promise.all([getRun({ db: context.db, userId: context.userId, runId }), getRunDiff({ db: context.db, userId: context.userId, runId })]);
+  const diff = run.status === "QUEUED" || run.status === "RUNNING" ? null : finalDiff;
   const { text, structured } = describeRun(run, diff);
   return result(text, structured);
 }
