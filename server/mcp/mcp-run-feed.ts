@@ -7,7 +7,7 @@ export const LOGGER = "autocodeai";
 /** Resource-updated notifications for one URI at most this often (token batches arrive every 50 ms). */
 const UPDATE_EVERY_MS = 250;
 /** Events that change a run's diff. */
-const DIFF_EVENTS = new Set(["run.claimed", "step.committed", "run.finished"]);
+const DIFF_EVENTS = new Set(["run.branched", "step.committed", "run.finished"]);
 
 export type RunResource = "events" | "diff";
 export const runResourceUri = (runId: string, resource: RunResource) => `autocode://runs/${runId}/${resource}`;

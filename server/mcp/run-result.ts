@@ -1,24 +1,16 @@
-import { z } from "zod";
 import type { RunDiff } from "@/server/git/diff-run";
+import { ZVerification, type TVerification } from "@/server/runs/events/contract";
 import type { TRunDto } from "@/server/runs/run-dto";
 
 /** What a result shows of the diff before pointing at get_diff; a calling model's context is not free. */
 export const MAX_INLINE_DIFF_CHARS = 20_000;
 
-// The orchestrator's verification record (server/orchestrator/run-task.ts), read defensively: old runs may lack fields.
-const ZVerification = z.object({
-  outcome: z.enum(["verified", "asserted", "failed", "not_run"]),
-  summary: z.string().default(""),
-  commands: z.array(z.object({ stepId: z.string().nullable(), command: z.string(), exitCode: z.number().nullable(), passed: z.boolean(), reason: z.string().optional() }).passthrough()).default([]),
-  tests: z.array(z.object({ name: z.string(), classname: z.string(), status: z.string(), origin: z.enum(["model", "repository"]) }).passthrough()).default([]),
-  testsChangedByDebugger: z.array(z.string()).default([]),
-});
-type Verification = z.infer<typeof ZVerification>;
-
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 const isBad = (status: string) => status === "failed" || status === "error";
 
-export function readVerification(value: unknown): Verification | null {
+/** The run's stored verification record read through the event contract (old records get its defaults). */
+export function readVerification(value: unknown): TVerification | null {
+  if (value == null) return null;
   const parsed = ZVerification.safeParse(value);
   return parsed.success ? parsed.data : null;
 }
