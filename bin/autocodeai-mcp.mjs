@@ -32,10 +32,60 @@ try {
 }
 if (!endpoint.pathname.endsWith("/mcp")) endpoint.pathname = `${endpoint.pathname.replace(/\/$/, "")}/mcp`;
 
-const remote = new StreamableHTTPClientTransport(endpoint, {
-  requestInit: { headers: { authorization: `Bearer ${token}` } },
-  reconnectionOptions: { initialReconnectionDelay: 500, maxReconnectionDelay: 10_000, reconnectionDelayGrowFactor: 1.5, maxRetries: 20 },
-});
+/** Ids of the proxy's own requests (a replayed initialize): their answers are not the client's. */
+const OWN = "autocodeai-mcp:";
+const own = new Map();
+let remote = connectRemote();
+/** The client's initialize request, replayed to open a new session when the server has lost ours (a restart). */
+let initialize;
+let reopening;
+
+function connectRemote() {
+  const transport = new StreamableHTTPClientTransport(endpoint, {
+    requestInit: { headers: { authorization: `Bearer ${token}` } },
+    reconnectionOptions: { initialReconnectionDelay: 500, maxReconnectionDelay: 10_000, reconnectionDelayGrowFactor: 1.5, maxRetries: 20 },
+  });
+  transport.onmessage = (message) => {
+    if ("id" in message && typeof message.id === "string" && own.has(message.id)) return own.get(message.id)(message);
+    // The HTTP transport must send the negotiated version on every later request (the SDK's Client does this itself).
+    if ("result" in message && message.result && typeof message.result.protocolVersion === "string") transport.setProtocolVersion(message.result.protocolVersion);
+    void local.send(message);
+  };
+  transport.onerror = (error) => console.error(`autocodeai-mcp: ${messageOf(error)}`);
+  return transport;
+}
+
+async function reopen() {
+  const fresh = connectRemote();
+  await fresh.start();
+  const id = `${OWN}${Date.now()}`;
+  const answered = new Promise((resolve) => own.set(id, resolve));
+  await fresh.send({ ...initialize, id });
+  const answer = await answered;
+  own.delete(id);
+  if (answer.error) throw new Error(answer.error.message);
+  fresh.setProtocolVersion(answer.result.protocolVersion);
+  await fresh.send({ jsonrpc: "2.0", method: "notifications/initialized" });
+  const old = remote;
+  remote = fresh;
+  await old.close().catch(() => undefined);
+  console.error("autocodeai-mcp: the server had lost the session (restarted?); opened a new one");
+}
+
+async function forward(message) {
+  if (message.method === "initialize") initialize = message;
+  await reopening;
+  try {
+    await remote.send(message);
+  } catch (error) {
+    const lost = error instanceof StreamableHTTPError && error.code === 404 && initialize && message.method !== "initialize";
+    if (!lost) throw error;
+    reopening ??= reopen().finally(() => (reopening = undefined));
+    await reopening;
+    await remote.send(message);
+  }
+}
+
 const local = new StdioServerTransport();
 
 /** The server's own words from a failed HTTP exchange (its JSON-RPC error body), else the transport's. */
@@ -50,7 +100,7 @@ function messageOf(error) {
 }
 
 local.onmessage = (message) => {
-  remote.send(message).catch((error) => {
+  forward(message).catch((error) => {
     // A request must get an answer, or the client waits forever: turn a failed POST into its JSON-RPC error.
     if ("id" in message && "method" in message) {
       const status = error instanceof StreamableHTTPError ? error.code : undefined;
@@ -58,12 +108,6 @@ local.onmessage = (message) => {
     }
   });
 };
-remote.onmessage = (message) => {
-  // The HTTP transport must send the negotiated version on every later request (the SDK's Client does this itself).
-  if ("result" in message && message.result && typeof message.result.protocolVersion === "string") remote.setProtocolVersion(message.result.protocolVersion);
-  void local.send(message);
-};
-remote.onerror = (error) => console.error(`autocodeai-mcp: ${messageOf(error)}`);
 
 let closing = false;
 async function shutdown() {

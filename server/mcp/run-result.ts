@@ -77,6 +77,11 @@ export function describeRun(run: TRunDto, diff: RunDiff | null): { text: string;
     statusReason: run.statusReason,
     verdict: run.verdict,
     verification: run.verification,
+    tests: verification && {
+      passed: verification.tests.filter((t) => t.status === "passed").length,
+      failed: verification.tests.filter((t) => isBad(t.status)).length,
+      regressions: verification.tests.filter((t) => t.origin === "repository" && isBad(t.status)).map((t) => `${t.classname}::${t.name}`),
+    },
     steps: run.steps.map((s) => ({ id: s.planStepId, agent: s.agent, file: s.targetFile, status: s.status, attempts: s.attempts })),
     usage: { tokensIn: run.tokensIn, tokensOut: run.tokensOut, costUsd: run.costUsd },
     branch: run.branch,

@@ -116,7 +116,8 @@ describe.skipIf(!dockerReady)("AutoCodeAI as an MCP server (real worker, sandbox
     });
     const body = text(waited);
     expect(body.split("\n")[0]).toMatch(/^Verified by execution: \d+ tests? passed, 0 regressions\.$/);
-    expect(structured(waited)).toMatchObject({ runId, status: "SUCCEEDED", verified: true });
+    expect(structured(waited)).toMatchObject({ runId, status: "SUCCEEDED", verified: true, tests: { failed: 0, regressions: [] } });
+    expect((structured(waited).tests as { passed: number }).passed).toBe(Number(/(\d+) tests? passed/.exec(body)![1]));
     expect(body).toContain("def add(a, b)");
 
     // Progress: every progress event of the run, once each, in the log's order, ending with the finish.
@@ -260,6 +261,13 @@ describe.skipIf(!dockerReady)("AutoCodeAI as an MCP server (real worker, sandbox
     expect(text(waited)).toMatch(/^Verified by execution: /);
     await until(() => progress.some((p) => p.kind === "finished"), 10_000, "the finished notification over stdio");
     expect(progress.map((p) => p.seq)).toEqual((await expectedProgress(runId)).map((p) => p.seq));
+
+    // The server forgets every session (as a restart does): the proxy opens a new one and the call goes through.
+    await mcp.close();
+    expect(mcp.sessionCount()).toBe(0);
+    const after = await client.callTool({ name: "list_projects", arguments: {} });
+    expect(structured(after).projects).toEqual([expect.objectContaining({ id: projectId })]);
+    expect(mcp.sessionCount()).toBe(1);
     await client.close();
 
     const refused = new Client({ name: "mcp-stdio-test", version: "1.0.0" });
