@@ -243,6 +243,39 @@ describe.skipIf(!dockerReady)("AutoCodeAI as an MCP server (real worker, sandbox
     await client.close();
   });
 
+  it("resumes a dropped wait_for_run the same way: every progress notification once, then the result", async () => {
+    testRunner.llm.script("coder", { text: "```python\ndef add(a, b):\n    return a + b\n```", latencyMs: 1500 });
+    let waitCall: AbortController | undefined;
+    const resumes: string[] = [];
+    // The POST that carries wait_for_run (its progress and its answer stream back on it) is cut mid-wait.
+    const cuttingFetch: typeof fetch = async (input, init) => {
+      const headers = new Headers(init?.headers);
+      if (init?.method === "GET" && headers.get("last-event-id")) resumes.push(headers.get("last-event-id")!);
+      if (init?.method === "POST" && typeof init.body === "string" && init.body.includes('"wait_for_run"')) {
+        waitCall = new AbortController();
+        return fetch(input, { ...init, signal: waitCall.signal });
+      }
+      return fetch(input, init);
+    };
+    const { client } = await connect(url, ownerToken, { fetch: cuttingFetch });
+    const run = await client.callTool({ name: "run_task", arguments: { projectId, prompt: "Write add(a, b) in calc.py while waiting on a bad line" } });
+    const runId = structured(run).runId as string;
+    const progressed: Array<{ progress: number; message?: string }> = [];
+    const waited = client.callTool({ name: "wait_for_run", arguments: { runId, timeoutSeconds: 120 } }, undefined, {
+      timeout: 130_000,
+      onprogress: (p) => {
+        progressed.push(p);
+        if (progressed.length === 2) waitCall!.abort();
+      },
+    });
+    expect(text(await waited).split("\n")[0]).toMatch(/^Verified by execution: /);
+    expect(resumes.length).toBeGreaterThan(0);
+    expect(progressed.length).toBeGreaterThan(2);
+    expect(progressed.map((p) => p.progress)).toEqual(progressed.map((_, i) => i + 1));
+    expect(progressed.at(-1)!.message).toMatch(/^Finished: succeeded/);
+    await client.close();
+  });
+
   it("serves stdio clients through the autocodeai-mcp bin, with the server's errors", async () => {
     const transport = new StdioClientTransport({
       command: process.execPath,
