@@ -194,6 +194,19 @@ describe.skipIf(!dockerReady)("AutoCodeAI as an MCP server (real worker, sandbox
     await expect(client.subscribeResource({ uri: `autocode://runs/${runId}/events` })).rejects.toThrow(/Run not found/);
     expect((await testDb().run.findUniqueOrThrow({ where: { id: runId! } })).cancelRequestedAt).toBeNull();
 
+    // As a viewer of another project the stranger may read it but not start tasks there (403, the API's words).
+    const shared = await callerFor(owner.id).project.create({ name: "mcp-shared" });
+    await callerFor(owner.id).project.addMember({ projectId: shared.id, email: stranger.email, role: "VIEWER" });
+    const asViewer = await client.callTool({ name: "run_task", arguments: { projectId: shared.id, prompt: "Change it anyway" } });
+    expect(structured(asViewer).error).toMatchObject({ code: "FORBIDDEN", status: 403, message: "You can view this project but not change it. Ask its owner for editor access." });
+    // Bad input is the API's 400 with its message, and nothing is written.
+    const { client: ownerTools } = await connect(url, ownerToken);
+    const badFile = await ownerTools.callTool({ name: "run_task", arguments: { projectId, prompt: "Use a file that is not there", contextFiles: ["missing.py"] } });
+    expect(structured(badFile).error).toMatchObject({ code: "BAD_REQUEST", status: 400 });
+    expect(text(badFile)).toMatch(/^Not in the repository: missing\.py/);
+    expect(await testDb().task.count()).toBe(before);
+    await ownerTools.close();
+
     // A session id is bound to the token that opened it.
     const { client: ownerClient, transport } = await connect(url, ownerToken);
     const hijack = await fetch(url, {
@@ -299,7 +312,7 @@ describe.skipIf(!dockerReady)("AutoCodeAI as an MCP server (real worker, sandbox
     await mcp.close();
     expect(mcp.sessionCount()).toBe(0);
     const after = await client.callTool({ name: "list_projects", arguments: {} });
-    expect(structured(after).projects).toEqual([expect.objectContaining({ id: projectId })]);
+    expect(structured(after).projects).toContainEqual(expect.objectContaining({ id: projectId }));
     expect(mcp.sessionCount()).toBe(1);
     await client.close();
 
