@@ -8,6 +8,8 @@ import { AppError, toPublicError } from "@/server/errors";
 import { listProjects } from "@/server/projects/list-projects";
 import { cancelRun } from "@/server/runs/cancel-run";
 import { getRun } from "@/server/runs/get-run";
+import { listRuns, ZListRuns } from "@/server/runs/list-runs";
+import type { TRunSummaryDto } from "@/server/runs/run-dto";
 import { getRunDiff } from "@/server/runs/run-git";
 import { ZRunId, ZStartTask } from "@/server/runs/run-schemas";
 import { startTask } from "@/server/runs/start-run";
@@ -138,6 +140,25 @@ export function registerTools(server: McpServer, context: ToolContext): void {
       annotations: { readOnlyHint: true },
     },
     safely(({ runId }: { runId: string }) => runResult(context, runId)),
+  );
+
+  server.registerTool(
+    "list_runs",
+    {
+      title: "List runs",
+      description: "Lists recent runs, newest first, across your projects or in one: id, status, verdict and task. Use it to find a run id again.",
+      inputSchema: {
+        projectId: ZListRuns.shape.projectId.describe("Only this project's runs (optional)."),
+        status: ZListRuns.shape.status.describe("Only runs in this status (optional)."),
+        limit: z.number().int().min(1).max(50).optional().describe("How many runs (default 10, at most 50)."),
+      },
+      annotations: { readOnlyHint: true },
+    },
+    safely(async (input: { projectId?: string; status?: TRunSummaryDto["status"]; limit?: number }) => {
+      const { runs } = await listRuns({ db, userId, input: { ...input, limit: input.limit ?? 10 } });
+      const lines = runs.map((r) => `- ${r.id} ${r.status}${r.verdict ? ` (critic ${r.verdict})` : ""} in ${r.projectId}: ${r.prompt.slice(0, 120)}`);
+      return result(runs.length ? lines.join("\n") : "No runs.", { runs: runs.map((r) => ({ id: r.id, projectId: r.projectId, status: r.status, verdict: r.verdict, prompt: r.prompt, queuedAt: r.queuedAt.toISOString() })) });
+    }),
   );
 
   server.registerTool(

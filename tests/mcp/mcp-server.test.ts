@@ -84,7 +84,7 @@ describe.skipIf(!dockerReady)("AutoCodeAI as an MCP server (real worker, sandbox
   it("lists its tools with input schemas, and its run resources", async () => {
     const { client } = await connect(url, ownerToken);
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(["cancel_run", "get_diff", "get_run", "list_projects", "run_task", "wait_for_run"]);
+    expect(tools.map((t) => t.name).sort()).toEqual(["cancel_run", "get_diff", "get_run", "list_projects", "list_runs", "run_task", "wait_for_run"]);
     const runTask = tools.find((t) => t.name === "run_task")!;
     expect(runTask.inputSchema.required).toEqual(["projectId", "prompt"]);
     expect(runTask.description).toMatch(/verified by execution/);
@@ -147,6 +147,9 @@ describe.skipIf(!dockerReady)("AutoCodeAI as an MCP server (real worker, sandbox
     expect(missing.isError).toBe(true);
     expect(text(missing)).toMatch(/did not change nope\.py/);
 
+    const listed = await client.callTool({ name: "list_runs", arguments: { projectId, limit: 5 } });
+    expect((structured(listed).runs as Array<{ id: string; status: string }>)[0]).toMatchObject({ id: runId, status: "SUCCEEDED" });
+
     const resource = await client.readResource({ uri: `autocode://runs/${runId}/diff` });
     expect(resource.contents[0]).toMatchObject({ mimeType: "text/x-diff", text: text(diff) });
     const events = await client.readResource({ uri: `autocode://runs/${runId}/events` });
@@ -178,6 +181,8 @@ describe.skipIf(!dockerReady)("AutoCodeAI as an MCP server (real worker, sandbox
     const [runId] = (await callerFor(owner.id).run.list({ projectId, status: "SUCCEEDED" })).runs.map((r) => r.id);
     const { client } = await connect(url, strangerToken);
     expect(structured(await client.callTool({ name: "list_projects", arguments: {} })).projects).toEqual([]);
+    expect(structured(await client.callTool({ name: "list_runs", arguments: {} })).runs).toEqual([]);
+    expect(text(await client.callTool({ name: "list_runs", arguments: { projectId } }))).toBe("Project not found. It may have been deleted, or you do not have access to it.");
     const before = await testDb().task.count();
     const start = await client.callTool({ name: "run_task", arguments: { projectId, prompt: "Steal the code" } });
     expect(start.isError).toBe(true);
@@ -300,7 +305,7 @@ describe.skipIf(!dockerReady)("AutoCodeAI as an MCP server (real worker, sandbox
     await client.connect(transport);
     const progress: ProgressItem[] = [];
     client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void progress.push(n.params.data as ProgressItem));
-    expect((await client.listTools()).tools).toHaveLength(6);
+    expect((await client.listTools()).tools).toHaveLength(7);
     const run = await client.callTool({ name: "run_task", arguments: { projectId, prompt: "Write add(a, b) in calc.py over stdio" } });
     const runId = structured(run).runId as string;
     const waited = await client.callTool({ name: "wait_for_run", arguments: { runId, timeoutSeconds: 120 } }, undefined, { timeout: 130_000 });
