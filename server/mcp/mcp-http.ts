@@ -70,7 +70,10 @@ export function createMcpHttpHandler(options: { db?: () => Db } = {}): McpHttpHa
       sessionIdGenerator: () => randomUUID(),
       eventStore: new SessionEventStore(),
       maxRequestBodySize: MAX_BODY_BYTES,
-      onsessioninitialized: (id) => void sessions.set(id, { userId, transport, server, feed, lastSeen: Date.now(), open: 0 }),
+      onsessioninitialized: (id) => {
+        feed.sessionId = id;
+        sessions.set(id, { userId, transport, server, feed, lastSeen: Date.now(), open: 0 });
+      },
       onsessionclosed: (id) => void closeSession(id),
     });
     transport.onclose = () => {

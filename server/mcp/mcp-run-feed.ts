@@ -23,6 +23,8 @@ export class McpRunFeed {
   private readonly subscriptions = new Map<string, Set<RunResource>>();
   private readonly watchers = new Map<string, AbortController>();
   private readonly throttles = new Map<string, NodeJS.Timeout>();
+  /** Set once the session exists: the SDK keys the client's logging/setLevel by it. */
+  sessionId: string | undefined;
 
   constructor(private readonly options: { db: Db; server: McpServer }) {}
 
@@ -59,7 +61,7 @@ export class McpRunFeed {
       try {
         for await (const event of streamRunEvents({ db: this.options.db, runId, afterSeq, signal })) {
           const item = this.followed.has(runId) ? describeRunEvent(runId, event) : null;
-          if (item) await this.options.server.sendLoggingMessage({ level: item.kind === "finished" && item.status !== "succeeded" ? "warning" : "info", logger: LOGGER, data: item });
+          if (item) await this.options.server.sendLoggingMessage({ level: item.kind === "finished" && item.status !== "succeeded" ? "warning" : "info", logger: LOGGER, data: item }, this.sessionId);
           const subscribed = this.subscriptions.get(runId);
           if (subscribed?.has("events")) this.updated(runResourceUri(runId, "events"), event.type === "run.finished");
           if (subscribed?.has("diff") && DIFF_EVENTS.has(event.type)) this.updated(runResourceUri(runId, "diff"), true);

@@ -165,6 +165,9 @@ describe.skipIf(!dockerReady)("AutoCodeAI as an MCP server (real worker, sandbox
     const run = await client.callTool({ name: "run_task", arguments: { projectId, prompt: "Write add(a, b) in calc.py, slowly" } });
     const runId = structured(run).runId as string;
     await until(() => progress.some((p) => p.kind === "step"), 30_000, "the first step to start");
+    // From here on the client wants warnings only: the cancelled finish is one, the steps' lines are not.
+    await client.setLoggingLevel("warning");
+    const quietFrom = progress.length;
     const early = await client.callTool({ name: "wait_for_run", arguments: { runId, timeoutSeconds: 1 } });
     expect(text(early).split("\n")[0]).toMatch(/^NOT finished: the run is running \(0 of 1 step\(s\) done\)\. Call wait_for_run again\.$/);
     const cancelled = await client.callTool({ name: "cancel_run", arguments: { runId } });
@@ -173,6 +176,8 @@ describe.skipIf(!dockerReady)("AutoCodeAI as an MCP server (real worker, sandbox
     expect(text(waited).split("\n")[0]).toBe("NOT verified: the run was cancelled.");
     expect(structured(waited)).toMatchObject({ status: "CANCELLED", verified: false });
     expect((await waitForRunEnd(runId)).status).toBe("CANCELLED");
+    await until(() => progress.some((p) => p.kind === "finished"), 10_000, "the finished warning");
+    expect(progress.slice(quietFrom).map((p) => p.kind)).toEqual(["finished"]);
     await client.close();
   });
 
