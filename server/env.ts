@@ -114,10 +114,15 @@ export const ZEnv = z
     WORKER_SHUTDOWN_GRACE_SECONDS: num(60, 0),
     /** Seconds POST /api/agent/run and /run_parallel wait for the run; then 504 with the run id (it keeps running). */
     AGENT_RUN_TIMEOUT: num(600, 1),
+    /** Origins (comma-separated) whose pages may call the original API from a browser; `*` counts only for client URLs. */
+    CORS_ORIGINS: z.string().default(""),
   })
   .transform((env) => ({
     ...env,
     DATA_DIR: path.resolve(env.DATA_DIR),
+    CORS_ORIGINS: env.CORS_ORIGINS.split(",")
+      .map((origin) => origin.trim().replace(/\/+$/, ""))
+      .filter(Boolean),
     LOCAL_IMPORT_ROOTS: env.LOCAL_IMPORT_ROOTS.split(",")
       .map((root) => root.trim())
       .filter(Boolean)

@@ -1,6 +1,7 @@
 import { projectRouter } from "./routers/project";
 import { runRouter } from "./routers/run";
 import { settingsRouter } from "./routers/settings";
+import { clientUrlRouter } from "./routers/client-url";
 import { shareRouter } from "./routers/share";
 import { taskRouter } from "./routers/task";
 import { tokenRouter } from "./routers/token";
@@ -13,6 +14,7 @@ export const appRouter = createTRPCRouter({
   task: taskRouter,
   run: runRouter,
   token: tokenRouter,
+  clientUrl: clientUrlRouter,
   share: shareRouter,
   settings: settingsRouter,
 });

@@ -117,3 +117,24 @@ export function encodeSseChunk(chunk: string): string {
 export function decodeSseChunk(data: string): string {
   return data.replace(/\\([\\nr])/g, (_, c: string) => (c === "n" ? "\n" : c === "r" ? "\r" : "\\"));
 }
+
+/** Wire formats of /api/agent/stream: the original's `↵` (default), lossless JSON strings, or backslash escapes. */
+export type SseFormat = "arrow" | "json" | "escaped";
+export const NEWLINE_ARROW = "\u21b5";
+
+export function sseFormatOf(url: string): SseFormat | null {
+  const format = new URL(url).searchParams.get("format");
+  if (format === null || format === "" || format === "original") return "arrow";
+  return format === "json" || format === "escaped" ? format : null;
+}
+
+/**
+ * One SSE event per chunk in the chosen format. `arrow` is the original's: every line break (\n, \r\n or a
+ * lone \r, which SSE would also split on) becomes `↵`, as its clients decode; a `↵` in the text itself then
+ * reads as a line break, hence the lossless `json` variant, where each data line is a JSON string.
+ */
+export function sseEventAs(chunk: string, format: SseFormat): string {
+  if (format === "json") return `data: ${JSON.stringify(chunk)}\n\n`;
+  if (format === "escaped") return sseEvent(chunk);
+  return `data: ${chunk.replace(/\r\n|\r|\n/g, NEWLINE_ARROW)}\n\n`;
+}

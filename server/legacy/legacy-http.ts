@@ -6,7 +6,7 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export const PROJECT_HEADER = "x-project-id";
 
 const MISSING_PROJECT =
-  "Choose the project: send the header `X-Project-Id: <project id>` or the body field `project_id` (the id is in the project's URL and in Settings).";
+  "Choose the project: send the header `X-Project-Id: <project id>` or the body field `project_id`. The id is the last part of the project page's address (/projects/<id>). Or use the project's Client URL (on the project page), which needs no id and no header.";
 
 /**
  * Errors as the original FastAPI app sent them: `{ "detail": message }` (which old clients already read),

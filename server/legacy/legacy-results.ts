@@ -17,6 +17,16 @@ export interface LegacyToolResult {
   returncode: number | null;
 }
 
+/** A step that produced nothing, in place of the original's null (which crashed its clients). */
+export interface LegacySkipped {
+  step: string;
+  output: null;
+  type: "skipped";
+  reason: string;
+}
+
+export type LegacyParallelResult = string | LegacyToolResult | LegacySkipped | object;
+
 export interface FinishedFacts {
   status: "succeeded" | "failed" | "cancelled";
   reason: string | null;
@@ -86,26 +96,28 @@ export function legacyRunResults(events: StoredEvent[]): LegacyResult[] {
 /**
  * The original /run_parallel's `results`: one entry per given step, in order. A coder step gives its file's
  * final content (read at the run's last commit, so debugger fixes are included), a tester step its test
- * output, a tool step `{stdout, returncode}`; a step that never produced anything gives null.
+ * output, a tool step `{stdout, returncode}`; a step that never produced anything gives a skipped entry
+ * with the reason (the original's null crashed its clients).
  */
 export async function legacyParallelResults(
   events: StoredEvent[],
   readFinalFile: (path: string) => Promise<string | null>,
-): Promise<Array<string | LegacyToolResult | null>> {
+): Promise<LegacyParallelResult[]> {
   const { typed, record } = readRecord(events);
-  const results: Array<string | LegacyToolResult | null> = [];
+  const results: LegacyParallelResult[] = [];
   for (const step of record.steps) {
+    const skipped: LegacySkipped = { step: step.description, output: null, type: "skipped", reason: step.reason ?? `the step is ${step.status}` };
     const own = typed.filter((event) => "stepId" in event.payload && event.payload.stepId === step.id);
     const last = <T extends RunEvent["type"]>(type: T) => own.findLast((event): event is Extract<RunEvent, { type: T }> => event.type === type);
     if (step.agent === "tool") {
       const executed = last("tool.executed");
-      results.push(executed ? { stdout: executed.payload.output, returncode: executed.payload.exitCode } : { stdout: step.reason ?? "the step did not run", returncode: null });
+      results.push(executed ? { stdout: executed.payload.output, returncode: executed.payload.exitCode } : skipped);
     } else if (step.agent === "coder" && step.file) {
       const edited = own.findLast((event): event is Extract<RunEvent, { type: "edit.applied" }> => event.type === "edit.applied" && event.payload.path === step.file);
-      results.push(edited ? ((await readFinalFile(step.file)) ?? edited.payload.content ?? null) : null);
+      results.push((edited && ((await readFinalFile(step.file)) ?? edited.payload.content)) || skipped);
     } else {
       const command = last("sandbox.command");
-      results.push(command ? commandOutput(command.payload) : null);
+      results.push(command ? commandOutput(command.payload) : skipped);
     }
   }
   return results;

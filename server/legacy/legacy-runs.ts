@@ -1,32 +1,56 @@
+import { requireProject } from "@/server/access/project-access";
 import type { Db } from "@/server/db/client";
 import { env } from "@/server/env";
 import { readFile } from "@/server/git";
-import type { TStartTask } from "@/server/runs/run-schemas";
 import type { StoredEvent } from "@/server/runs/run-events";
-import { startTask } from "@/server/runs/start-run";
+import { ZRelativePath, type TStartTask } from "@/server/runs/run-schemas";
+import { missingContextFiles, startTask } from "@/server/runs/start-run";
 import { streamRunEvents } from "@/server/runs/stream-run-events";
-import { LegacyChunker, sseEvent } from "./legacy-chunks";
-import { authenticateBearer } from "@/server/auth/api-tokens";
+import { answerAdviceSteps } from "./legacy-agent-steps";
+import { resolveLegacyCaller, type LegacyCaller } from "./legacy-caller";
 import { errorResponse, PROJECT_HEADER, readJsonBody } from "./legacy-http";
 import { legacyParallelInput, legacyTaskInput } from "./legacy-input";
-import { finishedFacts, legacyParallelResults, legacyRunResults, legacyStepOutcomes } from "./legacy-results";
+import { finishedFacts, legacyParallelResults, legacyRunResults, legacyStepOutcomes, type LegacyParallelResult } from "./legacy-results";
 
 export interface LegacyOptions {
   db: Db;
   /** How long /run and /run_parallel wait for the run; AGENT_RUN_TIMEOUT by default. */
   timeoutMs?: number;
+  /** The token of a client URL (/c/<token>/...): the caller and project come from it, not from headers. */
+  clientToken?: string;
 }
-
-/** SSE comment lines keep proxies from closing a stream while a model thinks. */
-const KEEP_ALIVE_MS = 15_000;
 
 type ToInput = (body: unknown, projectHeader: string | null) => TStartTask;
 
+async function readRequest(req: Request, options: LegacyOptions): Promise<{ caller: LegacyCaller; body: Record<string, unknown>; projectHeader: string | null }> {
+  const caller = await resolveLegacyCaller({ db: options.db, authorization: req.headers.get("authorization"), clientToken: options.clientToken });
+  const body = await readJsonBody(req);
+  // A client URL is for its one project, whatever the request names.
+  return { caller, body, projectHeader: caller.projectId ?? req.headers.get(PROJECT_HEADER) };
+}
+
+/**
+ * Context files that are not in the repository are left out with a warning, as the original ignored them,
+ * unless the request says `"strict": true` (or ?strict=1). Paths outside the repository are still refused.
+ */
+export async function dropMissingContextFiles(options: { db: Db; userId: string; projectId: string; files: string[]; strict: boolean }) {
+  if (options.strict || options.files.length === 0) return { files: options.files, warnings: [] as string[] };
+  const project = await requireProject({ db: options.db, userId: options.userId, projectId: options.projectId, need: "write" });
+  const missing = new Set(await missingContextFiles(project.repoPath, options.files.filter((file) => ZRelativePath.safeParse(file).success)));
+  return {
+    files: options.files.filter((file) => !missing.has(file)),
+    warnings: [...missing].map((file) => `Context file ${file} is not in the project's repository; it was ignored.`),
+  };
+}
+
+const strictOf = (req: Request, body: Record<string, unknown>) => body.strict === true || ["1", "true"].includes(new URL(req.url).searchParams.get("strict") ?? "");
+
 /** Authenticates, reads and checks the body, then starts the task: every refusal happens before anything is written. */
-async function startFromRequest(req: Request, db: Db, toInput: ToInput) {
-  const userId = await authenticateBearer({ db, authorization: req.headers.get("authorization") });
-  const input = toInput(await readJsonBody(req), req.headers.get(PROJECT_HEADER));
-  return startTask({ db, userId, input });
+export async function startFromRequest(req: Request, options: LegacyOptions, toInput: ToInput) {
+  const { caller, body, projectHeader } = await readRequest(req, options);
+  const input = toInput(body, projectHeader);
+  const { files, warnings } = await dropMissingContextFiles({ db: options.db, userId: caller.userId, projectId: input.projectId, files: input.contextFiles ?? [], strict: strictOf(req, body) });
+  return { ...(await startTask({ db: options.db, userId: caller.userId, input: { ...input, contextFiles: files } })), warnings };
 }
 
 /** Every event of the run until run.finished, or what there is when the time is up or the caller leaves. */
@@ -59,13 +83,10 @@ function timeoutResponse(runId: string, timeoutMs: number): Response {
   );
 }
 
-async function runAndWait(req: Request, options: LegacyOptions, toInput: ToInput, respond: (runId: string, events: StoredEvent[]) => Promise<Record<string, unknown>>) {
-  let started: { taskId: string; runId: string };
-  try {
-    started = await startFromRequest(req, options.db, toInput);
-  } catch (error) {
-    return errorResponse(error);
-  }
+type Started = { taskId: string; runId: string; warnings: string[] };
+
+/** Waits for the run and answers its facts plus what `respond` makes of its events. */
+async function answerWhenFinished(req: Request, options: LegacyOptions, started: Started, respond: (events: StoredEvent[]) => Promise<Record<string, unknown>>) {
   const timeoutMs = options.timeoutMs ?? env().AGENT_RUN_TIMEOUT * 1000;
   try {
     // A caller who hangs up only stops this wait: the run goes on and stays in the history.
@@ -73,7 +94,8 @@ async function runAndWait(req: Request, options: LegacyOptions, toInput: ToInput
     if (!finished) return timeoutResponse(started.runId, timeoutMs);
     const facts = finishedFacts(events)!;
     return Response.json({
-      ...(await respond(started.runId, events)),
+      ...(await respond(events)),
+      warnings: started.warnings,
       run_id: started.runId,
       task_id: started.taskId,
       status: facts.status,
@@ -87,75 +109,58 @@ async function runAndWait(req: Request, options: LegacyOptions, toInput: ToInput
 }
 
 /** POST /api/agent/run: {task, context_files} -> {results} once the run has finished. */
-export function respondLegacyRun(req: Request, options: LegacyOptions): Promise<Response> {
-  return runAndWait(req, options, legacyTaskInput, async (_runId, events) => ({ results: legacyRunResults(events) }));
-}
-
-/** POST /api/agent/run_parallel: {steps, context_files} run as the plan -> {results}, one per step. */
-export function respondLegacyRunParallel(req: Request, options: LegacyOptions): Promise<Response> {
-  return runAndWait(req, options, legacyParallelInput, async (runId, events) => {
-    const run = await options.db.run.findUniqueOrThrow({ where: { id: runId }, select: { headCommit: true, project: { select: { repoPath: true } } } });
-    const readFinalFile = async (path: string) => {
-      if (!run.headCommit) return null;
-      const file = await readFile({ repoPath: run.project.repoPath, path, ref: run.headCommit }).catch(() => null);
-      return file && !file.binary ? file.content : null;
-    };
-    return { results: await legacyParallelResults(events, readFinalFile), steps: legacyStepOutcomes(events) };
-  });
-}
-
-/**
- * POST /api/agent/stream: Server-Sent Events, one `data:` line per text chunk (newlines encoded, see
- * sseEvent), ending with the run's closing line. The run id is in the X-Run-Id header and the first chunk.
- */
-export async function respondLegacyStream(req: Request, options: LegacyOptions): Promise<Response> {
-  let started: { taskId: string; runId: string };
+export async function respondLegacyRun(req: Request, options: LegacyOptions): Promise<Response> {
+  let started: Started;
   try {
-    started = await startFromRequest(req, options.db, legacyTaskInput);
+    started = await startFromRequest(req, options, legacyTaskInput);
   } catch (error) {
     return errorResponse(error);
   }
-  const { runId } = started;
-  const stop = new AbortController();
-  const encoder = new TextEncoder();
-  const body = new ReadableStream<Uint8Array>({
-    start(controller) {
-      const send = (text: string) => {
-        if (!stop.signal.aborted) controller.enqueue(encoder.encode(text));
-      };
-      const keepAlive = setInterval(() => send(": keep-alive\n\n"), KEEP_ALIVE_MS);
-      void (async () => {
-        try {
-          send(sseEvent(`🚀 Run ${runId} queued\n`));
-          const chunker = new LegacyChunker();
-          for await (const event of streamRunEvents({ db: options.db, runId, afterSeq: 0, signal: stop.signal })) {
-            for (const chunk of chunker.chunksFor(event)) send(sseEvent(chunk));
-          }
-        } catch (error) {
-          console.error(`[legacy-api] stream of run ${runId} failed:`, error);
-          send(sseEvent(`❌ The stream broke off (the run goes on): look up run ${runId}.\n`));
-        } finally {
-          clearInterval(keepAlive);
-          try {
-            controller.close();
-          } catch {
-            // already cancelled by the reader
-          }
-        }
-      })();
-    },
-    // The client went away: stop reading the log. The run itself is not cancelled (see the README).
-    cancel() {
-      stop.abort();
-    },
-  });
-  req.signal.addEventListener("abort", () => stop.abort(), { once: true });
-  return new Response(body, {
-    headers: {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache, no-transform",
-      "x-accel-buffering": "no",
-      "x-run-id": runId,
-    },
+  return answerWhenFinished(req, options, started, async (events) => ({ results: legacyRunResults(events) }));
+}
+
+/**
+ * POST /api/agent/run_parallel: {steps, context_files} -> {results}, one per step in order. Coder, tester and
+ * tool steps run as the plan; planner and critic steps are answered beside it (legacy-agent-steps).
+ */
+export async function respondLegacyRunParallel(req: Request, options: LegacyOptions): Promise<Response> {
+  let prepared: { caller: LegacyCaller; request: ReturnType<typeof legacyParallelInput>; files: string[]; warnings: string[]; repoPath: string };
+  let started: Started | null = null;
+  try {
+    const { caller, body, projectHeader } = await readRequest(req, options);
+    const request = legacyParallelInput(body, projectHeader);
+    const project = await requireProject({ db: options.db, userId: caller.userId, projectId: request.projectId, need: "write" });
+    const { files, warnings } = await dropMissingContextFiles({ db: options.db, userId: caller.userId, projectId: request.projectId, files: request.contextFiles, strict: request.strict || strictOf(req, body) });
+    prepared = { caller, request, files, warnings, repoPath: project.repoPath };
+    if (request.input) started = { ...(await startTask({ db: options.db, userId: caller.userId, input: { ...request.input, contextFiles: files } })), warnings };
+  } catch (error) {
+    return errorResponse(error);
+  }
+  const { caller, request, files, warnings, repoPath } = prepared;
+  const adviceSteps = request.order.flatMap((entry) => ("advice" in entry ? [entry.advice] : []));
+  const advice = answerAdviceSteps({ db: options.db, userId: caller.userId, repoPath, contextFiles: files, steps: adviceSteps, signal: req.signal });
+  const merge = (byRunStep: Map<string, LegacyParallelResult>, answers: LegacyParallelResult[]) => {
+    let next = 0;
+    return request.order.map((entry) => ("advice" in entry ? answers[next++]! : byRunStep.get(entry.runStepId)!));
+  };
+  if (!started) {
+    try {
+      return Response.json({ results: merge(new Map(), await advice), steps: [], warnings });
+    } catch (error) {
+      return errorResponse(error);
+    }
+  }
+  const runId = started.runId;
+  return answerWhenFinished(req, options, started, async (events) => {
+    const run = await options.db.run.findUniqueOrThrow({ where: { id: runId }, select: { headCommit: true } });
+    const readFinalFile = async (path: string) => {
+      if (!run.headCommit) return null;
+      const file = await readFile({ repoPath, path, ref: run.headCommit }).catch(() => null);
+      return file && !file.binary ? file.content : null;
+    };
+    const outcomes = legacyStepOutcomes(events);
+    const results = await legacyParallelResults(events, readFinalFile);
+    const byRunStep = new Map(outcomes.map((outcome, i) => [outcome.id, results[i]!]));
+    return { results: merge(byRunStep, await advice), steps: outcomes };
   });
 }

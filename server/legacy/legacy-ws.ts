@@ -5,14 +5,18 @@ import type { Db } from "@/server/db/client";
 import { AppError, toPublicError } from "@/server/errors";
 import { startTask } from "@/server/runs/start-run";
 import { streamRunEvents } from "@/server/runs/stream-run-events";
+import { resolveLegacyCaller, type LegacyCaller } from "./legacy-caller";
 import { LegacyChunker } from "./legacy-chunks";
-import { authenticateBearer } from "@/server/auth/api-tokens";
 import { MAX_BODY_BYTES } from "./legacy-http";
 import { legacyTaskInput } from "./legacy-input";
+import { dropMissingContextFiles } from "./legacy-runs";
 
 export const LEGACY_WS_PATH = "/api/ws";
+/** The same endpoint under a client URL: /c/<token>/api/ws. */
+const CLIENT_WS_PATH = /^\/c\/([^/]+)\/api\/ws$/;
 export const DONE_SENTINEL = "__DONE__";
-/** A connection that sends no task within this time is closed. */
+/** A connection with no task running that sends nothing for this long is closed. */
+const IDLE_TIMEOUT_MS = 10 * 60_000;
 const FIRST_MESSAGE_TIMEOUT_MS = 60_000;
 
 export interface LegacyWsServer {
@@ -21,13 +25,9 @@ export interface LegacyWsServer {
   close(): Promise<void>;
 }
 
-function errorText(error: unknown): { code: string; message: string; status: number } {
-  return toPublicError(error, "legacy-ws");
-}
-
 /** Answers a refused upgrade with a plain HTTP response, as a browser or `ws` client expects. */
 function refuseUpgrade(socket: Duplex, error: unknown): void {
-  const { code, message, status } = errorText(error);
+  const { code, message, status } = toPublicError(error, "legacy-ws");
   const body = JSON.stringify({ detail: message, code });
   const reason = status === 401 ? "Unauthorized" : status === 400 ? "Bad Request" : "Error";
   socket.end(
@@ -35,74 +35,93 @@ function refuseUpgrade(socket: Duplex, error: unknown): void {
   );
 }
 
+function parseTaskMessage(data: RawData, isBinary: boolean): unknown {
+  if (isBinary) throw new AppError("BAD_REQUEST", "Send the task as a JSON text message.");
+  try {
+    return JSON.parse(data.toString());
+  } catch (error) {
+    throw new AppError("BAD_REQUEST", `The message is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
 /**
- * The original WS /api/ws: the client sends one JSON message {task, context_files[, project_id]}, receives
- * the run's text chunks, then `__DONE__`, then the server closes (1000). Errors send `Error: <message>` and
- * close with 4000 + the HTTP status (4400, 4404, ...). A client that leaves does not cancel the run.
+ * The original WS /api/ws: the client sends tasks as JSON messages {task, context_files[, project_id]}, one
+ * after another on the same socket; each gets the run's text chunks, then `__DONE__`. A refused task gets
+ * `Error: <message>` and its `__DONE__`, and the socket stays open. A client that leaves does not cancel runs.
  */
 export function createLegacyWsServer(options: { db: () => Db }): LegacyWsServer {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY_BYTES });
 
-  const fail = (ws: WebSocket, error: unknown) => {
-    const { message, status } = errorText(error);
-    if (ws.readyState !== WebSocket.OPEN) return;
-    ws.send(`Error: ${message}`);
-    // A close reason may hold at most 123 bytes; the full message went in the text frame.
-    ws.close(4000 + status, message.slice(0, 60));
-  };
-
-  const serve = (ws: WebSocket, userId: string, projectHint: string | null) => {
+  const serve = (ws: WebSocket, caller: LegacyCaller, projectHint: string | null) => {
     const stop = new AbortController();
     ws.on("error", () => stop.abort());
     ws.on("close", () => stop.abort());
-    const idle = setTimeout(() => fail(ws, new AppError("TIMEOUT", `Send the task as JSON within ${FIRST_MESSAGE_TIMEOUT_MS / 1000} s of connecting.`)), FIRST_MESSAGE_TIMEOUT_MS);
-    ws.once("message", (data: RawData, isBinary: boolean) => {
+    const send = (text: string) => {
+      if (ws.readyState === WebSocket.OPEN) ws.send(text);
+    };
+    let idle: NodeJS.Timeout | undefined;
+    const armIdle = (ms: number) => {
       clearTimeout(idle);
-      void (async () => {
-        try {
-          if (isBinary) throw new AppError("BAD_REQUEST", "Send the task as a JSON text message.");
-          let body: unknown;
-          try {
-            body = JSON.parse(data.toString());
-          } catch (error) {
-            throw new AppError("BAD_REQUEST", `The message is not valid JSON: ${(error as Error).message}`);
-          }
-          const { runId } = await startTask({ db: options.db(), userId, input: legacyTaskInput(body, projectHint) });
-          const send = (text: string) => {
-            if (ws.readyState === WebSocket.OPEN) ws.send(text);
-          };
-          send(`🚀 Run ${runId} queued\n`);
-          const chunker = new LegacyChunker();
-          for await (const event of streamRunEvents({ db: options.db(), runId, afterSeq: 0, signal: stop.signal })) {
-            for (const chunk of chunker.chunksFor(event)) send(chunk);
-          }
-          if (ws.readyState === WebSocket.OPEN) {
-            ws.send(DONE_SENTINEL);
-            ws.close(1000, "done");
-          }
-        } catch (error) {
-          fail(ws, error);
+      idle = setTimeout(() => {
+        send(`Error: No task arrived for ${ms / 1000} s; the connection is closed.`);
+        ws.close(4408, "idle");
+      }, ms);
+    };
+    armIdle(FIRST_MESSAGE_TIMEOUT_MS);
+
+    const runTask = async (data: RawData, isBinary: boolean) => {
+      try {
+        const message = parseTaskMessage(data, isBinary);
+        const input = legacyTaskInput(message, caller.projectId ?? projectHint);
+        const strict = (message as { strict?: unknown } | null)?.strict === true;
+        const { files, warnings } = await dropMissingContextFiles({ db: options.db(), userId: caller.userId, projectId: input.projectId, files: input.contextFiles ?? [], strict });
+        const { runId } = await startTask({ db: options.db(), userId: caller.userId, input: { ...input, contextFiles: files } });
+        send(`🚀 Run ${runId} queued\n`);
+        for (const warning of warnings) send(`⚠️ ${warning}\n`);
+        const chunker = new LegacyChunker();
+        for await (const event of streamRunEvents({ db: options.db(), runId, afterSeq: 0, signal: stop.signal })) {
+          for (const chunk of chunker.chunksFor(event)) send(chunk);
         }
-      })();
+      } catch (error) {
+        send(`Error: ${toPublicError(error, "legacy-ws").message}`);
+      }
+      send(DONE_SENTINEL);
+    };
+
+    // Tasks run one after another, in the order they arrived, as the original's receive loop did.
+    let queue: Promise<void> = Promise.resolve();
+    let pending = 0;
+    ws.on("message", (data: RawData, isBinary: boolean) => {
+      clearTimeout(idle);
+      pending++;
+      queue = queue.then(async () => {
+        await runTask(data, isBinary);
+        if (--pending === 0 && !stop.signal.aborted) armIdle(IDLE_TIMEOUT_MS);
+      });
     });
+    ws.on("close", () => clearTimeout(idle));
   };
 
   return {
     handleUpgrade(req, socket, head) {
       const url = new URL(req.url ?? "/", "http://localhost");
-      if (url.pathname !== LEGACY_WS_PATH) return false;
+      const clientPath = CLIENT_WS_PATH.exec(url.pathname);
+      if (url.pathname !== LEGACY_WS_PATH && !clientPath) return false;
       // A client that resets during the token lookup must not crash the process.
       socket.on("error", () => socket.destroy());
       void (async () => {
         try {
-          // Browsers cannot set headers on a WebSocket, hence ?token=; it can end up in access logs (see README).
-          // No Origin check is needed: only an explicit token authenticates here, never a cookie.
+          // Browsers cannot set headers on a WebSocket, hence ?token= or a client URL; either can end up in
+          // access logs (see README). No Origin check is needed: only an explicit token authenticates here.
           const token = url.searchParams.get("token");
-          const authorization = req.headers.authorization ?? (token ? `Bearer ${token}` : undefined);
-          const userId = await authenticateBearer({ db: options.db(), authorization });
+          const caller = await resolveLegacyCaller({
+            db: options.db(),
+            authorization: req.headers.authorization ?? (token ? `Bearer ${token}` : undefined),
+            clientToken: clientPath ? decodeURIComponent(clientPath[1]!) : undefined,
+          });
           const header = req.headers["x-project-id"];
           const projectHint = (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get("project_id");
-          wss.handleUpgrade(req, socket, head, (ws) => serve(ws, userId, projectHint));
+          wss.handleUpgrade(req, socket, head, (ws) => serve(ws, caller, projectHint));
         } catch (error) {
           refuseUpgrade(socket, error);
         }

@@ -25,7 +25,7 @@ function errorText(error: unknown): string {
   return toPublicError(error, "runner").message;
 }
 
-async function userOverrides(db: Db, userId: string): Promise<UserModelOverrides | undefined> {
+export async function userOverrides(db: Db, userId: string): Promise<UserModelOverrides | undefined> {
   const row = await db.userModelSettings.findUnique({ where: { userId } });
   if (!row) return undefined;
   return {

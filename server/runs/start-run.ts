@@ -10,11 +10,16 @@ import { enqueueRun } from "@/server/runner/run-queue";
 import { appendRunEvent } from "./run-events";
 import { ZStartTask, type TStartTask } from "./run-schemas";
 
-async function checkContextFiles(repoPath: string, files: string[]): Promise<void> {
-  if (files.length === 0) return;
+/** The given paths that are not regular files of the repository's default branch. */
+export async function missingContextFiles(repoPath: string, files: string[]): Promise<string[]> {
+  if (files.length === 0) return [];
   // Regular files only: a symlink could point anywhere on the server.
   const tree = new Set((await readTree({ repoPath })).filter((entry) => entry.kind === "file").map((entry) => entry.path));
-  const missing = files.filter((file) => !tree.has(file));
+  return files.filter((file) => !tree.has(file));
+}
+
+async function checkContextFiles(repoPath: string, files: string[]): Promise<void> {
+  const missing = await missingContextFiles(repoPath, files);
   if (missing.length) throw new AppError("BAD_REQUEST", `Not in the repository: ${missing.slice(0, 5).join(", ")}. Pick context files from the project's tree.`);
 }
 

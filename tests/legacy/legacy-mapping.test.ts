@@ -3,7 +3,7 @@ import { validatePlan } from "@/server/agents/plan";
 import { AppError } from "@/server/errors";
 import { decodeSseChunk, encodeSseChunk, LegacyChunker, sseEvent } from "@/server/legacy/legacy-chunks";
 import { projectIdOf } from "@/server/legacy/legacy-http";
-import { fileForDescription, legacyStepsToPlan, type TLegacyStep } from "@/server/legacy/legacy-input";
+import { fileForDescription, legacyStepsToPlan, type TLegacyRunStep } from "@/server/legacy/legacy-input";
 import { legacyParallelResults, legacyRunResults } from "@/server/legacy/legacy-results";
 import type { StoredEvent } from "@/server/runs/run-events";
 
@@ -37,7 +37,7 @@ describe("SSE chunk encoding", () => {
 
 describe("the original /run_parallel steps as a plan", () => {
   it("numbers steps s1, s2, ..., names coder files after their description and runs steps without dependencies in parallel", () => {
-    const steps: TLegacyStep[] = [
+    const steps: TLegacyRunStep[] = [
       { agent: "coder", description: "Create user model" },
       { agent: "coder", description: "Create user model" },
       { agent: "tool", tool_name: "git_clone", tool_params: { url: "https://example.com/x.git", dest: "lib" } },

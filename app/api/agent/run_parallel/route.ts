@@ -1,9 +1,13 @@
-import { db } from "@/server/db/client";
+import { legacyPost, legacyPreflight } from "@/server/legacy/legacy-routes";
 import { respondLegacyRunParallel } from "@/server/legacy/legacy-runs";
 
 export const dynamic = "force-dynamic";
 
-/** POST /api/agent/run_parallel: the original's fixed-plan endpoint; the given steps run without the Planner. */
+/** POST /api/agent/run_parallel: the original's fixed-plan endpoint; planner and critic steps are answered beside the run (see README, API). */
 export function POST(req: Request): Promise<Response> {
-  return respondLegacyRunParallel(req, { db: db() });
+  return legacyPost(req, respondLegacyRunParallel, undefined);
+}
+
+export function OPTIONS(req: Request): Response {
+  return legacyPreflight(req, undefined);
 }

@@ -1,9 +1,13 @@
-import { db } from "@/server/db/client";
-import { respondLegacyStream } from "@/server/legacy/legacy-runs";
+import { legacyPost, legacyPreflight } from "@/server/legacy/legacy-routes";
+import { respondLegacyStream } from "@/server/legacy/legacy-stream";
 
 export const dynamic = "force-dynamic";
 
-/** POST /api/agent/stream: the original's Server-Sent Events stream of text chunks. */
+/** POST /api/agent/stream: the original's Server-Sent Events stream of text chunks (see README, API). */
 export function POST(req: Request): Promise<Response> {
-  return respondLegacyStream(req, { db: db() });
+  return legacyPost(req, respondLegacyStream, undefined);
+}
+
+export function OPTIONS(req: Request): Response {
+  return legacyPreflight(req, undefined);
 }

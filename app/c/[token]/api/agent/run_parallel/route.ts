@@ -1,0 +1,15 @@
+import { legacyPost, legacyPreflight } from "@/server/legacy/legacy-routes";
+import { respondLegacyRunParallel } from "@/server/legacy/legacy-runs";
+
+export const dynamic = "force-dynamic";
+
+type Params = { params: Promise<{ token: string }> };
+
+/** POST /c/<token>/api/agent/run_parallel: as /api/agent/run_parallel, for the client URL's project. */
+export function POST(req: Request, { params }: Params): Promise<Response> {
+  return legacyPost(req, respondLegacyRunParallel, params);
+}
+
+export function OPTIONS(req: Request, { params }: Params): Response {
+  return legacyPreflight(req, params);
+}
