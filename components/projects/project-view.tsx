@@ -5,6 +5,7 @@ import Link from "next/link";
 import { useTRPC } from "@/components/providers/trpc-provider";
 import { RunHistory } from "@/components/runs/run-history";
 import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
+import { ClientUrlsPanel } from "./client-urls-panel";
 import { MembersPanel } from "./members-panel";
 import { MemoryPanel } from "./memory-panel";
 import { NewTaskForm } from "./new-task-form";
@@ -50,6 +51,7 @@ export function ProjectView({ projectId }: { projectId: string }) {
       )}
       <RunHistory projectId={projectId} />
       <MemoryPanel projectId={projectId} canWrite={data.role !== "viewer"} />
+      {data.role !== "viewer" && <ClientUrlsPanel projectId={projectId} canRevokeAll={data.role === "owner"} viewerName={me.data?.name ?? me.data?.email ?? null} />}
       <MembersPanel projectId={projectId} isOwner={data.role === "owner"} viewerId={me.data?.id ?? null} />
     </div>
   );

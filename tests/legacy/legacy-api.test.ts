@@ -12,7 +12,6 @@ import { POST as postStream } from "@/app/api/agent/stream/route";
 import { appRouter } from "@/server/api/root";
 import { createContext } from "@/server/api/trpc";
 import { createApiToken, revokeApiToken } from "@/server/auth/api-tokens";
-import { decodeSseChunk } from "@/server/legacy/legacy-chunks";
 import { respondLegacyRun } from "@/server/legacy/legacy-runs";
 import { createLegacyWsServer, DONE_SENTINEL } from "@/server/legacy/legacy-ws";
 import { cancelRun } from "@/server/runs/cancel-run";
@@ -49,7 +48,7 @@ async function readSse(response: Response, limit = Infinity): Promise<{ raw: str
       .split("\n\n")
       .slice(0, -1)
       .flatMap((block) => block.split("\n").filter((line) => line.startsWith("data: ")))
-      .map((line) => decodeSseChunk(line.slice(6)));
+      .map((line) => line.slice(6).replaceAll("\u21b5", "\n"));
   }
   if (chunks.length >= limit) await reader.cancel();
   return { raw, chunks };
@@ -61,8 +60,9 @@ interface WsOutcome {
   status?: number;
 }
 
-/** Connects to the WS endpoint, sends `message` once open, and collects everything until the close. */
-function talkWs(url: string, headers: Record<string, string>, message: string | null): Promise<WsOutcome> {
+/** Connects to the WS endpoint, sends `messages` once open, collects everything until one __DONE__ per message, then hangs up. */
+function talkWs(url: string, headers: Record<string, string>, message: string | string[] | null): Promise<WsOutcome> {
+  const tasks = message === null ? [] : Array.isArray(message) ? message : [message];
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { headers });
     const messages: string[] = [];
@@ -71,9 +71,12 @@ function talkWs(url: string, headers: Record<string, string>, message: string | 
       res.resume();
     });
     ws.on("open", () => {
-      if (message !== null) ws.send(message);
+      for (const task of tasks) ws.send(task);
     });
-    ws.on("message", (data) => messages.push(data.toString()));
+    ws.on("message", (data) => {
+      messages.push(data.toString());
+      if (messages.filter((m) => m === DONE_SENTINEL).length === tasks.length) ws.close(1000);
+    });
     ws.on("close", (code) => resolve({ messages, closeCode: code }));
     ws.on("error", (error) => {
       if (!/Unexpected server response/.test(error.message)) reject(error);
@@ -139,7 +142,7 @@ describe("the original API's refusals (bearer token, project, body)", () => {
       ["[1, 2]", 400, /JSON object/],
       ["x".repeat(1024 * 1024 + 10), 413, /larger than 1024 KiB/],
       [{ ...body, context_files: ["../etc/passwd"] }, 400, /inside the repository/],
-      [{ ...body, context_files: ["missing.py"] }, 400, /Not in the repository: missing\.py/],
+      [{ ...body, context_files: ["missing.py"], strict: true }, 400, /Not in the repository: missing\.py/],
       [{ ...body, context_files: "main.py" }, 400, /context_files/],
     ];
     if ("task" in body) {
@@ -359,7 +362,7 @@ describe.skipIf(!dockerReady)("the original API, end to end on the fake model se
     expect((await waitForRunEnd(body.run_id)).status).toBe("CANCELLED");
   });
 
-  it("WS /api/ws streams text chunks, then __DONE__, then closes", async () => {
+  it("WS /api/ws streams text chunks, then __DONE__, and keeps the socket open for the next task", async () => {
     const outcome = await talkWs(wsUrl, bearer(ownerToken), JSON.stringify({ task: "Write add(a, b) in calc.py over a socket", context_files: [], project_id: projectId }));
     expect(outcome.closeCode).toBe(1000);
     expect(outcome.messages.at(-1)).toBe(DONE_SENTINEL);
@@ -372,15 +375,11 @@ describe.skipIf(!dockerReady)("the original API, end to end on the fake model se
   it("WS /api/ws takes the token and project from the query (for browsers) and refuses bad input without crashing", async () => {
     const base = `${wsUrl}?token=${encodeURIComponent(ownerToken)}&project_id=${projectId}`;
     const before = await testDb().task.count();
-    const badJson = await talkWs(base, {}, "{nope");
-    expect(badJson.messages).toEqual([expect.stringMatching(/^Error: The message is not valid JSON/)]);
-    expect(badJson.closeCode).toBe(4400);
-    const noTask = await talkWs(base, {}, JSON.stringify({ context_files: [] }));
-    expect(noTask.messages).toEqual([expect.stringMatching(/^Error: `task` is required/)]);
-    expect(noTask.closeCode).toBe(4400);
+    // Each refused task gets its error and its __DONE__; the socket stays open for the next one.
+    const refused = await talkWs(base, {}, ["{nope", JSON.stringify({ context_files: [] })]);
+    expect(refused.messages).toEqual([expect.stringMatching(/^Error: The message is not valid JSON/), DONE_SENTINEL, expect.stringMatching(/^Error: `task` is required/), DONE_SENTINEL]);
     const foreign = await talkWs(`${wsUrl}?project_id=${projectId}`, bearer(strangerToken), JSON.stringify({ task: "hijack" }));
-    expect(foreign.messages).toEqual([expect.stringMatching(/^Error: Project not found/)]);
-    expect(foreign.closeCode).toBe(4404);
+    expect(foreign.messages).toEqual([expect.stringMatching(/^Error: Project not found/), DONE_SENTINEL]);
     expect(await testDb().task.count()).toBe(before);
     expect((await talkWs(wsUrl, {}, null)).status).toBe(401);
     expect((await talkWs(`${wsUrl}?token=acai_revoked-or-unknown`, {}, null)).status).toBe(401);

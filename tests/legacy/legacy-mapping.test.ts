@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { validatePlan } from "@/server/agents/plan";
 import { AppError } from "@/server/errors";
-import { decodeSseChunk, encodeSseChunk, LegacyChunker, sseEvent } from "@/server/legacy/legacy-chunks";
+import { decodeSseChunk, encodeSseChunk, LegacyChunker, sseEvent, sseEventAs, sseFormatOf } from "@/server/legacy/legacy-chunks";
 import { projectIdOf } from "@/server/legacy/legacy-http";
 import { fileForDescription, legacyStepsToPlan, type TLegacyRunStep } from "@/server/legacy/legacy-input";
 import { legacyParallelResults, legacyRunResults } from "@/server/legacy/legacy-results";
@@ -32,6 +32,16 @@ describe("SSE chunk encoding", () => {
     expect(decodeSseChunk(encodeSseChunk(chunk))).toBe(chunk);
     expect(encodeSseChunk("a\nb")).toBe("a\\nb");
     expect(encodeSseChunk("a\\nb")).toBe("a\\\\nb");
+  });
+  it("sends the original's ↵ by default and a lossless JSON string with ?format=json", () => {
+    const chunk = "def f():\n    return 1\r\nend\r";
+    expect(sseEventAs(chunk, "arrow")).toBe("data: def f():↵    return 1↵end↵\n\n");
+    const json = sseEventAs(chunk, "json");
+    expect(json.slice(0, -2)).not.toMatch(/[\r\n]/);
+    expect(JSON.parse(json.slice("data: ".length))).toBe(chunk);
+    expect(sseFormatOf("http://x/api/agent/stream")).toBe("arrow");
+    expect(sseFormatOf("http://x/api/agent/stream?format=json")).toBe("json");
+    expect(sseFormatOf("http://x/api/agent/stream?format=xml")).toBeNull();
   });
 });
 
@@ -134,7 +144,10 @@ describe("the run's record in the original shapes", () => {
     const results = await legacyParallelResults(record, async (path) => (path === "calc.py" ? "final content" : null));
     expect(results).toEqual(["final content", { stdout: "clean", returncode: 0 }]);
     const skipped = [plan, event("step.finished", { stepId: "s2", status: "skipped", reason: "depends on s1, which failed" })];
-    expect(await legacyParallelResults(skipped, async () => null)).toEqual([null, { stdout: "depends on s1, which failed", returncode: null }]);
+    // Never null (the original's null crashed its clients): a step that did not run says so and why.
+    const [coder, tool] = await legacyParallelResults(skipped, async () => null);
+    expect(coder).toEqual({ step: expect.any(String), output: null, type: "skipped", reason: expect.any(String) });
+    expect(tool).toMatchObject({ output: null, type: "skipped", reason: "depends on s1, which failed" });
   });
 
   it("streams tokens with a header when the speaker changes, status lines on fresh lines, and a closing line", () => {
