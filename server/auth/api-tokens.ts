@@ -6,6 +6,16 @@ import { AppError } from "@/server/errors";
 export const API_TOKEN_PREFIX = "acai_";
 export const ZApiTokenName = z.string().trim().min(1, "Name the token.").max(100, "Use at most 100 characters.");
 
+/** How a secret token is listed once made: never the token, only its first characters and its use. */
+export const ZTokenListing = z.object({
+  id: z.string(),
+  name: z.string(),
+  prefix: z.string(),
+  createdAt: z.date(),
+  lastUsedAt: z.date().nullable(),
+  revokedAt: z.date().nullable(),
+});
+
 // Tokens carry 256 random bits, so a fast hash is enough: there is nothing to guess offline.
 export function hashToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");

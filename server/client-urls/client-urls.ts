@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { requireProject } from "@/server/access/project-access";
-import { generateToken, hashToken } from "@/server/auth/api-tokens";
+import { generateToken, hashToken, ZTokenListing } from "@/server/auth/api-tokens";
 import type { Db } from "@/server/db/client";
 import { AppError } from "@/server/errors";
 
@@ -13,15 +13,7 @@ export const CLIENT_URL_PREFIX = "acc_";
 export const CLIENT_URL_PATH = "/c/";
 export const ZClientUrlName = z.string().trim().min(1, "Name the client URL.").max(100, "Use at most 100 characters.");
 
-export const ZClientUrlDto = z.object({
-  id: z.string(),
-  name: z.string(),
-  prefix: z.string(),
-  createdAt: z.date(),
-  lastUsedAt: z.date().nullable(),
-  revokedAt: z.date().nullable(),
-  creator: z.string(),
-});
+export const ZClientUrlDto = ZTokenListing.extend({ creator: z.string() });
 
 export async function createClientUrl(options: { db: Db; userId: string; projectId: string; name: string }) {
   const name = ZClientUrlName.parse(options.name);

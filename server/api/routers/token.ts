@@ -1,19 +1,11 @@
 import { z } from "zod";
-import { createApiToken, listApiTokens, revokeApiToken, ZApiTokenName } from "@/server/auth/api-tokens";
+import { createApiToken, listApiTokens, revokeApiToken, ZApiTokenName, ZTokenListing } from "@/server/auth/api-tokens";
 import { createTRPCRouter, sessionProcedure } from "../trpc";
 
-const ZTokenDto = z.object({
-  id: z.string(),
-  name: z.string(),
-  prefix: z.string(),
-  createdAt: z.date(),
-  lastUsedAt: z.date().nullable(),
-  revokedAt: z.date().nullable(),
-});
 
 // Tokens are managed only from a signed-in browser: a leaked token must not be able to mint more tokens.
 export const tokenRouter = createTRPCRouter({
-  list: sessionProcedure.output(z.array(ZTokenDto)).query(({ ctx }) => listApiTokens({ db: ctx.db, userId: ctx.userId })),
+  list: sessionProcedure.output(z.array(ZTokenListing)).query(({ ctx }) => listApiTokens({ db: ctx.db, userId: ctx.userId })),
 
   create: sessionProcedure
     .input(z.object({ name: ZApiTokenName }))
