@@ -32,7 +32,8 @@ export interface McpHttpHandler {
   close(): Promise<void>;
 }
 
-export const isMcpRequest = (url: string | undefined) => url === MCP_PATH || url?.startsWith(`${MCP_PATH}?`) === true;
+/** `/mcp`, with or without a trailing slash or a query string (people paste either into client configs). */
+export const isMcpRequest = (url: string | undefined) => url !== undefined && /^\/mcp\/?(\?|$)/.test(url);
 
 function jsonRpcError(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
   if (res.headersSent) return;

@@ -31,7 +31,7 @@ export function outcomeHeadline(run: TRunDto): string {
   if (run.status === "INTERRUPTED") return `NOT verified: the run was interrupted${run.statusReason ? ` (${run.statusReason})` : ""}.`;
   if (verification?.outcome === "asserted") return "NOT verified: nothing runnable was executed; only the critic's PASS supports the result.";
   if (verification?.outcome === "not_run" && run.status === "SUCCEEDED") return "NOT verified: nothing was executed.";
-  return `NOT verified: ${run.statusReason ?? "the run failed"}.`;
+  return `NOT verified: ${run.statusReason ?? (run.status === "SUCCEEDED" ? "the run recorded no verification" : "the run failed")}.`;
 }
 
 /** The unified diff of a run's branch (or of one file of it), as `git diff` prints it. */
