@@ -53,6 +53,8 @@ export default defineConfig({
         // Its own Chroma too: never reuse a developer's server on the default port with another data dir.
         EMBEDDED_CHROMA_PORT: String(PORT + 2000),
         AUTH_SECRET: "e2e-secret-not-for-production",
+        // The browser stands in for clients behind a proxy: each context names its address in X-Forwarded-For.
+        TRUST_PROXY: "127.0.0.1,::1",
         NEXT_TELEMETRY_DISABLED: "1",
         // Runs go to the fake model server, and execute for real in the Docker sandbox.
         LLM_MODE: "litellm",

@@ -5,6 +5,7 @@
 import { createServer } from "node:http";
 
 import next from "next";
+import { CLIENT_ADDRESS_HEADER, clientAddress, parseTrustedProxies } from "@/server/auth/client-address";
 import { bootstrap } from "@/server/boot/bootstrap";
 import { startBackgroundServices } from "@/server/boot/background";
 import { createMcpHttpHandler, isMcpRequest } from "@/server/mcp/mcp-http";
@@ -25,7 +26,10 @@ async function main(): Promise<void> {
 
   // MCP sessions live in this process (long-lived SSE streams, per-session state), beside Next rather than in it.
   const mcp = createMcpHttpHandler();
+  const trusted = parseTrustedProxies(boot.env.TRUST_PROXY)!;
   const server = createServer((req, res) => {
+    // Overwrites whatever the client sent under that name: only this line says who the client is.
+    req.headers[CLIENT_ADDRESS_HEADER] = clientAddress({ remoteAddress: req.socket.remoteAddress, forwardedFor: req.headers["x-forwarded-for"], trusted });
     if (isMcpRequest(req.url)) void mcp.handle(req, res);
     else void handle(req, res);
   });

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { parseTrustedProxies } from "./auth/client-address";
 
 /**
  * Every setting the product reads, validated once. Names follow the original AutoCodeAI where it had one.
@@ -45,6 +46,11 @@ export const ZEnv = z
     EMBEDDED_PG_PORT: int(54329, 1),
 
     // Sign-in
+    /**
+     * Proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDR subnets, e.g. 127.0.0.1 or
+     * 10.0.0.0/8); empty: the socket's peer is the client, and forwarded headers are ignored.
+     */
+    TRUST_PROXY: z.string().default("").refine((value) => parseTrustedProxies(value) !== undefined, "Give comma-separated IP addresses or CIDR subnets (e.g. 127.0.0.1,10.0.0.0/8)."),
     AUTH_SECRET: optionalString,
     AUTH_URL: optionalUrl,
     AUTH_GITHUB_ID: optionalString,

@@ -3,8 +3,9 @@
 import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { signOut } from "@/server/auth/auth";
-import { signUp, verifyCredentials } from "@/server/auth/credentials";
-import { authLimiters } from "@/server/auth/rate-limit";
+import { CLIENT_ADDRESS_HEADER } from "@/server/auth/client-address";
+import { signUp } from "@/server/auth/credentials";
+import { signInWithPassword } from "@/server/auth/sign-in";
 import { safeNext } from "@/server/auth/safe-next";
 import { createSession } from "@/server/auth/sessions";
 import { db } from "@/server/db/client";
@@ -33,10 +34,9 @@ function messageOf(error: unknown): string {
   return "Something went wrong on our side. Try again in a moment.";
 }
 
-/** The keys failures are counted under: the account, and the client address (the proxy's view behind one). */
-async function limitKeys(email: string): Promise<{ account: string; address: string | null }> {
-  const forwarded = (await headers()).get("x-forwarded-for")?.split(",")[0]?.trim();
-  return { account: email.trim().toLowerCase(), address: forwarded || null };
+/** The client's address as server.ts determined it (TRUST_PROXY decides whether forwarded headers count). */
+async function clientAddressOf(): Promise<string> {
+  return (await headers()).get(CLIENT_ADDRESS_HEADER) ?? "unknown";
 }
 
 export async function signUpAction(_: AuthFormState, form: FormData): Promise<AuthFormState> {
@@ -55,18 +55,10 @@ export async function signUpAction(_: AuthFormState, form: FormData): Promise<Au
 
 export async function signInAction(_: AuthFormState, form: FormData): Promise<AuthFormState> {
   const email = String(form.get("email") ?? "");
-  const keys = await limitKeys(email);
-  const limits = authLimiters();
   try {
-    limits.account.check(keys.account);
-    if (keys.address) limits.address.check(keys.address);
-    const user = await verifyCredentials({ db: db(), email, password: String(form.get("password") ?? "") });
+    const user = await signInWithPassword({ db: db(), email, password: String(form.get("password") ?? ""), address: await clientAddressOf() });
     await startSession(user.id);
   } catch (error) {
-    if (AppError.is(error, "UNAUTHORIZED")) {
-      limits.account.fail(keys.account);
-      if (keys.address) limits.address.fail(keys.address);
-    }
     return { error: messageOf(error), email };
   }
   redirect(safeNext(form.get("next")));

@@ -26,6 +26,12 @@ export class RateLimiter {
     throw new AppError("TOO_MANY_REQUESTS", `Too many failed attempts. Wait ${minutes} minute${minutes === 1 ? "" : "s"} and try again.`);
   }
 
+  /** Failures counted for key in its current window. */
+  count(key: string, now = Date.now()): number {
+    const window = this.windows.get(key);
+    return window && window.resetAt > now ? window.count : 0;
+  }
+
   /** Counts one failure for key. */
   fail(key: string, now = Date.now()): void {
     if (this.windows.size > 10_000) this.prune(now);
@@ -39,13 +45,25 @@ export class RateLimiter {
   }
 }
 
-const holder = globalThis as { __autocodeAuthLimiters?: { account: RateLimiter; address: RateLimiter } };
+interface AuthLimiters {
+  /** One account from one address: the guesser is stopped, the owner elsewhere is not. */
+  pair: RateLimiter;
+  address: RateLimiter;
+  /** Never refuses: its count only sets how long attempts on the account wait (see signInDelayMs). */
+  account: RateLimiter;
+}
+
+const holder = globalThis as { __autocodeAuthLimiters?: AuthLimiters };
 
 /**
- * 10 failed sign-ins per account and 50 per client address every 15 minutes (an office behind one address
- * shares the second budget, hence the higher figure).
+ * 10 failed sign-ins per account and address, and 50 per address, every 15 minutes (an office behind one
+ * address shares the second budget, hence the higher figure); failures per account only slow attempts.
  */
-export function authLimiters(): { account: RateLimiter; address: RateLimiter } {
-  holder.__autocodeAuthLimiters ??= { account: new RateLimiter(10, 15 * 60_000), address: new RateLimiter(50, 15 * 60_000) };
+export function authLimiters(): AuthLimiters {
+  holder.__autocodeAuthLimiters ??= {
+    pair: new RateLimiter(10, 15 * 60_000),
+    address: new RateLimiter(50, 15 * 60_000),
+    account: new RateLimiter(Number.POSITIVE_INFINITY, 15 * 60_000),
+  };
   return holder.__autocodeAuthLimiters;
 }
