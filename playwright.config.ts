@@ -55,6 +55,8 @@ export default defineConfig({
         AUTH_SECRET: "e2e-secret-not-for-production",
         // The browser stands in for clients behind a proxy: each context names its address in X-Forwarded-For.
         TRUST_PROXY: "127.0.0.1,::1",
+        // The suite signs up many people; e2e/sign-up-modes.spec.ts starts servers of its own for the other modes.
+        SIGNUP: "open",
         NEXT_TELEMETRY_DISABLED: "1",
         // Runs go to the fake model server, and execute for real in the Docker sandbox.
         LLM_MODE: "litellm",

@@ -51,6 +51,11 @@ export const ZEnv = z
      * 10.0.0.0/8); empty: the socket's peer is the client, and forwarded headers are ignored.
      */
     TRUST_PROXY: z.string().default("").refine((value) => parseTrustedProxies(value) !== undefined, "Give comma-separated IP addresses or CIDR subnets (e.g. 127.0.0.1,10.0.0.0/8)."),
+    /**
+     * Who may create an account: anyone (open), people with an invitation from an admin or a project's owner
+     * (invite-only), or nobody (closed). The first account of a fresh install is always allowed, as its admin.
+     */
+    SIGNUP: z.enum(["open", "invite-only", "closed"]).default("invite-only"),
     AUTH_SECRET: optionalString,
     AUTH_URL: optionalUrl,
     AUTH_GITHUB_ID: optionalString,

@@ -45,6 +45,7 @@ export async function signUpAction(_: AuthFormState, form: FormData): Promise<Au
     const user = await signUp({
       db: db(),
       input: { email, password: String(form.get("password") ?? ""), name: String(form.get("name") ?? "") || undefined },
+      invitationToken: String(form.get("invite") ?? "").slice(0, 100) || undefined,
     });
     await startSession(user.id);
   } catch (error) {

@@ -11,10 +11,15 @@ export function AuthForm({
   mode,
   action,
   next,
+  invite,
+  email,
 }: {
   mode: "sign-in" | "sign-up";
   action: (state: AuthFormState, form: FormData) => Promise<AuthFormState>;
   next?: string;
+  /** An invitation's token (from its link), sent with the sign-up. */
+  invite?: string;
+  email?: string;
 }) {
   const [state, formAction, pending] = useActionState(action, {});
   const signUp = mode === "sign-up";
@@ -22,8 +27,9 @@ export function AuthForm({
     <form action={formAction} className="space-y-5" noValidate={false}>
       {state.error && <Alert>{state.error}</Alert>}
       {next && <input type="hidden" name="next" value={next} />}
+      {invite && <input type="hidden" name="invite" value={invite} />}
       {signUp && <Field id="name" name="name" label="Name" autoComplete="name" maxLength={100} placeholder="Ada Lovelace" />}
-      <Field id="email" name="email" type="email" label="Email" autoComplete="email" required defaultValue={state.email} maxLength={254} />
+      <Field id="email" name="email" type="email" label="Email" autoComplete="email" required defaultValue={state.email ?? email} maxLength={254} />
       <Field
         id="password"
         name="password"

@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { useTRPC } from "@/components/providers/trpc-provider";
+import { InvitationsPanel } from "@/components/settings/invitations-panel";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { Alert, LoadingState } from "@/components/ui/states";
@@ -90,6 +91,7 @@ export function MembersPanel({ projectId, isOwner, viewerId }: { projectId: stri
           </Button>
         </form>
       )}
+      {isOwner && <InvitationsPanel projectId={projectId} />}
     </section>
   );
 }

@@ -1,3 +1,4 @@
+import { invitationRouter } from "./routers/invitation";
 import { projectRouter } from "./routers/project";
 import { runRouter } from "./routers/run";
 import { settingsRouter } from "./routers/settings";
@@ -17,6 +18,7 @@ export const appRouter = createTRPCRouter({
   clientUrl: clientUrlRouter,
   share: shareRouter,
   settings: settingsRouter,
+  invitation: invitationRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { Prisma } from "@/generated/prisma/client";
 import type { Db } from "@/server/db/client";
 import { AppError } from "@/server/errors";
+import { acceptInvitation, admitNewAccount } from "./invitations";
 import { burnVerifyTime, hashPassword, verifyPassword, ZPassword } from "./password";
 
 export const ZEmail = z.string().trim().toLowerCase().max(254, "That email is too long.").pipe(z.email("Enter a valid email address."));
@@ -22,15 +23,21 @@ function firstIssue(error: z.ZodError): string {
   return error.issues[0]?.message ?? "Check the form and try again.";
 }
 
-export async function signUp(options: { db: Db; input: TSignUp }): Promise<SessionUser> {
+/**
+ * Creates a password account under SIGNUP (see admitNewAccount): the first account of an install becomes its
+ * admin; with an invitation's token the account is admitted (and joins the invitation's project).
+ */
+export async function signUp(options: { db: Db; input: TSignUp; invitationToken?: string }): Promise<SessionUser> {
   const parsed = ZSignUp.safeParse(options.input);
   if (!parsed.success) throw new AppError("BAD_REQUEST", firstIssue(parsed.error));
   const { email, password, name } = parsed.data;
   const passwordHash = await hashPassword(password);
   try {
-    return await options.db.user.create({
-      data: { email, passwordHash, name: name || null },
-      select: { id: true, email: true, name: true },
+    return await options.db.$transaction(async (tx) => {
+      const admission = await admitNewAccount({ tx, email, token: options.invitationToken || undefined });
+      const user = await tx.user.create({ data: { email, passwordHash, name: name || null, isAdmin: admission.admin }, select: { id: true, email: true, name: true } });
+      if (admission.invitation) await acceptInvitation(tx, admission.invitation, user.id);
+      return user;
     });
   } catch (error) {
     // The unique index decides races between two sign-ups with one email; nothing is half-written.

@@ -7,3 +7,5 @@ import { inject } from "vitest";
 process.env.DATABASE_URL = inject("databaseUrl");
 process.env.DATA_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), "autocode-test-data-"));
 process.env.AUTH_SECRET ??= "test-secret-not-for-production";
+// Most suites create many accounts; the sign-up modes have their own tests.
+process.env.SIGNUP ??= "open";

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { ApiTokens } from "@/components/settings/api-tokens";
+import { AdminInvitations } from "@/components/settings/invitations-panel";
 import { ModelSettingsForm } from "@/components/settings/model-settings-form";
 
 export const metadata: Metadata = { title: "Settings" };
@@ -18,6 +19,7 @@ export default function SettingsPage() {
         <ModelSettingsForm />
       </section>
       <ApiTokens />
+      <AdminInvitations />
     </div>
   );
 }

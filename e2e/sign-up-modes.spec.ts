@@ -1,0 +1,122 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { rmSync } from "node:fs";
+import { expect, test, type Page } from "@playwright/test";
+
+/**
+ * SIGNUP needs a server per mode: beside the suite's server (SIGNUP=open) this spec starts two more from the
+ * same production build: an invite-only one on the suite's database, and a closed one on a fresh database.
+ */
+const PORT = Number(process.env.E2E_PORT ?? 3210);
+const INVITE_ONLY_PORT = PORT + 5;
+const CLOSED_PORT = PORT + 6;
+const SHARED_DATABASE = `postgresql://postgres:postgres@127.0.0.1:${PORT + 1000}/postgres?pglite=1`;
+
+const servers: ChildProcess[] = [];
+
+async function startServer(port: number, env: Record<string, string>): Promise<string> {
+  const child = spawn("npx", ["tsx", "server.ts"], {
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      PORT: String(port),
+      AUTH_SECRET: "e2e-secret-not-for-production",
+      CHROMA_URL: `http://127.0.0.1:${PORT + 2000}`,
+      WORKER_ENABLED: "false",
+      NEXT_TELEMETRY_DISABLED: "1",
+      ...env,
+    },
+    stdio: "ignore",
+  });
+  servers.push(child);
+  const base = `http://localhost:${port}`;
+  for (let i = 0; i < 240; i++) {
+    if (await fetch(`${base}/health`).then((r) => r.ok, () => false)) return base;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`the SIGNUP server on ${port} did not start`);
+}
+
+test.afterAll(async () => {
+  for (const child of servers) child.kill("SIGTERM");
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  rmSync(".data/e2e-closed", { recursive: true, force: true });
+});
+
+function uniqueEmail(name: string): string {
+  return `${name}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.test`;
+}
+
+async function fillSignUp(page: Page, email: string, password: string) {
+  await page.getByLabel("Name").fill("E2E User");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Create account" }).click();
+}
+
+test("invite-only: strangers are told to ask; a project owner's link admits one person, into the project", async ({ browser }) => {
+  test.setTimeout(240_000);
+  const base = await startServer(INVITE_ONLY_PORT, { SIGNUP: "invite-only", DATABASE_URL: SHARED_DATABASE, DATA_DIR: ".data/e2e" });
+
+  const stranger = await browser.newPage({ baseURL: base });
+  await stranger.goto("/sign-up");
+  await expect(stranger.getByText("This server is invite-only. Ask an admin or a project's owner for an invitation link.")).toBeVisible();
+  await expect(stranger.getByRole("button", { name: "Create account" })).toHaveCount(0);
+
+  // The owner's account was made on the suite's open server (same database); here they sign in and invite.
+  const owner = { email: uniqueEmail("inviter"), password: "inviter-pass-2026" };
+  const openPage = await browser.newPage();
+  await openPage.goto("/sign-up");
+  await fillSignUp(openPage, owner.email, owner.password);
+  await expect(openPage).toHaveURL(/\/projects$/);
+  await openPage.close();
+
+  const ownerPage = await browser.newPage({ baseURL: base });
+  await ownerPage.goto("/sign-in");
+  await ownerPage.getByLabel("Email").fill(owner.email);
+  await ownerPage.getByLabel("Password").fill(owner.password);
+  await ownerPage.getByRole("button", { name: "Sign in" }).click();
+  await expect(ownerPage).toHaveURL(/\/projects$/);
+  await ownerPage.getByRole("button", { name: "New project" }).click();
+  await ownerPage.getByLabel("Name", { exact: true }).fill("invited-team");
+  await ownerPage.getByRole("button", { name: "Create project" }).click();
+  await expect(ownerPage.getByRole("heading", { name: "invited-team" })).toBeVisible();
+
+  const invitee = uniqueEmail("invitee");
+  await ownerPage.getByLabel("Invite someone without an account").fill(invitee);
+  await ownerPage.getByRole("button", { name: "Create invitation link" }).click();
+  const link = (await ownerPage.getByTestId("invitation-link").textContent())!.trim();
+  expect(link).toContain(`${base}/sign-up?invite=acin_`);
+  await expect(ownerPage.getByRole("list", { name: "Pending invitations" }).getByText(invitee)).toBeVisible();
+
+  const inviteePage = await browser.newPage({ baseURL: base });
+  await inviteePage.goto(link);
+  await expect(inviteePage.getByLabel("Email")).toHaveValue(invitee);
+  await fillSignUp(inviteePage, invitee, "invitee-pass-2026");
+  await expect(inviteePage).toHaveURL(/\/projects$/);
+  await expect(inviteePage.getByRole("list", { name: "Your projects" }).getByText("invited-team")).toBeVisible();
+
+  // The link worked once.
+  const again = await browser.newPage({ baseURL: base });
+  await again.goto(link);
+  await fillSignUp(again, uniqueEmail("second-use"), "second-use-2026");
+  await expect(again.getByRole("alert")).toContainText("This invitation is not valid for that email");
+});
+
+test("closed, on a fresh install: the first account becomes the admin, then nobody else gets in", async ({ browser }) => {
+  test.setTimeout(240_000);
+  rmSync(".data/e2e-closed", { recursive: true, force: true });
+  const base = await startServer(CLOSED_PORT, { SIGNUP: "closed", DATABASE_URL: "", DATA_DIR: ".data/e2e-closed", EMBEDDED_PG_PORT: String(PORT + 1006) });
+
+  const first = await browser.newPage({ baseURL: base });
+  await first.goto("/sign-up");
+  await expect(first.getByText("This is the first account on this server: it will be the admin.")).toBeVisible();
+  await fillSignUp(first, "admin@example.test", "admin-pass-2026");
+  await expect(first).toHaveURL(/\/projects$/);
+  await first.goto("/settings");
+  await expect(first.getByRole("heading", { name: "Invitations" })).toBeVisible();
+
+  const second = await browser.newPage({ baseURL: base });
+  await second.goto("/sign-up");
+  await expect(second.getByText("Sign-up is closed on this server. Ask its administrator for an account.")).toBeVisible();
+  await expect(second.getByRole("button", { name: "Create account" })).toHaveCount(0);
+});
