@@ -99,7 +99,7 @@ test("invite-only: strangers are told to ask; a project owner's link admits one 
   const again = await browser.newPage({ baseURL: base });
   await again.goto(link);
   await fillSignUp(again, uniqueEmail("second-use"), "second-use-2026");
-  await expect(again.getByRole("alert")).toContainText("This invitation is not valid for that email");
+  await expect(again.getByRole("alert").filter({ hasText: "This invitation is not valid for that email" })).toBeVisible();
 });
 
 test("closed, on a fresh install: the first account becomes the admin, then nobody else gets in", async ({ browser }) => {

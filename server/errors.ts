@@ -16,6 +16,13 @@ export const AppErrorCode = {
 } as const;
 export type AppErrorCode = (typeof AppErrorCode)[keyof typeof AppErrorCode];
 
+/**
+ * The custom server (tsx) and Next's bundle each load this module, and long-lived services made by one are
+ * called from the other: a brand, not the class identity, says what is an AppError, or one copy's NOT_FOUND
+ * would reach the other as an unknown error (e.g. "Chroma unreachable" for a memory that does not exist).
+ */
+const BRAND = Symbol.for("autocode.AppError");
+
 export class AppError extends Error {
   readonly code: AppErrorCode;
   /** Safe to show to the person; says what went wrong and, where possible, what to do next. */
@@ -26,6 +33,13 @@ export class AppError extends Error {
     this.name = "AppError";
     this.code = code;
     this.userMessage = options?.userMessage ?? message;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  static [Symbol.hasInstance](value: unknown): boolean {
+    // Subclasses (GitCommandError) keep the ordinary prototype check.
+    if (this !== AppError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
   }
 
   static is(error: unknown, code?: AppErrorCode): error is AppError {

@@ -1,3 +1,4 @@
+import { unsafePathCharacters } from "@/server/editing/resolve-safe-path";
 import type { Parsed } from "@/server/agents/agent-context";
 
 /** The JSON value in a model answer: the whole answer, a ```json block, or the outermost {...} in prose. */
@@ -76,8 +77,10 @@ export function looksLikeDiff(block: FencedBlock): boolean {
 /** Rejects paths that could escape the run's worktree. */
 export function unsafePathReason(path: string): string | undefined {
   if (!path.trim()) return "the path is empty";
+  const characters = unsafePathCharacters(path);
+  if (characters) return characters;
   if (path.startsWith("/") || /^[a-zA-Z]:/.test(path)) return `"${path}" is absolute; use a path relative to the repository root`;
-  if (path.includes("\\") || path.includes("\0")) return `"${path}" contains a backslash or NUL`;
+  if (path.includes("\\")) return `"${path}" contains a backslash`;
   if (path.split("/").some((part) => part === "..")) return `"${path}" climbs out of the repository with ..`;
   if (path.split("/")[0] === ".git") return `"${path}" is inside .git`;
   return undefined;

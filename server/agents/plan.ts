@@ -17,6 +17,9 @@ export const ZPlanStep = z.object({
 
 export const ZPlan = z.object({ steps: z.array(ZPlanStep) });
 
+/** The one cap on plan size, for the planner's plans, task.create and /run_parallel alike (the original's 20). */
+export const MAX_PLAN_STEPS = 20;
+
 /** A validated plan step: ids are filled in and dependencies are explicit. */
 export type PlanStep = Omit<z.infer<typeof ZPlanStep>, "id" | "depends_on"> & { id: string; depends_on: string[] };
 export interface Plan {
@@ -38,6 +41,9 @@ export function validatePlan(raw: unknown, options: ValidatePlanOptions = {}): P
   if (!parsed.success) return { ok: false, error: `the plan does not match the schema:\n${z.prettifyError(parsed.error)}` };
   const input = parsed.data.steps;
   if (input.length === 0) return { ok: false, error: "the plan has no steps; give at least one step" };
+  if (input.length > MAX_PLAN_STEPS) {
+    return { ok: false, error: `the plan has ${input.length} steps; at most ${MAX_PLAN_STEPS} are allowed. Merge small steps, or split the task into several tasks` };
+  }
 
   const ids = input.map((step, index) => step.id ?? `s${index + 1}`);
   const seen = new Set<string>();

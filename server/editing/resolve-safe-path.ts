@@ -21,12 +21,31 @@ async function exists(target: string): Promise<boolean> {
   }
 }
 
+// Control characters, and the bidirectional controls that make a name read differently than it is
+// (U+202E turns "evil\u202Eyp.txt" into "eviltxt.py" on screen): no legitimate file name needs them.
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * The character rule every path check calls (edits here, plans, the sandbox's paths): why the path's
+ * characters are refused, or undefined.
+ */
+export function unsafePathCharacters(requested: string): string | undefined {
+  if (CONTROL.test(requested)) return `the path ${JSON.stringify(requested)} contains a NUL byte or another control character`;
+  if (BIDI.test(requested)) return `the path ${JSON.stringify(requested)} contains a right-to-left or other bidirectional control character, which makes a name display as something it is not`;
+  if (LONE_SURROGATE.test(requested)) return `the path ${JSON.stringify(requested)} is not valid Unicode`;
+  return undefined;
+}
+
 /**
  * Resolves a path the model gave, relative to the working copy, or says why it is refused. Run it
  * again right before writing: the answer depends on the file system at that moment.
  */
 export async function resolveSafePath(root: string, requested: string): Promise<SafePath> {
-  if (requested.trim() === "" || requested.includes("\0")) return { ok: false, reason: "the path is empty or contains a NUL byte" };
+  if (requested.trim() === "") return { ok: false, reason: "the path is empty" };
+  const characters = unsafePathCharacters(requested);
+  if (characters) return { ok: false, reason: characters };
   // Absolute paths (POSIX or Windows-style) would address files outside the working copy.
   if (path.isAbsolute(requested) || /^[a-zA-Z]:[\\/]/.test(requested) || requested.startsWith("\\")) {
     return { ok: false, reason: "absolute paths are not allowed; give a path relative to the project root" };

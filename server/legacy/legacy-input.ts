@@ -1,11 +1,12 @@
 import { z } from "zod";
+import { MAX_PLAN_STEPS } from "@/server/agents/plan";
 import { env } from "@/server/env";
 import { AppError } from "@/server/errors";
 import type { TStartTask } from "@/server/runs/run-schemas";
 import { TOOL_NAMES } from "@/server/tools";
 import { projectIdOf } from "./legacy-http";
 
-export const MAX_LEGACY_STEPS = 20;
+export const MAX_LEGACY_STEPS = MAX_PLAN_STEPS;
 
 const ZId = z.union([z.string().trim().min(1).max(64), z.number().int()]);
 

@@ -50,13 +50,18 @@ export async function addMember(options: { db: Db; userId: string; input: z.inpu
   return listMembers({ db: options.db, userId: options.userId, projectId });
 }
 
-/** The owner removes anyone; a member may remove themselves (leave). */
+/** The owner removes anyone; a member may remove themselves (leave). Either way their share links are revoked. */
 export async function removeMember(options: { db: Db; userId: string; input: z.input<typeof ZRemoveMember> }): Promise<void> {
   const { projectId, userId: memberId } = ZRemoveMember.parse(options.input);
   const project = await requireProject({ db: options.db, userId: options.userId, projectId, need: "read" });
   if (memberId !== options.userId && project.ownerId !== options.userId) {
     throw new AppError("FORBIDDEN", "Only the project's owner can remove other members.");
   }
-  const { count } = await options.db.projectMember.deleteMany({ where: { projectId, userId: memberId } });
+  const count = await options.db.$transaction(async (tx) => {
+    const removed = await tx.projectMember.deleteMany({ where: { projectId, userId: memberId } });
+    // Their share links go with them: they could no longer revoke links that would keep working.
+    if (removed.count > 0) await tx.shareLink.updateMany({ where: { creatorId: memberId, run: { projectId }, revokedAt: null }, data: { revokedAt: new Date() } });
+    return removed.count;
+  });
   if (count === 0) throw new AppError("NOT_FOUND", "That person is not a member of this project.");
 }

@@ -8,6 +8,7 @@ import { AppError } from "@/server/errors";
 import { readTree } from "@/server/git";
 import { enqueueRun } from "@/server/runner/run-queue";
 import { appendRunEvent } from "./run-events";
+import { storablePayload } from "./storable-payload";
 import { ZStartTask, type TStartTask } from "./run-schemas";
 
 /** The given paths that are not regular files of the repository's default branch. */
@@ -35,6 +36,10 @@ export async function startTask(options: { db: Db; userId: string; input: TStart
   const prompt = parsed.data.prompt.trim();
   const max = env().MAX_TASK_CHARS;
   if (!prompt) throw new AppError("BAD_REQUEST", "Describe the task: the prompt is empty.");
+  // The task is stored as text: a NUL byte or half a surrogate pair is refused here, not by the database.
+  if (storablePayload({ prompt, contextFiles, plan: parsed.data.plan }).escaped) {
+    throw new AppError("BAD_REQUEST", "The task contains a NUL byte or invalid Unicode (an unpaired surrogate). Remove it and send the task again.");
+  }
   if (prompt.length > max) {
     throw new AppError("BAD_REQUEST", `The task is ${prompt.length.toLocaleString("en")} characters; the limit is ${max.toLocaleString("en")} (MAX_TASK_CHARS). Shorten it or attach the details as context files.`);
   }

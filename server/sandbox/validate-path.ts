@@ -1,3 +1,4 @@
+import { unsafePathCharacters } from "@/server/editing/resolve-safe-path";
 import { AppError } from "@/server/errors";
 
 const MAX_PATH_LENGTH = 255;
@@ -11,7 +12,7 @@ export function validateSandboxPath(input: string): string {
     path.length > MAX_PATH_LENGTH ||
     path.startsWith("/") ||
     path.includes("\\") ||
-    /[\u0000-\u001f\u007f]/.test(path) ||
+    unsafePathCharacters(path) !== undefined ||
     parts.some((part) => part === "" || part === "." || part === "..");
   if (bad) {
     throw new AppError("BAD_REQUEST", `invalid sandbox file path: ${JSON.stringify(input)}`, {

@@ -53,7 +53,8 @@ describe.skipIf(!dockerReady)("NUL bytes and lone surrogates reach the event log
     const of = (type: string) => events.filter((e) => e.type === type).map((e) => e.payload as Payload);
 
     const repair = of("agent.repair")[0]!;
-    expect(repair).toMatchObject({ role: "planner", escaped: ["error"] });
+    // The message names the path escaped (JSON), so it is stored as it was sent to the model.
+    expect(repair).toMatchObject({ role: "planner" });
     expect(repair.error).toContain("calc\\u0000.py");
     const secondPlanner = llm.requests.filter((r) => r.role === "planner" && r.runId === runId)[1]!;
     expect(secondPlanner.body.messages!.at(-1)!.content).toMatch(/NUL/);

@@ -1,5 +1,8 @@
 import type { Metadata } from "next";
+import { notFound } from "next/navigation";
 import { SharedRunPage } from "@/components/runs/shared-run-page";
+import { db } from "@/server/db/client";
+import { resolveShareToken } from "@/server/share/share-links";
 
 export const dynamic = "force-dynamic";
 // The token is in the URL: keep it out of referrers and search engines.
@@ -7,6 +10,9 @@ export const metadata: Metadata = { title: "Shared run", robots: { index: false,
 
 export default async function SharePage({ params }: { params: Promise<{ token: string }> }) {
   const { token } = await params;
+  // An unknown or revoked link answers HTTP 404, so link checkers and caches see that it is gone.
+  const live = await resolveShareToken({ db: db(), token: decodeURIComponent(token) }).then(() => true, () => false);
+  if (!live) notFound();
   return (
     <div className="min-h-screen">
       <header className="border-b border-slate-200 bg-white">

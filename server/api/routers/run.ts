@@ -24,12 +24,13 @@ export const runRouter = createTRPCRouter({
   /** Every event of the run after lastEventId, then live ones; a reconnect resumes where it left off. */
   events: protectedProcedure
     .input(ZRunId.extend({ lastEventId: z.string().nullish() }))
-    .subscription(async function* ({ ctx, input, signal }) {
+    .subscription(async ({ ctx, input, signal }) => {
+      // Checked before the stream opens: an error thrown inside the generator would bypass the error mapping.
       await requireRun({ db: ctx.db, userId: ctx.userId, runId: input.runId, need: "read" });
       const afterSeq = Number(input.lastEventId ?? 0) || 0;
-      for await (const event of streamRunEvents({ db: ctx.db, runId: input.runId, afterSeq, signal })) {
-        yield tracked(String(event.seq), event);
-      }
+      return (async function* () {
+        for await (const event of streamRunEvents({ db: ctx.db, runId: input.runId, afterSeq, signal })) yield tracked(String(event.seq), event);
+      })();
     }),
 
   cancel: protectedProcedure
