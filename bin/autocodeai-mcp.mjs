@@ -12,14 +12,15 @@ import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontex
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 
 const USAGE = `Usage: autocodeai-mcp --url <AutoCodeAI URL> --token <personal API token>
-  --url    the app's address, e.g. http://localhost:3000 (/mcp is added when missing); or AUTOCODEAI_URL
+  --url    the app's address, e.g. http://localhost:3000 (/mcp is added when missing), or a project's client
+           URL (http://host/c/<token>, which needs no --token); or AUTOCODEAI_URL
   --token  a personal API token from Settings > API tokens; or AUTOCODEAI_TOKEN (keeps it out of the process list)`;
 
 const { values } = parseArgs({ options: { url: { type: "string" }, token: { type: "string" }, help: { type: "boolean", short: "h" } } });
 const url = values.url ?? process.env.AUTOCODEAI_URL;
 const token = values.token ?? process.env.AUTOCODEAI_TOKEN;
-if (values.help || !url || !token) {
-  console.error(values.help ? USAGE : `autocodeai-mcp: ${url ? "no token" : "no URL"} given.\n${USAGE}`);
+if (values.help || !url) {
+  console.error(values.help ? USAGE : `autocodeai-mcp: no URL given.\n${USAGE}`);
   process.exit(values.help ? 0 : 2);
 }
 
@@ -31,6 +32,10 @@ try {
   process.exit(2);
 }
 if (!endpoint.pathname.endsWith("/mcp")) endpoint.pathname = `${endpoint.pathname.replace(/\/$/, "")}/mcp`;
+if (!token && !/^\/c\/[^/]+\/mcp$/.test(endpoint.pathname)) {
+  console.error(`autocodeai-mcp: no token given (only a project's client URL works without one).\n${USAGE}`);
+  process.exit(2);
+}
 
 /** Ids of the proxy's own requests (a replayed initialize): their answers are not the client's. */
 const OWN = "autocodeai-mcp:";
@@ -42,7 +47,7 @@ let reopening;
 
 function connectRemote() {
   const transport = new StreamableHTTPClientTransport(endpoint, {
-    requestInit: { headers: { authorization: `Bearer ${token}` } },
+    requestInit: { headers: token ? { authorization: `Bearer ${token}` } : {} },
     reconnectionOptions: { initialReconnectionDelay: 500, maxReconnectionDelay: 10_000, reconnectionDelayGrowFactor: 1.5, maxRetries: 20 },
   });
   transport.onmessage = (message) => {

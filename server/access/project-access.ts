@@ -24,7 +24,7 @@ export function visibleProjects(userId: string): Prisma.ProjectWhereInput {
   return { OR: [{ ownerId: userId }, { members: { some: { userId } } }] };
 }
 
-const NOT_FOUND_MESSAGE = "Project not found. It may have been deleted, or you do not have access to it.";
+export const PROJECT_NOT_FOUND_MESSAGE = "Project not found. It may have been deleted, or you do not have access to it.";
 
 /**
  * Loads a project the user may access. A project the user cannot see answers NOT_FOUND, exactly as one that
@@ -36,7 +36,7 @@ export async function requireProject(options: { db: Db; userId: string; projectI
     include: { members: { select: { userId: true, role: true } } },
   });
   if (!project || !canAccessProject(project, options.userId, "read")) {
-    throw new AppError("NOT_FOUND", NOT_FOUND_MESSAGE);
+    throw new AppError("NOT_FOUND", PROJECT_NOT_FOUND_MESSAGE);
   }
   if (!canAccessProject(project, options.userId, options.need)) {
     throw new AppError("FORBIDDEN", "You can view this project but not change it. Ask its owner for editor access.");

@@ -2,13 +2,14 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import { authenticateBearer } from "@/server/auth/api-tokens";
 import { db as appDb, type Db } from "@/server/db/client";
 import { toPublicError } from "@/server/errors";
 import { VERSION } from "@/server/health/check-health";
+import { resolveLegacyCaller } from "@/server/legacy/legacy-caller";
 import { createMcpServer } from "./create-mcp-server";
 import { SessionEventStore } from "./mcp-event-store";
 import type { McpRunFeed } from "./mcp-run-feed";
+import type { McpScope } from "./mcp-scope";
 
 export const MCP_PATH = "/mcp";
 /** A JSON-RPC request is small; a task is capped far lower by MAX_TASK_CHARS. */
@@ -17,7 +18,7 @@ const IDLE_MS = 60 * 60_000;
 const MAX_SESSIONS_PER_USER = 32;
 
 interface Session {
-  userId: string;
+  scope: McpScope;
   transport: StreamableHTTPServerTransport;
   server: McpServer;
   feed: McpRunFeed;
@@ -32,8 +33,9 @@ export interface McpHttpHandler {
   close(): Promise<void>;
 }
 
-/** `/mcp`, with or without a trailing slash or a query string (people paste either into client configs). */
-export const isMcpRequest = (url: string | undefined) => url !== undefined && /^\/mcp\/?(\?|$)/.test(url);
+/** `/mcp`, or a project's client URL `/c/<token>/mcp`, with or without a trailing slash or a query string. */
+const MCP_URL = /^(?:\/c\/([^/?#]+))?\/mcp\/?(?:\?|$)/;
+export const isMcpRequest = (url: string | undefined) => url !== undefined && MCP_URL.test(url);
 
 function jsonRpcError(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
   if (res.headersSent) return;
@@ -41,8 +43,8 @@ function jsonRpcError(res: ServerResponse, status: number, message: string, head
 }
 
 /**
- * The MCP endpoint: Streamable HTTP with sessions held in this process, each bound to the user whose API token
- * opened it, and an event store per session so a client reconnecting with Last-Event-ID misses nothing.
+ * The MCP endpoint: Streamable HTTP with sessions held in this process, each bound to the caller that opened
+ * it (a user's API token, or a project's client URL: that user in that one project), and an event store per session so a client reconnecting with Last-Event-ID misses nothing.
  */
 export function createMcpHttpHandler(options: { db?: () => Db } = {}): McpHttpHandler {
   const database = options.db ?? appDb;
@@ -62,18 +64,18 @@ export function createMcpHttpHandler(options: { db?: () => Db } = {}): McpHttpHa
   }, 60_000);
   sweep.unref();
 
-  const openSession = async (userId: string): Promise<StreamableHTTPServerTransport> => {
-    const mine = [...sessions.entries()].filter(([, s]) => s.userId === userId).sort((a, b) => a[1].lastSeen - b[1].lastSeen);
+  const openSession = async (scope: McpScope): Promise<StreamableHTTPServerTransport> => {
+    const mine = [...sessions.entries()].filter(([, s]) => s.scope.userId === scope.userId).sort((a, b) => a[1].lastSeen - b[1].lastSeen);
     // A client that never sends DELETE must not pile up sessions: the user's least recently used one goes.
     if (mine.length >= MAX_SESSIONS_PER_USER) await closeSession(mine[0]![0]);
-    const { server, feed } = createMcpServer({ db: database(), userId, version: VERSION });
+    const { server, feed } = createMcpServer({ db: database(), scope, version: VERSION });
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       eventStore: new SessionEventStore(),
       maxRequestBodySize: MAX_BODY_BYTES,
       onsessioninitialized: (id) => {
         feed.sessionId = id;
-        sessions.set(id, { userId, transport, server, feed, lastSeen: Date.now(), open: 0 });
+        sessions.set(id, { scope, transport, server, feed, lastSeen: Date.now(), open: 0 });
       },
       onsessionclosed: (id) => void closeSession(id),
     });
@@ -85,11 +87,12 @@ export function createMcpHttpHandler(options: { db?: () => Db } = {}): McpHttpHa
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    // Every request carries a bearer token, never a cookie: a page on another origin cannot ride a signed-in
-    // browser here, so no Origin check (DNS-rebinding guard) is needed.
-    let userId: string;
+    // Every request carries its token (header or client-URL path), never a cookie: a page on another origin cannot
+    // ride a signed-in browser here, so no Origin check (DNS-rebinding guard) is needed.
+    let scope: McpScope;
     try {
-      userId = await authenticateBearer({ db: database(), authorization: req.headers.authorization });
+      const clientToken = MCP_URL.exec(req.url ?? "")?.[1];
+      scope = await resolveLegacyCaller({ db: database(), authorization: req.headers.authorization, clientToken });
     } catch (error) {
       const { message, status } = toPublicError(error, "mcp");
       jsonRpcError(res, status, message, status === 401 ? { "www-authenticate": 'Bearer realm="autocodeai"' } : {});
@@ -98,8 +101,8 @@ export function createMcpHttpHandler(options: { db?: () => Db } = {}): McpHttpHa
     const sessionId = req.headers["mcp-session-id"];
     if (typeof sessionId === "string") {
       const session = sessions.get(sessionId);
-      // Another user's session id answers exactly as an unknown one: a token reaches only its own sessions.
-      if (!session || session.userId !== userId) return jsonRpcError(res, 404, "Session not found: initialize a new session.");
+      // Another caller's session id answers exactly as an unknown one: a token reaches only its own sessions.
+      if (!session || session.scope.userId !== scope.userId || session.scope.projectId !== scope.projectId) return jsonRpcError(res, 404, "Session not found: initialize a new session.");
       session.lastSeen = Date.now();
       session.open += 1;
       res.once("close", () => {
@@ -110,7 +113,7 @@ export function createMcpHttpHandler(options: { db?: () => Db } = {}): McpHttpHa
       return;
     }
     if (req.method !== "POST") return jsonRpcError(res, 400, "Send the Mcp-Session-Id header, or POST an initialize request to start a session.");
-    const transport = await openSession(userId);
+    const transport = await openSession(scope);
     await transport.handleRequest(req, res);
     // Anything but a valid initialize leaves the transport without a session: nothing to keep.
     if (!transport.sessionId) await transport.close();

@@ -7,6 +7,7 @@ import { listRunEvents } from "@/server/runs/run-events";
 import { getRunDiff } from "@/server/runs/run-git";
 import { listRuns } from "@/server/runs/list-runs";
 import { runResourceUri, type McpRunFeed, type RunResource } from "./mcp-run-feed";
+import { requireRunInScope, type McpScope } from "./mcp-scope";
 import { diffText } from "./run-result";
 
 /** The spec's "resource not found" code. */
@@ -16,6 +17,7 @@ const URI = /^autocode:\/\/runs\/([^/?#]{1,64})\/(events|diff)$/;
 interface ResourceContext {
   db: Db;
   userId: string;
+  scope: McpScope;
   feed: McpRunFeed;
 }
 
@@ -35,6 +37,7 @@ function parseUri(uri: string): { runId: string; resource: RunResource } {
 async function readResource(context: ResourceContext, uri: URL): Promise<{ contents: Array<{ uri: string; mimeType: string; text: string }> }> {
   try {
     const { runId, resource } = parseUri(uri.href);
+    await requireRunInScope({ db: context.db, scope: context.scope, runId });
     await requireRun({ db: context.db, userId: context.userId, runId, need: "read" });
     if (resource === "diff") {
       const diff = await getRunDiff({ db: context.db, userId: context.userId, runId });
@@ -51,7 +54,7 @@ async function readResource(context: ResourceContext, uri: URL): Promise<{ conte
 
 export function registerResources(server: McpServer, context: ResourceContext): void {
   const list = async () => {
-    const { runs } = await listRuns({ db: context.db, userId: context.userId, input: { limit: 20 } });
+    const { runs } = await listRuns({ db: context.db, userId: context.userId, input: { projectId: context.scope.projectId ?? undefined, limit: 20 } });
     return { runs };
   };
   for (const resource of ["events", "diff"] as const) {
@@ -73,6 +76,7 @@ export function registerResources(server: McpServer, context: ResourceContext): 
   server.server.setRequestHandler(SubscribeRequestSchema, async (request) => {
     try {
       const { runId, resource } = parseUri(request.params.uri);
+      await requireRunInScope({ db: context.db, scope: context.scope, runId });
       const run = await requireRun({ db: context.db, userId: context.userId, runId, need: "read" });
       context.feed.subscribe(runId, resource, run.lastSeq);
       return {};

@@ -15,6 +15,7 @@ import { ZRunId, ZStartTask } from "@/server/runs/run-schemas";
 import { startTask } from "@/server/runs/start-run";
 import { streamRunEvents } from "@/server/runs/stream-run-events";
 import { runResourceUri, type McpRunFeed } from "./mcp-run-feed";
+import { requireProjectInScope, requireRunInScope, type McpScope } from "./mcp-scope";
 import { describeRunEvent } from "./run-progress";
 import { describeRun, diffText } from "./run-result";
 
@@ -24,6 +25,7 @@ export const WAIT_MAX_SECONDS = 600;
 interface ToolContext {
   db: Db;
   userId: string;
+  scope: McpScope;
   feed: McpRunFeed;
 }
 
@@ -56,6 +58,7 @@ function safely<A>(handler: (args: A, extra: { signal: AbortSignal; sendProgress
 
 async function runResult(context: ToolContext, runId: string): Promise<CallToolResult> {
   // Both at once (one access check each, as the API's byId and diff do); a live run's partial diff is not shown.
+  await requireRunInScope({ db: context.db, scope: context.scope, runId });
   const [run, finalDiff] = await Promise.all([getRun({ db: context.db, userId: context.userId, runId }), getRunDiff({ db: context.db, userId: context.userId, runId })]);
   const diff = run.status === "QUEUED" || run.status === "RUNNING" ? null : finalDiff;
   const { text, structured } = describeRun(run, diff);
@@ -65,7 +68,8 @@ async function runResult(context: ToolContext, runId: string): Promise<CallToolR
 const runIdField = ZRunId.shape.runId.describe("The run's id, as run_task returned it.");
 
 export function registerTools(server: McpServer, context: ToolContext): void {
-  const { db, userId } = context;
+  const { db, userId, scope } = context;
+  const inScope = (runId: string) => requireRunInScope({ db, scope, runId });
 
   server.registerTool(
     "list_projects",
@@ -76,7 +80,7 @@ export function registerTools(server: McpServer, context: ToolContext): void {
       annotations: { readOnlyHint: true },
     },
     safely(async () => {
-      const projects = await listProjects({ db, userId });
+      const projects = (await listProjects({ db, userId })).filter((p) => scope.projectId === null || p.id === scope.projectId);
       const lines = projects.map((p) => `- ${p.id}: ${p.name} (${p.role}, branch ${p.defaultBranch})${p.description ? ` - ${p.description}` : ""}`);
       return result(projects.length ? `${projects.length} project(s):\n${lines.join("\n")}` : "No projects yet: create one in the AutoCodeAI web app.", { projects });
     }),
@@ -97,6 +101,7 @@ export function registerTools(server: McpServer, context: ToolContext): void {
       },
     },
     safely(async (input: { projectId: string; prompt: string; contextFiles?: string[]; tokenBudget?: number; costBudgetUsd?: number }) => {
+      requireProjectInScope(scope, input.projectId);
       const { runId, taskId } = await startTask({ db, userId, input });
       context.feed.follow(runId);
       return result(
@@ -118,6 +123,7 @@ export function registerTools(server: McpServer, context: ToolContext): void {
       annotations: { readOnlyHint: true },
     },
     safely(async ({ runId, timeoutSeconds }: { runId: string; timeoutSeconds?: number }, extra) => {
+      await inScope(runId);
       const run = await requireRun({ db, userId, runId, need: "read" });
       if (run.status === "QUEUED" || run.status === "RUNNING") {
         const signal = AbortSignal.any([extra.signal, AbortSignal.timeout((timeoutSeconds ?? WAIT_DEFAULT_SECONDS) * 1000)]);
@@ -155,7 +161,8 @@ export function registerTools(server: McpServer, context: ToolContext): void {
       annotations: { readOnlyHint: true },
     },
     safely(async (input: { projectId?: string; status?: TRunSummaryDto["status"]; limit?: number }) => {
-      const { runs } = await listRuns({ db, userId, input: { ...input, limit: input.limit ?? 10 } });
+      requireProjectInScope(scope, input.projectId);
+      const { runs } = await listRuns({ db, userId, input: { ...input, projectId: input.projectId ?? scope.projectId ?? undefined, limit: input.limit ?? 10 } });
       const lines = runs.map((r) => `- ${r.id} ${r.status}${r.verdict ? ` (critic ${r.verdict})` : ""} in ${r.projectId}: ${r.prompt.slice(0, 120)}`);
       return result(runs.length ? lines.join("\n") : "No runs.", { runs: runs.map((r) => ({ id: r.id, projectId: r.projectId, status: r.status, verdict: r.verdict, prompt: r.prompt, queuedAt: r.queuedAt.toISOString() })) });
     }),
@@ -170,6 +177,7 @@ export function registerTools(server: McpServer, context: ToolContext): void {
       annotations: { readOnlyHint: true },
     },
     safely(async ({ runId, file }: { runId: string; file?: string }) => {
+      await inScope(runId);
       const diff = await getRunDiff({ db, userId, runId });
       if (!diff) return result("No diff yet: the run has not started.", { runId, files: [] });
       const files = diff.files.map((f) => ({ path: f.path, status: f.status, added: f.added, removed: f.removed }));
@@ -190,6 +198,7 @@ export function registerTools(server: McpServer, context: ToolContext): void {
       annotations: { destructiveHint: true, idempotentHint: true },
     },
     safely(async ({ runId }: { runId: string }) => {
+      await inScope(runId);
       const { status } = await cancelRun({ db, userId, runId });
       const text =
         status === "CANCELLING" ? `Cancellation of run ${runId} requested: it stops within seconds. wait_for_run shows its end.` : status === "CANCELLED" ? `Run ${runId} is cancelled.` : `Run ${runId} had already ended: ${status}.`;

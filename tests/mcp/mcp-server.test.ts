@@ -24,10 +24,10 @@ const text = (result: unknown) => ((result as CallToolResult).content[0] as { te
 const structured = (result: unknown) => (result as CallToolResult).structuredContent as Record<string, unknown>;
 
 /** A client of the real /mcp handler; `fetch` lets a test cut connections the way a network would. */
-async function connect(url: string, token: string, options: { fetch?: typeof fetch } = {}) {
+async function connect(url: string, token: string | null, options: { fetch?: typeof fetch } = {}) {
   const client = new Client({ name: "mcp-test", version: "1.0.0" });
   const transport = new StreamableHTTPClientTransport(new URL(url), {
-    requestInit: { headers: { authorization: `Bearer ${token}` } },
+    requestInit: { headers: token ? { authorization: `Bearer ${token}` } : {} },
     fetch: options.fetch,
     reconnectionOptions: { initialReconnectionDelay: 300, maxReconnectionDelay: 1000, reconnectionDelayGrowFactor: 1.5, maxRetries: 5 },
   });
@@ -35,6 +35,15 @@ async function connect(url: string, token: string, options: { fetch?: typeof fet
   const progress: ProgressItem[] = [];
   client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void progress.push(n.params.data as ProgressItem));
   return { client, transport, progress };
+}
+
+/** A raw tools/list in an existing session, sent with another caller's token. */
+function listToolsIn(url: string, sessionId: string, token: string) {
+  return fetch(url, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "mcp-session-id": sessionId, "content-type": "application/json", accept: "application/json, text/event-stream" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+  });
 }
 
 /** The progress lines the run's stored events should have produced, in order. */
@@ -219,14 +228,37 @@ describe.skipIf(!dockerReady)("AutoCodeAI as an MCP server (real worker, sandbox
 
     // A session id is bound to the token that opened it.
     const { client: ownerClient, transport } = await connect(url, ownerToken);
-    const hijack = await fetch(url, {
-      method: "POST",
-      headers: { authorization: `Bearer ${strangerToken}`, "mcp-session-id": transport.sessionId!, "content-type": "application/json", accept: "application/json, text/event-stream" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
-    });
-    expect(hijack.status).toBe(404);
+    expect((await listToolsIn(url, transport.sessionId!, strangerToken)).status).toBe(404);
     await ownerClient.close();
     await client.close();
+  });
+
+  it("accepts a project's client URL (/c/<token>/mcp): that project only, no header, revocable", async () => {
+    const clientProject = (await callerFor(owner.id).project.create({ name: "mcp-client-url" })).id;
+    const made = await callerFor(owner.id).clientUrl.create({ projectId: clientProject, name: "agent" });
+    const clientUrl = url.replace(/\/mcp$/, `${made.path}/mcp`);
+    const [otherRunId] = (await callerFor(owner.id).run.list({ projectId, status: "SUCCEEDED" })).runs.map((r) => r.id);
+    const { client, transport } = await connect(clientUrl, null);
+    expect((structured(await client.callTool({ name: "list_projects", arguments: {} })).projects as Array<{ id: string }>).map((p) => p.id)).toEqual([clientProject]);
+    // The same user's other project and its runs are out of reach, worded as for things that do not exist.
+    const elsewhere = await client.callTool({ name: "run_task", arguments: { projectId, prompt: "Outside the client URL's project" } });
+    expect(text(elsewhere)).toBe("Project not found. It may have been deleted, or you do not have access to it.");
+    for (const name of ["get_run", "get_diff", "cancel_run", "wait_for_run"]) {
+      expect(text(await client.callTool({ name, arguments: { runId: otherRunId } })), name).toBe("Run not found. It may have been deleted, or you do not have access to it.");
+    }
+    await expect(client.readResource({ uri: `autocode://runs/${otherRunId}/events` })).rejects.toThrow(/Run not found/);
+    expect(structured(await client.callTool({ name: "list_runs", arguments: {} })).runs).toEqual([]);
+    // Inside it, tasks start and can be stopped.
+    const started = await client.callTool({ name: "run_task", arguments: { projectId: clientProject, prompt: "Write add(a, b) in calc.py via a client URL" } });
+    const runId = structured(started).runId as string;
+    expect((await testDb().run.findUniqueOrThrow({ where: { id: runId } })).projectId).toBe(clientProject);
+    expect(structured(await client.callTool({ name: "cancel_run", arguments: { runId } })).status).toMatch(/^CANCELL(ING|ED)$/);
+    expect((await waitForRunEnd(runId)).status).toBe("CANCELLED");
+    // The session belongs to the client URL: the same user's API token cannot use it.
+    expect((await listToolsIn(url, transport.sessionId!, ownerToken)).status).toBe(404);
+    await client.close();
+    await callerFor(owner.id).clientUrl.revoke({ projectId: clientProject, clientUrlId: made.id });
+    await expect(connect(clientUrl, null)).rejects.toThrow(/client URL is unknown or revoked/);
   });
 
   it("loses nothing when the stream drops mid-run: the client reconnects with Last-Event-ID and the rest is replayed", async () => {
