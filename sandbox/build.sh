@@ -1,18 +1,26 @@
 #!/usr/bin/env bash
-# Builds the sandbox image (npm run sandbox:build). Idempotent: the image is labelled with a hash of
+# Builds the sandbox image (npm run sandbox:build), or with SANDBOX_FLAVOR=node the Node.js/TypeScript base
+# image of project environments (npm run sandbox:build:node). Idempotent: the image is labelled with a hash of
 # sandbox/*, and nothing happens when that label matches. FORCE=1 rebuilds anyway.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
-image="${SANDBOX_IMAGE:-autocodeai-sandbox:latest}"
+flavor="${SANDBOX_FLAVOR:-python}"
 data_dir="${DATA_DIR:-$root/.data}"
 cache_dir="$data_dir/sandbox"
 suite=bookworm
+# python3-pip brings setuptools and wheel: repositories install without build isolation, offline.
 packages=python3,python3-pytest,python3-pip,git,ca-certificates
+case "$flavor" in
+  python) image="${SANDBOX_IMAGE:-autocodeai-sandbox:latest}"; dockerfile=Dockerfile; base_image=python:3.12-slim ;;
+  # The resident runner is Python, so the Node image carries python3 too; Debian's nodejs is 18.20 with npm.
+  node) image="${SANDBOX_NODE_IMAGE:-autocodeai-sandbox-node:latest}"; dockerfile=Dockerfile.node; base_image=node:20-bookworm-slim ;;
+  *) echo "SANDBOX_FLAVOR must be python or node" >&2; exit 1 ;;
+esac
 mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 
-inputs_hash="$(cd "$here" && cat Dockerfile build.sh runner.py | sha256sum | cut -c1-16)"
+inputs_hash="$(cd "$here" && cat "$dockerfile" build.sh runner.py | sha256sum | cut -c1-16)"
 label=ai.autocode.sandbox-hash
 
 if ! docker info >/dev/null 2>&1; then
@@ -27,9 +35,29 @@ if [ "$current" = "$inputs_hash" ] && [ -z "${FORCE:-}" ]; then
 fi
 
 # A registry may be reachable on a user's machine: a short pull decides, so an offline host fails fast.
-if timeout 20 docker pull -q python:3.12-slim >/dev/null 2>&1; then
-  echo "Building $image from the Dockerfile ..."
-  docker build --label "$label=$inputs_hash" --label ai.autocode.sandbox-image=true -t "$image" "$here"
+if timeout 20 docker pull -q "$base_image" >/dev/null 2>&1; then
+  echo "Building $image from $dockerfile ..."
+  docker build -f "$here/$dockerfile" --label "$label=$inputs_hash" --label ai.autocode.sandbox-image=true -t "$image" "$here"
+  exit 0
+fi
+
+if [ "$flavor" = node ]; then
+  # Debian's npm does not configure inside debootstrap; apt in a container of the Python image does it in a minute.
+  python_image="${SANDBOX_IMAGE:-autocodeai-sandbox:latest}"
+  SANDBOX_FLAVOR=python bash "$here/build.sh"
+  echo "No image registry reachable; adding Debian's nodejs and npm to $python_image as $image."
+  builder="autocode-build-node-$$"
+  trap 'docker rm -f "$builder" >/dev/null 2>&1 || true' EXIT
+  docker run --name "$builder" -u 0 --tmpfs /tmp --network bridge "$python_image" sh -ec \
+    'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null \
+     && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb && (corepack enable 2>/dev/null || true) && node --version && npm --version'
+  docker commit \
+    --change 'USER 10001:10001' \
+    --change 'WORKDIR /workspace' \
+    --change 'CMD ["python3", "/opt/autocode/runner.py"]' \
+    --change "LABEL $label=$inputs_hash ai.autocode.sandbox-image=true" \
+    "$builder" "$image" >/dev/null
+  echo "Built $image ($inputs_hash)."
   exit 0
 fi
 

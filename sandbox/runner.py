@@ -138,6 +138,61 @@ def parse_junit(path):
     return cases
 
 
+def parse_jest_json(path):
+    with open(path) as handle:
+        data = json.load(handle)
+    cases = []
+    statuses = {"passed": "passed", "failed": "failed", "pending": "skipped", "skipped": "skipped", "todo": "skipped", "disabled": "skipped"}
+    for suite in data.get("testResults", []):
+        file = os.path.relpath(suite.get("name", ""), WORKSPACE) if suite.get("name", "").startswith("/") else suite.get("name", "")
+        results = suite.get("assertionResults", [])
+        if not results and suite.get("status") == "failed":
+            # A file that failed to load has no assertions: it is one error, not nothing.
+            results = [{"fullName": "(load)", "status": "error", "failureMessages": [suite.get("message", "")]}]
+        for case in results:
+            cases.append({
+                "name": case.get("fullName") or case.get("title", ""),
+                "classname": file,
+                "file": file,
+                "status": statuses.get(case.get("status"), "error"),
+                "message": "\n".join(case.get("failureMessages") or [])[:MESSAGE_LIMIT] or None,
+                "time": float(case.get("duration") or 0) / 1000,
+            })
+    return cases
+
+
+def parse_tap(path):
+    """node:test's TAP: `ok N - name` / `not ok N - name`, subtests indented; a leaf is named after its parents."""
+    import re
+
+    line_re = re.compile(r"^(\s*)(not ok|ok) \d+ - (.*?)(\s+#\s*(SKIP|TODO).*)?$")
+    with open(path) as handle:
+        lines = handle.read().splitlines()
+    pending = []
+    for line in lines:
+        match = line_re.match(line)
+        if not match:
+            continue
+        depth = len(match.group(1)) // 4
+        name = match.group(3).strip()
+        # Children are printed before their parent; a parent line closes the leaves collected below it.
+        children = [c for c in pending if c[0] > depth]
+        pending = [c for c in pending if c[0] <= depth]
+        for _, case in children:
+            case["name"] = name + " > " + case["name"]
+        if children:
+            if match.group(2) == "not ok" and not any(c["status"] == "failed" for _, c in children):
+                children.append((depth, {"name": name, "classname": "node:test", "file": None, "status": "failed", "message": "the suite itself failed", "time": 0.0}))
+            pending.extend((depth, case) for _, case in children)
+            continue
+        status = "skipped" if match.group(5) else ("failed" if match.group(2) == "not ok" else "passed")
+        pending.append((depth, {"name": name, "classname": "node:test", "file": None, "status": status, "message": None, "time": 0.0}))
+    return [case for _, case in pending]
+
+
+REPORT_PARSERS = {"junit": lambda path: parse_junit(path), "jest-json": lambda path: parse_jest_json(path), "tap": lambda path: parse_tap(path)}
+
+
 def run_child(target, limit, timeout_s, protocol_fds):
     """Fork, run target() in the child with piped output, collect capped output until exit or timeout."""
     out_r, out_w = os.pipe()
@@ -298,6 +353,11 @@ def handle(request, protocol_fds):
     if op == "exec":
         argv = [str(arg) for arg in request["argv"]]
         cwd = request.get("cwd")
+        report_format = request.get("reportFormat")
+        report = os.path.join(TMP, "autocode-report-%d-%s" % (os.getpid(), request.get("id", "x")))
+        if report_format:
+            # A test suite: its reporter writes here, and pass/fail comes from this file plus the exit code.
+            argv = [arg.replace("{report}", report) for arg in argv]
 
         def target():
             if cwd:
@@ -308,7 +368,21 @@ def handle(request, protocol_fds):
                 sys.stderr.write("cannot run %s: %s\n" % (argv[0], exc.strerror))
                 return 127
 
-        return run_child(target, limit, timeout_s, protocol_fds)
+        result = run_child(target, limit, timeout_s, protocol_fds)
+        if report_format:
+            try:
+                result["tests"] = REPORT_PARSERS[report_format](report)
+            except FileNotFoundError:
+                result["tests"] = None
+            except Exception as exc:
+                result["tests"] = None
+                result["reportError"] = "unreadable %s report: %s" % (report_format, exc)
+            finally:
+                try:
+                    os.unlink(report)
+                except OSError:
+                    pass
+        return result
     raise ValueError("unknown op: %r" % op)
 
 

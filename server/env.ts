@@ -97,6 +97,10 @@ export const ZEnv = z
 
     // Sandbox
     SANDBOX_IMAGE: z.string().default("autocodeai-sandbox:latest"),
+    /** Base image of Node.js/TypeScript project environments (npm run sandbox:build:node). */
+    SANDBOX_NODE_IMAGE: z.string().default("autocodeai-sandbox-node:latest"),
+    /** Seconds the repository's whole test suite may run (baseline and final verification). */
+    SANDBOX_SUITE_TIMEOUT: num(600, 1),
     SANDBOX_TIMEOUT: num(30, 1),
     SANDBOX_MEMORY_MB: int(512, 16),
     SANDBOX_CPUS: num(0.5, 0.01),

@@ -29,6 +29,7 @@ export function stopwatchSandbox(sandbox: SandboxPort): { port: SandboxPort; res
     writeTree: (tree) => time(() => session.writeTree(tree)),
     runPytest: (options) => time(() => session.runPytest(options)),
     exec: (argv, options) => time(() => session.exec(argv, options)),
+    runSuite: (suite, options) => time(() => session.runSuite(suite, options)),
     writeArchive: (tar, dest) => time(() => session.writeArchive(tar, dest)),
     close: () => time(() => session.close()),
   });

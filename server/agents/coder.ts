@@ -13,6 +13,8 @@ export interface CoderInput {
   relatedFiles: FileText[];
   /** Set when the previous edit failed to apply; the coder sees its edit and why it failed. */
   previousFailure?: { edit: FileEdit; error: string };
+  /** The repository's language, test framework, test command and test layout (server/orchestrator/test-layout). */
+  repository?: string;
 }
 
 export const CODER_SYSTEM_PROMPT = `You are the Coder of a coding system. You write one file per answer.
@@ -26,7 +28,7 @@ export const CODER_FORMAT_REMINDER = "The format is exactly ONE fenced code bloc
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}\n[... cut]` : text);
 
 export function buildCoderMessages(input: CoderInput): ChatMessage[] {
-  const parts = [`Overall task:\n${input.task}`, `Your step (${input.step.id}): ${input.step.description}`, `File: ${input.step.file}`];
+  const parts = [...(input.repository ? [input.repository] : []), `Overall task:\n${input.task}`, `Your step (${input.step.id}): ${input.step.description}`, `File: ${input.step.file}`];
   parts.push(
     input.currentContent === null
       ? "The file does not exist yet: write its full content."

@@ -25,6 +25,8 @@ export interface DebuggerInput {
   execution: ExecutionForModel;
   attempt: number;
   maxAttempts: number;
+  /** The repository's language, test framework, test command and test layout (server/orchestrator/test-layout). */
+  repository?: string;
 }
 
 export interface DebuggerOutput {
@@ -60,9 +62,10 @@ export function describeExecution(execution: ExecutionForModel): string {
 
 export function buildDebuggerMessages(input: DebuggerInput): ChatMessage[] {
   const parts = [
+    ...(input.repository ? [input.repository] : []),
     `Overall task:\n${input.task}`,
     `Step (${input.step.id}): ${input.step.description}`,
-    ...input.files.map((f) => `File: ${f.path}\n\`\`\`python\n${f.content}\n\`\`\``),
+    ...input.files.map((f) => `File: ${f.path}\n\`\`\`\n${f.content}\n\`\`\``),
     `Sandbox result (attempt ${input.attempt} of ${input.maxAttempts}):\n${describeExecution(input.execution)}`,
   ];
   return [

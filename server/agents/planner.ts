@@ -16,16 +16,18 @@ export interface PlannerInput {
   snippets: FileText[];
   /** Tools the plan may use; empty or absent means no tool steps. */
   tools?: { name: string; description: string }[];
+  /** The repository's language, test framework, test command and test layout (server/orchestrator/test-layout). */
+  repository?: string;
 }
 
 export const PLANNER_SYSTEM_PROMPT = `You are the Planner of a coding system. You split a programming task into small steps that other agents carry out.
 Agents:
 - "coder": writes or changes exactly one file (field "file"); tests for it are written and run automatically.
-- "tester": writes pytest tests for one existing Python file (field "file" = the file under test).
+- "tester": writes tests (in the repository's test framework, pytest by default) for one existing file (field "file" = the file under test).
 - "tool": runs one tool (fields "tool_name", "tool_params"); only tools listed by the user may be used.
 Answer with ONE JSON object and nothing else:
 {"steps": [{"id": "s1", "agent": "coder", "description": "...", "file": "path/relative/to/repo.py", "depends_on": []}]}
-Rules: ids are unique; "depends_on" lists ids of steps that must finish first; steps without a dependency between them run in parallel, so only add dependencies that are real; keep the plan as short as the task allows (usually 1-4 steps); Python code goes in .py files; paths are relative, never absolute, never with "..".`;
+Rules: ids are unique; "depends_on" lists ids of steps that must finish first; steps without a dependency between them run in parallel, so only add dependencies that are real; keep the plan as short as the task allows (usually 1-4 steps); code goes in files of the repository's language (.py by default); new dependencies are added by editing the manifest (requirements.txt, pyproject.toml, package.json) in a coder step, which rebuilds the project's environment, never by installing them; never overwrite the repository's existing test files; paths are relative, never absolute, never with "..".`;
 
 export const PLAN_FORMAT_REMINDER =
   'The format is one JSON object {"steps": [{"id", "agent": "coder"|"tester"|"tool", "description", "file"?, "depends_on"?: [ids], "tool_name"?, "tool_params"?}]}.';
@@ -33,7 +35,7 @@ export const PLAN_FORMAT_REMINDER =
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}\n[... ${text.length - max} more characters]` : text);
 
 export function buildPlannerMessages(input: PlannerInput): ChatMessage[] {
-  const parts = [`Task:\n${input.task}`];
+  const parts = [...(input.repository ? [input.repository] : []), `Task:\n${input.task}`];
   if (input.contextFiles.length) {
     parts.push(`Files the user attached:\n${input.contextFiles.map((f) => `File: ${f.path}\n\`\`\`\n${clip(f.content, 6_000)}\n\`\`\``).join("\n\n")}`);
   }

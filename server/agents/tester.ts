@@ -10,6 +10,11 @@ export interface TesterInput {
   code: string;
   /** Tests already in the repository for this module, if any, to extend rather than replace. */
   existingTests: string | null;
+  /** Where the tests go (chosen by the orchestrator where the repository keeps its tests); default beside the module. */
+  testPath?: string;
+  /** The repository's language, framework, test command and layout, as lines for the prompt. */
+  repository?: string;
+  framework?: "pytest" | "vitest" | "jest" | "node:test" | "none";
 }
 
 /** test_<module>.py next to the module: pytest's default import mode puts that folder on sys.path. */
@@ -33,17 +38,40 @@ Answer with the complete test file in ONE \`\`\`python code block.`;
 
 export const TESTER_FORMAT_REMINDER = "The format is exactly ONE ```python code block with the complete pytest file.";
 
+/** The same contract for a Node.js/TypeScript repository: its framework, a module imported by relative path. */
+export function jsTesterSystemPrompt(framework: string): string {
+  const api =
+    framework === "node:test"
+      ? "`import { test } from 'node:test'` and `import assert from 'node:assert/strict'`"
+      : framework === "jest"
+        ? "jest's globals (`describe`, `it`, `expect`)"
+        : "`import { describe, it, expect } from 'vitest'`";
+  return `You are the Tester of a coding system. You write a ${framework} test file for one module of a Node.js/TypeScript repository.
+- Use ${api}.
+- Import the module under test by its path relative to the test file, without the extension, e.g. \`import { add } from './calc'\`.
+- Cover normal cases, edge cases (empty input, zero, negative, large values, boundaries) and the errors the code should throw.
+- Tests must be deterministic: no network, no sleeping, no randomness without a seed.
+- Test the behaviour the task asks for, not implementation details.
+Answer with the complete test file in ONE \`\`\`ts code block.`;
+}
+
+const isJs = (input: TesterInput) => input.framework !== undefined && input.framework !== "pytest" && input.framework !== "none";
+
 export function buildTesterMessages(input: TesterInput): ChatMessage[] {
-  const path = testPathFor(input.codePath);
+  const path = input.testPath ?? testPathFor(input.codePath);
+  const js = isJs(input);
   const parts = [
+    ...(input.repository ? [input.repository] : []),
     `Overall task:\n${input.task}`,
     `Step (${input.step.id}): ${input.step.description}`,
-    `Module under test: ${input.codePath} (import it as \`${moduleNameOf(input.codePath)}\`)\n\`\`\`python\n${input.code}\n\`\`\``,
+    js
+      ? `Module under test: ${input.codePath}\n\`\`\`ts\n${input.code}\n\`\`\``
+      : `Module under test: ${input.codePath} (import it as \`${moduleNameOf(input.codePath)}\`)\n\`\`\`python\n${input.code}\n\`\`\``,
     `File: ${path}`,
   ];
   if (input.existingTests !== null) parts.push(`Existing tests in ${path}, keep what still applies:\n\`\`\`python\n${input.existingTests}\n\`\`\``);
   return [
-    { role: "system", content: TESTER_SYSTEM_PROMPT },
+    { role: "system", content: js ? jsTesterSystemPrompt(input.framework!) : TESTER_SYSTEM_PROMPT },
     { role: "user", content: parts.join("\n\n") },
   ];
 }
@@ -60,10 +88,21 @@ export function parseTesterAnswer(text: string) {
   return { ok: true as const, value: body };
 }
 
+export function parseJsTesterAnswer(text: string) {
+  const blocks = parseFencedBlocks(text);
+  if (!blocks.ok) return blocks;
+  const code = blocks.value.filter((b) => ["ts", "typescript", "js", "javascript", "tsx", "jsx", ""].includes(b.lang));
+  if (code.length !== 1) return { ok: false as const, error: `expected one ts code block, found ${code.length}` };
+  const body = code[0]!.body;
+  if (!/\b(it|test)\s*\(/.test(body)) return { ok: false as const, error: "the file defines no test (no `it(...)` or `test(...)` call)" };
+  return { ok: true as const, value: body };
+}
+
 export async function writeTests(ctx: AgentContext, input: TesterInput): Promise<{ path: string; content: string }> {
-  const { value } = await completeParsed(ctx, "tester", buildTesterMessages(input), parseTesterAnswer, {
+  const js = isJs(input);
+  const { value } = await completeParsed(ctx, "tester", buildTesterMessages(input), js ? parseJsTesterAnswer : parseTesterAnswer, {
     what: "test file",
-    formatReminder: TESTER_FORMAT_REMINDER,
+    formatReminder: js ? "The format is exactly ONE ```ts code block with the complete test file." : TESTER_FORMAT_REMINDER,
   });
-  return { path: testPathFor(input.codePath), content: value };
+  return { path: input.testPath ?? testPathFor(input.codePath), content: value };
 }

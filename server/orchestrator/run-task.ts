@@ -5,7 +5,7 @@ import { debugFailure, type ExecutionForModel } from "@/server/agents/debugger";
 import type { FileEdit } from "@/server/agents/file-edit";
 import { validatePlan, type Plan, type PlanStep } from "@/server/agents/plan";
 import { planTask, type FileText } from "@/server/agents/planner";
-import { testPathFor, writeTests } from "@/server/agents/tester";
+import { writeTests } from "@/server/agents/tester";
 import { env } from "@/server/env";
 import { AppError } from "@/server/errors";
 import type { CompleteRequest, LlmClient } from "@/server/llm/types";
@@ -14,6 +14,8 @@ import { BudgetExceededError, MeteredLlm, type RunUsage } from "@/server/orchest
 import type { ExecutionResult, FileChangeSummary, OrchestratorPorts, SandboxSession } from "@/server/orchestrator/ports";
 import { RunEventLog, type EmittedEvent } from "@/server/orchestrator/run-event-log";
 import { seedSandbox } from "@/server/orchestrator/seed-sandbox";
+import { DEFAULT_PROFILE, describeProfile, isTestable, isTestPath, refuseTestEdit, suiteFor, testPathFor } from "@/server/orchestrator/test-layout";
+import { runFinalSuite, summarizeComparison, type BaselineSummary, type RunEnvironment } from "@/server/orchestrator/verify-suite";
 import { commandText, forModel, judgeExecution, testFileOf } from "@/server/orchestrator/verify-execution";
 
 export interface RunSettings {
@@ -55,6 +57,8 @@ export interface RunTaskInput {
   settings?: Partial<RunSettings>;
   signal?: AbortSignal;
   ports: OrchestratorPorts;
+  /** The project environment: image, language and test layout, baseline. Absent: Python, pytest, SANDBOX_IMAGE. */
+  environment?: RunEnvironment;
   onEvent?: (event: EmittedEvent) => void;
 }
 
@@ -96,6 +100,8 @@ export interface Verification {
   testsChangedByDebugger: string[];
   /** The tests of the last full run (or of the last step runs when no full run happened). */
   tests: TestRecord[];
+  /** The final suite compared with the base commit's: regressions, already failing, new tests. */
+  baseline?: BaselineSummary;
   summary: string;
 }
 
@@ -111,7 +117,6 @@ export interface RunOutcome {
 
 type StopReason = { kind: "cancelled" } | { kind: "budget"; error: BudgetExceededError };
 
-const PY_TEST_FILE = /(^|\/)(test_[^/]*|[^/]*_test)\.py$/;
 
 function errorText(error: unknown): string {
   if (error instanceof AppError) return error.userMessage;
@@ -128,6 +133,14 @@ const tail = (text: string, max = 4_000) => (text.length > max ? text.slice(-max
 export async function runTask(input: RunTaskInput): Promise<RunOutcome> {
   const { runId, projectId, task, ports } = input;
   const settings = resolveRunSettings(input.settings);
+  const profile = input.environment?.profile ?? DEFAULT_PROFILE;
+  const repository = describeProfile(profile, profile.testFiles);
+  const testPaths = new Map<string, string>();
+  const testPathOf = (file: string) => {
+    let chosen = testPaths.get(file);
+    if (chosen === undefined) testPaths.set(file, (chosen = testPathFor(file, profile, new Set(testPaths.values()))));
+    return chosen;
+  };
   const log = new RunEventLog(runId, ports.events, input.onEvent);
   const controller = new AbortController();
   let stop: StopReason | undefined;
@@ -179,11 +192,12 @@ export async function runTask(input: RunTaskInput): Promise<RunOutcome> {
   let steps: StepOutcome[] = [];
   let verdict: Verdict | null = null;
   let finalRun: { passed: boolean; reason?: string } | undefined;
+  let baselineSummary: BaselineSummary | undefined;
   let failure: string | undefined;
 
   const session = () => {
     sessionPromise ??= (async () => {
-      const opened = await ports.sandbox.openSession(runId);
+      const opened = await ports.sandbox.openSession(runId, { image: input.environment?.image });
       // The repository's own files go in first, so imports and existing tests work in the sandbox.
       await seedSandbox({ session: opened, workspace: ports.workspace, log });
       return opened;
@@ -192,6 +206,12 @@ export async function runTask(input: RunTaskInput): Promise<RunOutcome> {
   };
 
   const applyEdit = async (stepId: string, edit: FileEdit, by: string): Promise<string | undefined> => {
+    // The repository's tests are the yardstick: a model may add tests, never overwrite or shadow existing ones.
+    const refusal = refuseTestEdit(edit, profile, (await ports.workspace.readFile(edit.path)) !== null);
+    if (refusal) {
+      await log.emit("edit.rejected", { stepId, by, path: edit.path, kind: edit.kind, error: refusal });
+      return refusal;
+    }
     const result = await ports.workspace.applyEdit(edit);
     if (!result.ok) {
       await log.emit("edit.rejected", { stepId, by, path: edit.path, kind: edit.kind, error: result.error });
@@ -236,7 +256,8 @@ export async function runTask(input: RunTaskInput): Promise<RunOutcome> {
   const runPytest = async (stepId: string | null, testPaths?: string[]) => {
     throwIfStopped();
     const opened = await session();
-    const result = await opened.runPytest({ testPaths, signal: controller.signal, timeoutMs: settings.sandboxTimeoutMs });
+    const run = { signal: controller.signal, timeoutMs: settings.sandboxTimeoutMs };
+    const result = profile.testCommand ? await opened.runSuite(suiteFor(profile.testCommand, testPaths ?? []), run) : await opened.runPytest({ testPaths, ...run });
     throwIfStopped();
     return { result, judgement: await recordRun(stepId, result) };
   };
@@ -254,8 +275,8 @@ export async function runTask(input: RunTaskInput): Promise<RunOutcome> {
   const runCodeStep = async (step: PlanStep): Promise<StepOutcome> => {
     const file = step.file!;
     const ctx = agentContext(step.id);
-    const isTestFile = PY_TEST_FILE.test(file);
-    const testPath = file.endsWith(".py") ? (isTestFile ? file : testPathFor(file)) : undefined;
+    const isTestFile = isTestPath(file, profile);
+    const testPath = isTestable(file, profile) || isTestFile ? testPathOf(file) : undefined;
     // No further edit to a file until its last edit has been executed: the lock spans edit and run.
     const release = await fileLocks.lock(testPath ? [file, testPath] : [file]);
     try {
@@ -266,6 +287,7 @@ export async function runTask(input: RunTaskInput): Promise<RunOutcome> {
           step: { id: step.id, description: step.description, file },
           currentContent: await ports.workspace.readFile(file),
           relatedFiles: [...input.contextFiles.filter((f) => f.path !== file), ...dependencyFiles],
+          repository,
         };
         let edit = await writeCode(ctx, coderInput);
         let error = await applyEdit(step.id, edit, "coder");
@@ -280,7 +302,7 @@ export async function runTask(input: RunTaskInput): Promise<RunOutcome> {
         return { id: step.id, status: "failed", reason: `${file} does not exist, so there is nothing to test`, runs: 0 };
       }
 
-      if (!testPath) return { id: step.id, status: "applied", reason: `${file} is not Python: written, not executed`, runs: 0 };
+      if (!testPath) return { id: step.id, status: "applied", reason: `${file} has no tests to run: written, not executed`, runs: 0 };
       if (!isTestFile) {
         throwIfStopped();
         const tests = await writeTests(ctx, {
@@ -289,6 +311,9 @@ export async function runTask(input: RunTaskInput): Promise<RunOutcome> {
           codePath: file,
           code: (await ports.workspace.readFile(file)) ?? "",
           existingTests: await ports.workspace.readFile(testPath),
+          testPath,
+          repository,
+          framework: profile.framework,
         });
         const error = await applyEdit(step.id, { kind: "write", path: tests.path, content: tests.content }, "tester");
         if (error) return { id: step.id, status: "failed", reason: `the tests could not be written: ${error}`, runs: 0 };
@@ -324,6 +349,7 @@ export async function runTask(input: RunTaskInput): Promise<RunOutcome> {
             execution,
             attempt,
             maxAttempts: settings.maxDebugAttempts,
+            repository,
           });
           const errors: string[] = [];
           for (const edit of fix.edits) {
@@ -378,7 +404,7 @@ export async function runTask(input: RunTaskInput): Promise<RunOutcome> {
     if (step.file && outcome.status !== "cancelled") {
       const release = await commitLock.lock(["commit"]);
       try {
-        const paths = [step.file, ...(step.file.endsWith(".py") && !PY_TEST_FILE.test(step.file) ? [testPathFor(step.file)] : [])];
+        const paths = [step.file, ...(testPaths.has(step.file) && testPaths.get(step.file) !== step.file ? [testPaths.get(step.file)!] : [])];
         const commit = await ports.workspace.commitStep({ message: `${step.id} [${outcome.status}]: ${step.description}`, paths });
         if (commit) await log.emit("step.committed", { stepId: step.id, commit });
       } catch (error) {
@@ -443,7 +469,7 @@ export async function runTask(input: RunTaskInput): Promise<RunOutcome> {
 
     const tools = settings.enableToolUse && ports.tools ? ports.tools.listTools() : [];
     await log.emit("plan.started", { given: input.plan != null });
-    const planned = input.plan != null ? givenPlan(input.plan, tools) : await planTask(agentContext(null), { task, contextFiles: input.contextFiles, memories, snippets, tools });
+    const planned = input.plan != null ? givenPlan(input.plan, tools) : await planTask(agentContext(null), { task, contextFiles: input.contextFiles, memories, snippets, tools, repository });
     plan = planned.plan;
     await log.emit("plan.created", { steps: plan.steps, repaired: planned.repaired });
 
@@ -454,7 +480,21 @@ export async function runTask(input: RunTaskInput): Promise<RunOutcome> {
     if (failed) {
       failure = `step ${failed.id} ${failed.status}: ${failed.reason ?? ""}`.trim();
     } else {
-      if (modelTestFiles.size > 0) {
+      if (profile.testCommand && changedFiles.size > 0) {
+        // The repository's whole suite after all edits, every changed file in the sandbox, judged against the base commit.
+        await log.emit("verification.started", { suite: profile.testCommand.shell });
+        const opened = await session();
+        await opened.writeFiles(await readFiles([...changedFiles.keys()]));
+        throwIfStopped();
+        const { result, comparison } = await runFinalSuite({ session: opened, command: profile.testCommand, baseline: input.environment?.baseline, signal: controller.signal });
+        throwIfStopped();
+        await recordRun(null, result);
+        commands[commands.length - 1] = { ...commands[commands.length - 1]!, passed: comparison.passed, reason: comparison.reason };
+        baselineSummary = summarizeComparison(comparison);
+        await log.emit("verification.baseline", { ...baselineSummary });
+        finalRun = { passed: comparison.passed, reason: comparison.reason };
+        if (!comparison.passed) failure = `the final full test run failed: ${comparison.reason}`;
+      } else if (modelTestFiles.size > 0) {
         // One run of every test in the workspace: the model's and the repository's, after all edits.
         await log.emit("verification.started", {});
         const { judgement } = await runPytest(null);
@@ -482,7 +522,7 @@ export async function runTask(input: RunTaskInput): Promise<RunOutcome> {
   await killing;
   if (sessionPromise) await sessionPromise.then((s) => s.close()).catch(() => undefined);
 
-  const verification = buildVerification({ commands, modelTestFiles, testsChangedByDebugger, tests: [...lastTests.values()], finalRun, verdict, failed: failure !== undefined || stop !== undefined });
+  const verification = buildVerification({ commands, modelTestFiles, testsChangedByDebugger, tests: [...lastTests.values()], finalRun, verdict, failed: failure !== undefined || stop !== undefined, baseline: baselineSummary });
   let status: RunOutcome["status"];
   let reason: string | undefined;
   if (stop?.kind === "cancelled") [status, reason] = ["cancelled", "cancelled by the user"];
@@ -535,6 +575,7 @@ function buildVerification(input: {
   finalRun: { passed: boolean; reason?: string } | undefined;
   verdict: Verdict | null;
   failed: boolean;
+  baseline?: BaselineSummary;
 }): Verification {
   let outcome: Verification["outcome"];
   if (input.finalRun?.passed && !input.failed) outcome = "verified";
@@ -554,6 +595,9 @@ function buildVerification(input: {
     }[outcome],
     `${input.commands.length} command(s) run; tests written by the model: ${count(model)}; tests already in the repository: ${count(repository)}.`,
     ...(input.testsChangedByDebugger.size ? [`The debugger changed these test files: ${[...input.testsChangedByDebugger].join(", ")}.`] : []),
+    ...(input.baseline
+      ? [`Against the base commit${input.baseline.baselineAvailable ? "" : " (no baseline: it could not be run)"}: ${input.baseline.regressions.length} regression(s), ${input.baseline.alreadyFailing.length} already failing, ${input.baseline.newTests.length} new test(s).`]
+      : []),
   ].join(" ");
   return {
     outcome,
@@ -561,6 +605,7 @@ function buildVerification(input: {
     modelTestFiles: [...input.modelTestFiles],
     testsChangedByDebugger: [...input.testsChangedByDebugger],
     tests: input.tests,
+    ...(input.baseline ? { baseline: input.baseline } : {}),
     summary,
   };
 }

@@ -16,6 +16,7 @@ import type { OrchestratorPorts, RunEventInput } from "@/server/orchestrator/por
 import { runTask } from "@/server/orchestrator/run-task";
 import { interruptionReason, lastCompletedStep } from "@/server/runner/interrupt-run";
 import { getSandbox } from "@/server/sandbox";
+import { prepareRunEnvironment } from "./prepare-run-environment";
 import { appendRunEvent, appendRunEventTx, PgEventSink, publishRunEvent, type StoredEvent } from "./run-events";
 
 const MAX_CONTEXT_FILE_BYTES = 200_000;
@@ -178,7 +179,9 @@ export async function executeRun(options: {
       if (content !== null) contextFiles.push({ path: file, content: content.slice(0, MAX_CONTEXT_FILE_BYTES) });
     }
     const ports = (options.ports ?? realPorts)({ worktreePath: worktree.worktreePath, settings: modelSettings });
+    const environment = await prepareRunEnvironment({ db, runId, projectId: run.projectId, worktreePath: worktree.worktreePath, baseCommit: worktree.baseCommit, sandbox: ports.sandbox, signal });
     await runTask({
+      environment,
       runId,
       projectId: run.projectId,
       task: run.task.prompt,

@@ -31,7 +31,7 @@ export type TRunnerExecution = z.infer<typeof ZRunnerExecution>;
 
 export interface ResultContext {
   command: string[];
-  kind: "pytest" | "exec";
+  kind: "pytest" | "suite" | "exec";
   timeoutMs: number;
   memoryMb: number;
 }
@@ -99,9 +99,11 @@ function explainFailure(
   if (context.kind === "exec") return raw.exitCode === 0 ? undefined : `exited with code ${raw.exitCode}`;
 
   const broken = tests.filter((t) => t.status === "failed" || t.status === "error");
-  if (raw.exitCode === 5 || (raw.exitCode === 0 && raw.tests && tests.length === 0)) return "no tests collected";
+  const pytest = context.kind === "pytest";
+  if ((pytest && raw.exitCode === 5) || (raw.exitCode === 0 && raw.tests && tests.length === 0)) return "no tests collected";
   if (raw.tests == null) {
-    const why = raw.reportError ?? "pytest wrote no JUnit report";
+    // A command that prints no report is a failure, never a pass, whatever its exit code.
+    const why = raw.reportError ?? (pytest ? "pytest wrote no JUnit report" : "the test command wrote no test report");
     const tail = lastLines(raw.stderr || raw.stdout, 5);
     return `${why} (exit code ${raw.exitCode})${tail ? `: ${tail}` : ""}`;
   }
@@ -113,6 +115,7 @@ function explainFailure(
     return `${parts.join(", ")}${first ? `: ${first}` : ""}`;
   }
   if (raw.exitCode !== 0) {
+    if (!pytest) return `the test command exited with code ${raw.exitCode}`;
     return PYTEST_EXIT_REASONS[raw.exitCode ?? -1] ?? `pytest exited with code ${raw.exitCode}`;
   }
   return undefined;

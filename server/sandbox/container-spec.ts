@@ -14,6 +14,8 @@ interface SpecOptions {
   cmd?: string[];
   /** Only setup containers (pip install, git clone) may reach the network; model code never does. */
   network?: boolean;
+  /** A project's environment image instead of SANDBOX_IMAGE (same user, runner and limits). */
+  image?: string;
 }
 
 function workspaceMount(sizeMb: number): MountSettings {
@@ -41,7 +43,7 @@ export function buildContainerSpec(options: SpecOptions): ContainerCreateOptions
   if (options.runId !== undefined) labels[LABEL_RUN] = options.runId;
   const scratch = options.role === "setup" ? "/out" : WORKSPACE_DIR;
   return {
-    Image: settings.SANDBOX_IMAGE,
+    Image: options.image ?? settings.SANDBOX_IMAGE,
     name: options.name,
     Cmd: options.cmd ?? ["python3", RUNNER_PATH],
     User: "10001:10001",

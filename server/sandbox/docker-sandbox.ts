@@ -3,7 +3,7 @@ import { checkDockerAvailable, runNameToken } from "./docker-client";
 import { reapOrphans, removeRunContainers } from "./reap-orphans";
 import { startBox, type Box } from "./sandbox-box";
 import { DockerSandboxSession } from "./sandbox-session";
-import type { Sandbox } from "./types";
+import type { OpenSessionOptions, Sandbox } from "./types";
 import { WarmPool } from "./warm-pool";
 
 const REAP_INTERVAL_MS = 60_000;
@@ -32,11 +32,11 @@ export class DockerSandbox implements Sandbox {
     return this.started;
   }
 
-  async openSession(runId: string): Promise<DockerSandboxSession> {
+  async openSession(runId: string, options: OpenSessionOptions = {}): Promise<DockerSandboxSession> {
     await this.start();
     const session = new DockerSandboxSession(
       runId,
-      (sequence) => this.acquire(runId, sequence),
+      (sequence) => this.acquire(runId, sequence, options.image),
       (closed) => this.sessions.get(runId)?.delete(closed),
     );
     let set = this.sessions.get(runId);
@@ -65,10 +65,11 @@ export class DockerSandbox implements Sandbox {
   }
 
   /** A warm box renamed after its run (names are how other processes find a run's containers), or a cold one. */
-  private async acquire(runId: string, sequence: number): Promise<Box> {
+  private async acquire(runId: string, sequence: number, image?: string): Promise<Box> {
     const name = `autocode-run-${runNameToken(runId)}-${sequence}-${randomBytes(3).toString("hex")}`;
-    const warm = this.pool.take();
-    if (warm === undefined) return startBox({ role: "run", runId, name });
+    // The warm pool holds boxes of SANDBOX_IMAGE; a project environment's image starts its own.
+    const warm = image === undefined ? this.pool.take() : undefined;
+    if (warm === undefined) return startBox({ role: "run", runId, name, image });
     await warm.container.rename({ name }).catch(() => undefined);
     return warm;
   }

@@ -15,6 +15,8 @@ export interface PackedDirectory {
   bytes: number;
   /** Symlinks that point out of the directory: left out, never followed. */
   skipped: string[];
+  /** Regular files, relative, in walk order. */
+  paths: string[];
 }
 
 function inside(root: string, target: string): boolean {
@@ -26,10 +28,11 @@ function inside(root: string, target: string): boolean {
  * Lists a directory for the sandbox and checks the total size before a byte is sent, so an oversized repository
  * is refused with the limit named instead of filling the container's workspace halfway.
  */
-export async function packDirectory(options: { root: string; limitBytes: number; limitName: string }): Promise<PackedDirectory> {
+export async function packDirectory(options: { root: string; limitBytes: number; limitName: string; listOnly?: boolean }): Promise<PackedDirectory> {
   const root = path.resolve(options.root);
   const entries: TarEntry[] = [];
   const skipped: string[] = [];
+  const paths: string[] = [];
   let bytes = 0;
   let files = 0;
   const walk = async (dir: string): Promise<void> => {
@@ -46,6 +49,8 @@ export async function packDirectory(options: { root: string; limitBytes: number;
         if (path.isAbsolute(target) || !inside(root, path.resolve(path.dirname(absolute), target))) skipped.push(rel);
         else entries.push({ type: "symlink", path: rel, target });
       } else if (entry.isFile()) {
+        paths.push(rel);
+        if (options.listOnly) continue;
         const info = await lstat(absolute);
         bytes += info.size;
         files++;
@@ -61,5 +66,5 @@ export async function packDirectory(options: { root: string; limitBytes: number;
     }
   };
   await walk("");
-  return { open: () => Readable.from(writeTar(entries), { objectMode: false }), files, bytes, skipped };
+  return { open: () => Readable.from(writeTar(entries), { objectMode: false }), files, bytes, skipped, paths };
 }

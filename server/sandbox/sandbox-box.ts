@@ -9,7 +9,7 @@ export interface Box {
   connection: RunnerConnection;
 }
 
-export async function startBox(options: { role: "pool" | "run"; runId?: string; name?: string }): Promise<Box> {
+export async function startBox(options: { role: "pool" | "run"; runId?: string; name?: string; image?: string }): Promise<Box> {
   const docker = getDocker();
   let container: Docker.Container;
   try {

@@ -4,7 +4,7 @@ import { buildExecutionResult, ZRunnerExecution, type TRunnerExecution } from ".
 import { WORKSPACE_DIR } from "./container-spec";
 import { destroyBox, type Box } from "./sandbox-box";
 import { RunnerGoneError, type RunnerResponse } from "./runner-connection";
-import type { ExecutionResult, RunOptions, SandboxFile, SandboxSession, SandboxTree } from "./types";
+import type { ExecutionResult, RunOptions, SandboxFile, SandboxSession, SandboxTree, SuiteCommand } from "./types";
 import { validateSandboxPath } from "./validate-path";
 
 /** Past the runner's own timeout, the host stops waiting and removes the container. */
@@ -78,6 +78,12 @@ export class DockerSandboxSession implements SandboxSession {
     return this.execute("exec", { argv }, argv, opts);
   }
 
+  async runSuite(suite: SuiteCommand, opts: RunOptions = {}): Promise<ExecutionResult> {
+    if (suite.shell.includes("\0")) throw new AppError("BAD_REQUEST", "a test command cannot contain NUL bytes");
+    const argv = ["sh", "-c", suite.shell];
+    return this.execute("suite", { argv, reportFormat: suite.format }, [suite.shell], opts);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     const box = this.box;
@@ -93,7 +99,7 @@ export class DockerSandboxSession implements SandboxSession {
   }
 
   private async execute(
-    kind: "pytest" | "exec",
+    kind: "pytest" | "suite" | "exec",
     payload: Record<string, unknown>,
     command: string[],
     opts: RunOptions,
@@ -113,7 +119,7 @@ export class DockerSandboxSession implements SandboxSession {
     }, timeoutMs + BACKSTOP_GRACE_MS);
     try {
       const response = await box.connection.request({
-        op: kind,
+        op: kind === "suite" ? "exec" : kind,
         ...payload,
         timeoutMs,
         outputLimit: settings.SANDBOX_OUTPUT_LIMIT_BYTES,

@@ -41,6 +41,15 @@ export interface ExecutionResult {
   failureReason?: string;
 }
 
+/** How a test command reports: the runner parses this file, pass/fail never comes from output text. */
+export type ReportFormat = "junit" | "jest-json" | "tap";
+
+export interface SuiteCommand {
+  /** A shell command line; `{report}` stands for the report file the runner reads afterwards. */
+  shell: string;
+  format: ReportFormat;
+}
+
 export interface RunOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
@@ -54,15 +63,22 @@ export interface SandboxSession {
   writeTree(tree: SandboxTree): Promise<void>;
   runPytest(opts?: RunOptions & { testPaths?: string[] }): Promise<ExecutionResult>;
   exec(argv: string[], opts?: RunOptions): Promise<ExecutionResult>;
+  /** A test command with a structured reporter (vitest, jest, node:test, pytest): results from its report. */
+  runSuite(suite: SuiteCommand, opts?: RunOptions): Promise<ExecutionResult>;
   /** Unpacks a tar archive (e.g. from a setup container) into the workspace, under `dest` when given. */
   writeArchive(tar: Buffer, dest?: string): Promise<void>;
   /** Kills and removes the container. */
   close(): Promise<void>;
 }
 
+export interface OpenSessionOptions {
+  /** The project's environment image; absent: SANDBOX_IMAGE from the warm pool. */
+  image?: string;
+}
+
 export interface Sandbox {
   /** Takes a warm container from the pool when there is one. */
-  openSession(runId: string): Promise<SandboxSession>;
+  openSession(runId: string, options?: OpenSessionOptions): Promise<SandboxSession>;
   killRun(runId: string): Promise<void>;
   /** Throws AppError UNAVAILABLE with a how-to-fix message. */
   checkAvailable(): Promise<void>;

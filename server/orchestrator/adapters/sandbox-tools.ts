@@ -1,4 +1,4 @@
-import { executeTool, planTool, TOOL_NAMES, type ToolName } from "@/server/tools";
+import { executeTool, planTool, type ToolName } from "@/server/tools";
 import type { ToolDescription, ToolExecutor } from "@/server/orchestrator/ports";
 
 const DESCRIPTIONS: Record<ToolName, string> = {
@@ -8,7 +8,7 @@ const DESCRIPTIONS: Record<ToolName, string> = {
   git_clone: "clone a repository into the workspace (needs network); params: { url, dest? }",
   git_checkout: "check out a ref; params: { ref, create?: boolean }",
   pip_install: "install Python packages for the tests (needs network); params: { packages: string[] }",
-  run_tests: "run pytest; params: { paths?: string[] }",
+  run_tests: "run the tests (pytest in the sandbox); params: { paths?: string[] }",
   shell: "run one allow-listed program (no shell); params: { command: string[] }",
 };
 
@@ -22,10 +22,17 @@ function commandOf(name: string, params: Record<string, unknown>): string[] {
   }
 }
 
+/**
+ * What the planner is offered: only tools that can work in a run's sandbox. The git tools find no .git there (the
+ * run's branch is committed step by step on the host) and installs need a network the sandbox never has:
+ * dependencies are environment changes (edit the manifest; the project's environment image is rebuilt).
+ */
+export const OFFERED_TOOLS: ToolName[] = ["run_tests", "shell"];
+
 /** The ToolExecutor port over server/tools: whitelisted argv commands in the run's sandbox or a setup container. */
 export function createSandboxTools(): ToolExecutor {
   return {
-    listTools: (): ToolDescription[] => TOOL_NAMES.map((name) => ({ name, description: DESCRIPTIONS[name] })),
+    listTools: (): ToolDescription[] => OFFERED_TOOLS.map((name) => ({ name, description: DESCRIPTIONS[name] })),
     async execute({ runId, name, params, session, signal }) {
       const result = await executeTool({ runId, tool: name, params, workspace: session, signal });
       const output = [result.stdout, result.stderr, result.error].filter(Boolean).join("\n").trim();

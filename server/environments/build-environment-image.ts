@@ -1,0 +1,158 @@
+import { existsSync } from "node:fs";
+import { PassThrough } from "node:stream";
+import type Docker from "dockerode";
+import { LABEL_MANAGED, LABEL_OWNER, LABEL_ROLE, OWNER_ID, getDocker } from "@/server/sandbox/docker-client";
+import { RUNNER_PATH, WORKSPACE_DIR } from "@/server/sandbox/container-spec";
+import { packDirectory } from "@/server/sandbox/pack-directory";
+import { removeContainer } from "@/server/sandbox/sandbox-box";
+
+const HOST_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
+const CA_IN_CONTAINER = "/etc/autocode/host-ca.crt";
+/** Where a Node project's node_modules live in the image: the run's workspace volume would hide /workspace. */
+export const ENV_NODE_MODULES = "/opt/autocode-env/node_modules";
+const LOG_LIMIT = 200_000;
+
+export type BuildImageResult =
+  | { ok: true; imageTag: string; bytes: number; durationMs: number; log: string }
+  | { ok: false; error: string; durationMs: number; log: string };
+
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The script the setup container reads on stdin (never in its config, so never in the committed image). */
+function setupProgram(script: string, secrets: Record<string, string>): string {
+  return [
+    ...Object.entries(secrets).map(([name, value]) => `export ${name}=${shellQuote(value)}`),
+    "set -ex",
+    `cd ${WORKSPACE_DIR}`,
+    script,
+    "set +x",
+    `if [ -d node_modules ]; then mkdir -p ${ENV_NODE_MODULES.replace(/\/node_modules$/, "")} && mv node_modules ${ENV_NODE_MODULES}; fi`,
+    "",
+  ].join("\n");
+}
+
+/** Secrets never reach a log, an event or a page: each value is masked wherever it shows up. */
+export function maskSecrets(text: string, secrets: Record<string, string>): string {
+  let masked = text;
+  for (const value of Object.values(secrets)) if (value.length >= 4) masked = masked.split(value).join("***");
+  return masked;
+}
+
+/** The last command `set -x` echoed before the failure: that is the one that failed. */
+export function failedCommand(log: string): string | undefined {
+  const traced = log.split("\n").filter((line) => line.startsWith("+ ") && !line.startsWith("+ set +x"));
+  return traced.at(-1)?.slice(2).trim();
+}
+
+/**
+ * Runs the setup script in a container WITH network (the only one that has it), over a copy of the repository,
+ * trusting the host's CA bundle (TLS-inspecting proxies); on success commits it as the environment image.
+ * A failure, a hang past the time limit or a cancellation leaves no image and no container behind.
+ */
+export async function buildEnvironmentImage(options: {
+  repoRoot: string;
+  baseImage: string;
+  setupScript: string;
+  imageTag: string;
+  labels: Record<string, string>;
+  timeoutMs: number;
+  secrets: Record<string, string>;
+  workspaceLimitBytes: number;
+  onLog?: (text: string) => void;
+  signal?: AbortSignal;
+}): Promise<BuildImageResult> {
+  const started = performance.now();
+  const docker = getDocker();
+  const caEnv = existsSync(HOST_CA_BUNDLE)
+    ? [`NODE_EXTRA_CA_CERTS=${CA_IN_CONTAINER}`, `SSL_CERT_FILE=${CA_IN_CONTAINER}`, `PIP_CERT=${CA_IN_CONTAINER}`, `REQUESTS_CA_BUNDLE=${CA_IN_CONTAINER}`]
+    : [];
+  let log = "";
+  const append = (text: string) => {
+    const masked = maskSecrets(text, options.secrets);
+    if (log.length < LOG_LIMIT) log += masked;
+    options.onLog?.(masked);
+  };
+  const tree = await packDirectory({ root: options.repoRoot, limitBytes: options.workspaceLimitBytes, limitName: "SANDBOX_WORKSPACE_MB" });
+  const container: Docker.Container = await docker.createContainer({
+    Image: options.baseImage,
+    Cmd: ["sh", "-c", "cat > /tmp/autocode-setup.sh && exec sh /tmp/autocode-setup.sh"],
+    // Root inside the setup container: system site-packages and /opt are written here, then frozen read-only.
+    User: "0:0",
+    WorkingDir: WORKSPACE_DIR,
+    Env: ["HOME=/root", "PIP_BREAK_SYSTEM_PACKAGES=1", "PIP_NO_CACHE_DIR=1", "npm_config_cache=/tmp/npm-cache", "CI=true", ...caEnv],
+    Labels: { [LABEL_MANAGED]: "true", [LABEL_OWNER]: OWNER_ID, [LABEL_ROLE]: "setup" },
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+    OpenStdin: true,
+    StdinOnce: true,
+    Tty: false,
+    HostConfig: {
+      NetworkMode: "bridge",
+      // The host's CA bundle, read-only: behind a TLS-inspecting proxy nothing installs without it.
+      Binds: existsSync(HOST_CA_BUNDLE) ? [`${HOST_CA_BUNDLE}:${CA_IN_CONTAINER}:ro`] : [],
+      // /tmp (the script with its secrets, npm's cache) is a tmpfs: it is not part of the committed image.
+      Tmpfs: { "/tmp": "rw,exec,nosuid,nodev,size=1g,mode=1777" },
+      Memory: 2 * 1024 ** 3,
+      PidsLimit: 1024,
+      SecurityOpt: ["no-new-privileges"],
+      LogConfig: { Type: "none", Config: {} },
+    },
+  });
+  let timedOut = false;
+  const kill = () => void container.kill().catch(() => undefined);
+  const timer = setTimeout(() => {
+    timedOut = true;
+    kill();
+  }, options.timeoutMs);
+  options.signal?.addEventListener("abort", kill, { once: true });
+  try {
+    await container.putArchive(tree.open(), { path: WORKSPACE_DIR });
+    const stream = await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true });
+    const out = new PassThrough();
+    docker.modem.demuxStream(stream, out, out);
+    out.setEncoding("utf8");
+    out.on("data", (chunk: string) => append(chunk));
+    await container.start();
+    stream.end(setupProgram(options.setupScript, options.secrets));
+    const waited = (await container.wait()) as { StatusCode: number };
+    const durationMs = () => Math.round(performance.now() - started);
+    if (options.signal?.aborted) return { ok: false, error: "the environment build was cancelled", durationMs: durationMs(), log };
+    if (timedOut) {
+      return { ok: false, error: `the setup did not finish within ${Math.round(options.timeoutMs / 1000)} s and was stopped (raise the setup time limit on the project page if it needs longer)`, durationMs: durationMs(), log };
+    }
+    if (waited.StatusCode !== 0) {
+      const command = failedCommand(log);
+      return {
+        ok: false,
+        error: `the setup failed (exit code ${waited.StatusCode})${command ? ` at: ${command}` : ""}. Fix the setup script or the repository's manifests on the project page, then rebuild.`,
+        durationMs: durationMs(),
+        log,
+      };
+    }
+    const [repo, tag] = options.imageTag.split(":") as [string, string];
+    await container.commit({
+      repo,
+      tag,
+      // Back to the sandbox's own user, runner and environment; the setup's root and script are not inherited.
+      changes: [
+        "USER 10001:10001",
+        `WORKDIR ${WORKSPACE_DIR}`,
+        `CMD ["python3", "${RUNNER_PATH}"]`,
+        // The CA variables pointed at the setup-only bundle mount; unset here so run containers do not warn about it.
+        "ENV HOME=/tmp NODE_EXTRA_CA_CERTS= SSL_CERT_FILE= PIP_CERT= REQUESTS_CA_BUNDLE= npm_config_cache=/tmp/npm-cache",
+        `ENV NODE_PATH=${ENV_NODE_MODULES} PATH=${ENV_NODE_MODULES}/.bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+        `LABEL ${Object.entries(options.labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(" ")}`,
+      ],
+      pause: true,
+    } as never);
+    const info = await docker.getImage(options.imageTag).inspect();
+    return { ok: true, imageTag: options.imageTag, bytes: info.Size, durationMs: durationMs(), log };
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener("abort", kill);
+    await removeContainer(container).catch(() => undefined);
+  }
+}

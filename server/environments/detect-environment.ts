@@ -1,0 +1,95 @@
+import path from "node:path";
+import type { SuiteCommand } from "@/server/sandbox/types";
+
+export type Language = "python" | "node" | "none";
+export type TestFramework = "pytest" | "vitest" | "jest" | "node:test" | "none";
+
+/** Files whose change means the dependencies may have changed: the environment image is rebuilt. */
+export const MANIFEST_NAME = /^(requirements[^/]*\.txt|pyproject\.toml|setup\.cfg|setup\.py|package\.json|package-lock\.json|pnpm-lock\.yaml|yarn\.lock)$/;
+const PY_TEST = /(^|\/)(test_[^/]*|[^/]*_test)\.py$/;
+const JS_TEST = /(^|\/)(__tests__\/[^/]+\.[cm]?[jt]sx?|[^/]+\.(test|spec)\.[cm]?[jt]sx?)$/;
+
+export interface DetectedEnvironment {
+  language: Language;
+  framework: TestFramework;
+  /** Shell lines the setup container runs in /workspace (a copy of the repository); "" installs nothing. */
+  setupScript: string;
+  /** null: nothing to run (no recognisable language or test framework). */
+  testCommand: SuiteCommand | null;
+  manifests: string[];
+  /** The repository's own test files, and the folders that hold them. */
+  testFiles: string[];
+  testDirs: string[];
+}
+
+const PIP = "python3 -m pip install --no-input --disable-pip-version-check --retries 0 --timeout 15 --no-build-isolation";
+
+export function testCommandFor(framework: TestFramework): SuiteCommand | null {
+  switch (framework) {
+    case "pytest":
+      return { shell: "python3 -m pytest -p no:cacheprovider -o junit_family=xunit1 --junitxml={report}", format: "junit" };
+    case "vitest":
+      return { shell: "npx --no-install vitest run --reporter=default --reporter=junit --outputFile.junit={report}", format: "junit" };
+    case "jest":
+      return { shell: "npx --no-install jest --ci --json --outputFile={report}", format: "jest-json" };
+    case "node:test":
+      return { shell: "node --test --test-reporter=spec --test-reporter-destination=stdout --test-reporter=tap --test-reporter-destination={report}", format: "tap" };
+    default:
+      return null;
+  }
+}
+
+/** Which report a user's own test command writes, from the program it names. */
+export function reportFormatOf(shell: string): SuiteCommand["format"] {
+  if (/\bjest\b/.test(shell)) return "jest-json";
+  if (/--test\b/.test(shell) && /\bnode\b/.test(shell)) return "tap";
+  return "junit";
+}
+
+function isTestFile(file: string, language: Language): boolean {
+  return language === "node" ? JS_TEST.test(file) && !file.includes("node_modules/") : PY_TEST.test(file);
+}
+
+/** Reads the repository the way a new teammate would: manifests, lockfiles, where the tests are. */
+export async function detectEnvironment(input: { files: string[]; read: (file: string) => Promise<string | null> }): Promise<DetectedEnvironment> {
+  const files = input.files.filter((f) => !f.split("/").includes("node_modules"));
+  const has = (name: string) => files.includes(name);
+  const manifests = files.filter((f) => MANIFEST_NAME.test(path.posix.basename(f))).sort();
+  let language: Language = "none";
+  let framework: TestFramework = "none";
+  const lines: string[] = [];
+
+  if (has("package.json")) {
+    language = "node";
+    let pkg: { dependencies?: Record<string, string>; devDependencies?: Record<string, string>; scripts?: Record<string, string> } = {};
+    try {
+      pkg = JSON.parse((await input.read("package.json")) ?? "{}") as typeof pkg;
+    } catch {
+      // An unreadable package.json is reported by npm itself in the setup log.
+    }
+    const deps = { ...pkg.dependencies, ...pkg.devDependencies };
+    if (deps.vitest) framework = "vitest";
+    else if (deps.jest) framework = "jest";
+    else if (/node\s+(--[\w-]+\s+)*--test/.test(pkg.scripts?.test ?? "") || files.some((f) => JS_TEST.test(f))) framework = "node:test";
+    if (has("package-lock.json") || has("npm-shrinkwrap.json")) lines.push("npm ci --no-audit --no-fund");
+    else if (has("pnpm-lock.yaml")) lines.push("(corepack enable 2>/dev/null && pnpm --version >/dev/null 2>&1 || npm install -g pnpm@9) && pnpm install --frozen-lockfile");
+    else if (has("yarn.lock")) lines.push("(corepack enable 2>/dev/null && yarn --version >/dev/null 2>&1 || npm install -g yarn@1) && yarn install --frozen-lockfile");
+    else if (Object.keys(deps).length > 0) lines.push("npm install --no-audit --no-fund");
+  } else if (has("pyproject.toml") || has("setup.py") || has("setup.cfg") || files.some((f) => f.endsWith(".py") || /^requirements[^/]*\.txt$/.test(f))) {
+    language = "python";
+    framework = "pytest";
+    for (const req of files.filter((f) => /^requirements[^/]*\.txt$/.test(f)).sort()) lines.push(`${PIP} -r ${req}`);
+    // The repository itself, editable: at run time it points at /workspace, i.e. the run's own files.
+    if (has("pyproject.toml") || has("setup.py")) lines.push(`${PIP} -e .`);
+  }
+  const testFiles = language === "none" ? [] : files.filter((f) => isTestFile(f, language)).sort();
+  return {
+    language,
+    framework,
+    setupScript: lines.join("\n"),
+    testCommand: testCommandFor(framework),
+    manifests,
+    testFiles,
+    testDirs: [...new Set(testFiles.map((f) => path.posix.dirname(f)))].sort(),
+  };
+}
