@@ -94,6 +94,10 @@ export class LegacyChunker {
       case "llm.call":
       case "agent.repair":
       case "sandbox.seeded":
+      case "environment.waiting":
+      case "environment.building":
+      case "environment.ready":
+      case "verification.baseline":
       case "unreadable":
         return [];
       default:

@@ -91,6 +91,10 @@ export function describeRunEvent(runId: string, stored: StoredEvent): ProgressIt
     case "llm.discarded":
     case "agent.repair":
     case "sandbox.seeded":
+    case "environment.waiting":
+    case "environment.building":
+    case "environment.ready":
+    case "verification.baseline":
     case "unreadable":
       return null;
     default:

@@ -3,6 +3,7 @@ import { ensureEnvironment } from "@/server/environments/ensure-environment";
 import { startBaseline } from "@/server/environments/start-baseline";
 import type { SandboxPort } from "@/server/orchestrator/ports";
 import type { RunEnvironment } from "@/server/orchestrator/verify-suite";
+import type { RunEventBody, RunEventInput } from "./events/contract";
 import { appendRunEvent } from "./run-events";
 
 /**
@@ -20,7 +21,7 @@ export async function prepareRunEnvironment(options: {
   signal?: AbortSignal;
 }): Promise<RunEnvironment | undefined> {
   const { db, runId } = options;
-  const emit = (type: string, payload: Record<string, unknown>) => appendRunEvent(db, { runId, type, payload }).catch(() => undefined);
+  const emit = (event: RunEventBody) => appendRunEvent(db, { runId, ...event } as RunEventInput).catch(() => undefined);
   let waiting = false;
   const ready = await ensureEnvironment({
     db,
@@ -31,8 +32,8 @@ export async function prepareRunEnvironment(options: {
     onNotice: (notice) => {
       if (notice.kind === "waiting" && !waiting) {
         waiting = true;
-        void emit("environment.waiting", { reason: notice.reason });
-      } else if (notice.kind === "building") void emit("environment.building", { trigger: notice.trigger });
+        void emit({ type: "environment.waiting", payload: { reason: notice.reason } });
+      } else if (notice.kind === "building") void emit({ type: "environment.building", payload: { trigger: notice.trigger } });
     },
   });
   if (ready.language === "none") return undefined;
@@ -43,7 +44,7 @@ export async function prepareRunEnvironment(options: {
     testFiles: ready.detected.testFiles,
     testDirs: ready.detected.testDirs,
   };
-  await emit("environment.ready", { language: ready.language, framework: profile.framework, image: ready.imageTag, built: ready.built, testCommand: ready.testCommand?.shell ?? null });
+  await emit({ type: "environment.ready", payload: { language: ready.language, framework: profile.framework, image: ready.imageTag, built: ready.built, testCommand: ready.testCommand?.shell ?? null } });
   // SANDBOX_IMAGE itself comes from the warm pool; any other image starts its own container.
   const image = ready.imageTag === ready.baseImage && ready.language === "python" ? undefined : ready.imageTag;
   if (!ready.testCommand) return { image, profile };

@@ -68,7 +68,12 @@ export const SHARE_EVENT_FIELDS = {
   "llm.discarded": { stepId: true, role: true, attempt: true, discardedChars: true },
   "agent.repair": { stepId: true, role: true, error: true, ...escaped },
   "budget.exceeded": { kind: true, limit: true, used: true, message: true },
-  "verification.started": {},
+  "verification.started": { suite: true },
+  "verification.baseline": { regressions: true, alreadyFailing: true, newTests: { each: { id: true, status: true } }, fixed: true, baselineAvailable: true, baselineCached: true, passed: true, reason: true },
+  // The image tag and trigger name no secret; the build log stays on the project page.
+  "environment.waiting": { reason: true },
+  "environment.building": { trigger: true },
+  "environment.ready": { language: true, framework: true, built: true, testCommand: true },
   verdict: { ...verdictFields, ...escaped },
   // Not who asked: user ids stay with the project's members.
   "run.cancel_requested": {},
@@ -82,6 +87,7 @@ export const SHARE_EVENT_FIELDS = {
       modelTestFiles: true,
       testsChangedByDebugger: true,
       tests: { each: testFields },
+      baseline: { regressions: true, alreadyFailing: true, newTests: { each: { id: true, status: true } }, fixed: true, baselineAvailable: true, baselineCached: true, passed: true, reason: true },
       summary: true,
     },
     usage: usageFields,

@@ -69,6 +69,18 @@ export const ZTestRecord = z.object({
 });
 export type TTestRecord = z.output<typeof ZTestRecord>;
 
+/** The final suite against the base commit's (server/orchestrator/verify-suite.ts): the three groups. */
+export const ZBaselineSummary = z.object({
+  regressions: z.array(z.string()).default([]),
+  alreadyFailing: z.array(z.string()).default([]),
+  newTests: z.array(z.object({ id: z.string(), status: z.string() })).default([]),
+  fixed: z.array(z.string()).default([]),
+  baselineAvailable: z.boolean().default(false),
+  baselineCached: z.boolean().default(false),
+  passed: z.boolean().default(false),
+  reason: z.string().optional(),
+});
+
 export const ZVerification = z.object({
   /** verified: a final test run passed by exit code and JUnit report; asserted: nothing ran, only the critic says PASS. */
   outcome: z.enum(VERIFICATION_OUTCOMES).catch("not_run"),
@@ -77,6 +89,7 @@ export const ZVerification = z.object({
   testsChangedByDebugger: z.array(z.string()).default([]),
   /** The tests of the last full run (or of the last step runs when no full run happened). */
   tests: lenientList(ZTestRecord),
+  baseline: ZBaselineSummary.optional(),
   summary: text,
 });
 export type TVerification = z.output<typeof ZVerification>;
@@ -149,7 +162,13 @@ const PAYLOADS = {
   "llm.discarded": z.object({ stepId, role: z.string().default("agent"), attempt: count, reason: text, discardedChars: count }),
   "agent.repair": z.object({ stepId, role: z.string().default("agent"), error: text }),
   "budget.exceeded": z.object({ kind: z.enum(["tokens", "cost"]).or(z.string()), limit: count, used: count, message: text }),
-  "verification.started": z.object({}),
+  "verification.started": z.object({ suite: z.string().optional() }),
+  "verification.baseline": ZBaselineSummary,
+  /** The run waits for its project's environment image, built by another run or a rebuild. */
+  "environment.waiting": z.object({ reason: text }),
+  /** This run builds the project's environment image (a setup container with network). */
+  "environment.building": z.object({ trigger: text }),
+  "environment.ready": z.object({ language: text, framework: text, image: text, built: z.boolean().default(false), testCommand: z.string().nullable().default(null) }),
   verdict: ZVerdictPayload,
   /** The repository went into the run's sandbox (one tar stream); links out of it were left out. */
   "sandbox.seeded": z.object({ files: count, bytes: count, limitBytes: count, skippedLinks: z.array(z.string()).default([]), durationMs: count }),

@@ -164,6 +164,10 @@ export function foldRunRecord(record: RunRecord, event: RunEvent): RunRecord {
     case "budget.exceeded":
     case "verification.started":
     case "sandbox.seeded":
+    case "environment.waiting":
+    case "environment.building":
+    case "environment.ready":
+    case "verification.baseline":
     case "unreadable":
       return record;
     default:

@@ -160,6 +160,10 @@ function foldPageParts(state: RunEventState, event: RunEvent): RunEventState {
     case "agent.repair":
     case "verdict":
     case "sandbox.seeded":
+    case "environment.waiting":
+    case "environment.building":
+    case "environment.ready":
+    case "verification.baseline":
     case "unreadable":
       return state;
     default:
