@@ -62,6 +62,7 @@ describe.skipIf(!dockerReady)("a Python repository with its own tests, end to en
     runner!.llm.script("tester", SHOUT_TESTS);
     const { runId } = await callerFor(owner.id).task.create({ projectId, prompt: "Add shout(text) to textkit, with tests" });
     const run = await waitForRunEnd(runId, 240_000);
+    if (run.statusReason) console.error(JSON.stringify((await eventsOf(runId)).filter((e) => e.type === "sandbox.command" || e.type.startsWith("environment")).map((e) => e.payload), null, 1));
     expect(run.statusReason).toBeNull();
     expect(run.status).toBe("SUCCEEDED");
     const verification = run.verification as { outcome: string; baseline: { regressions: string[]; alreadyFailing: string[]; newTests: { id: string; status: string }[]; baselineAvailable: boolean } };
