@@ -6,6 +6,8 @@ const secret = { secret: "other-run-id", userId: "user-1" };
 const command = { stepId: "s1", command: "pytest -q", exitCode: 0, timedOut: false, oomKilled: false, durationMs: 5, passed: true, reason: "ok", ...secret };
 const test = { stepId: "s1", name: "test_add", classname: "test_calc", file: "test_calc.py", status: "passed", origin: "model", message: null, durationMs: 1, ...secret };
 
+const baseline = { regressions: ["t::a"], alreadyFailing: ["t::b"], newTests: [{ id: "t::c", status: "passed" }], fixed: [], baselineAvailable: true, baselineCached: false, passed: false, reason: "regression: t::a" };
+
 /** Every event type as the orchestrator, the runner and the services emit it, each with fields a stranger must not get. */
 const emitted: Record<string, Record<string, unknown>> = {
   "run.queued": { taskId: "task-1", prompt: "Write add", contextFiles: ["a.py"], rerunOf: "run-0", ...secret },
@@ -33,7 +35,11 @@ const emitted: Record<string, Record<string, unknown>> = {
   "llm.discarded": { stepId: "s1", role: "coder", attempt: 1, reason: "connect ECONNRESET llm.internal:4000", discardedChars: 10, ...secret },
   "agent.repair": { stepId: null, role: "planner", error: "not JSON", ...secret },
   "budget.exceeded": { kind: "tokens", limit: 1, used: 2, message: "budget", ...secret },
-  "verification.started": { ...secret },
+  "verification.started": { suite: "npx vitest run", ...secret },
+  "verification.baseline": { ...baseline, ...secret },
+  "environment.waiting": { reason: "being built", ...secret },
+  "environment.building": { trigger: "first run", ...secret },
+  "environment.ready": { language: "node", framework: "vitest", image: "autocodeai-env:abc", built: true, testCommand: "npx vitest run", ...secret },
   verdict: { verdict: "PASS", reasons: ["fine"], ...secret },
   "run.cancel_requested": { by: "user-1" },
   "run.finished": {
@@ -77,7 +83,11 @@ const shown: Record<string, Record<string, unknown>> = {
   "llm.discarded": { stepId: "s1", role: "coder", attempt: 1, discardedChars: 10 },
   "agent.repair": { stepId: null, role: "planner", error: "not JSON" },
   "budget.exceeded": { kind: "tokens", limit: 1, used: 2, message: "budget" },
-  "verification.started": {},
+  "verification.started": { suite: "npx vitest run" },
+  "verification.baseline": baseline,
+  "environment.waiting": { reason: "being built" },
+  "environment.building": { trigger: "first run" },
+  "environment.ready": { language: "node", framework: "vitest", built: true, testCommand: "npx vitest run" },
   verdict: { verdict: "PASS", reasons: ["fine"] },
   "run.cancel_requested": {},
   "run.finished": {
