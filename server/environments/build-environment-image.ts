@@ -29,6 +29,8 @@ function setupProgram(script: string, secrets: Record<string, string>): string {
     script,
     "set +x",
     `if [ -d node_modules ]; then mkdir -p ${ENV_NODE_MODULES.replace(/\/node_modules$/, "")} && mv node_modules ${ENV_NODE_MODULES}; fi`,
+    // The image is read-only at run time; tools that cache under node_modules (vite, babel) get the run's /tmp.
+    `if [ -d ${ENV_NODE_MODULES} ]; then ln -sfn /tmp ${ENV_NODE_MODULES}/.vite && ln -sfn /tmp ${ENV_NODE_MODULES}/.cache; fi`,
     "",
   ].join("\n");
 }
@@ -75,6 +77,11 @@ export async function buildEnvironmentImage(options: {
     options.onLog?.(masked);
   };
   const tree = await packDirectory({ root: options.repoRoot, limitBytes: options.workspaceLimitBytes, limitName: "SANDBOX_WORKSPACE_MB" });
+  const baseMissing = await docker.getImage(options.baseImage).inspect().then(() => false, () => true);
+  if (baseMissing) {
+    const how = /node/.test(options.baseImage) ? "npm run sandbox:build:node" : "npm run sandbox:build";
+    return { ok: false, error: `the base image ${options.baseImage} does not exist on this Docker engine; build it with \`${how}\``, durationMs: 0, log };
+  }
   const container: Docker.Container = await docker.createContainer({
     Image: options.baseImage,
     Cmd: ["sh", "-c", "cat > /tmp/autocode-setup.sh && exec sh /tmp/autocode-setup.sh"],
@@ -144,6 +151,8 @@ export async function buildEnvironmentImage(options: {
         // The CA variables pointed at the setup-only bundle mount; unset here so run containers do not warn about it.
         "ENV HOME=/tmp NODE_EXTRA_CA_CERTS= SSL_CERT_FILE= PIP_CERT= REQUESTS_CA_BUNDLE= npm_config_cache=/tmp/npm-cache",
         `ENV NODE_PATH=${ENV_NODE_MODULES} PATH=${ENV_NODE_MODULES}/.bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+        // The setup container's own labels would mark every container of this image as ours (and the reaper's).
+        `LABEL ${LABEL_MANAGED}="" ${LABEL_OWNER}="" ${LABEL_ROLE}=""`,
         `LABEL ${Object.entries(options.labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(" ")}`,
       ],
       pause: true,

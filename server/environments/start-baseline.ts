@@ -3,7 +3,8 @@ import type { Db } from "@/server/db/client";
 import { env } from "@/server/env";
 import { suiteTests, type BaselineRun, type SuiteTest } from "@/server/orchestrator/compare-baseline";
 import type { SandboxPort } from "@/server/orchestrator/ports";
-import { packDirectory } from "@/server/sandbox/pack-directory";
+import { ENV_NODE_MODULES } from "./build-environment-image";
+import { packDirectory, symlinkTree } from "@/server/sandbox/pack-directory";
 import type { SuiteCommand } from "@/server/sandbox/types";
 
 /**
@@ -22,6 +23,8 @@ export async function startBaseline(options: {
   worktreePath: string;
   sandbox: SandboxPort;
   signal?: AbortSignal;
+  /** Link the environment's node_modules into the workspace (Node projects). */
+  nodeModules?: boolean;
 }): Promise<{ result: Promise<BaselineRun | null> }> {
   const { db, projectId, commit, inputsHash } = options;
   const started = performance.now();
@@ -33,6 +36,7 @@ export async function startBaseline(options: {
   const session = await options.sandbox.openSession(options.runId, { image: options.image });
   try {
     await session.writeTree(await packDirectory({ root: options.worktreePath, limitBytes: env().SANDBOX_WORKSPACE_MB * 1024 * 1024, limitName: "SANDBOX_WORKSPACE_MB" }));
+    if (options.nodeModules) await session.writeTree(symlinkTree("node_modules", ENV_NODE_MODULES));
   } catch (error) {
     await session.close().catch(() => undefined);
     throw error;

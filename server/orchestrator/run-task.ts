@@ -199,7 +199,7 @@ export async function runTask(input: RunTaskInput): Promise<RunOutcome> {
     sessionPromise ??= (async () => {
       const opened = await ports.sandbox.openSession(runId, { image: input.environment?.image });
       // The repository's own files go in first, so imports and existing tests work in the sandbox.
-      await seedSandbox({ session: opened, workspace: ports.workspace, log });
+      await seedSandbox({ session: opened, workspace: ports.workspace, log, nodeModules: profile.language === "node" });
       return opened;
     })();
     return sessionPromise;

@@ -59,6 +59,7 @@ export async function prepareRunEnvironment(options: {
     worktreePath: options.worktreePath,
     sandbox: options.sandbox,
     signal: options.signal,
+    nodeModules: ready.language === "node",
   });
   return { image, profile, baseline: baseline.result };
 }

@@ -56,7 +56,9 @@ export function buildContainerSpec(options: SpecOptions): ContainerCreateOptions
     OpenStdin: true,
     StdinOnce: false,
     Tty: false,
-    NetworkDisabled: !options.network,
+    // NetworkMode "none" alone: loopback only, and Docker still writes /etc/hosts (dev servers and test runners
+    // such as vitest resolve "localhost"); NetworkDisabled would take the hosts file away too.
+    NetworkDisabled: false,
     HostConfig: {
       NetworkMode: options.network ? "bridge" : "none",
       Memory: memory,

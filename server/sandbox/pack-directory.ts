@@ -24,6 +24,11 @@ function inside(root: string, target: string): boolean {
   return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
 }
 
+/** A tree of one symlink (a Node environment's node_modules, which lives in the image, linked into the workspace). */
+export function symlinkTree(linkPath: string, target: string): { open: () => Readable; files: number; bytes: number } {
+  return { open: () => Readable.from(writeTar([{ type: "symlink", path: linkPath, target }])), files: 1, bytes: 0 };
+}
+
 /**
  * Lists a directory for the sandbox and checks the total size before a byte is sent, so an oversized repository
  * is refused with the limit named instead of filling the container's workspace halfway.

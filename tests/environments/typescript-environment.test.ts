@@ -70,6 +70,9 @@ describe.skipIf(!dockerReady)("a TypeScript repository with vitest installed by 
       const lock = path.join(repoPath, "package-lock.json");
       writeFileSync(lock, `${readFileSync(lock, "utf8").trimEnd()}\n\n`);
     }, "touch the lockfile");
+    // An image for exactly these inputs may be left from an earlier test run: this test wants the rebuild.
+    const { imageTag } = await resolveEnvironment({ repoRoot: repoPath, overrides: null });
+    await getDocker().getImage(imageTag).remove({ force: true }).catch(() => undefined);
     const rebuilt = await ensureEnvironment({ db: testDb(), projectId, repoRoot: repoPath, trigger: "test" });
     expect(rebuilt.built).toBe(true);
     expect(rebuilt.imageTag).not.toBe(reused.imageTag);

@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { requireDocker } from "./docker-test-guard";
+import { DockerSandbox } from "./docker-sandbox";
+import type { DockerSandboxSession } from "./sandbox-session";
+
+const dockerReady = await requireDocker("test suites with structured reports");
+
+const JEST = JSON.stringify({
+  testResults: [
+    {
+      name: "/workspace/src/a.test.js",
+      status: "failed",
+      assertionResults: [
+        { fullName: "a adds", status: "passed", duration: 3 },
+        { fullName: "a breaks", status: "failed", failureMessages: ["Expected 2, received 3"], duration: 1 },
+        { fullName: "a later", status: "pending" },
+      ],
+    },
+    { name: "/workspace/src/broken.test.js", status: "failed", message: "SyntaxError: Unexpected token", assertionResults: [] },
+  ],
+});
+const TAP = ["TAP version 13", "# Subtest: math", "    # Subtest: adds", "    ok 1 - adds", "    # Subtest: breaks", "    not ok 2 - breaks", "    1..2", "not ok 1 - math", "ok 2 - top", "ok 3 - skipped # SKIP", "1..3", ""].join("\n");
+
+/** A "test command" that writes a given report: the parsers and the verdict, without needing node in the image. */
+const writes = (report: string, exitCode: number) => `cat > {report} <<'REPORT'\n${report}\nREPORT\nexit ${exitCode}`;
+
+describe.skipIf(!dockerReady)("runSuite: pass and fail from the exit code and the parsed report only", () => {
+  let sandbox: DockerSandbox;
+  let session: DockerSandboxSession;
+
+  beforeAll(async () => {
+    sandbox = new DockerSandbox({ poolSize: 0 });
+    session = await sandbox.openSession("test-run-suite");
+  });
+
+  afterAll(async () => {
+    await sandbox?.shutdown();
+  });
+
+  it("reads jest's JSON report: per-test status, messages, a file that failed to load as an error", async () => {
+    const result = await session.runSuite({ shell: writes(JEST, 1), format: "jest-json" });
+    expect(result.passed).toBe(false);
+    expect(result.tests.map((t) => [t.file, t.name, t.status])).toEqual([
+      ["src/a.test.js", "a adds", "passed"],
+      ["src/a.test.js", "a breaks", "failed"],
+      ["src/a.test.js", "a later", "skipped"],
+      ["src/broken.test.js", "(load)", "error"],
+    ]);
+    expect(result.failureReason).toMatch(/^1 test failed, 1 error: Expected 2, received 3/);
+  });
+
+  it("reads node:test's TAP: nested tests named after their suite, skips", async () => {
+    const result = await session.runSuite({ shell: writes(TAP, 1), format: "tap" });
+    expect(result.tests.map((t) => [t.name, t.status])).toEqual([
+      ["math > adds", "passed"],
+      ["math > breaks", "failed"],
+      ["top", "passed"],
+      ["skipped", "skipped"],
+    ]);
+    expect(result.passed).toBe(false);
+  });
+
+  it("a command that prints no report is a failure, never a pass, even with exit code 0", async () => {
+    const result = await session.runSuite({ shell: "echo all tests passed; exit 0", format: "junit" });
+    expect(result.passed).toBe(false);
+    expect(result.failureReason).toMatch(/^the test command wrote no test report \(exit code 0\)/);
+  });
+
+  it("a passing report with a non-zero exit code is not a pass", async () => {
+    const junit = '<testsuite><testcase classname="t" name="ok" time="0.1"/></testsuite>';
+    const result = await session.runSuite({ shell: writes(junit, 3), format: "junit" });
+    expect(result.tests).toHaveLength(1);
+    expect(result.passed).toBe(false);
+    expect(result.failureReason).toBe("the test command exited with code 3");
+  });
+});
