@@ -131,9 +131,12 @@ test("a task runs live: tokens stream, tests pass in the sandbox, the diff shows
   // Revoked: the link shows nothing any more.
   await page.getByRole("list", { name: "Share links" }).getByRole("button", { name: "Revoke" }).click();
   await expect(page.getByRole("list", { name: "Share links" }).getByText(/revoked/)).toBeVisible();
-  await guestPage.reload();
+  const revokedResponse = await guestPage.reload();
+  // A gone link says so in the status too, for link checkers and caches.
+  expect(revokedResponse?.status()).toBe(404);
   await expect(guestPage.getByText("This share link is not available")).toBeVisible();
   await expect(guestPage.getByText("Write add(a, b)")).toHaveCount(0);
+  expect((await guestPage.request.get("/share/acsh_unknown-link")).status()).toBe(404);
   await guestPage.screenshot({ path: testInfo.outputPath("share-revoked.png") });
   await guest.close();
 

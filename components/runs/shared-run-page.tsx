@@ -7,7 +7,8 @@ import { useTRPC } from "@/components/providers/trpc-provider";
 import { liveViewProps, RunView } from "./run-view";
 import { useRunEventLog, useStreamRecovery } from "./use-run-event-log";
 
-function Gone() {
+/** Also the share route's 404 page (app/share/[token]/not-found.tsx). */
+export function Gone() {
   return (
     <EmptyState title="This share link is not available">
       It does not exist or was revoked. Ask whoever shared it for a new link.
