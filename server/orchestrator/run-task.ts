@@ -417,6 +417,10 @@ export async function runTask(input: RunTaskInput): Promise<RunOutcome> {
     return outcome;
   };
 
+  // A step the run stopped before starting writes no event: run.finished marks every unfinished step
+  // cancelled, so cancelling costs the same whatever the plan's size.
+  const notStarted = (step: PlanStep): StepOutcome => ({ id: step.id, status: "cancelled", reason: "the run stopped", runs: 0 });
+
   const runGraph = async (graph: Plan): Promise<StepOutcome[]> => {
     const byId = new Map(graph.steps.map((s) => [s.id, s]));
     const slots = new Semaphore(settings.parallel ? settings.maxParallelWorkers : 1);
@@ -426,18 +430,19 @@ export async function runTask(input: RunTaskInput): Promise<RunOutcome> {
       if (!promise) {
         promise = (async () => {
           const deps = await Promise.all(step.depends_on.map((id) => start(byId.get(id)!)));
+          if (controller.signal.aborted) return notStarted(step);
           const blocker = deps.find((d) => d.status !== "passed" && d.status !== "applied");
-          if (blocker || controller.signal.aborted) {
+          if (blocker) {
             const outcome: StepOutcome = {
               id: step.id,
-              status: controller.signal.aborted ? "cancelled" : "skipped",
-              reason: blocker ? `depends on ${blocker.id}, which ${blocker.status === "skipped" ? "was skipped" : blocker.status}` : "the run stopped",
+              status: "skipped",
+              reason: `depends on ${blocker.id}, which ${blocker.status === "skipped" ? "was skipped" : blocker.status}`,
               runs: 0,
             };
             await log.emit("step.finished", { stepId: step.id, status: outcome.status, reason: outcome.reason ?? null, runs: 0 });
             return outcome;
           }
-          return slots.run(() => runStep(step));
+          return slots.run(() => (controller.signal.aborted ? Promise.resolve(notStarted(step)) : runStep(step)));
         })();
         started.set(step.id, promise);
       }
