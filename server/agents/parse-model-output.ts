@@ -1,4 +1,4 @@
-import { unsafePathCharacters } from "@/server/editing/resolve-safe-path";
+import { unsafePathCharacters } from "@/server/editing/path-characters";
 import type { Parsed } from "@/server/agents/agent-context";
 
 /** The JSON value in a model answer: the whole answer, a ```json block, or the outermost {...} in prose. */

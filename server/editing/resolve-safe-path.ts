@@ -1,5 +1,10 @@
 import { lstat, realpath } from "node:fs/promises";
 import path from "node:path";
+import { unsafePathCharacters } from "./path-characters";
+
+// The character rule lives beside this guard in a file without node imports, so plan schemas (which the
+// browser bundles too) can call it; everything that checks a path uses that one rule.
+export { unsafePathCharacters };
 
 export type SafePath = { ok: true; absolute: string; relative: string } | { ok: false; reason: string };
 
@@ -19,23 +24,6 @@ async function exists(target: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-// Control characters, and the bidirectional controls that make a name read differently than it is
-// (U+202E turns "evil\u202Eyp.txt" into "eviltxt.py" on screen): no legitimate file name needs them.
-const CONTROL = /[\u0000-\u001f\u007f]/;
-const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-/**
- * The character rule every path check calls (edits here, plans, the sandbox's paths): why the path's
- * characters are refused, or undefined.
- */
-export function unsafePathCharacters(requested: string): string | undefined {
-  if (CONTROL.test(requested)) return `the path ${JSON.stringify(requested)} contains a NUL byte or another control character`;
-  if (BIDI.test(requested)) return `the path ${JSON.stringify(requested)} contains a right-to-left or other bidirectional control character, which makes a name display as something it is not`;
-  if (LONE_SURROGATE.test(requested)) return `the path ${JSON.stringify(requested)} is not valid Unicode`;
-  return undefined;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { unsafePathCharacters } from "@/server/editing/resolve-safe-path";
+import { unsafePathCharacters } from "@/server/editing/path-characters";
 import { AppError } from "@/server/errors";
 
 const MAX_PATH_LENGTH = 255;
