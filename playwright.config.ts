@@ -63,6 +63,9 @@ export default defineConfig({
         LITELLM_URL: `http://127.0.0.1:${FAKE_LLM_PORT}/v1`,
         LLM_MODEL: "",
         LLM_MAX_RETRIES: "1",
+        // The original clients' browser page (e2e/original-clients.spec.ts) runs on another origin; `*` counts
+        // only for client URLs.
+        CORS_ORIGINS: "*",
       },
     },
   ],
