@@ -10,6 +10,7 @@ import { POST as postRun } from "@/app/api/agent/run/route";
 import { POST as postRunParallel } from "@/app/api/agent/run_parallel/route";
 import { POST as postStream } from "@/app/api/agent/stream/route";
 import { appRouter } from "@/server/api/root";
+import { resetEnvForTests } from "@/server/env";
 import { createContext } from "@/server/api/trpc";
 import { createApiToken, revokeApiToken } from "@/server/auth/api-tokens";
 import { respondLegacyRun } from "@/server/legacy/legacy-runs";
@@ -301,6 +302,49 @@ describe.skipIf(!dockerReady)("the original API, end to end on the fake model se
     expect(Math.max(at("step.started", "s1"), at("step.started", "s2"))).toBeLessThan(Math.min(at("step.finished", "s1"), at("step.finished", "s2")));
     const task = await testDb().task.findFirstOrThrow({ where: { runs: { some: { id: body.run_id } } } });
     expect(task.plan).toMatchObject({ steps: [{ id: "s1", depends_on: [] }, { id: "s2", depends_on: [] }] });
+  });
+
+  it("/run_parallel answers planner and critic steps beside the run, in order, and a missing context file is a warning", async () => {
+    // Planner and critic steps ask the model in this process, with the server's settings: the fake model.
+    Object.assign(process.env, { LLM_MODE: "litellm", LITELLM_URL: llm.url, LLM_MODEL: "", LLM_MAX_RETRIES: "0" });
+    resetEnvForTests();
+    const plannerCallsBefore = llm.requests.filter((r) => r.role === "planner").length;
+    const steps = [
+      { agent: "planner", description: "Plan a calculator with tests" },
+      { agent: "coder", description: "Create the add function", file: "adder.py" },
+      { agent: "critic", description: "Review the calculator" },
+    ];
+    const response = await postRunParallel(post("/api/agent/run_parallel", { steps, context_files: ["nowhere.py"] }, ownerHeaders()));
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    expect(body.results).toHaveLength(3);
+    expect(body.results[0]).toMatchObject({ steps: expect.arrayContaining([expect.objectContaining({ agent: "coder" })]) });
+    expect(body.results[1]).toContain("def add(a, b)");
+    expect(body.results[2]).toEqual({ verdict: "PASS", reasons: expect.any(Array) });
+    expect(body.warnings).toEqual(["Context file nowhere.py is not in the project's repository; it was ignored."]);
+    expect(body.steps.map((s: { id: string }) => s.id)).toEqual(["s2"]);
+    expect(llm.requests.filter((r) => r.role === "planner")).toHaveLength(plannerCallsBefore + 1);
+    // Only planner and critic steps: answered without starting a run.
+    const runsBefore = await testDb().run.count();
+    const advice = await postRunParallel(post("/api/agent/run_parallel", { steps: [{ agent: "critic" }] }, ownerHeaders()));
+    expect((await advice.json()).results).toEqual([{ verdict: "PASS", reasons: expect.any(Array) }]);
+    expect(await testDb().run.count()).toBe(runsBefore);
+  });
+
+  it("WS under a client URL: two tasks on one socket, each ending in __DONE__, for the URL's project", async () => {
+    const { token } = await callerFor(owner.id).clientUrl.create({ projectId, name: "socket" });
+    const clientWs = wsUrl.replace("/api/ws", `/c/${token}/api/ws`);
+    const outcome = await talkWs(clientWs, {}, [JSON.stringify({ task: "Write add(a, b) in calc.py, first" }), JSON.stringify({ task: "Write add(a, b) in calc.py, second", context_files: ["gone.py"] })]);
+    const dones = outcome.messages.flatMap((m, i) => (m === DONE_SENTINEL ? [i] : []));
+    expect(dones).toHaveLength(2);
+    const [first, second] = [outcome.messages.slice(0, dones[0]! + 1), outcome.messages.slice(dones[0]! + 1)];
+    for (const messages of [first, second]) {
+      expect(messages.at(-2)).toMatch(/^✅ Done\./);
+      const runId = /Run (\S+) queued/.exec(messages[0]!)![1]!;
+      expect((await testDb().run.findUniqueOrThrow({ where: { id: runId } })).projectId).toBe(projectId);
+    }
+    expect(second[1]).toMatch(/^⚠️ Context file gone\.py is not in the project's repository/);
+    expect((await talkWs(wsUrl.replace("/api/ws", "/c/acc_unknown/api/ws"), {}, null)).status).toBe(401);
   });
 
   it("/run_parallel gives a tool step {stdout, returncode} from its real execution", async () => {
