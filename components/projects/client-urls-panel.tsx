@@ -1,6 +1,6 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useTRPC } from "@/components/providers/trpc-provider";
 import { Button } from "@/components/ui/button";
@@ -15,10 +15,9 @@ const when = (date: Date | null) => (date ? new Date(date).toLocaleString() : "n
  */
 export function ClientUrlsPanel({ projectId, canRevokeAll, viewerName }: { projectId: string; canRevokeAll: boolean; viewerName: string | null }) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const [created, setCreated] = useState<string | null>(null);
   const urls = useQuery(trpc.clientUrl.list.queryOptions({ projectId }));
-  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.clientUrl.list.queryKey({ projectId }) });
+  const refresh = () => urls.refetch();
   const create = useMutation(
     trpc.clientUrl.create.mutationOptions({
       onSuccess: (row) => {
