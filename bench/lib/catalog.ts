@@ -27,6 +27,7 @@ export const MODULES: BenchModule[] = [
   { name: "llm-client", file: "llm-client.ts", exportName: "benchLlmClient", prefix: "llm_client." },
   { name: "mcp", file: "mcp.ts", exportName: "benchMcp" },
   { name: "seed", file: "seed.ts", exportName: "benchSeed" },
+  { name: "environments", file: "environments.ts", exportName: "benchEnvironments" },
 ];
 
 export interface Goal {
@@ -240,6 +241,41 @@ export const HEADLINE: Record<string, FigureSpec> = {
     unit: "ms",
     meaning: "The same 10,000 files as the one JSON line the runner used to receive; -1 when it failed (see seed.json_line_failures: the line does not fit in the container's memory).",
     runs: "seed.runs",
+  },
+  "env.build_cold_s": {
+    module: "environments",
+    unit: "s",
+    meaning: "The TypeScript fixture's environment from nothing: a setup container with network copies the repository, runs npm ci (vitest) through the host's CA bundle, and is committed as the project image.",
+    runs: "env.cold_runs",
+  },
+  "env.build_cached_ms": {
+    module: "environments",
+    unit: "ms",
+    meaning: "A second project with the same manifests: hash its setup script, base image and manifests and find the existing image; no setup container runs.",
+    runs: "env.runs",
+  },
+  "env.run_overhead_ms": {
+    module: "environments",
+    unit: "ms",
+    meaning: "A one-step task on the TypeScript fixture from its cached image minus the same task on an empty Python project from the warm pool, each without its test commands' own durations: what the environment adds (a container from the project image, the seed, the node_modules link). env.run_total_diff_ms is the raw difference including vitest's own run time.",
+    goal: { op: "<=", value: 300 },
+    goalWhy: "a project environment should cost about one container start, not a reinstall",
+    runs: "env.runs",
+  },
+  "baseline.cached_ms": {
+    module: "environments",
+    unit: "ms",
+    meaning: "Final verification of the Python fixture (whole suite, compared with the base commit's) when the base suite is cached.",
+    baseline: "baseline.uncached_ms",
+    runs: "env.runs",
+  },
+  "baseline.cached_ratio": {
+    module: "environments",
+    unit: "x",
+    meaning: "baseline.cached_ms divided by running the suite twice (base commit and final) as a run without the cache does, same session, same run.",
+    goal: { op: "<=", value: 0.6 },
+    goalWhy: "most runs reuse the base commit's suite instead of running it again",
+    runs: "env.runs",
   },
   "seed.small_tar_ms": {
     module: "seed",

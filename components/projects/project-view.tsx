@@ -6,6 +6,7 @@ import { useTRPC } from "@/components/providers/trpc-provider";
 import { RunHistory } from "@/components/runs/run-history";
 import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
 import { ClientUrlsPanel } from "./client-urls-panel";
+import { EnvironmentPanel } from "./environment-panel";
 import { MembersPanel } from "./members-panel";
 import { MemoryPanel } from "./memory-panel";
 import { NewTaskForm } from "./new-task-form";
@@ -50,6 +51,7 @@ export function ProjectView({ projectId }: { projectId: string }) {
         </section>
       )}
       <RunHistory projectId={projectId} />
+      <EnvironmentPanel projectId={projectId} canWrite={data.role !== "viewer"} />
       <MemoryPanel projectId={projectId} canWrite={data.role !== "viewer"} />
       {data.role !== "viewer" && <ClientUrlsPanel projectId={projectId} canRevokeAll={data.role === "owner"} viewerName={me.data?.name ?? me.data?.email ?? null} />}
       <MembersPanel projectId={projectId} isOwner={data.role === "owner"} viewerId={me.data?.id ?? null} />

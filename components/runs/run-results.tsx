@@ -87,6 +87,41 @@ const OUTCOME: Record<string, { label: string; tone: string }> = {
   not_run: { label: "Nothing was executed", tone: "bg-slate-50 text-slate-800 ring-slate-200" },
 };
 
+/** The final suite against the base commit: what broke, what was already broken, what is new. */
+export function BaselineGroups({ state }: { state: RunEventState }) {
+  const baseline = state.baseline;
+  if (!baseline) return null;
+  const group = (title: string, testid: string, items: string[], tone: string, empty: string) => (
+    <div data-testid={testid} className="rounded-md bg-white p-3 ring-1 ring-slate-200">
+      <p className={`text-sm font-semibold ${tone}`}>
+        {title} ({items.length})
+      </p>
+      {items.length === 0 ? (
+        <p className="text-xs text-slate-500">{empty}</p>
+      ) : (
+        <ul className="mt-1 space-y-0.5 font-mono text-xs">
+          {items.slice(0, 50).map((id) => (
+            <li key={id}>{id}</li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+  return (
+    <section aria-label="Against the base commit" className="space-y-2">
+      <p className="text-sm text-slate-600">
+        The repository&apos;s suite against the base commit{baseline.baselineAvailable ? (baseline.baselineCached ? " (baseline reused)" : "") : " (no baseline: it could not be run, so every failure counts)"}
+        {baseline.reason && <span className="text-red-700">: {baseline.reason}</span>}
+      </p>
+      <div className="grid gap-2 md:grid-cols-3">
+        {group("Regressions", "baseline-regressions", baseline.regressions, "text-red-700", "Nothing that passed before fails now.")}
+        {group("Already failing", "baseline-already-failing", baseline.alreadyFailing, "text-amber-700", "No test failed on the base commit.")}
+        {group("New tests", "baseline-new-tests", baseline.newTests.map((t) => `${t.id} — ${t.status}`), "text-emerald-700", "No new tests.")}
+      </div>
+    </section>
+  );
+}
+
 export function VerdictPanel({ state }: { state: RunEventState }) {
   const { verdict, verification } = state;
   if (!verdict && !verification) {

@@ -7,7 +7,7 @@ import type { TRunDto } from "@/server/runs/run-dto";
 import { PlanGraph } from "./plan-graph";
 import { RecalledContextPanel } from "./recalled-context";
 import type { RunEventState } from "@/server/runs/events/fold-run-view";
-import { CommandList, TestTable, VerdictPanel } from "./run-results";
+import { BaselineGroups, CommandList, TestTable, VerdictPanel } from "./run-results";
 import { formatCost, formatDuration, formatTokens, RunStatusBadge } from "./run-status-badge";
 import type { TokenPane, TokenStore } from "./token-store";
 import { TokenPanes } from "./token-panes";
@@ -102,6 +102,13 @@ export function RunView({ run, state, tokens, panes, stream, diff, actions, shar
 
       {stream.status === "error" && stream.error && <Alert>{stream.error}</Alert>}
       {stream.status === "connecting" && state.lastSeq > 0 && !finished && <Alert tone="info">Reconnecting to the live stream; nothing will be missed.</Alert>}
+      {state.environment && (
+        <Alert tone="info">
+          <span data-testid="run-environment" data-state={state.environment.state}>
+            {state.environment.text}
+          </span>
+        </Alert>
+      )}
       {state.notes.map((note) => (
         <Alert key={note.seq} tone={note.tone === "error" ? "error" : "info"}>
           {note.text}
@@ -125,7 +132,10 @@ export function RunView({ run, state, tokens, panes, stream, diff, actions, shar
       </Section>
 
       <Section id="tests" title="Tests">
-        <TestTable tests={state.tests} />
+        <div className="space-y-4">
+          <BaselineGroups state={state} />
+          <TestTable tests={state.tests} />
+        </div>
       </Section>
 
       <Section id="verdict" title="Result">

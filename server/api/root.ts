@@ -1,3 +1,4 @@
+import { environmentRouter } from "./routers/environment";
 import { invitationRouter } from "./routers/invitation";
 import { projectRouter } from "./routers/project";
 import { runRouter } from "./routers/run";
@@ -19,6 +20,7 @@ export const appRouter = createTRPCRouter({
   share: shareRouter,
   settings: settingsRouter,
   invitation: invitationRouter,
+  environment: environmentRouter,
 });
 
 export type AppRouter = typeof appRouter;

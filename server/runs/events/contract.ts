@@ -81,6 +81,8 @@ export const ZBaselineSummary = z.object({
   reason: z.string().optional(),
 });
 
+export type TBaselineSummary = z.output<typeof ZBaselineSummary>;
+
 export const ZVerification = z.object({
   /** verified: a final test run passed by exit code and JUnit report; asserted: nothing ran, only the critic says PASS. */
   outcome: z.enum(VERIFICATION_OUTCOMES).catch("not_run"),

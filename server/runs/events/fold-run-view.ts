@@ -3,7 +3,7 @@
  * same fold the server stores) plus what only the page shows (commands, tests, edits, notes, recalled
  * context). Pure, so the owner's page and a share link agree, and replays of any prefix give the same picture.
  */
-import { assertNever, type RunEvent, type StoredEvent, type TCommandRecord, type TTestRecord, type TUsage } from "./contract";
+import { assertNever, type RunEvent, type StoredEvent, type TBaselineSummary, type TCommandRecord, type TTestRecord, type TUsage } from "./contract";
 import { foldRunRecord, initialRunRecord, type RunRecord, type StepView } from "./fold-run-record";
 import { readRunEvent } from "./read-run-event";
 
@@ -60,6 +60,10 @@ export interface RunEventState {
   finished: { status: string; reason: string | null } | null;
   cancelRequested: boolean;
   recalled: RecalledContext | null;
+  /** The final suite against the base commit's: regressions, already failing, new tests. */
+  baseline: TBaselineSummary | null;
+  /** The project environment while the run waits for it or builds it, then what it ran in. */
+  environment: { state: "waiting" | "building" | "ready"; text: string } | null;
 }
 
 export const initialRunEventState: RunEventState = {
@@ -78,6 +82,8 @@ export const initialRunEventState: RunEventState = {
   usage: initialRunRecord.usage,
   finished: null,
   cancelRequested: false,
+  baseline: null,
+  environment: null,
   recalled: null,
 };
 
@@ -160,12 +166,19 @@ function foldPageParts(state: RunEventState, event: RunEvent): RunEventState {
     case "agent.repair":
     case "verdict":
     case "sandbox.seeded":
-    case "environment.waiting":
-    case "environment.building":
-    case "environment.ready":
-    case "verification.baseline":
     case "unreadable":
       return state;
+    case "environment.waiting":
+      return { ...state, environment: { state: "waiting", text: `Waiting: ${event.payload.reason || "the project's environment is being built"}` } };
+    case "environment.building":
+      return { ...state, environment: { state: "building", text: `Building the project's environment (${event.payload.trigger || "first run"})…` } };
+    case "environment.ready": {
+      const p = event.payload;
+      const where = p.language === "node" ? "Node.js/TypeScript" : "Python";
+      return { ...state, environment: { state: "ready", text: `${where} environment ${p.built ? "built for this run" : "reused"}; tests: ${p.framework}` } };
+    }
+    case "verification.baseline":
+      return { ...state, baseline: event.payload };
     default:
       return assertNever(event);
   }
