@@ -2,10 +2,13 @@
  * What MCP costs on top of the tRPC API for the same work: a one-step task (the fake model's default plan)
  * through MCP `run_task` + `wait_for_run` against the same task through tRPC (`task.create`, the `run.events`
  * SSE subscription until run.finished, then `run.byId` and `run.diff` at once, which is what wait_for_run's
- * answer holds), alternated in one process: one HTTP server serving both /mcp and /api/trpc, one in-process worker
+ * answer holds). One process: one HTTP server serving both /mcp and /api/trpc, one in-process worker
  * (LocalRunner, one run at a time) with the real Docker sandbox and a zero-latency fake model. Both clients
  * are connected before timing (the MCP session is open, as an agent's would be).
- *   mcp.run_task_overhead_ms: median over pairs of (MCP time - tRPC time), each pair run back to back.
+ * The run itself takes seconds and varies by hundreds of milliseconds, far more than the overhead, so the two
+ * APIs are compared on the same runs: starting (run_task against task.create, alternating which goes first)
+ * and finishing (both clients wait for the same run at once; the gap between their answers is delivery alone).
+ *   mcp.run_task_overhead_ms = median start difference + median finish difference.
  * Run alone: npx tsx bench/mcp.ts [--quick]
  */
 import fs from "node:fs";
@@ -64,10 +67,17 @@ export async function benchMcp({ quick = false }: { quick?: boolean } = {}): Pro
     const mcpClient = client;
 
     let n = 0;
-    const prompt = () => `Write add(a, b) in calc.py, take ${++n}`;
-    const viaTrpc = async () => {
+    const input = () => ({ projectId: project.id, prompt: `Write add(a, b) in calc.py, take ${++n}` });
+    const timedStart = async (start: () => Promise<string>) => {
       const started = performance.now();
-      const { runId } = await api.task.create.mutate({ projectId: project.id, prompt: prompt() });
+      const runId = await start();
+      return { runId, ms: performance.now() - started };
+    };
+    const startTrpc = () => timedStart(async () => (await api.task.create.mutate(input())).runId);
+    const startMcp = () => timedStart(async () => ((await mcpClient.callTool({ name: "run_task", arguments: input() })).structuredContent as { runId: string }).runId);
+
+    /** Until the answer with outcome and diff is in hand: SSE to run.finished, then byId and diff at once. */
+    const awaitTrpc = async (runId: string) => {
       await new Promise<void>((resolve, reject) => {
         const sse = subscribeSse({
           url: subscriptionUrl(`${origin}/api/trpc`, "run.events", { runId }),
@@ -83,47 +93,48 @@ export async function benchMcp({ quick = false }: { quick?: boolean } = {}): Pro
       });
       const [run] = await Promise.all([api.run.byId.query({ runId }), api.run.diff.query({ runId })]);
       if (run.status !== "SUCCEEDED") throw new Error(`bench run ${runId} ended ${run.status}: ${run.statusReason}`);
-      return performance.now() - started;
+      return performance.now();
     };
-    const runTaskMs: number[] = [];
-    const viaMcp = async () => {
-      const started = performance.now();
-      const run = await mcpClient.callTool({ name: "run_task", arguments: { projectId: project.id, prompt: prompt() } });
-      runTaskMs.push(performance.now() - started);
-      const runId = (run.structuredContent as { runId: string }).runId;
+    const awaitMcp = async (runId: string) => {
       const waited = (await mcpClient.callTool({ name: "wait_for_run", arguments: { runId, timeoutSeconds: 120 } }, undefined, { timeout: 130_000 })) as CallToolResult;
-      const elapsed = performance.now() - started;
       if ((waited.structuredContent as { status?: string }).status !== "SUCCEEDED") throw new Error(`bench run ${runId} did not succeed: ${JSON.stringify(waited.content[0])}`);
-      return elapsed;
+      return performance.now();
+    };
+    /** Both clients wait for the same run at once: the difference is delivery alone, the run's own time cancels out. */
+    const finishDifference = async (runId: string) => {
+      const [mcpDone, trpcDone] = await Promise.all([awaitMcp(runId), awaitTrpc(runId)]);
+      return mcpDone - trpcDone;
     };
 
-    await viaTrpc(); // warm-up: JIT, the sandbox pool, Prisma's first queries
-    await viaMcp();
-    runTaskMs.length = 0;
-    const trpcMs: number[] = [];
-    const mcpMs: number[] = [];
-    const differences: number[] = [];
+    await finishDifference((await startTrpc()).runId); // warm-up: JIT, the sandbox pool, Prisma's first queries
+    await finishDifference((await startMcp()).runId);
+    const trpcStartMs: number[] = [];
+    const mcpStartMs: number[] = [];
+    const finishDiffs: number[] = [];
     for (let i = 0; i < pairs; i++) {
-      // Alternate which goes first, so a slow drift of the machine does not favour one side.
-      let trpcTime: number;
-      let mcpTime: number;
+      // One run started each way, in alternating order; each is then awaited by both clients together.
+      let trpcRun: { runId: string; ms: number };
+      let mcpRun: { runId: string; ms: number };
       if (i % 2 === 0) {
-        trpcTime = await viaTrpc();
-        mcpTime = await viaMcp();
+        trpcRun = await startTrpc();
+        mcpRun = await startMcp();
       } else {
-        mcpTime = await viaMcp();
-        trpcTime = await viaTrpc();
+        mcpRun = await startMcp();
+        trpcRun = await startTrpc();
       }
-      trpcMs.push(trpcTime);
-      mcpMs.push(mcpTime);
-      differences.push(mcpTime - trpcTime);
+      trpcStartMs.push(trpcRun.ms);
+      mcpStartMs.push(mcpRun.ms);
+      finishDiffs.push(await finishDifference(trpcRun.runId), await finishDifference(mcpRun.runId));
     }
+    const startOverhead = median(mcpStartMs.map((ms, i) => ms - trpcStartMs[i]!));
+    const finishOverhead = median(finishDiffs);
     return {
-      "mcp.run_task_overhead_ms": round(median(differences)),
-      "mcp.p50_ms": round(median(mcpMs)),
-      "mcp.trpc_p50_ms": round(median(trpcMs)),
-      "mcp.run_task_return_p50_ms": round(median(runTaskMs)),
-      "mcp.runs": pairs,
+      "mcp.run_task_overhead_ms": round(startOverhead + finishOverhead),
+      "mcp.start_overhead_ms": round(startOverhead),
+      "mcp.finish_overhead_ms": round(finishOverhead),
+      "mcp.run_task_p50_ms": round(median(mcpStartMs)),
+      "mcp.trpc_create_p50_ms": round(median(trpcStartMs)),
+      "mcp.runs": finishDiffs.length,
     };
   } finally {
     await client?.close().catch(() => undefined);

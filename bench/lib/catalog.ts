@@ -134,10 +134,10 @@ export const HEADLINE: Record<string, FigureSpec> = {
     module: "mcp",
     unit: "ms",
     meaning:
-      "A one-step task through MCP (run_task, then wait_for_run until it returns the result with the diff) minus the same task through tRPC (task.create, the run.events SSE stream until run.finished, run.byId, run.diff), same server, worker, sandbox and zero-latency fake model, run back to back in alternating order: median of the per-pair differences. Both clients are connected before timing.",
+      "What a one-step task through MCP (run_task, then wait_for_run until it answers with the outcome and the diff) costs beyond the same through tRPC (task.create, the run.events SSE stream until run.finished, run.byId and run.diff at once), on the same server, worker, sandbox and zero-latency fake model. Measured on the same runs, since a run's own time varies far more than the overhead: the median difference of run_task against task.create (alternating order) plus the median gap between the two clients' answers when both wait for the same run at once.",
     goal: { op: "<=", value: 50 },
     goalWhy: "issue #20: handing a task over MCP may cost at most 50 ms more than the API",
-    baseline: "mcp.trpc_p50_ms",
+    baseline: "mcp.trpc_create_p50_ms",
     runs: "mcp.runs",
   },
   "runs.per_min": {
