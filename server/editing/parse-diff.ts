@@ -84,7 +84,10 @@ function withoutSide(path: string): string {
   return path.startsWith("a/") || path.startsWith("b/") ? path.slice(2) : path;
 }
 
-function isFence(line: string): boolean {
+function isFence(line: string, inHunk: boolean): boolean {
+  // Inside a hunk, one diff marker then ``` is a line of a file that holds a fence (Markdown), not the end
+  // of the model's block: cutting the hunk there applied its first lines elsewhere.
+  if (inHunk && /^[ +-]```/.test(line)) return false;
   return /^\s*```/.test(line);
 }
 
@@ -115,7 +118,7 @@ export function parseUnifiedDiff(text: string): FilePatch[] {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     const next = lines[i + 1];
-    if (isFence(line)) {
+    if (isFence(line, hunk !== undefined)) {
       closeHunk();
       continue;
     }

@@ -87,10 +87,17 @@ describe("hunks whose context lost or gained blank lines", () => {
     expect(ok(applyBodies(content, [" a = 1\n-\n b = 2"]))).toBe("a = 1\n\nb = 2\n");
   });
 
-  it("removes the blank lines inside a block the hunk removes", () => {
+  it("keeps a blank line between two removed blocks when the hunk does not remove it", () => {
+    // git writes "-a", " ", "-b" when the blank line stays; without its context line the hunk reads the same.
     const content = "keep = 1\n\ndef old():\n    pass\n\ndef older():\n    pass\n\nlast = 2\n";
     const body = " keep = 1\n-def old():\n-    pass\n-def older():\n-    pass\n last = 2";
-    expect(ok(applyBodies(content, [body]))).toBe("keep = 1\n\n\nlast = 2\n");
+    expect(ok(applyBodies(content, [body]))).toBe("keep = 1\n\n\n\nlast = 2\n");
+  });
+
+  it("reads a hunk of a Markdown file whose lines hold code fences as body lines, inside a fenced diff", () => {
+    const content = "# Use\n\n```bash\nrun --old\n```\n\nEnd.\n";
+    const diff = "```diff\n--- a/README.md\n+++ b/README.md\n@@ -3,3 +3,3 @@\n ```bash\n-run --old\n+run --new\n ```\n```\n";
+    expect(ok(applyDiff(content, diff))).toBe(content.replace("--old", "--new"));
   });
 
   it("keeps CRLF line endings and the file's blank lines", () => {

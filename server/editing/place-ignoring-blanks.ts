@@ -73,14 +73,11 @@ function gapOutcomes(items: readonly Item[], blanks: readonly string[], fix: (li
 }
 
 /** The single text of a gap, or null when the readings disagree. */
-type GapSides = { afterRemoved: boolean; beforeRemoved: boolean };
-
-function resolveGap(items: readonly Item[], blanks: readonly string[], fix: (line: string) => string, sides: GapSides): string[] | null {
-  // A blank line inside a block the hunk removes (a '-' line on each side, nothing kept or added between)
-  // goes with the block: the model skipped it while copying the lines it deletes.
-  if (sides.afterRemoved && sides.beforeRemoved && items.every((i) => i.op === "-")) return [];
+function resolveGap(items: readonly Item[], blanks: readonly string[], fix: (line: string) => string, afterRemoved: boolean): string[] | null {
+  // A blank line between two removed lines that the hunk does not list stays: it may have been context
+  // (git writes "-a", " ", "-b"), and the file's blank lines are kept wherever the hunk does not remove one.
   if (items.length > 40 || blanks.length > 40) return items.some((i) => i.op !== "+") || blanks.length > 0 ? null : items.map((i) => fix(i.text));
-  const outcomes = gapOutcomes(items, blanks, fix, sides.afterRemoved).map((o) => (o === "" ? [] : o.split(SEP).slice(0, -1)));
+  const outcomes = gapOutcomes(items, blanks, fix, afterRemoved).map((o) => (o === "" ? [] : o.split(SEP).slice(0, -1)));
   if (outcomes.length === 1) return outcomes[0]!;
   if (outcomes.length === 0 || outcomes.length >= MAX_READINGS) return null;
   // Readings differ only in where the file's blank lines sit around the added lines. One that does not pile
@@ -97,8 +94,8 @@ function layout(fileLines: readonly string[], parsed: ParsedHunk, oldIdx: readon
   const pairs: AlignedLine[] = oldIdx.map((itemIndex, n) => ({ item: items[itemIndex]!, fileLine: fileLines[matched[n]!]! }));
   const fix = whitespace ? indentFixer(pairs) : (line: string) => line;
   const lines: string[] = [];
-  const take = (from: number, to: number, blanks: string[], sides: GapSides = { afterRemoved: false, beforeRemoved: false }): boolean => {
-    const gap = resolveGap(items.slice(from, to), blanks, fix, sides);
+  const take = (from: number, to: number, blanks: string[], afterRemoved = false): boolean => {
+    const gap = resolveGap(items.slice(from, to), blanks, fix, afterRemoved);
     if (gap === null) return false;
     lines.push(...gap);
     return true;
@@ -113,8 +110,7 @@ function layout(fileLines: readonly string[], parsed: ParsedHunk, oldIdx: readon
     if (item.op === " ") lines.push(fileLines[matched[n]!]!);
     const next = oldIdx[n + 1];
     if (next === undefined) break;
-    const sides = { afterRemoved: item.op === "-", beforeRemoved: items[next]!.op === "-" };
-    if (!take(oldIdx[n]! + 1, next, fileLines.slice(matched[n]! + 1, matched[n + 1]), sides)) return null;
+    if (!take(oldIdx[n]! + 1, next, fileLines.slice(matched[n]! + 1, matched[n + 1]), item.op === "-")) return null;
   }
   const last = oldIdx.at(-1)!;
   const trailOld = items.slice(last + 1).filter((i) => i.op !== "+").length;
