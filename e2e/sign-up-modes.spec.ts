@@ -14,6 +14,9 @@ const SHARED_DATABASE = `postgresql://postgres:postgres@127.0.0.1:${PORT + 1000}
 const servers: ChildProcess[] = [];
 
 async function startServer(port: number, env: Record<string, string>): Promise<string> {
+  const base = `http://localhost:${port}`;
+  // A server left on the port would answer for this one (with another mode and database).
+  if (await fetch(`${base}/health`).then(() => true, () => false)) throw new Error(`port ${port} is already in use`);
   const child = spawn("npx", ["tsx", "server.ts"], {
     env: {
       ...process.env,
@@ -26,9 +29,10 @@ async function startServer(port: number, env: Record<string, string>): Promise<s
       ...env,
     },
     stdio: "ignore",
+    // Its own process group: tsx runs the server in a child process, and both must go at the end.
+    detached: true,
   });
   servers.push(child);
-  const base = `http://localhost:${port}`;
   for (let i = 0; i < 240; i++) {
     if (await fetch(`${base}/health`).then((r) => r.ok, () => false)) return base;
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -37,8 +41,9 @@ async function startServer(port: number, env: Record<string, string>): Promise<s
 }
 
 test.afterAll(async () => {
-  for (const child of servers) child.kill("SIGTERM");
-  await new Promise((resolve) => setTimeout(resolve, 1000));
+  for (const child of servers) if (child.pid) process.kill(-child.pid, "SIGTERM");
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  for (const child of servers) if (child.pid) try { process.kill(-child.pid, "SIGKILL"); } catch { /* already gone */ }
   rmSync(".data/e2e-closed", { recursive: true, force: true });
 });
 

@@ -1,5 +1,6 @@
 import { env } from "@/server/env";
-import { destroyBox, startBox, type Box } from "./sandbox-box";
+import { getDocker, LABEL_OWNER, LABEL_ROLE, OWNER_ID } from "./docker-client";
+import { destroyBox, removeContainer, startBox, type Box } from "./sandbox-box";
 
 const RETRY_DELAY_MS = 5_000;
 
@@ -13,16 +14,38 @@ export class WarmPool {
   private closed = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private waiters: Array<() => void> = [];
+  /** Set when a start or destroy failed: a container of ours may exist outside the pool. */
+  private unclean = false;
+  private sweeping = false;
+  /** Containers handed to runs by any pool of this process (they keep the pool's label): never swept. */
+  private static readonly given = new Set<string>();
+  /** The pools of this process (tests make several): one pool's sweep must not take another's boxes. */
+  private static readonly all = new Set<WarmPool>();
   lastError: unknown;
 
-  constructor(private readonly size = env().SANDBOX_POOL_SIZE) {}
+  constructor(private readonly size = env().SANDBOX_POOL_SIZE) {
+    WarmPool.all.add(this);
+  }
 
   get readyCount(): number {
     return this.ready.length;
   }
 
   fill(): void {
-    if (this.closed || this.retryTimer !== undefined) return;
+    if (this.closed || this.retryTimer !== undefined || this.sweeping) return;
+    if (this.unclean && this.starting === 0) {
+      // After a failed start or destroy (Docker unreachable), a container may exist that the pool does not
+      // hold: remove it first, then refill (a box started during the sweep would look like a stray).
+      this.unclean = false;
+      this.sweeping = true;
+      void this.sweep()
+        .catch(() => this.later())
+        .finally(() => {
+          this.sweeping = false;
+          this.fill();
+        });
+      return;
+    }
     while (this.ready.length + this.starting < this.size) {
       this.starting++;
       startBox({ role: "pool" })
@@ -33,6 +56,7 @@ export class WarmPool {
         })
         .catch((error: unknown) => {
           this.lastError = error;
+          this.unclean = true;
           // Engine down or image missing: retry later rather than spinning.
           this.retryTimer ??= setTimeout(() => {
             this.retryTimer = undefined;
@@ -50,9 +74,10 @@ export class WarmPool {
   take(): Box | undefined {
     let box = this.ready.shift();
     while (box !== undefined && !box.connection.alive) {
-      void destroyBox(box).catch(() => undefined);
+      void destroyBox(box).catch(() => this.later());
       box = this.ready.shift();
     }
+    if (box) WarmPool.given.add(box.container.id);
     this.fill();
     return box;
   }
@@ -77,5 +102,29 @@ export class WarmPool {
     await Promise.all(boxes.map((box) => destroyBox(box, "sandbox shut down").catch(() => undefined)));
     // Boxes still starting are destroyed by fill()'s then() once they arrive.
     while (this.starting > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    // And whatever an outage left behind: no pool container of this process outlives it.
+    await this.sweep().catch(() => undefined);
+    WarmPool.all.delete(this);
+  }
+
+  /** A failed destroy (Docker unreachable): sweep once the engine answers again. */
+  private later(): void {
+    this.unclean = true;
+    this.retryTimer ??= setTimeout(() => {
+      this.retryTimer = undefined;
+      this.fill();
+    }, RETRY_DELAY_MS).unref();
+  }
+
+  /** Removes this process's pool containers that no pool holds or handed out (none while one is starting). */
+  private async sweep(): Promise<void> {
+    if ([...WarmPool.all].some((pool) => pool.starting > 0)) return;
+    const held = new Set([...WarmPool.all].flatMap((pool) => pool.ready.map((box) => box.container.id)));
+    const own = await getDocker().listContainers({ all: true, filters: { label: [`${LABEL_OWNER}=${OWNER_ID}`, `${LABEL_ROLE}=pool`] } });
+    // Boxes handed to runs keep the pool's label; their sessions remove them. Forget the ones already gone.
+    const present = new Set(own.map((info) => info.Id));
+    for (const id of WarmPool.given) if (!present.has(id)) WarmPool.given.delete(id);
+    const strays = own.filter((info) => !held.has(info.Id) && !WarmPool.given.has(info.Id));
+    await Promise.all(strays.map((info) => removeContainer(getDocker().getContainer(info.Id))));
   }
 }
