@@ -28,6 +28,7 @@ export const MODULES: BenchModule[] = [
   { name: "mcp", file: "mcp.ts", exportName: "benchMcp" },
   { name: "seed", file: "seed.ts", exportName: "benchSeed" },
   { name: "environments", file: "environments.ts", exportName: "benchEnvironments" },
+  { name: "reliability", file: "hostile-inputs.ts", exportName: "benchHostileInputs" },
 ];
 
 export interface Goal {
@@ -49,6 +50,15 @@ export interface FigureSpec {
 }
 
 export const HEADLINE: Record<string, FigureSpec> = {
+  "reliability.hostile_inputs": {
+    module: "reliability",
+    unit: "share held",
+    meaning:
+      "The outside attack's inputs replayed against the real services (symlinks out of an imported repository, share-page leaks, NUL bytes and lone surrogates in the record, SSRF to loopback/link-local/Docker gateway, X-Forwarded-For rotation and lock-out, a 1,000-step plan, bidi file names, a removed member's links, invite-only sign-up): held / tried.",
+    goal: { op: "==", value: 1 },
+    goalWhy: "issue #15: every hostile input held",
+    runs: "reliability.hostile_inputs_tried",
+  },
   "sandbox.pool_p50_ms": {
     module: "sandbox",
     unit: "ms",
