@@ -153,7 +153,7 @@ export async function buildEnvironmentImage(options: {
         `ENV NODE_PATH=${ENV_NODE_MODULES} PATH=${ENV_NODE_MODULES}/.bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
         // The setup container's own labels would mark every container of this image as ours (and the reaper's).
         `LABEL ${LABEL_MANAGED}="" ${LABEL_OWNER}="" ${LABEL_ROLE}=""`,
-        `LABEL ${Object.entries(options.labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(" ")}`,
+        ...(Object.keys(options.labels).length ? [`LABEL ${Object.entries(options.labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(" ")}`] : []),
       ],
       pause: true,
     } as never);
