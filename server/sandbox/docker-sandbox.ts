@@ -1,3 +1,4 @@
+import { env } from "@/server/env";
 import { randomBytes } from "node:crypto";
 import { checkDockerAvailable, runNameToken } from "./docker-client";
 import { reapOrphans, removeRunContainers } from "./reap-orphans";
@@ -7,15 +8,20 @@ import type { OpenSessionOptions, Sandbox } from "./types";
 import { WarmPool } from "./warm-pool";
 
 const REAP_INTERVAL_MS = 60_000;
+/** Project images with a warm box kept ready (the most recently used ones). */
+const MAX_IMAGE_POOLS = 3;
 
 export class DockerSandbox implements Sandbox {
   readonly pool: WarmPool;
+  private readonly imagePools = new Map<string, WarmPool>();
+  private readonly poolSize: number;
   private readonly sessions = new Map<string, Set<DockerSandboxSession>>();
   private started: Promise<void> | undefined;
   private reaper: NodeJS.Timeout | undefined;
 
   constructor(options: { poolSize?: number } = {}) {
     this.pool = new WarmPool(options.poolSize);
+    this.poolSize = options.poolSize ?? env().SANDBOX_POOL_SIZE;
   }
 
   /** Checks the engine and image, reaps orphans and starts filling the pool; once, on first use. */
@@ -60,15 +66,33 @@ export class DockerSandbox implements Sandbox {
     clearInterval(this.reaper);
     const sessions = [...this.sessions.values()].flatMap((set) => [...set]);
     this.sessions.clear();
-    await Promise.all([...sessions.map((session) => session.close().catch(() => undefined)), this.pool.close()]);
+    const imagePools = [...this.imagePools.values()];
+    this.imagePools.clear();
+    await Promise.all([...sessions.map((session) => session.close().catch(() => undefined)), this.pool.close(), ...imagePools.map((pool) => pool.close())]);
     this.started = undefined;
+  }
+
+  private poolFor(image: string): WarmPool {
+    let pool = this.imagePools.get(image);
+    if (pool) {
+      this.imagePools.delete(image); // re-inserted below: Map order is the recency order
+    } else {
+      pool = new WarmPool(Math.min(1, this.poolSize), image);
+      const oldest = this.imagePools.keys().next();
+      if (this.imagePools.size >= MAX_IMAGE_POOLS && !oldest.done) {
+        void this.imagePools.get(oldest.value)?.close();
+        this.imagePools.delete(oldest.value);
+      }
+    }
+    this.imagePools.set(image, pool);
+    return pool;
   }
 
   /** A warm box renamed after its run (names are how other processes find a run's containers), or a cold one. */
   private async acquire(runId: string, sequence: number, image?: string): Promise<Box> {
     const name = `autocode-run-${runNameToken(runId)}-${sequence}-${randomBytes(3).toString("hex")}`;
-    // The warm pool holds boxes of SANDBOX_IMAGE; a project environment's image starts its own.
-    const warm = image === undefined ? this.pool.take() : undefined;
+    // A project environment's image gets a warm box of its own after its first use (one per recent image).
+    const warm = (image === undefined ? this.pool : this.poolFor(image)).take();
     if (warm === undefined) return startBox({ role: "run", runId, name, image });
     await warm.container.rename({ name }).catch(() => undefined);
     return warm;

@@ -23,7 +23,11 @@ export class WarmPool {
   private static readonly all = new Set<WarmPool>();
   lastError: unknown;
 
-  constructor(private readonly size = env().SANDBOX_POOL_SIZE) {
+  constructor(
+    private readonly size = env().SANDBOX_POOL_SIZE,
+    /** A project environment's image; undefined: SANDBOX_IMAGE. */
+    private readonly image?: string,
+  ) {
     WarmPool.all.add(this);
   }
 
@@ -48,7 +52,7 @@ export class WarmPool {
     }
     while (this.ready.length + this.starting < this.size) {
       this.starting++;
-      startBox({ role: "pool" })
+      startBox({ role: "pool", image: this.image })
         .then((box) => {
           if (this.closed) return destroyBox(box);
           this.ready.push(box);
