@@ -36,6 +36,7 @@ export function EnvironmentPanel({ projectId, canWrite }: { projectId: string; c
   const [testCommand, setTestCommand] = useState("");
   const [timeout, setTimeoutS] = useState("");
   const [secrets, setSecrets] = useState("");
+  const [language, setLanguage] = useState("");
 
   if (environment.isPending) return <LoadingState label="Loading the environment…" />;
   if (environment.isError) return <Alert>{environment.error.message}</Alert>;
@@ -45,6 +46,7 @@ export function EnvironmentPanel({ projectId, canWrite }: { projectId: string; c
     setTestCommand(env.testCommand ?? "");
     setTimeoutS(String(env.setupTimeoutS));
     setSecrets("");
+    setLanguage(env.overrides.language ?? "");
     setEditing(true);
   };
   const save = () =>
@@ -54,6 +56,7 @@ export function EnvironmentPanel({ projectId, canWrite }: { projectId: string; c
         setupScript: script === env.setupScript && env.overrides.setupScript === null ? undefined : script,
         testCommand: testCommand.trim() === (env.testCommand ?? "") && env.overrides.testCommand === null ? undefined : testCommand.trim() || null,
         setupTimeoutS: Number(timeout) === env.setupTimeoutS ? undefined : Number(timeout),
+        language: language === (env.overrides.language ?? "") ? undefined : ((language || null) as "python" | "node" | "none" | null),
         ...(secrets.trim() ? { secrets: parseSecrets(secrets) } : {}),
       },
       { onSuccess: () => setEditing(false) },
@@ -117,6 +120,15 @@ export function EnvironmentPanel({ projectId, canWrite }: { projectId: string; c
             save();
           }}
         >
+          <label className="block text-sm">
+            <span className="font-medium">Language</span>
+            <select aria-label="Language" className="mt-1 block rounded-md border border-slate-300 p-2 text-sm" value={language} onChange={(e) => setLanguage(e.target.value)}>
+              <option value="">Detected from the repository</option>
+              <option value="python">Python</option>
+              <option value="node">Node.js / TypeScript</option>
+              <option value="none">None (no environment)</option>
+            </select>
+          </label>
           <label className="block text-sm">
             <span className="font-medium">Setup script</span> <span className="text-xs text-slate-500">(runs in /workspace, a copy of the repository, with network)</span>
             <textarea aria-label="Setup script" className="mt-1 block h-28 w-full rounded-md border border-slate-300 p-2 font-mono text-xs" value={script} onChange={(e) => setScript(e.target.value)} />

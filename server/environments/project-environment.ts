@@ -50,7 +50,7 @@ export async function getEnvironment(options: { db: Db; userId: string; projectI
   return {
     state: row?.state ?? "NONE",
     language: resolved.language,
-    framework: resolved.detected.framework,
+    framework: resolved.framework,
     setupScript: resolved.setupScript,
     testCommand: resolved.testCommand?.shell ?? null,
     setupTimeoutS: Math.round(resolved.setupTimeoutMs / 1000),

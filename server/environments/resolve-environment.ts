@@ -6,7 +6,7 @@ import { env } from "@/server/env";
 import { getDocker } from "@/server/sandbox/docker-client";
 import { packDirectory } from "@/server/sandbox/pack-directory";
 import type { SuiteCommand } from "@/server/sandbox/types";
-import { detectEnvironment, reportFormatOf, type DetectedEnvironment, type Language } from "./detect-environment";
+import { detectEnvironment, reportFormatOf, testCommandFor, type DetectedEnvironment, type Language, type TestFramework } from "./detect-environment";
 
 export const ENV_IMAGE_REPO = "autocodeai-env";
 export const DEFAULT_SETUP_TIMEOUT_S = 900;
@@ -23,6 +23,7 @@ export interface EnvironmentOverrides {
 export interface ResolvedEnvironment {
   detected: DetectedEnvironment;
   language: Language;
+  framework: TestFramework;
   setupScript: string;
   testCommand: SuiteCommand | null;
   baseImage: string;
@@ -51,7 +52,9 @@ export async function resolveEnvironment(options: { repoRoot: string; overrides:
   const o = options.overrides ?? {};
   const language = (o.language === "python" || o.language === "node" || o.language === "none" ? o.language : detected.language) as Language;
   const setupScript = o.setupScript ?? detected.setupScript;
-  const testCommand: SuiteCommand | null = o.testCommand ? { shell: o.testCommand, format: reportFormatOf(o.testCommand) } : detected.testCommand;
+  // A language set by hand on a repository detected as something else starts from that language's defaults.
+  const framework: TestFramework = language === detected.language ? detected.framework : language === "python" ? "pytest" : "none";
+  const testCommand: SuiteCommand | null = o.testCommand ? { shell: o.testCommand, format: reportFormatOf(o.testCommand) } : testCommandFor(framework);
   const baseImage = baseImageFor(language);
   const secrets = o.secretsCipher ? (JSON.parse(decryptSecret(o.secretsCipher)) as Record<string, string>) : {};
   const baseId = await getDocker()
@@ -70,6 +73,7 @@ export async function resolveEnvironment(options: { repoRoot: string; overrides:
   return {
     detected,
     language,
+    framework,
     setupScript,
     testCommand,
     baseImage,

@@ -39,7 +39,7 @@ export async function prepareRunEnvironment(options: {
   if (ready.language === "none") return undefined;
   const profile = {
     language: ready.language,
-    framework: ready.detected.framework,
+    framework: ready.framework,
     testCommand: ready.testCommand,
     testFiles: ready.detected.testFiles,
     testDirs: ready.detected.testDirs,
