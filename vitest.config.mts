@@ -5,7 +5,8 @@ export default defineConfig({
   resolve: { alias: { "@": fileURLToPath(new URL("./", import.meta.url)) } },
   test: {
     include: ["server/**/*.test.ts", "tests/**/*.test.ts"],
-    exclude: ["node_modules/**", "e2e/**", "generated/**"],
+    // tests/fixtures are repositories the product runs tests in, not this project's tests.
+    exclude: ["node_modules/**", "e2e/**", "generated/**", "tests/fixtures/**"],
     environment: "node",
     pool: "forks",
     testTimeout: 60_000,
