@@ -63,6 +63,12 @@ describe("hunks whose context lost or gained blank lines", () => {
     expect(detail).toContain("lines 3-6 (blank lines included):\n      3 | def a():\n      4 |     x = 1\n      5 | \n      6 |     return x");
   });
 
+  it("refuses added lines between blank lines when the hunk has more blank lines than the file there", () => {
+    // Which of the hunk's three blank lines is the one the file lacks decides where `z = 0` goes.
+    const content = "x = 1\n\n\ny = 2\n";
+    expect(failure(applyBodies(content, [" x = 1\n \n+z = 0\n \n \n y = 2"])).code).toBe("ambiguous");
+  });
+
   it("refuses a hunk that, blank lines ignored, matches two places", () => {
     const content = "def f():\n    x = 1\n\n    print(x)\n\ndef g():\n    x = 1\n\n    print(x)\n";
     const result = applyBodies(content, ["     x = 1\n-    print(x)\n+    print(x + 1)"]);

@@ -80,6 +80,8 @@ function resolveGap(items: readonly Item[], blanks: readonly string[], fix: (lin
   const outcomes = gapOutcomes(items, blanks, fix, afterRemoved).map((o) => (o === "" ? [] : o.split(SEP).slice(0, -1)));
   if (outcomes.length === 1) return outcomes[0]!;
   if (outcomes.length === 0 || outcomes.length >= MAX_READINGS) return null;
+  // With more blank lines in the hunk than in the file, which of them is the extra one decides the text: refuse.
+  if (items.filter((i) => i.op !== "+").length > blanks.length) return null;
   // Readings differ only in where the file's blank lines sit around the added lines. One that does not pile
   // blank lines together (added code ending in a blank line lands after the file's blank, not before it) is
   // preferred when it is the only one.
