@@ -72,3 +72,11 @@ export function toPublicError(error: unknown, context: string): { code: AppError
   console.error(`[${context}]`, error);
   return { code: "INTERNAL", message: GENERIC_ERROR_MESSAGE, status: 500 };
 }
+
+/**
+ * The one text a run's record shows for an error (its viewers, share links included, read it): a domain
+ * error's message for people; anything else is logged here and recorded generically.
+ */
+export function errorText(error: unknown, context = "run"): string {
+  return toPublicError(error, context).message;
+}

@@ -3,7 +3,7 @@ import type { Db } from "@/server/db/client";
 import { decryptSecret } from "@/server/auth/secrets";
 import { env } from "@/server/env";
 import { checkUserModelEndpoint } from "@/server/network/outbound-address";
-import { toPublicError } from "@/server/errors";
+import { errorText } from "@/server/errors";
 import { resolveSafePath } from "@/server/editing/resolve-safe-path";
 import { createRunWorktree, removeRunWorktree } from "@/server/git";
 import { createLlmClient } from "@/server/llm/create-llm-client";
@@ -20,11 +20,6 @@ import { prepareRunEnvironment } from "./prepare-run-environment";
 import { appendRunEvent, appendRunEventTx, PgEventSink, publishRunEvent, type StoredEvent } from "./run-events";
 
 const MAX_CONTEXT_FILE_BYTES = 200_000;
-
-/** The reason recorded on the run, which its viewers (share links included) see; details of the unexpected go to the log. */
-function errorText(error: unknown): string {
-  return toPublicError(error, "runner").message;
-}
 
 export async function userOverrides(db: Db, userId: string): Promise<UserModelOverrides | undefined> {
   const row = await db.userModelSettings.findUnique({ where: { userId } });
@@ -199,7 +194,7 @@ export async function executeRun(options: {
         .append({
           runId,
           type: "run.finished",
-          payload: { status: cancelled ? "cancelled" : "failed", reason: cancelled ? "cancelled by the user" : errorText(error) },
+          payload: { status: cancelled ? "cancelled" : "failed", reason: cancelled ? "cancelled by the user" : errorText(error, "runner") },
         })
         .catch((appendError: unknown) => console.error(`[runner] could not record the end of run ${runId}:`, appendError));
     }

@@ -1,0 +1,56 @@
+import type { Verdict } from "@/server/agents/critic";
+import type { BaselineSummary } from "./verify-suite";
+import type { CommandRecord, TestRecord, Verification } from "./run-types";
+
+export type FinalRun = { passed: boolean; reason?: string };
+
+/** What was executed, for the critic: each command with its exit code, and the final full run. */
+export function describeCommands(commands: CommandRecord[], finalRun: FinalRun | undefined): string {
+  const lines = commands.map((c) => `- [${c.stepId ?? "final"}] ${c.command} -> exit ${c.exitCode ?? "none"}${c.passed ? " (passed)" : ` (failed: ${c.reason})`}`);
+  if (finalRun) lines.push(finalRun.passed ? "The final full test run passed." : `The final full test run failed: ${finalRun.reason}`);
+  return lines.length ? lines.join("\n") : "Nothing was executed (no Python tests apply to these changes).";
+}
+
+/** The run's verification: verified only by a passing final run, never by the critic's word alone. */
+export function buildVerification(input: {
+  commands: CommandRecord[];
+  modelTestFiles: Set<string>;
+  testsChangedByDebugger: Set<string>;
+  tests: TestRecord[];
+  finalRun: FinalRun | undefined;
+  verdict: Verdict | null;
+  failed: boolean;
+  baseline?: BaselineSummary;
+}): Verification {
+  let outcome: Verification["outcome"];
+  if (input.finalRun?.passed && !input.failed) outcome = "verified";
+  else if (input.failed && input.commands.some((c) => !c.passed)) outcome = "failed";
+  else if (input.commands.length === 0 && input.verdict?.verdict === "PASS" && !input.failed) outcome = "asserted";
+  else if (input.commands.length === 0) outcome = "not_run";
+  else outcome = "failed";
+  const model = input.tests.filter((t) => t.origin === "model");
+  const repository = input.tests.filter((t) => t.origin === "repository");
+  const count = (tests: TestRecord[]) => `${tests.filter((t) => t.status === "passed").length}/${tests.length} passed`;
+  const summary = [
+    {
+      verified: "Verified by execution: the final test run passed (exit code 0, JUnit report with no failures).",
+      asserted: "Not verified by execution: nothing runnable was produced; only the critic's PASS supports the result.",
+      failed: "Execution failed: see the commands and test results.",
+      not_run: "Nothing was executed.",
+    }[outcome],
+    `${input.commands.length} command(s) run; tests written by the model: ${count(model)}; tests already in the repository: ${count(repository)}.`,
+    ...(input.testsChangedByDebugger.size ? [`The debugger changed these test files: ${[...input.testsChangedByDebugger].join(", ")}.`] : []),
+    ...(input.baseline
+      ? [`Against the base commit${input.baseline.baselineAvailable ? "" : " (no baseline: it could not be run)"}: ${input.baseline.regressions.length} regression(s), ${input.baseline.alreadyFailing.length} already failing, ${input.baseline.newTests.length} new test(s).`]
+      : []),
+  ].join(" ");
+  return {
+    outcome,
+    commands: input.commands,
+    modelTestFiles: [...input.modelTestFiles],
+    testsChangedByDebugger: [...input.testsChangedByDebugger],
+    tests: input.tests,
+    ...(input.baseline ? { baseline: input.baseline } : {}),
+    summary,
+  };
+}

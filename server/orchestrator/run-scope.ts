@@ -1,0 +1,181 @@
+import type { AgentContext } from "@/server/agents/agent-context";
+import type { FileEdit } from "@/server/agents/file-edit";
+import type { FileText } from "@/server/agents/planner";
+import type { CompleteRequest, LlmClient } from "@/server/llm/types";
+import { BudgetExceededError, MeteredLlm } from "@/server/orchestrator/metered-llm";
+import type { ExecutionResult, FileChangeSummary, OrchestratorPorts, SandboxSession } from "@/server/orchestrator/ports";
+import { RunEventLog, type EmittedEvent } from "@/server/orchestrator/run-event-log";
+import { seedSandbox } from "@/server/orchestrator/seed-sandbox";
+import { DEFAULT_PROFILE, describeProfile, refuseTestEdit, suiteFor, testPathFor, type RepoProfile } from "@/server/orchestrator/test-layout";
+import type { RunEnvironment } from "@/server/orchestrator/verify-suite";
+import { commandText, judgeExecution, testFileOf } from "@/server/orchestrator/verify-execution";
+import type { CommandRecord, RunSettings, TestRecord } from "./run-types";
+
+export const tail = (text: string, max = 4_000) => (text.length > max ? text.slice(-max) : text);
+
+type StopReason = { kind: "cancelled" } | { kind: "budget"; error: BudgetExceededError };
+
+/**
+ * One run's shared state and effects: its event log, the stop signal (user cancel or budget), the metered
+ * model, the lazily opened sandbox session, and what was executed and changed (for the verification).
+ * The steps and the wiring in runTask share it; nothing else is mutable across steps.
+ */
+export class RunScope {
+  readonly log: RunEventLog;
+  readonly controller = new AbortController();
+  readonly metered: MeteredLlm;
+  stop: StopReason | undefined;
+  readonly commands: CommandRecord[] = [];
+  readonly modelTestFiles = new Set<string>();
+  readonly testsChangedByDebugger = new Set<string>();
+  readonly changedFiles = new Map<string, FileChangeSummary>();
+  readonly lastTests = new Map<string, TestRecord>();
+  /** The repository's language and test layout (Python and pytest when the project has no environment). */
+  readonly profile: RepoProfile;
+  /** The profile as lines for the agents' prompts. */
+  readonly repository: string;
+  /** Each code file's test file, chosen once per run so two steps never pick the same name. */
+  readonly testPaths = new Map<string, string>();
+  private killing: Promise<unknown> = Promise.resolve();
+  private sessionPromise: Promise<SandboxSession> | undefined;
+  private readonly onUserAbort = () => {
+    this.stop ??= { kind: "cancelled" };
+    this.controller.abort(this.userSignal?.reason);
+    // Containers die now, not when the current step notices the abort.
+    this.killing = this.ports.sandbox.killRun(this.runId).catch(() => undefined);
+  };
+
+  constructor(
+    readonly runId: string,
+    readonly ports: OrchestratorPorts,
+    readonly settings: RunSettings,
+    private readonly userSignal: AbortSignal | undefined,
+    onEvent?: (event: EmittedEvent) => void,
+    readonly environment?: RunEnvironment,
+  ) {
+    this.profile = environment?.profile ?? DEFAULT_PROFILE;
+    this.repository = describeProfile(this.profile, this.profile.testFiles);
+    this.log = new RunEventLog(runId, ports.events, onEvent);
+    if (userSignal?.aborted) this.onUserAbort();
+    userSignal?.addEventListener("abort", this.onUserAbort, { once: true });
+    this.metered = new MeteredLlm(ports.llm, { tokens: settings.tokenBudget, costUsd: settings.costBudgetUsd }, (error) => {
+      if (this.stop) return;
+      this.stop = { kind: "budget", error };
+      void this.log.emit("budget.exceeded", { kind: error.kind, limit: error.limit, used: error.used, message: error.message });
+      this.controller.abort(error);
+    });
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  testPathOf(file: string): string {
+    let chosen = this.testPaths.get(file);
+    if (chosen === undefined) this.testPaths.set(file, (chosen = testPathFor(file, this.profile, new Set(this.testPaths.values()))));
+    return chosen;
+  }
+
+  throwIfStopped = (): void => {
+    if (this.signal.aborted) throw this.stop?.kind === "budget" ? this.stop.error : new DOMException("The run was cancelled", "AbortError");
+  };
+
+  /** The model as one step (or the run, for null) sees it: metered, every call and stream recorded. */
+  agentContext(stepId: string | null): AgentContext {
+    const llm: LlmClient = {
+      complete: async (request: CompleteRequest) => {
+        const result = await this.metered.complete(request);
+        void this.log.emit("llm.call", { stepId, ...result.usage });
+        return result;
+      },
+    };
+    return {
+      llm,
+      runId: this.runId,
+      signal: this.signal,
+      onToken: (role, token) => this.log.token(stepId, role, token),
+      onDiscard: (role, notice) => void this.log.emit("llm.discarded", { stepId, role, ...notice }),
+      onRepair: (role, error) => void this.log.emit("agent.repair", { stepId, role, error }),
+    };
+  }
+
+  /** The run's sandbox session, opened on first use with the repository's files in it (so imports and existing tests work). */
+  session(): Promise<SandboxSession> {
+    this.sessionPromise ??= (async () => {
+      const opened = await this.ports.sandbox.openSession(this.runId, { image: this.environment?.image });
+      await seedSandbox({ session: opened, workspace: this.ports.workspace, log: this.log, nodeModules: this.profile.language === "node" });
+      return opened;
+    })();
+    return this.sessionPromise;
+  }
+
+  async readFiles(paths: string[]): Promise<FileText[]> {
+    const files: FileText[] = [];
+    for (const path of new Set(paths)) {
+      const content = await this.ports.workspace.readFile(path);
+      if (content !== null) files.push({ path, content });
+    }
+    return files;
+  }
+
+  /** Applies and records an edit; returns the error (written for the model) when it was rejected. */
+  async applyEdit(stepId: string, edit: FileEdit, by: string): Promise<string | undefined> {
+    // The repository's tests are the yardstick: a model may add tests, never overwrite or shadow existing ones.
+    const refusal = refuseTestEdit(edit, this.profile, (await this.ports.workspace.readFile(edit.path)) !== null);
+    if (refusal) {
+      await this.log.emit("edit.rejected", { stepId, by, path: edit.path, kind: edit.kind, error: refusal });
+      return refusal;
+    }
+    const result = await this.ports.workspace.applyEdit(edit);
+    if (!result.ok) {
+      await this.log.emit("edit.rejected", { stepId, by, path: edit.path, kind: edit.kind, error: result.error });
+      return result.error;
+    }
+    for (const change of result.changes) this.changedFiles.set(change.path, change);
+    const body = edit.kind === "patch" ? { diff: edit.diff } : { content: edit.content };
+    await this.log.emit("edit.applied", { stepId, by, path: edit.path, kind: edit.kind, changes: result.changes, ...body });
+    return undefined;
+  }
+
+  /** Runs the tests in the session (these paths, or all) with the repository's runner, and records the command and each test. */
+  async runTests(stepId: string | null, testPaths?: string[]) {
+    this.throwIfStopped();
+    const opened = await this.session();
+    const run = { signal: this.signal, timeoutMs: this.settings.sandboxTimeoutMs };
+    const command = this.profile.testCommand;
+    const result = command ? await opened.runSuite(suiteFor(command, testPaths ?? []), run) : await opened.runPytest({ testPaths, ...run });
+    this.throwIfStopped();
+    return { result, judgement: await this.recordRun(stepId, result) };
+  }
+
+  async recordRun(stepId: string | null, result: ExecutionResult) {
+    const judgement = judgeExecution(result);
+    const record: CommandRecord = {
+      stepId,
+      command: commandText(result.command),
+      exitCode: result.exitCode,
+      timedOut: result.timedOut,
+      oomKilled: result.oomKilled,
+      durationMs: result.durationMs,
+      passed: judgement.passed,
+      reason: judgement.reason,
+    };
+    this.commands.push(record);
+    await this.log.emit("sandbox.command", { ...record, stdout: tail(result.stdout), stderr: tail(result.stderr), summary: result.summary });
+    for (const test of result.tests) {
+      const file = testFileOf(test);
+      const origin = file !== undefined && this.modelTestFiles.has(file) ? "model" : "repository";
+      const entry: TestRecord = { name: test.name, classname: test.classname, file, status: test.status, origin };
+      this.lastTests.set(`${test.classname}::${test.name}`, entry);
+      await this.log.emit("test.result", { stepId, ...entry, message: test.message, durationMs: test.durationMs });
+    }
+    return judgement;
+  }
+
+  /** Waits for a cancel's container kill and closes the session; the scope is done after this. */
+  async close(): Promise<void> {
+    this.userSignal?.removeEventListener("abort", this.onUserAbort);
+    await this.killing;
+    if (this.sessionPromise) await this.sessionPromise.then((s) => s.close()).catch(() => undefined);
+  }
+}
