@@ -1,5 +1,5 @@
-import { unsafePathCharacters } from "@/server/editing/path-characters";
 import type { Parsed } from "@/server/agents/agent-context";
+import { safeRelativePath } from "@/server/editing/safe-relative-path";
 
 /** The JSON value in a model answer: the whole answer, a ```json block, or the outermost {...} in prose. */
 export function extractJson(text: string): Parsed<unknown> {
@@ -74,14 +74,8 @@ export function looksLikeDiff(block: FencedBlock): boolean {
   return start.startsWith("--- ") || start.startsWith("diff --git") || start.startsWith("@@ ");
 }
 
-/** Rejects paths that could escape the run's worktree. */
+/** Rejects paths that could escape the run's worktree (the one lexical rule, server/editing/safe-relative-path.ts). */
 export function unsafePathReason(path: string): string | undefined {
-  if (!path.trim()) return "the path is empty";
-  const characters = unsafePathCharacters(path);
-  if (characters) return characters;
-  if (path.startsWith("/") || /^[a-zA-Z]:/.test(path)) return `"${path}" is absolute; use a path relative to the repository root`;
-  if (path.includes("\\")) return `"${path}" contains a backslash`;
-  if (path.split("/").some((part) => part === "..")) return `"${path}" climbs out of the repository with ..`;
-  if (path.split("/")[0] === ".git") return `"${path}" is inside .git`;
-  return undefined;
+  const checked = safeRelativePath(path);
+  return checked.ok ? undefined : checked.reason;
 }

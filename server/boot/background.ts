@@ -10,7 +10,7 @@ import { LocalRunner } from "@/server/runner/local-runner";
 import { QueueRunner } from "@/server/runner/queue-runner";
 import { closeRunQueue, runQueueMode } from "@/server/runner/run-queue";
 import { runBus } from "@/server/runs/run-bus";
-import { checkDockerAvailable, getSandbox, reapOrphans } from "@/server/sandbox";
+import { checkDockerAvailable, getSandbox, reapOrphans, startReaper, stopReaper } from "@/server/sandbox";
 
 export interface BackgroundServices {
   runner?: LocalRunner | QueueRunner;
@@ -18,8 +18,6 @@ export interface BackgroundServices {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   stop(): Promise<void>;
 }
-
-const REAP_EVERY_MS = 60_000;
 
 /** Long-lived work beside the web server: the in-process worker, the sandbox reaper and the repository index. */
 export async function startBackgroundServices(options: { log?: (line: string) => void } = {}): Promise<BackgroundServices> {
@@ -33,10 +31,9 @@ export async function startBackgroundServices(options: { log?: (line: string) =>
     await checkDockerAvailable();
     const reaped = await reapOrphans();
     if (reaped) log(`removed ${reaped} sandbox container(s) left by a stopped process`);
-    const reaper = setInterval(() => void reapOrphans().catch(() => undefined), REAP_EVERY_MS);
-    reaper.unref();
+    startReaper();
     stops.push(async () => {
-      clearInterval(reaper);
+      stopReaper();
       await getSandbox().shutdown();
     });
   } catch (error) {

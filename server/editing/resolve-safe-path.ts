@@ -1,14 +1,17 @@
+/**
+ * The one path-safety module. Every path that comes from a model, a plan, a caller or a tool passes
+ * safeRelativePath (the lexical rule, ./safe-relative-path.ts: editing, tools, context files, the sandbox,
+ * repository reads); paths about to be read or written on the host also pass resolveSafePath (symlinks).
+ */
 import { lstat, realpath } from "node:fs/promises";
 import path from "node:path";
-import { unsafePathCharacters } from "./path-characters";
+import { safeRelativePath, unsafePathCharacters } from "./safe-relative-path";
 
-// The character rule lives beside this guard in a file without node imports, so plan schemas (which the
-// browser bundles too) can call it; everything that checks a path uses that one rule.
-export { unsafePathCharacters };
+export { safeRelativePath, unsafePathCharacters };
 
 export type SafePath = { ok: true; absolute: string; relative: string } | { ok: false; reason: string };
-
-function isInside(root: string, target: string): boolean {
+/** True when target is root or lies below it (both absolute). */
+export function isInside(root: string, target: string): boolean {
   const rel = path.relative(root, target);
   return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
 }
@@ -31,20 +34,9 @@ async function exists(target: string): Promise<boolean> {
  * again right before writing: the answer depends on the file system at that moment.
  */
 export async function resolveSafePath(root: string, requested: string): Promise<SafePath> {
-  if (requested.trim() === "") return { ok: false, reason: "the path is empty" };
-  const characters = unsafePathCharacters(requested);
-  if (characters) return { ok: false, reason: characters };
-  // Absolute paths (POSIX or Windows-style) would address files outside the working copy.
-  if (path.isAbsolute(requested) || /^[a-zA-Z]:[\\/]/.test(requested) || requested.startsWith("\\")) {
-    return { ok: false, reason: "absolute paths are not allowed; give a path relative to the project root" };
-  }
-  const segments = requested.split(/[\\/]/);
-  // Any ".." is refused outright rather than normalized, so no spelling can climb out of the root.
-  if (segments.includes("..")) return { ok: false, reason: "paths containing '..' are not allowed" };
-  const relative = path.posix.normalize(segments.filter((s) => s !== "" && s !== ".").join("/"));
-  if (relative === "" || relative === ".") return { ok: false, reason: "the path names the project root itself, not a file" };
-  // .git holds hooks and config that git executes or obeys: a write there is code execution on the host.
-  if (touchesGitDir(relative)) return { ok: false, reason: "writing inside .git is not allowed" };
+  const lexical = safeRelativePath(requested);
+  if (!lexical.ok) return lexical;
+  const { relative } = lexical;
 
   const realRoot = await realpath(root);
   const absolute = path.join(realRoot, relative);

@@ -1,5 +1,6 @@
 import { AppError } from "@/server/errors";
 import { git, resolveCommit } from "./run-git";
+import { safeRelativePath } from "@/server/editing/safe-relative-path";
 
 export type TreeEntry = { path: string; kind: "file" | "symlink" | "submodule"; size: number | null };
 
@@ -33,7 +34,7 @@ export async function readFile({
   ref?: string;
   maxBytes?: number;
 }): Promise<RepositoryFile> {
-  if (path === "" || path.startsWith("/") || path.split("/").includes("..")) {
+  if (!safeRelativePath(path).ok) {
     throw new AppError("BAD_REQUEST", `Invalid file path ${JSON.stringify(path)}.`);
   }
   const commit = await resolveCommit(repoPath, ref);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { safeRelativePath } from "@/server/editing/safe-relative-path";
 import { ZPlan } from "@/server/agents/plan";
 
 export const MAX_CONTEXT_FILES = 50;
@@ -8,8 +9,8 @@ export const ZRelativePath = z
   .trim()
   .min(1)
   .max(1024)
-  // Context files are repository paths: nothing absolute, no parent hops, nothing inside .git.
-  .refine((p) => !p.startsWith("/") && !p.split("/").some((part) => part === ".." || part === ".git") && !p.includes("\0"), "Use a path inside the repository.");
+  // Context files are repository paths: nothing absolute, no parent hops, nothing inside .git (the one rule).
+  .refine((p) => safeRelativePath(p).ok, "Use a path inside the repository.");
 
 export const ZStartTask = z.object({
   projectId: z.string().min(1).max(64),

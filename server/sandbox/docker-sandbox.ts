@@ -1,13 +1,12 @@
 import { env } from "@/server/env";
 import { randomBytes } from "node:crypto";
 import { checkDockerAvailable, runNameToken } from "./docker-client";
-import { reapOrphans, removeRunContainers } from "./reap-orphans";
+import { reapOrphans, removeRunContainers, startReaper, stopReaper } from "./reap-orphans";
 import { startBox, type Box } from "./sandbox-box";
 import { DockerSandboxSession } from "./sandbox-session";
 import type { OpenSessionOptions, Sandbox } from "./types";
 import { WarmPool } from "./warm-pool";
 
-const REAP_INTERVAL_MS = 60_000;
 /** Project images with a warm box kept ready (the most recently used ones). */
 const MAX_IMAGE_POOLS = 3;
 
@@ -17,7 +16,6 @@ export class DockerSandbox implements Sandbox {
   private readonly poolSize: number;
   private readonly sessions = new Map<string, Set<DockerSandboxSession>>();
   private started: Promise<void> | undefined;
-  private reaper: NodeJS.Timeout | undefined;
 
   constructor(options: { poolSize?: number } = {}) {
     this.pool = new WarmPool(options.poolSize);
@@ -30,7 +28,7 @@ export class DockerSandbox implements Sandbox {
       await checkDockerAvailable();
       await reapOrphans();
       this.pool.fill();
-      this.reaper = setInterval(() => void reapOrphans().catch(() => undefined), REAP_INTERVAL_MS).unref();
+      startReaper();
     })().catch((error: unknown) => {
       this.started = undefined;
       throw error;
@@ -63,7 +61,7 @@ export class DockerSandbox implements Sandbox {
   }
 
   async shutdown(): Promise<void> {
-    clearInterval(this.reaper);
+    stopReaper();
     const sessions = [...this.sessions.values()].flatMap((set) => [...set]);
     this.sessions.clear();
     const imagePools = [...this.imagePools.values()];

@@ -3,7 +3,7 @@ import type { Sandbox } from "./types";
 
 export type { ExecutionResult, Sandbox, SandboxFile, SandboxSession, TestCaseResult, RunOptions } from "./types";
 export { DockerSandbox } from "./docker-sandbox";
-export { reapOrphans, removeRunContainers, listOwnContainers, removeAllSandboxContainers } from "./reap-orphans";
+export { reapOrphans, removeRunContainers, listOwnContainers, startReaper, stopReaper } from "./reap-orphans";
 export { checkDockerAvailable } from "./docker-client";
 export { validateSandboxPath } from "./validate-path";
 

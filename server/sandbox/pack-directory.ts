@@ -2,6 +2,7 @@ import { createReadStream } from "node:fs";
 import { lstat, readdir, readlink } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
+import { isInside } from "@/server/editing/resolve-safe-path";
 import { AppError } from "@/server/errors";
 import { writeTar, type TarEntry } from "./tar-writer";
 
@@ -17,11 +18,6 @@ export interface PackedDirectory {
   skipped: string[];
   /** Regular files, relative, in walk order. */
   paths: string[];
-}
-
-function inside(root: string, target: string): boolean {
-  const rel = path.relative(root, target);
-  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
 }
 
 /** A tree of one symlink (a Node environment's node_modules, which lives in the image, linked into the workspace). */
@@ -51,7 +47,7 @@ export async function packDirectory(options: { root: string; limitBytes: number;
       } else if (entry.isSymbolicLink()) {
         const target = await readlink(absolute);
         // A link is kept only as a link whose target stays inside the repository; it is never dereferenced here.
-        if (path.isAbsolute(target) || !inside(root, path.resolve(path.dirname(absolute), target))) skipped.push(rel);
+        if (path.isAbsolute(target) || !isInside(root, path.resolve(path.dirname(absolute), target))) skipped.push(rel);
         else entries.push({ type: "symlink", path: rel, target });
       } else if (entry.isFile()) {
         paths.push(rel);

@@ -58,7 +58,15 @@ export async function listOwnContainers(): Promise<Docker.ContainerInfo[]> {
   return listManaged([`${LABEL_OWNER}=${OWNER_ID}`]);
 }
 
-/** Removes every container the project labelled, whoever owns it: for the global test teardown only. */
-export async function removeAllSandboxContainers(): Promise<number> {
-  return removeAll(await listManaged());
+const REAP_EVERY_MS = 60_000;
+let reaper: NodeJS.Timeout | undefined;
+
+/** The one periodic reaper of this process (the web server and the sandbox both ask for it; it runs once). */
+export function startReaper(): void {
+  reaper ??= setInterval(() => void reapOrphans().catch(() => undefined), REAP_EVERY_MS).unref();
+}
+
+export function stopReaper(): void {
+  clearInterval(reaper);
+  reaper = undefined;
 }

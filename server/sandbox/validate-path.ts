@@ -1,23 +1,15 @@
-import { unsafePathCharacters } from "@/server/editing/path-characters";
+import { safeRelativePath } from "@/server/editing/safe-relative-path";
 import { AppError } from "@/server/errors";
 
 const MAX_PATH_LENGTH = 255;
 
-/** Relative POSIX path inside the workspace: no absolute paths, no "..", no backslashes or control bytes. */
+/** A path inside the sandbox's workspace: the one lexical rule (safeRelativePath), normalized, and short enough for the container. */
 export function validateSandboxPath(input: string): string {
-  const path = input.startsWith("./") ? input.slice(2) : input;
-  const parts = path.split("/");
-  const bad =
-    path === "" ||
-    path.length > MAX_PATH_LENGTH ||
-    path.startsWith("/") ||
-    path.includes("\\") ||
-    unsafePathCharacters(path) !== undefined ||
-    parts.some((part) => part === "" || part === "." || part === "..");
-  if (bad) {
+  const checked = safeRelativePath(input);
+  if (!checked.ok || checked.relative.length > MAX_PATH_LENGTH) {
     throw new AppError("BAD_REQUEST", `invalid sandbox file path: ${JSON.stringify(input)}`, {
       userMessage: `The file path ${JSON.stringify(input)} is not allowed: use a relative path inside the project, without "..".`,
     });
   }
-  return path;
+  return checked.relative;
 }
