@@ -131,6 +131,8 @@ export const ZEnv = z
     AGENT_RUN_TIMEOUT: num(600, 1),
     /** Origins (comma-separated) whose pages may call the original API from a browser; `*` counts only for client URLs. */
     CORS_ORIGINS: z.string().default(""),
+    /** Days a finished run keeps its autocode/run-* branch (its diff, patch and merge); 0 keeps branches forever. */
+    RUN_BRANCH_RETENTION_DAYS: int(0, 0),
   })
   .transform((env) => ({
     ...env,

@@ -8,12 +8,16 @@ import { shutdownMemory, unwatchProject, watchProject } from "@/server/memory/me
 import { registerProjectHooks } from "@/server/projects/project-hooks";
 import { LocalRunner } from "@/server/runner/local-runner";
 import { QueueRunner } from "@/server/runner/queue-runner";
+import type { Runner } from "@/server/runner/runner";
 import { closeRunQueue, runQueueMode } from "@/server/runner/run-queue";
 import { runBus } from "@/server/runs/run-bus";
+import { sweepRunBranches } from "@/server/runs/sweep-run-branches";
 import { checkDockerAvailable, getSandbox, reapOrphans, startReaper, stopReaper } from "@/server/sandbox";
 
+const SWEEP_EVERY_MS = 60 * 60 * 1000;
+
 export interface BackgroundServices {
-  runner?: LocalRunner | QueueRunner;
+  runner?: Runner;
   /** Returns true when the upgrade request was ours (the original /api/ws endpoint). */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   stop(): Promise<void>;
@@ -61,12 +65,12 @@ export async function startBackgroundServices(options: { log?: (line: string) =>
     }
   })();
 
-  let runner: LocalRunner | QueueRunner | undefined;
+  let runner: Runner | undefined;
   if (settings.WORKER_ENABLED) {
     // pg-boss on a Postgres server; on the embedded PGlite the in-process runner (docs/workers.md says why).
     const mode = await runQueueMode(db());
     const limits = { concurrency: settings.MAX_CONCURRENT_RUNS, perUserLimit: settings.MAX_CONCURRENT_RUNS_PER_USER };
-    const started = mode === "pg-boss" ? new QueueRunner(db(), limits) : new LocalRunner(db(), limits);
+    const started: Runner = mode === "pg-boss" ? new QueueRunner(db(), limits) : new LocalRunner(db(), limits);
     await started.start();
     runner = started;
     // The web process stops in seconds (its callers wait on it); held runs are recorded as interrupted.
@@ -74,6 +78,15 @@ export async function startBackgroundServices(options: { log?: (line: string) =>
     log(`in-process worker ${started.workerId} (${mode}) takes up to ${settings.MAX_CONCURRENT_RUNS} run(s) at a time`);
   }
   stops.push(() => closeRunQueue());
+
+  // Old run branches (past RUN_BRANCH_RETENTION_DAYS) and worktrees a crash left behind, hourly.
+  const sweep = () =>
+    void sweepRunBranches({ db: db(), retentionDays: settings.RUN_BRANCH_RETENTION_DAYS })
+      .then(({ removedRunIds }) => removedRunIds.length && log(`swept the branches or worktrees of ${removedRunIds.length} old run(s)`))
+      .catch((error: unknown) => console.error("[autocode] run branch sweep failed:", error));
+  sweep();
+  const sweeper = setInterval(sweep, SWEEP_EVERY_MS).unref();
+  stops.unshift(async () => clearInterval(sweeper));
 
   return {
     runner,

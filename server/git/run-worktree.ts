@@ -72,19 +72,22 @@ export async function listWorktrees(repoPath: string): Promise<WorktreeInfo[]> {
 
 /**
  * Removes the worktrees of runs not in `keepRunIds` (deleted or old runs), stray directories left by a
- * crash, and git's records of worktrees that no longer exist. Branches of removed runs are deleted too
- * unless `deleteBranches` is false.
+ * crash, and git's records of worktrees that no longer exist. Branches of runs not in `keepBranchRunIds`
+ * (by default the same list) are deleted too unless `deleteBranches` is false.
  */
 export async function cleanupWorktrees({
   repoPath,
   keepRunIds,
+  keepBranchRunIds = keepRunIds,
   deleteBranches = true,
 }: {
   repoPath: string;
   keepRunIds: readonly string[];
+  keepBranchRunIds?: readonly string[];
   deleteBranches?: boolean;
 }): Promise<{ removedRunIds: string[] }> {
   const keep = new Set(keepRunIds);
+  const keepBranches = new Set(keepBranchRunIds);
   const dir = worktreesDirOf(repoPath);
   return withRepoLock(repoPath, async () => {
     const realDir = await realOrSame(dir);
@@ -108,7 +111,7 @@ export async function cleanupWorktrees({
       const branches = await gitText(["for-each-ref", "--format=%(refname:short)", "refs/heads/autocode/"], { cwd: repoPath });
       for (const branch of branches.split("\n").filter(Boolean)) {
         const runId = /^autocode\/run-(.+)$/.exec(branch)?.[1];
-        if (!runId || keep.has(runId)) continue;
+        if (!runId || keepBranches.has(runId)) continue;
         await git(["branch", "-D", "--", branch], { cwd: repoPath });
         removed.add(runId);
       }

@@ -1,9 +1,8 @@
-import { randomUUID } from "node:crypto";
-import os from "node:os";
 import type { Db } from "@/server/db/client";
-import { executeRun, WorkerStoppedError, type RunPortsFactory } from "@/server/runs/execute-run";
+import { executeRun, type RunPortsFactory } from "@/server/runs/execute-run";
 import { runBus } from "@/server/runs/run-bus";
 import { interruptExpiredRuns } from "./interrupt-run";
+import { HeldRuns, newWorkerId, type Runner } from "./runner";
 
 export interface RunnerOptions {
   concurrency: number;
@@ -20,12 +19,12 @@ export interface RunnerOptions {
  * database and NOTIFY does not cross its connections. It hears run.queued from the in-process run bus, polls
  * as a safety net, and aborts a run it holds when run.cancel_requested arrives. See docs/workers.md.
  */
-export class LocalRunner {
+export class LocalRunner implements Runner {
   readonly workerId: string;
   private readonly queue: string[] = [];
   /** Runs whose user was at their limit: offered again when one of this runner's runs ends. */
   private readonly deferred = new Set<string>();
-  private readonly active = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private readonly active = new HeldRuns();
   private stopped = false;
   private unsubscribe: (() => void) | undefined;
   private poller: NodeJS.Timeout | undefined;
@@ -34,13 +33,13 @@ export class LocalRunner {
     private readonly db: Db,
     private readonly options: RunnerOptions,
   ) {
-    this.workerId = options.workerId ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.workerId = options.workerId ?? newWorkerId();
   }
 
   async start(): Promise<void> {
     this.unsubscribe = runBus().subscribeAll((runId, _seq, type) => {
       if (type === "run.queued") this.enqueue(runId);
-      else if (type === "run.cancel_requested") this.active.get(runId)?.controller.abort(new Error("cancelled by the user"));
+      else if (type === "run.cancel_requested") this.active.cancel(runId);
     });
     await this.sweep();
     this.poller = setInterval(() => void this.sweep().catch((error) => console.error("[runner] sweep failed:", error)), this.options.pollMs ?? 5000);
@@ -54,24 +53,18 @@ export class LocalRunner {
   }
 
   get activeRuns(): string[] {
-    return [...this.active.keys()];
+    return this.active.ids;
   }
 
   private pump(): void {
     while (!this.stopped && this.active.size < this.options.concurrency && this.queue.length > 0) {
       const runId = this.queue.shift()!;
-      const controller = new AbortController();
-      const done = executeRun({ db: this.db, runId, workerId: this.workerId, signal: controller.signal, ports: this.options.ports, perUserLimit: this.options.perUserLimit })
-        .then((outcome) => {
-          if (outcome === "user-at-limit") this.deferred.add(runId);
-          else this.retryDeferred();
-        })
-        .catch((error: unknown) => console.error(`[runner] run ${runId} failed outside the orchestrator:`, error))
-        .finally(() => {
-          this.active.delete(runId);
-          this.pump();
-        });
-      this.active.set(runId, { controller, done });
+      const execute = async (signal: AbortSignal) => {
+        const outcome = await executeRun({ db: this.db, runId, workerId: this.workerId, signal, ports: this.options.ports, perUserLimit: this.options.perUserLimit });
+        if (outcome === "user-at-limit") this.deferred.add(runId);
+        else this.retryDeferred();
+      };
+      this.active.hold(runId, execute, () => this.pump());
     }
   }
 
@@ -93,15 +86,10 @@ export class LocalRunner {
    * Stops taking runs; the runs it holds may finish for graceMs (default 0 here: the web process is stopping),
    * then they are aborted and recorded as interrupted, naming the last completed step.
    */
-  async stop(options: { graceMs?: number } = {}): Promise<void> {
+  async stop(options: { graceMs?: number } = {}): Promise<{ finished: number; interrupted: number }> {
     this.stopped = true;
     this.unsubscribe?.();
     if (this.poller) clearInterval(this.poller);
-    const allDone = Promise.all([...this.active.values()].map((entry) => entry.done));
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([allDone, new Promise((resolve) => (timer = setTimeout(resolve, options.graceMs ?? 0)))]);
-    clearTimeout(timer);
-    for (const { controller } of this.active.values()) controller.abort(new WorkerStoppedError());
-    await allDone;
+    return this.active.release(options.graceMs ?? 0);
   }
 }

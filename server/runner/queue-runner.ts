@@ -1,11 +1,10 @@
-import { randomUUID } from "node:crypto";
-import os from "node:os";
 import type PgBoss from "pg-boss";
 import type { Db } from "@/server/db/client";
 import { env } from "@/server/env";
-import { claimRun, executeRun, WorkerStoppedError, type RunPortsFactory } from "@/server/runs/execute-run";
+import { claimRun, executeRun, type RunPortsFactory } from "@/server/runs/execute-run";
 import { runBus } from "@/server/runs/run-bus";
 import { interruptExpiredRuns } from "./interrupt-run";
+import { HeldRuns, newWorkerId, type Runner } from "./runner";
 import { createBoss, requeueStrandedRuns, RUN_QUEUE, sendRunJob, startBoss, type RunJob } from "./run-queue";
 
 export interface QueueRunnerOptions {
@@ -31,10 +30,10 @@ const DEFER_SECONDS = 2;
  * guard against double execution), completes the job and executes the run. run.queued notifications wake it;
  * polling is the safety net. run.cancel_requested (NOTIFY from any process) aborts a run it holds.
  */
-export class QueueRunner {
+export class QueueRunner implements Runner {
   readonly workerId: string;
   private boss: PgBoss | undefined;
-  private readonly active = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private readonly active = new HeldRuns();
   private stopping = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
@@ -46,11 +45,11 @@ export class QueueRunner {
     private readonly db: Db,
     private readonly options: QueueRunnerOptions,
   ) {
-    this.workerId = options.workerId ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.workerId = options.workerId ?? newWorkerId();
   }
 
   get activeRuns(): string[] {
-    return [...this.active.keys()];
+    return this.active.ids;
   }
 
   async start(): Promise<void> {
@@ -58,7 +57,7 @@ export class QueueRunner {
     if (!this.options.boss) await startBoss(this.boss);
     this.unsubscribe = runBus().subscribeAll((runId, _seq, type) => {
       if (type === "run.queued" || type === "run.finished") this.wake?.();
-      else if (type === "run.cancel_requested") this.active.get(runId)?.controller.abort(new Error("cancelled by the user"));
+      else if (type === "run.cancel_requested") this.active.cancel(runId);
     });
     const pollMs = this.options.pollMs ?? 1000;
     const sweepMs = this.options.sweepMs ?? Math.min(5000, (env().RUN_LEASE_SECONDS * 1000) / 2);
@@ -112,22 +111,15 @@ export class QueueRunner {
     await boss.complete(RUN_QUEUE, job.id).catch(() => undefined);
     if (outcome !== "claimed") return;
 
-    const controller = new AbortController();
-    const done = executeRun({ db: this.db, runId, workerId: this.workerId, signal: controller.signal, ports: this.options.ports, claimed: true })
-      .then(() => undefined)
-      .catch((error: unknown) => console.error(`[worker] run ${runId} failed outside the orchestrator:`, error))
-      .finally(() => {
-        this.active.delete(runId);
-        this.wake?.();
-      });
-    this.active.set(runId, { controller, done });
+    const execute = async (signal: AbortSignal) => void (await executeRun({ db: this.db, runId, workerId: this.workerId, signal, ports: this.options.ports, claimed: true }));
+    this.active.hold(runId, execute, () => this.wake?.());
   }
 
   /** The safety net under NOTIFY: a held run whose cancellation we did not hear about is aborted here. */
   private async checkCancellations(): Promise<void> {
     if (this.active.size === 0) return;
     const cancelled = await this.db.run.findMany({ where: { id: { in: this.activeRuns }, cancelRequestedAt: { not: null } }, select: { id: true } });
-    for (const { id } of cancelled) this.active.get(id)?.controller.abort(new Error("cancelled by the user"));
+    for (const { id } of cancelled) this.active.cancel(id);
   }
 
   private async sweep(): Promise<void> {
@@ -135,9 +127,9 @@ export class QueueRunner {
     await requeueStrandedRuns({ db: this.db, boss: this.boss!, olderThanMs: env().RUN_LEASE_SECONDS * 1000 });
   }
 
-  /** Aborts every held run as a shutdown: each is recorded as interrupted, naming its last completed step. */
+  /** Aborts every held run now (a second SIGTERM): each is recorded as interrupted. */
   interruptAll(): void {
-    for (const { controller } of this.active.values()) controller.abort(new WorkerStoppedError());
+    this.active.interruptAll();
   }
 
   /**
@@ -151,16 +143,8 @@ export class QueueRunner {
     this.unsubscribe?.();
     clearInterval(this.checker);
     clearInterval(this.sweeper);
-    const held = [...this.active.values()];
-    const graceMs = options.graceMs ?? env().WORKER_SHUTDOWN_GRACE_SECONDS * 1000;
-    let timer: NodeJS.Timeout | undefined;
-    const allDone = Promise.all(held.map((entry) => entry.done));
-    await Promise.race([allDone, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
-    clearTimeout(timer);
-    const interrupted = this.active.size;
-    this.interruptAll();
-    await allDone;
+    const released = await this.active.release(options.graceMs ?? env().WORKER_SHUTDOWN_GRACE_SECONDS * 1000);
     if (!this.options.boss) await this.boss?.stop({ graceful: false, wait: true, close: true });
-    return { finished: held.length - interrupted, interrupted };
+    return released;
   }
 }

@@ -54,9 +54,8 @@ export async function startWorker(options: { ports?: RunPortsFactory; pollMs?: n
     throw new Error("This database is the embedded PGlite, which cannot share runs between processes. Set DATABASE_URL to a Postgres server, or let the web process run its in-process worker.");
   }
   await checkDockerAvailable();
-  // Start the sandbox (its one-time orphan reap and warm pool) before taking jobs, not at the first run:
-  // reapOrphans counts another live process's container that is created but not yet started as an orphan,
-  // so a reap in the middle of sibling workers' runs can remove a container one of them is starting.
+  // Start the sandbox (its orphan reap, the periodic reaper and the warm pool) before taking jobs, so the
+  // first run does not wait for them.
   const sandbox = getSandbox();
   if (sandbox instanceof DockerSandbox) await sandbox.start();
 
