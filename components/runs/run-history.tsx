@@ -8,6 +8,7 @@ import { Button } from "@/components/ui/button";
 import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
 import { RUN_STATUSES } from "@/server/runs/run-schemas";
 import { formatCost, formatDuration, formatTokens, RunStatusBadge } from "./run-status-badge";
+import { useRunChanges } from "./use-run-changes";
 
 type Status = (typeof RUN_STATUSES)[number];
 
@@ -20,9 +21,11 @@ export function RunHistory({ projectId, pageSize = 25, filters = true, title = "
   const runs = useInfiniteQuery(
     trpc.run.list.infiniteQueryOptions(
       { ...(projectId ? { projectId } : {}), limit: pageSize, ...(status ? { status } : {}), ...(search ? { search } : {}) },
-      { getNextPageParam: (page) => page.nextCursor, refetchInterval: 5000 },
+      { getNextPageParam: (page) => page.nextCursor },
     ),
   );
+  // Status, times and usage arrive on the push channel; no polling, no refetch of loaded pages.
+  useRunChanges(projectId);
   const rows = runs.data?.pages.flatMap((page) => page.runs) ?? [];
   const filtered = Boolean(status || search);
 

@@ -1,15 +1,23 @@
 import type { Metadata } from "next";
 import { RecentRuns } from "@/components/dashboard/recent-runs";
 import { ProjectList } from "@/components/projects/project-list";
+import { getQueryClient, HydrateClient, trpc } from "@/server/api/rsc";
 
 export const metadata: Metadata = { title: "Projects" };
 
-/** The dashboard: projects, then recent runs across them. */
-export default function ProjectsPage() {
+/** The dashboard: projects, then recent runs across them, prefetched on the server. */
+export default async function ProjectsPage() {
+  const queryClient = getQueryClient();
+  await Promise.all([
+    queryClient.prefetchQuery(trpc.project.list.queryOptions()),
+    queryClient.prefetchInfiniteQuery(trpc.run.list.infiniteQueryOptions({ limit: 10 }, { getNextPageParam: (page) => page.nextCursor })),
+  ]);
   return (
-    <div className="space-y-10">
-      <ProjectList />
-      <RecentRuns />
-    </div>
+    <HydrateClient>
+      <div className="space-y-10">
+        <ProjectList />
+        <RecentRuns />
+      </div>
+    </HydrateClient>
   );
 }

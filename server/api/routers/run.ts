@@ -8,7 +8,9 @@ import { ZRunDto, ZRunSummaryDto } from "@/server/runs/run-dto";
 import { getRunDiff, mergeRunIntoProject } from "@/server/runs/run-git";
 import { ZRunId } from "@/server/runs/run-schemas";
 import { rerun } from "@/server/runs/start-run";
+import { streamRunChanges } from "@/server/runs/stream-run-changes";
 import { streamRunEvents } from "@/server/runs/stream-run-events";
+import { requireProject } from "@/server/access/project-access";
 import { createTRPCRouter, protectedProcedure } from "../trpc";
 
 export const ZRunEventDto = z.object({ seq: z.number(), type: z.string(), payload: z.record(z.string(), z.unknown()), createdAt: z.date() });
@@ -32,6 +34,12 @@ export const runRouter = createTRPCRouter({
         for await (const event of streamRunEvents({ db: ctx.db, runId: input.runId, afterSeq, signal })) yield tracked(String(event.seq), event);
       })();
     }),
+
+  /** The history's push channel: a run's summary row whenever its status, times or usage change. */
+  changes: protectedProcedure.input(z.object({ projectId: z.string().min(1).max(64).optional() })).subscription(async function* ({ ctx, input, signal }) {
+    if (input.projectId) await requireProject({ db: ctx.db, userId: ctx.userId, projectId: input.projectId, need: "read" });
+    for await (const row of streamRunChanges({ db: ctx.db, userId: ctx.userId, projectId: input.projectId, signal })) yield ZRunSummaryDto.parse(row);
+  }),
 
   cancel: protectedProcedure
     .input(ZRunId)
