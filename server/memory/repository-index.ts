@@ -2,104 +2,16 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import path from "node:path";
-import { watch, type FSWatcher } from "chokidar";
-import type { Collection } from "chromadb";
+import { watch } from "chokidar";
 import { AppError } from "@/server/errors";
-import { chunkSource, type SourceChunk } from "./chunk-source";
+import { chunkSource } from "./chunk-source";
 import type { CollectionCache } from "./collections";
-import {
-  gitVisibleFiles,
-  hasSourceExtension,
-  isInIgnoredDirectory,
-  listSourceFiles,
-  MAX_FILE_BYTES,
-  readSourceFile,
-} from "./list-source-files";
+import { removeFiles, searchChunks, storedFiles, writeFiles } from "./index-chunks";
+import { gitVisibleFiles, hasSourceExtension, isInIgnoredDirectory, listSourceFiles, MAX_FILE_BYTES, readSourceFile } from "./list-source-files";
+import { enqueue, FILE_BATCH, MAX_WATCH_DEPTH, message, newProjectState, READ_CONCURRENCY, recordError, toPosix } from "./repository-index-state";
+import type { IndexResult, IndexState, IndexStatus, PreparedFile, ProjectState, RepoSnippet, RepositoryIndexOptions } from "./repository-index-state";
 
-export type IndexState = "idle" | "indexing" | "watching" | "error";
-
-export interface IndexStatus {
-  state: IndexState;
-  files: number;
-  chunks: number;
-  lastUpdatedAt: Date | null;
-  errors: string[];
-}
-
-export interface RepoSnippet {
-  path: string;
-  startLine: number;
-  endLine: number;
-  text: string;
-  /** Cosine similarity, 1 is identical. */
-  score: number;
-}
-
-export interface IndexResult {
-  files: number;
-  chunks: number;
-  /** Files whose chunks were (re)written; unchanged files are skipped by content hash. */
-  indexedFiles: number;
-  removedFiles: number;
-  durationMs: number;
-}
-
-export interface RepositoryIndexOptions {
-  collections: CollectionCache;
-  /** Quiet time before a batch of file events is applied. */
-  debounceMs?: number;
-  /** A batch is applied at the latest this long after its first event, even while events keep coming. */
-  maxDelayMs?: number;
-  maxFileBytes?: number;
-}
-
-interface FileEntry {
-  hash: string;
-  chunks: number;
-}
-
-interface ProjectState {
-  projectId: string;
-  root: string;
-  files: Map<string, FileEntry>;
-  errors: string[];
-  lastUpdatedAt: Date | null;
-  indexing: boolean;
-  failed: boolean;
-  queue: Promise<void>;
-  watcher?: FSWatcher;
-  pending: Map<string, "change" | "unlink">;
-  timer?: NodeJS.Timeout;
-  firstPendingAt?: number;
-}
-
-interface PreparedFile {
-  path: string;
-  hash: string;
-  chunks: SourceChunk[];
-}
-
-const MAX_ERRORS = 20;
-const UPSERT_BATCH = 256;
-const FILE_BATCH = 48;
-const READ_CONCURRENCY = 16;
-const MAX_WATCH_DEPTH = 32;
-
-function fileKey(relativePath: string): string {
-  return createHash("sha1").update(relativePath).digest("hex").slice(0, 20);
-}
-
-function chunkId(relativePath: string, index: number): string {
-  return `${fileKey(relativePath)}#${index}`;
-}
-
-function toPosix(relativePath: string): string {
-  return relativePath.split(path.sep).join("/");
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+export type { IndexResult, IndexState, IndexStatus, RepoSnippet, RepositoryIndexOptions } from "./repository-index-state";
 
 /**
  * The searchable index of a project's source files in Chroma, kept live by a chokidar watcher. All writes of
@@ -123,17 +35,7 @@ export class RepositoryIndex {
     const resolved = path.resolve(root);
     let state = this.projects.get(projectId);
     if (!state) {
-      state = {
-        projectId,
-        root: resolved,
-        files: new Map(),
-        errors: [],
-        lastUpdatedAt: null,
-        indexing: false,
-        failed: false,
-        queue: Promise.resolve(),
-        pending: new Map(),
-      };
+      state = newProjectState(projectId, resolved);
       this.projects.set(projectId, state);
     } else if (state.root !== resolved) {
       if (state.watcher) {
@@ -145,26 +47,10 @@ export class RepositoryIndex {
     return state;
   }
 
-  private enqueue<T>(state: ProjectState, task: () => Promise<T>): Promise<T> {
-    const result = state.queue.then(task);
-    state.queue = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    return result;
-  }
-
-  private recordError(state: ProjectState, text: string): void {
-    // Errors are shown on the project page: the server's own paths (the data directory) are not the user's business.
-    const relative = text.split(`${state.root}${path.sep}`).join("").split(state.root).join(".");
-    state.errors.push(`${new Date().toISOString()} ${relative}`);
-    if (state.errors.length > MAX_ERRORS) state.errors.splice(0, state.errors.length - MAX_ERRORS);
-  }
-
   /** Indexes every source file under root; unchanged files (same content hash) are kept, vanished ones removed. */
   indexProject(input: { projectId: string; root: string }): Promise<IndexResult> {
     const state = this.project(input.projectId, input.root);
-    return this.enqueue(state, () => this.runFullIndex(state));
+    return enqueue(state, () => this.runFullIndex(state));
   }
 
   private async runFullIndex(state: ProjectState): Promise<IndexResult> {
@@ -179,7 +65,7 @@ export class RepositoryIndex {
         });
       }
       const collection = await this.collections.get("repo", state.projectId);
-      const [listed, stored] = await Promise.all([listSourceFiles(state.root), this.storedFiles(collection, state.projectId)]);
+      const [listed, stored] = await Promise.all([listSourceFiles(state.root), storedFiles(collection, state.projectId)]);
       const listedSet = new Set(listed);
       let indexedFiles = 0;
       // Reading and embedding the next batch overlaps with Chroma writing the previous one (another process).
@@ -205,13 +91,13 @@ export class RepositoryIndex {
           });
         }
         await writing;
-        writing = this.writeFiles(state, collection, prepared, stored);
+        writing = writeFiles(this.collections, state, collection, prepared, stored);
         writing.catch(() => undefined);
         indexedFiles += prepared.length;
       }
       await writing;
       const vanished = [...stored.keys()].filter((file) => !listedSet.has(file));
-      await this.removeFiles(state, collection, vanished, stored);
+      await removeFiles(state, collection, vanished, stored);
       state.failed = false;
       state.lastUpdatedAt = new Date();
       return {
@@ -223,30 +109,11 @@ export class RepositoryIndex {
       };
     } catch (error) {
       state.failed = true;
-      this.recordError(state, `Indexing failed: ${message(error)}`);
+      recordError(state, `Indexing failed: ${message(error)}`);
       throw error;
     } finally {
       state.indexing = false;
     }
-  }
-
-  /** What Chroma already holds for the project: path -> content hash and chunk count. */
-  private async storedFiles(collection: Collection, projectId: string): Promise<Map<string, FileEntry>> {
-    const stored = new Map<string, FileEntry>();
-    const page = 5000;
-    for (let offset = 0; ; offset += page) {
-      const result = await collection.get({ where: { projectId }, include: ["metadatas"], limit: page, offset });
-      for (const metadata of result.metadatas) {
-        const file = metadata?.path;
-        const hash = metadata?.fileHash;
-        if (typeof file !== "string" || typeof hash !== "string") continue;
-        const entry = stored.get(file);
-        if (entry) entry.chunks += 1;
-        else stored.set(file, { hash, chunks: 1 });
-      }
-      if (result.ids.length < page) break;
-    }
-    return stored;
   }
 
   private async prepareFile(state: ProjectState, file: string): Promise<PreparedFile | undefined> {
@@ -259,57 +126,8 @@ export class RepositoryIndex {
         chunks: chunkSource(file, read.text),
       };
     } catch (error) {
-      this.recordError(state, `${file}: ${message(error)}`);
+      recordError(state, `${file}: ${message(error)}`);
       return undefined;
-    }
-  }
-
-  private async writeFiles(
-    state: ProjectState,
-    collection: Collection,
-    prepared: PreparedFile[],
-    previous: Map<string, FileEntry>,
-  ): Promise<void> {
-    const records = prepared.flatMap((file) =>
-      file.chunks.map((chunk, index) => ({ file, chunk, index })),
-    );
-    for (let start = 0; start < records.length; start += UPSERT_BATCH) {
-      const batch = records.slice(start, start + UPSERT_BATCH);
-      // The path goes into the embedded text too: file and directory names carry much of a chunk's meaning.
-      const embeddings = await this.collections.embedder.embed(batch.map(({ file, chunk }) => `${file.path}\n${chunk.text}`));
-      await collection.upsert({
-        ids: batch.map(({ file, index }) => chunkId(file.path, index)),
-        embeddings,
-        documents: batch.map(({ chunk }) => chunk.text),
-        metadatas: batch.map(({ file, chunk, index }) => ({
-          projectId: state.projectId,
-          path: file.path,
-          fileHash: file.hash,
-          chunkIndex: index,
-          startLine: chunk.startLine,
-          endLine: chunk.endLine,
-        })),
-      });
-    }
-    // Upsert first, then drop the surplus chunks of files that shrank: a search never sees the file missing.
-    const surplus: string[] = [];
-    for (const file of prepared) {
-      const before = previous.get(file.path)?.chunks ?? state.files.get(file.path)?.chunks ?? 0;
-      for (let index = file.chunks.length; index < before; index++) surplus.push(chunkId(file.path, index));
-      state.files.set(file.path, { hash: file.hash, chunks: file.chunks.length });
-    }
-    if (surplus.length > 0) await collection.delete({ ids: surplus });
-  }
-
-  private async removeFiles(
-    state: ProjectState,
-    collection: Collection,
-    files: string[],
-    known: Map<string, FileEntry>,
-  ): Promise<void> {
-    for (const file of files) {
-      if (known.has(file) || state.files.has(file)) await collection.delete({ where: { path: file } });
-      state.files.delete(file);
     }
   }
 
@@ -348,9 +166,9 @@ export class RepositoryIndex {
       const prefix = `${toPosix(path.relative(root, absolute))}/`;
       for (const file of state.files.keys()) if (file.startsWith(prefix)) this.schedule(state, file, "unlink");
     });
-    watcher.on("error", (error) => this.recordError(state, `Watcher: ${message(error)}`));
+    watcher.on("error", (error) => recordError(state, `Watcher: ${message(error)}`));
     // The initial scan catches whatever changed while nobody watched; events after `ready` queue behind it.
-    void this.enqueue(state, async () => {
+    void enqueue(state, async () => {
       await ready;
       if (state.watcher === watcher) await this.runFullIndex(state);
     }).catch(() => undefined);
@@ -372,8 +190,8 @@ export class RepositoryIndex {
     if (state.pending.size === 0) return state.queue;
     const batch = new Map(state.pending);
     state.pending.clear();
-    return this.enqueue(state, () => this.applyChanges(state, batch)).catch((error: unknown) => {
-      this.recordError(state, `Applying ${batch.size} file changes failed: ${message(error)}`);
+    return enqueue(state, () => this.applyChanges(state, batch)).catch((error: unknown) => {
+      recordError(state, `Applying ${batch.size} file changes failed: ${message(error)}`);
     });
   }
 
@@ -393,8 +211,8 @@ export class RepositoryIndex {
       if (!result) removed.push(file);
       else if (state.files.get(file)?.hash !== result.hash) prepared.push(result);
     }
-    await this.writeFiles(state, collection, prepared, new Map());
-    await this.removeFiles(state, collection, removed, new Map());
+    await writeFiles(this.collections, state, collection, prepared, new Map());
+    await removeFiles(state, collection, removed, new Map());
     if (prepared.length > 0 || removed.length > 0) state.lastUpdatedAt = new Date();
   }
 
@@ -457,26 +275,7 @@ export class RepositoryIndex {
     return total;
   }
 
-  async searchRepository(input: { projectId: string; query: string; k: number }): Promise<RepoSnippet[]> {
-    const k = Math.max(1, Math.min(50, Math.floor(input.k)));
-    const result = await this.collections.nearest("repo", input.projectId, input.query, k);
-    if (!result) return [];
-    return result.ids.flatMap((_, i) => {
-      const metadata = result.metadatas[i];
-      const text = result.documents[i];
-      const distance = result.distances[i];
-      // A second wall between projects, behind the per-project collection.
-      if (!metadata || metadata.projectId !== input.projectId) return [];
-      if (typeof metadata.path !== "string" || typeof text !== "string") return [];
-      return [
-        {
-          path: metadata.path,
-          startLine: Number(metadata.startLine),
-          endLine: Number(metadata.endLine),
-          text,
-          score: typeof distance === "number" ? 1 - distance : 0,
-        },
-      ];
-    });
+  searchRepository(input: { projectId: string; query: string; k: number }): Promise<RepoSnippet[]> {
+    return searchChunks(this.collections, input);
   }
 }
