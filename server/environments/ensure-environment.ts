@@ -127,11 +127,12 @@ async function build(options: Parameters<typeof ensureEnvironment>[0], resolved:
     options.onNotice?.({ kind: "ready", built: true, imageTag: result.imageTag, buildMs: result.durationMs });
     return { ...resolved, built: true };
   } catch (error) {
-    // Whatever went wrong, the row must not stay BUILDING (runs would wait for nothing).
+    // Whatever went wrong, the row must not stay BUILDING (runs would wait for nothing). An error thrown here is
+    // the engine's (Docker unreachable, disk full), not the setup script's: the next run tries again.
     const row = await db.projectEnvironment.findUnique({ where: { projectId } });
     if (row?.state === "BUILDING") {
       const message = error instanceof AppError ? error.userMessage : error instanceof Error ? error.message : String(error);
-      await finish({ state: "FAILED", error: message });
+      await finish({ state: "NONE", inputsHash: null, error: `The last build could not run: ${message}` });
     }
     throw error;
   }
