@@ -119,6 +119,11 @@ async function build(options: Parameters<typeof ensureEnvironment>[0], resolved:
     }).finally(() => clearInterval(flusher));
     flush();
     await flushing;
+    if (!result.ok && options.signal?.aborted) {
+      // The run that was building it was cancelled: not a failed setup; the next run builds again.
+      await finish({ state: "NONE", inputsHash: null, error: null, buildMs: result.durationMs, log: result.log });
+      throw options.signal.reason ?? new Error("cancelled");
+    }
     if (!result.ok) {
       await finish({ state: "FAILED", error: result.error, buildMs: result.durationMs, log: result.log, imageTag: null, imageBytes: null });
       throw refusal(result.error);
