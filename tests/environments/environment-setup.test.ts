@@ -1,7 +1,7 @@
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { resetEnvForTests } from "@/server/env";
 import { buildEnvironmentImage } from "@/server/environments/build-environment-image";
 import { resolveEnvironment } from "@/server/environments/resolve-environment";
@@ -17,6 +17,8 @@ const dockerReady = await requireDocker("environment setup containers");
 const root = mkdtempSync(path.join(os.tmpdir(), "env-setup-"));
 process.env.LOCAL_IMPORT_ROOTS = root;
 resetEnvForTests();
+// Environment builds and whole runs: minutes on a loaded machine, not the default 60 s.
+vi.setConfig({ testTimeout: 240000, hookTimeout: 240000 });
 
 function fixtureCopy(name: string): string {
   const dir = mkdtempSync(path.join(root, `${name}-`));

@@ -1,7 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { resetEnvForTests } from "@/server/env";
 import { resolveEnvironment } from "@/server/environments/resolve-environment";
 import { getDocker, LABEL_ROLE } from "@/server/sandbox/docker-client";
@@ -15,6 +15,8 @@ const dockerReady = await requireDocker("project environments (Python)");
 const root = mkdtempSync(path.join(os.tmpdir(), "env-py-"));
 process.env.LOCAL_IMPORT_ROOTS = root;
 resetEnvForTests();
+// Environment builds and whole runs: minutes on a loaded machine, not the default 60 s.
+vi.setConfig({ testTimeout: 300000, hookTimeout: 300000 });
 
 const PLAN_NEW_MODULE = JSON.stringify({ steps: [{ id: "s1", agent: "coder", description: "Add shout(text) in a new module", file: "src/textkit/shout.py", depends_on: [] }] });
 const SHOUT = "```python\ndef shout(text):\n    return text.upper() + '!'\n```";

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { resetEnvForTests } from "@/server/env";
 import { ensureEnvironment } from "@/server/environments/ensure-environment";
 import { resolveEnvironment } from "@/server/environments/resolve-environment";
@@ -15,6 +15,8 @@ const dockerReady = await requireDocker("project environments (TypeScript)");
 const root = mkdtempSync(path.join(os.tmpdir(), "env-ts-"));
 process.env.LOCAL_IMPORT_ROOTS = root;
 resetEnvForTests();
+// Environment builds and whole runs: minutes on a loaded machine, not the default 60 s.
+vi.setConfig({ testTimeout: 480000, hookTimeout: 480000 });
 
 const PLAN = JSON.stringify({ steps: [{ id: "s1", agent: "coder", description: "Add multiply(a, b)", file: "src/multiply.ts", depends_on: [] }] });
 const CODE = "```ts\nexport function multiply(a: number, b: number): number {\n  return a * b;\n}\n```";
