@@ -29,6 +29,7 @@ export const MODULES: BenchModule[] = [
   { name: "seed", file: "seed.ts", exportName: "benchSeed" },
   { name: "environments", file: "environments.ts", exportName: "benchEnvironments" },
   { name: "reliability", file: "hostile-inputs.ts", exportName: "benchHostileInputs" },
+  { name: "timeline", file: "timeline.ts", exportName: "benchTimeline" },
 ];
 
 export interface Goal {
@@ -50,6 +51,15 @@ export interface FigureSpec {
 }
 
 export const HEADLINE: Record<string, FigureSpec> = {
+  "timeline.render_ms": {
+    module: "timeline",
+    unit: "ms",
+    meaning: "A run of 2,000 events (8 parallel steps, ~1,300 model calls and commands): fold the parsed events into the run timeline (fold-run-timeline.ts) and render its SVG chart to markup with React's production build; median.",
+    goal: { op: "<=", value: 100 },
+    goalWhy: "issue #22: a long run's timeline draws within a frame budget a reader does not notice",
+    baseline: "timeline.fold_ms",
+    runs: "timeline.runs",
+  },
   "reliability.hostile_inputs": {
     module: "reliability",
     unit: "share held",

@@ -5,7 +5,7 @@ export function CommandList({ commands }: { commands: CommandView[] }) {
   return (
     <ul role="list" aria-label="Commands" className="divide-y divide-slate-200 rounded-md bg-white ring-1 ring-slate-200">
       {commands.map((command) => (
-        <li key={command.seq} className="px-3 py-2 text-sm">
+        <li key={command.seq} id={`event-${command.seq}`} className="px-3 py-2 text-sm">
           <details>
             <summary className="flex cursor-pointer flex-wrap items-center gap-x-3 gap-y-1">
               <span

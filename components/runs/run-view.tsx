@@ -6,6 +6,7 @@ import { Alert, ErrorState, LoadingState } from "@/components/ui/states";
 import type { TRunDto } from "@/server/runs/run-dto";
 import { PlanGraph } from "./plan-graph";
 import { RecalledContextPanel } from "./recalled-context";
+import { RunTimelineView } from "./run-timeline";
 import type { RunEventState } from "@/server/runs/events/fold-run-view";
 import { BaselineGroups, CommandList, TestTable, VerdictPanel } from "./run-results";
 import { formatCost, formatDuration, formatTokens, RunStatusBadge } from "./run-status-badge";
@@ -121,6 +122,10 @@ export function RunView({ run, state, tokens, panes, stream, diff, actions, shar
 
       <Section id="plan" title="Plan">
         <PlanGraph state={state} />
+      </Section>
+
+      <Section id="timeline" title="Timeline" aside={!finished && <span className="text-xs text-slate-500">live</span>}>
+        <RunTimelineView timeline={state.timeline} />
       </Section>
 
       <Section id="agents" title="Agents" aside={!finished && <span className="text-xs text-slate-500">live</span>}>

@@ -5,6 +5,7 @@
  */
 import { assertNever, type RunEvent, type StoredEvent, type TBaselineSummary, type TCommandRecord, type TTestRecord, type TUsage } from "./contract";
 import { foldRunRecord, initialRunRecord, type RunRecord, type StepView } from "./fold-run-record";
+import { foldRunTimeline, initialRunTimeline, type RunTimeline } from "./fold-run-timeline";
 import { readRunEvent } from "./read-run-event";
 
 export type { StepState } from "./fold-run-record";
@@ -64,6 +65,8 @@ export interface RunEventState {
   baseline: TBaselineSummary | null;
   /** The project environment while the run waits for it or builds it, then what it ran in. */
   environment: { state: "waiting" | "building" | "ready"; text: string } | null;
+  /** Lanes and bars of the run over time (fold-run-timeline.ts). */
+  timeline: RunTimeline;
 }
 
 export const initialRunEventState: RunEventState = {
@@ -85,6 +88,7 @@ export const initialRunEventState: RunEventState = {
   baseline: null,
   environment: null,
   recalled: null,
+  timeline: initialRunTimeline,
 };
 
 const MAX_OUTPUT_CHARS = 4000;
@@ -188,7 +192,7 @@ function foldPageParts(state: RunEventState, event: RunEvent): RunEventState {
 export function foldRunView(state: RunEventState, event: RunEvent): RunEventState {
   if (event.seq <= state.lastSeq) return { ...state, repeated: state.repeated + 1 };
   const missing = state.missing + Math.max(0, event.seq - state.lastSeq - 1);
-  const next = foldPageParts({ ...state, lastSeq: event.seq, missing }, event);
+  const next = foldPageParts({ ...state, lastSeq: event.seq, missing, timeline: foldRunTimeline(state.timeline, event) }, event);
   const record = foldRunRecord(state.record, event);
   if (record === state.record) return next;
   return { ...next, record, steps: record.steps, usage: record.usage, verdict: record.verdict };
