@@ -63,7 +63,7 @@ export const SHARE_EVENT_FIELDS = {
   "debug.started": { stepId: true, attempt: true, of: true, reason: true, ...escaped },
   "tool.executed": { stepId: true, name: true, command: true, ok: true, exitCode: true, output: true, ...escaped },
   "llm.tokens": { stepId: true, role: true, text: true, ...escaped },
-  "llm.call": { stepId: true, role: true, model: true, tokensIn: true, tokensOut: true, costUsd: true, estimated: true },
+  "llm.call": { stepId: true, role: true, model: true, tokensIn: true, tokensOut: true, costUsd: true, latencyMs: true, estimated: true },
   // The reason is the endpoint's error text, which can name internal hosts.
   "llm.discarded": { stepId: true, role: true, attempt: true, discardedChars: true },
   "agent.repair": { stepId: true, role: true, error: true, ...escaped },

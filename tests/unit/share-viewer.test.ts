@@ -79,7 +79,7 @@ const shown: Record<string, Record<string, unknown>> = {
   "debug.started": { stepId: "s1", attempt: 1, of: 3, reason: "failed" },
   "tool.executed": { stepId: "s1", name: "git_clone", command: "git clone x", ok: true, exitCode: 0, output: "done" },
   "llm.tokens": { stepId: "s1", role: "coder", text: "def add" },
-  "llm.call": { stepId: "s1", model: "m1", role: "coder", tokensIn: 1, tokensOut: 2, costUsd: 0, estimated: false },
+  "llm.call": { stepId: "s1", model: "m1", role: "coder", tokensIn: 1, tokensOut: 2, costUsd: 0, latencyMs: 3, estimated: false },
   "llm.discarded": { stepId: "s1", role: "coder", attempt: 1, discardedChars: 10 },
   "agent.repair": { stepId: null, role: "planner", error: "not JSON" },
   "budget.exceeded": { kind: "tokens", limit: 1, used: 2, message: "budget" },
