@@ -1,30 +1,40 @@
 import { EventEmitter } from "node:events";
+import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { databaseUrl } from "@/server/db/client";
 import { isEmbeddedUrl, poolConfigFromUrl } from "@/server/db/pg-config";
+import type { StoredEvent } from "./events/contract";
+import { RunFeed, type FeedReader } from "./run-feed";
 
 export const RUN_EVENTS_CHANNEL = "autocode_run_events";
 // A plain string, not a Symbol: the custom server and Next's bundle load this module separately but share
 // the bus through globalThis, so the key must be equal across both copies. Run ids never equal "*".
 const ANY_RUN = "*";
 
+/** How long a NOTIFY this process sent itself waits for the in-process publish, which normally makes it moot. */
+const OWN_NOTIFY_GRACE_MS = 250;
+
 /**
- * Tells listeners that a run has new events; the events themselves are always read from the database,
- * so a listener that misses a ping loses nothing. Events written in this process ping directly; events
- * written by other processes (workers) arrive through Postgres NOTIFY on RUN_EVENTS_CHANNEL.
+ * Carries stored events to listeners in this process. Events written here are published whole; events
+ * written by other processes (workers) arrive as `runId:seq:type:origin` through Postgres NOTIFY on
+ * RUN_EVENTS_CHANNEL, and each run's feed (run-feed.ts) reads them once for all of its viewers.
  */
 class RunBus {
   private readonly emitter = new EventEmitter();
+  private readonly feeds = new Map<string, RunFeed>();
   private listening: Promise<void> | undefined;
   private client: pg.Client | undefined;
+  /** Names this process in its NOTIFY payloads, so it can tell its own events from other processes'. */
+  readonly origin = randomUUID().slice(0, 8);
 
   constructor() {
     this.emitter.setMaxListeners(0);
   }
 
-  publish(runId: string, seq: number, type: string): void {
-    this.emitter.emit(runId, seq, type);
-    this.emitter.emit(ANY_RUN, runId, seq, type);
+  /** A committed event stored by this process. */
+  publish(runId: string, event: StoredEvent): void {
+    this.emitter.emit(ANY_RUN, runId, event.seq, event.type);
+    this.feeds.get(runId)?.offer(event);
   }
 
   /** Calls listener for every event of every run (workers watch for run.queued and cancellations). */
@@ -34,11 +44,36 @@ class RunBus {
     return () => this.emitter.off(ANY_RUN, listener);
   }
 
-  /** Calls listener(seq, type) whenever run runId gets an event; returns the unsubscribe function. */
-  subscribe(runId: string, listener: (seq: number, type: string) => void): () => void {
+  /**
+   * Calls listener with every live event of run runId, in seq order, each once; `read` fetches events this
+   * process did not write (once per process, whatever the number of listeners). Returns the unsubscribe.
+   */
+  subscribe(runId: string, listener: (event: StoredEvent) => void, read: FeedReader): { feed: RunFeed; unsubscribe: () => void } {
     void this.listen();
-    this.emitter.on(runId, listener);
-    return () => this.emitter.off(runId, listener);
+    let feed = this.feeds.get(runId);
+    if (!feed) {
+      feed = new RunFeed(read);
+      this.feeds.set(runId, feed);
+    }
+    const remove = feed.add(listener);
+    const owned = feed;
+    return {
+      feed,
+      unsubscribe: () => {
+        remove();
+        if (owned.size === 0 && this.feeds.get(runId) === owned) {
+          owned.close();
+          this.feeds.delete(runId);
+        }
+      },
+    };
+  }
+
+  private heard(runId: string, seq: number, type: string, origin: string | undefined): void {
+    this.emitter.emit(ANY_RUN, runId, seq, type);
+    if (origin !== this.origin) return this.feeds.get(runId)?.hear(seq);
+    // Our own event: the in-process publish normally delivered it already; this only covers a writer that stored without publishing.
+    setTimeout(() => this.feeds.get(runId)?.hear(seq), OWN_NOTIFY_GRACE_MS).unref();
   }
 
   private listen(): Promise<void> {
@@ -50,8 +85,8 @@ class RunBus {
         const client = new pg.Client(poolConfigFromUrl(databaseUrl()));
         client.on("notification", (message) => {
           if (!message.payload) return;
-          const [runId, seq, type] = message.payload.split(":");
-          if (runId && seq) this.publish(runId, Number(seq), type ?? "");
+          const [runId, seq, type, origin] = message.payload.split(":");
+          if (runId && seq) this.heard(runId, Number(seq), type ?? "", origin);
         });
         client.on("error", (error) => {
           console.error("[run-bus] LISTEN connection lost; reconnecting:", error.message);
@@ -71,6 +106,8 @@ class RunBus {
   }
 
   async close(): Promise<void> {
+    for (const feed of this.feeds.values()) feed.close();
+    this.feeds.clear();
     await this.client?.end().catch(() => undefined);
     this.client = undefined;
     this.listening = undefined;

@@ -35,13 +35,13 @@ export async function appendRunEventTx(tx: Tx, event: RunEventInput, onlyIf: Pri
     select: { seq: true, createdAt: true },
   });
   await projectRunEvent(tx, event.runId, run, { ...body, seq: row.seq, createdAt: row.createdAt });
-  await tx.$executeRaw`SELECT pg_notify(${RUN_EVENTS_CHANNEL}, ${`${event.runId}:${row.seq}:${body.type}`})`;
+  await tx.$executeRaw`SELECT pg_notify(${RUN_EVENTS_CHANNEL}, ${`${event.runId}:${row.seq}:${body.type}:${runBus().origin}`})`;
   return { seq: row.seq, type: body.type, payload: body.payload, createdAt: row.createdAt, version: EVENT_SCHEMA_VERSION };
 }
 
 /** Tells this process's listeners about a committed event (other processes hear the NOTIFY). */
 export function publishRunEvent(runId: string, stored: StoredEvent): void {
-  runBus().publish(runId, stored.seq, stored.type);
+  runBus().publish(runId, stored);
 }
 
 export async function appendRunEvent(db: Db, event: RunEventInput): Promise<StoredEvent> {
