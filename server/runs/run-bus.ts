@@ -69,6 +69,11 @@ class RunBus {
     };
   }
 
+  /** How many viewers in this process follow run runId live (a viewer cut for not reading is not counted). */
+  viewers(runId: string): number {
+    return this.feeds.get(runId)?.size ?? 0;
+  }
+
   private heard(runId: string, seq: number, type: string, origin: string | undefined): void {
     this.emitter.emit(ANY_RUN, runId, seq, type);
     if (origin !== this.origin) return this.feeds.get(runId)?.hear(seq);

@@ -86,6 +86,8 @@ export interface FakeLlmOptions {
   defaults?: boolean;
   /** Latency applied to every answer that does not set its own. */
   latencyMs?: number;
+  /** Wait between stream chunks for every answer that does not set its own (a model that streams over time). */
+  chunkDelayMs?: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -123,7 +125,7 @@ export function defaultTestFor(module: string): string {
   ].join("\n");
 }
 
-function defaultAnswer(request: RecordedRequest): FakeAnswer {
+export function defaultAnswer(request: RecordedRequest): FakeAnswer {
   switch (request.role) {
     case "planner":
       return JSON.stringify({
@@ -223,7 +225,8 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
     await send([{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }]);
     for (const [index, piece] of pieces.entries()) {
       if (spec.cutAfterChunks !== undefined && index >= spec.cutAfterChunks) return cut();
-      if (spec.chunkDelayMs) await sleep(spec.chunkDelayMs);
+      const chunkDelay = spec.chunkDelayMs ?? options.chunkDelayMs;
+      if (chunkDelay) await sleep(chunkDelay);
       if (isClosed()) return;
       await send([{ index: 0, delta: { content: piece }, finish_reason: null }]);
     }

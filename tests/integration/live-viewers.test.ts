@@ -1,7 +1,10 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunEventInput } from "@/server/runs/events/contract";
+import { runBus } from "@/server/runs/run-bus";
 import { appendRunEvent } from "@/server/runs/run-events";
 import { streamRunEvents } from "@/server/runs/stream-run-events";
+import { requireDocker } from "@/server/sandbox/docker-test-guard";
+import { startTestRunner, waitForRunEnd, type TestRunner } from "@/tests/helpers/test-runner";
 import { callerFor, createTestUser, testDb } from "../helpers/db";
 
 /** Reads a tRPC subscription's tracked() envelopes to the end (run.finished), returning the seqs. */
@@ -54,6 +57,8 @@ describe("live viewers of a run", () => {
     const stored = await testDb().runEvent.count({ where: { runId } });
     const all = Array.from({ length: stored }, (_, i) => i + 1);
     for (const seqs of await Promise.all(others)) expect(seqs).toEqual(all);
+    // The paused viewer holds no live buffer any more: it was cut from the feed when its buffer filled.
+    expect(runBus().viewers(runId)).toBe(0);
     const rest: number[] = [];
     for await (const event of { [Symbol.asyncIterator]: () => paused }) rest.push(event.seq);
     expect([first.value!.seq, ...rest]).toEqual(all);
@@ -72,5 +77,31 @@ describe("live viewers of a run", () => {
     const stored = await testDb().runEvent.count({ where: { runId } });
     const all = Array.from({ length: stored }, (_, i) => i + 1);
     for (const seqs of await Promise.all(viewers)) expect(seqs).toEqual(all);
+  });
+});
+
+const dockerReady = await requireDocker("live viewers of a real run (database + sandbox)");
+
+describe.skipIf(!dockerReady)("200 viewers of a real run", () => {
+  let testRunner: TestRunner | undefined;
+  afterAll(async () => {
+    await testRunner?.stop();
+  });
+
+  it("each get every event exactly once, by token and by share link, while the run succeeds", async () => {
+    testRunner = await startTestRunner({ maxRetries: 2 });
+    const owner = await createTestUser("viewers-real");
+    const projectId = (await callerFor(owner.id).project.create({ name: "watched" })).id;
+    const { runId } = await callerFor(owner.id).task.create({ projectId, prompt: "Write add(a, b) in calc.py with tests" });
+    const { token } = await callerFor(owner.id).share.create({ runId });
+    const viewers = await Promise.all(
+      Array.from({ length: 200 }, async (_, v) =>
+        seqsOf(v % 2 ? await callerFor(null).share.events({ token }) : await callerFor(owner.id, "api-token").run.events({ runId })),
+      ),
+    );
+    const run = await waitForRunEnd(runId);
+    expect(run.status).toBe("SUCCEEDED");
+    const all = Array.from({ length: run.lastSeq }, (_, i) => i + 1);
+    for (const seqs of viewers) expect(seqs).toEqual(all);
   });
 });

@@ -1,0 +1,186 @@
+/**
+ * 200 live viewers of a real run: a worker process (the real `npm run worker` path, pg-boss, the Docker
+ * sandbox) executes a one-step task against a fake model that streams its answers over time (20 ms between
+ * chunks), while this process serves the real tRPC router over HTTP to 200 raw SSE readers, half
+ * `run.events` with an API token, half `share.events` with a share link. Events cross processes as they do in
+ * production: the worker stores them, this process hears NOTIFY and fans them out.
+ *   stream.live_p99_ms: receive time minus the event's stored createdAt, events stored after every viewer
+ *     was connected; stream.live_lost / stream.live_duplicated: per viewer, against the run's record;
+ *   stream.viewer_slowdown: the run's duration (plan.created to run.finished; the planner's answer waits for every viewer to connect) with the 200 viewers over the
+ *     same run with none, alternated, medians; stream.live_failed_runs: runs that did not succeed.
+ *
+ * Needs a Postgres server (BENCH_DATABASE_URL or TEST_DATABASE_URL, superuser) and Docker.
+ * Run alone: npx tsx bench/stream-live.ts [--quick]
+ */
+import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { createHTTPServer } from "@trpc/server/adapters/standalone";
+import superjson from "superjson";
+import { epochNow, subscribeSse, subscriptionUrl } from "@/bench/lib/sse-subscriber";
+import { runStandalone } from "@/bench/lib/standalone";
+import { median, percentile, round, sleep } from "@/bench/lib/stats";
+import { appRouter } from "@/server/api/root";
+import { createContext } from "@/server/api/trpc";
+import { createApiToken } from "@/server/auth/api-tokens";
+import { signUp } from "@/server/auth/credentials";
+import { db, type Db } from "@/server/db/client";
+import { migrateDatabase } from "@/server/db/migrate";
+import { resetEnvForTests } from "@/server/env";
+import { createProject } from "@/server/projects/create-project";
+import { runBus } from "@/server/runs/run-bus";
+import { startTask } from "@/server/runs/start-run";
+import { closeRunQueue } from "@/server/runner/run-queue";
+import { createShareLink } from "@/server/share/share-links";
+import { defaultAnswer, startFakeLlm, type FakeLlm } from "@/tests/fake-llm/fake-llm-server";
+import { createThrowawayDatabase } from "@/tests/helpers/throwaway-database";
+import { spawnEntry, type Child } from "@/tests/workers/child-process";
+
+const VIEWERS = 200;
+
+function headersOf(req: http.IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) if (typeof value === "string") headers.set(name, value);
+  return headers;
+}
+
+async function waitFinished(database: Db, runId: string): Promise<void> {
+  const deadline = Date.now() + 180_000;
+  while ((await database.run.findUniqueOrThrow({ where: { id: runId }, select: { status: true } })).status.match(/QUEUED|RUNNING/)) {
+    if (Date.now() > deadline) throw new Error(`run ${runId} did not end within 180 s`);
+    await sleep(25);
+  }
+}
+
+/** One run, with `viewers` SSE readers connected before the worker takes it; its duration and what they saw. */
+async function viewedRun(options: { llm: FakeLlm; database: Db; base: string; userId: string; projectId: string; apiToken: string; viewers: number; label: string }) {
+  const { database } = options;
+  // The planner's answer waits until every viewer is connected, so the run's timed part is all watched.
+  let allConnected!: () => void;
+  const gate = new Promise<void>((resolve) => (allConnected = resolve));
+  if (options.viewers) options.llm.script("planner", async (request) => (await gate, defaultAnswer(request)));
+  const { runId } = await startTask({ db: database, userId: options.userId, input: { projectId: options.projectId, prompt: `Write add(a, b) in calc.py, ${options.label}` } });
+  const share = await createShareLink({ db: database, userId: options.userId, runId });
+  const seen = Array.from({ length: options.viewers }, () => new Map<number, number>());
+  const latency: number[] = [];
+  let connectedAt = Infinity;
+  const connected = new Set<number>();
+  const subscriptions = seen.map((mine, index) =>
+    subscribeSse({
+      url: index % 2 ? subscriptionUrl(options.base, "share.events", { token: share.token }) : subscriptionUrl(options.base, "run.events", { runId }),
+      headers: index % 2 ? {} : { authorization: `Bearer ${options.apiToken}` },
+      onMessage: (message) => {
+        if (message.event === "connected") {
+          connected.add(index);
+          if (connected.size === options.viewers) {
+            connectedAt = epochNow();
+            allConnected();
+          }
+        }
+        if (message.event !== "message" || !message.data) return;
+        const event = superjson.parse<{ seq: number; createdAt: Date }>(message.data);
+        mine.set(event.seq, (mine.get(event.seq) ?? 0) + 1);
+        const stored = new Date(event.createdAt).getTime();
+        if (stored > connectedAt) latency.push(message.receivedAt - stored);
+      },
+    }),
+  );
+  await waitFinished(database, runId);
+  const ended = Promise.all(subscriptions.map((s) => s.ended.catch(() => undefined)));
+  const timeout = sleep(30_000).then(() => subscriptions.forEach((s) => s.close()));
+  await Promise.race([ended, timeout]);
+  const run = await database.run.findUniqueOrThrow({ where: { id: runId }, select: { status: true, lastSeq: true } });
+  const marks = await database.runEvent.findMany({ where: { runId, type: { in: ["plan.created", "run.finished"] } }, orderBy: { seq: "asc" }, select: { createdAt: true } });
+  let lost = 0;
+  let duplicated = 0;
+  for (const mine of seen) {
+    for (let seq = 1; seq <= run.lastSeq; seq++) if (!mine.has(seq)) lost++;
+    for (const count of mine.values()) duplicated += Math.max(0, count - 1);
+  }
+  return {
+    durationMs: marks.at(-1)!.createdAt.getTime() - marks[0]!.createdAt.getTime(),
+    failed: run.status === "SUCCEEDED" ? 0 : 1,
+    latency,
+    lost,
+    duplicated,
+  };
+}
+
+export async function benchStreamLive({ quick = false }: { quick?: boolean } = {}): Promise<Record<string, number>> {
+  const reps = quick ? 2 : 4;
+  const serverUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://autocode:autocode@127.0.0.1:5432/postgres";
+  const throwaway = await createThrowawayDatabase(serverUrl, "autocode_bench_stream_live");
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-stream-live-"));
+  const previous = { ...process.env };
+  Object.assign(process.env, { DATABASE_URL: throwaway.url, DATA_DIR: dataDir, AUTH_SECRET: process.env.AUTH_SECRET ?? "bench-secret-not-for-production" });
+  resetEnvForTests();
+  const llm = await startFakeLlm({ chunkDelayMs: 20 });
+  let worker: Child | undefined;
+  let server: http.Server | undefined;
+  try {
+    await migrateDatabase(throwaway.url);
+    const database = db();
+    const user = await signUp({ db: database, input: { email: "bench-live@example.test", password: "correct-horse-42", name: "bench" } });
+    const project = await createProject({ db: database, userId: user.id, input: { name: "bench-live" } });
+    const { token: apiToken } = await createApiToken({ db: database, userId: user.id, name: "bench" });
+    worker = spawnEntry(
+      "tests/workers/worker-entry.ts",
+      { DATABASE_URL: throwaway.url, DATA_DIR: dataDir, AUTH_SECRET: process.env.AUTH_SECRET!, LLM_MODE: "litellm", LITELLM_URL: llm.url, MAX_CONCURRENT_RUNS: "1" },
+      "worker",
+    );
+    await worker.waitFor((m) => m.ready === true, 120_000, "readiness");
+    server = createHTTPServer({
+      router: appRouter,
+      basePath: "/api/trpc/",
+      createContext: ({ req }) => createContext({ headers: headersOf(req), sessionUserId: async () => null }),
+    });
+    await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/trpc`;
+    const common = { llm, database, base, userId: user.id, projectId: project.id, apiToken };
+
+    await viewedRun({ ...common, viewers: 0, label: "warm-up" });
+    const alone: number[] = [];
+    const watched: Awaited<ReturnType<typeof viewedRun>>[] = [];
+    let failed = 0;
+    for (let rep = 0; rep < reps; rep++) {
+      const quiet = await viewedRun({ ...common, viewers: 0, label: `alone ${rep}` });
+      alone.push(quiet.durationMs);
+      failed += quiet.failed;
+      watched.push(await viewedRun({ ...common, viewers: VIEWERS, label: `watched ${rep}` }));
+    }
+    const sum = (pick: (r: (typeof watched)[number]) => number) => watched.reduce((total, r) => total + pick(r), 0);
+    return {
+      "stream.live_viewers": VIEWERS,
+      "stream.live_runs": reps,
+      "stream.live_p99_ms": round(median(watched.map((r) => percentile(r.latency, 99)))),
+      "stream.live_p50_ms": round(median(watched.map((r) => median(r.latency)))),
+      "stream.live_lost": sum((r) => r.lost),
+      "stream.live_duplicated": sum((r) => r.duplicated),
+      "stream.live_failed_runs": failed + sum((r) => r.failed),
+      "stream.viewer_slowdown": round(median(watched.map((r) => r.durationMs)) / median(alone), 2),
+      "stream.unviewed_run_ms": round(median(alone)),
+    };
+  } finally {
+    if (server) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server!.close(() => resolve()));
+    }
+    if (worker && worker.process.exitCode === null) worker.killGroup("SIGTERM");
+    const killer = setTimeout(() => worker?.killGroup("SIGKILL"), 30_000);
+    await worker?.exited;
+    clearTimeout(killer);
+    await closeRunQueue();
+    await runBus().close();
+    await db().$disconnect();
+    (globalThis as unknown as { autocodeDb?: Db }).autocodeDb = undefined;
+    await llm.close();
+    await throwaway.drop();
+    process.env = previous;
+    resetEnvForTests();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+runStandalone(import.meta.url, benchStreamLive);
