@@ -11,16 +11,17 @@ export function runWorktreePath(repoPath: string, runId: string): string {
 }
 
 /**
- * Gives a run its own working copy on `autocode/run-<runId>`, cut from the project's current head, in
- * `<repoPath>.worktrees/run-<runId>`: concurrent runs on one project never share files or an index.
+ * Gives a run its own working copy on `autocode/run-<runId>`, cut from the project's current head (or from
+ * `startFrom`, a follow-up's previous turn), in `<repoPath>.worktrees/run-<runId>`: concurrent runs on one
+ * project never share files or an index.
  */
-export async function createRunWorktree({ repoPath, runId }: { repoPath: string; runId: string }): Promise<RunWorktree> {
+export async function createRunWorktree({ repoPath, runId, startFrom }: { repoPath: string; runId: string; startFrom?: string }): Promise<RunWorktree> {
   const branch = runBranch(runId);
   const worktreePath = runWorktreePath(repoPath, runId);
   return withRepoLock(repoPath, async () => {
     const exists = await git(["show-ref", "--verify", "--quiet", `refs/heads/${branch}`], { cwd: repoPath, okCodes: [1] });
     if (exists.code === 0) throw new AppError("CONFLICT", `The branch ${branch} already exists; run ids must be unique.`);
-    const baseCommit = await resolveCommit(repoPath, "HEAD");
+    const baseCommit = await resolveCommit(repoPath, startFrom ?? "HEAD");
     await mkdir(path.dirname(worktreePath), { recursive: true });
     await git(["worktree", "add", "--quiet", "-b", branch, "--", worktreePath, baseCommit], { cwd: repoPath });
     return { worktreePath, branch, baseCommit };

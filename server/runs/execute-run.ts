@@ -16,6 +16,8 @@ import type { OrchestratorPorts, RunEventInput } from "@/server/orchestrator/por
 import { runTask } from "@/server/orchestrator/run-task";
 import { interruptionReason, lastCompletedStep } from "@/server/runner/interrupt-run";
 import { getSandbox } from "@/server/sandbox";
+import { followUpStart } from "@/server/threads/follow-up-start";
+import { taskWithConversation } from "@/server/threads/thread-conversation";
 import { prepareRunEnvironment } from "./prepare-run-environment";
 import { appendRunEvent, appendRunEventTx, PgEventSink, publishRunEvent, type StoredEvent } from "./run-events";
 
@@ -153,7 +155,7 @@ export async function executeRun(options: {
   try {
     const run = await db.run.findUniqueOrThrow({ where: { id: runId }, include: { task: true, project: true } });
     repoPath = run.project.repoPath;
-    const worktree = await createRunWorktree({ repoPath: run.project.repoPath, runId });
+    const worktree = await createRunWorktree({ repoPath: run.project.repoPath, runId, startFrom: await followUpStart(db, run) });
     await appendRunEvent(db, { runId, type: "run.branched", payload: { branch: worktree.branch, baseCommit: worktree.baseCommit } });
 
     const overrides = await userOverrides(db, run.task.authorId);
@@ -179,7 +181,7 @@ export async function executeRun(options: {
       environment,
       runId,
       projectId: run.projectId,
-      task: run.task.prompt,
+      task: await taskWithConversation({ db, repoPath: run.project.repoPath, prompt: run.task.prompt, parentRunId: run.parentRunId }),
       contextFiles,
       plan: run.task.plan ?? undefined,
       settings: { tokenBudget: run.tokenBudget ?? undefined, costBudgetUsd: run.costBudgetUsd ?? undefined },

@@ -24,6 +24,21 @@ async function checkContextFiles(repoPath: string, files: string[]): Promise<voi
   if (missing.length) throw new AppError("BAD_REQUEST", `Not in the repository: ${missing.slice(0, 5).join(", ")}. Pick context files from the project's tree.`);
 }
 
+/** The trimmed prompt, or a BAD_REQUEST saying what to fix (empty, unstorable text, over MAX_TASK_CHARS). */
+export function checkPrompt(raw: string, extra: Record<string, unknown> = {}): string {
+  const prompt = raw.trim();
+  const max = env().MAX_TASK_CHARS;
+  if (!prompt) throw new AppError("BAD_REQUEST", "Describe the task: the prompt is empty.");
+  // The task is stored as text: a NUL byte or half a surrogate pair is refused here, not by the database.
+  if (storablePayload({ prompt, ...extra }).escaped) {
+    throw new AppError("BAD_REQUEST", "The task contains a NUL byte or invalid Unicode (an unpaired surrogate). Remove it and send the task again.");
+  }
+  if (prompt.length > max) {
+    throw new AppError("BAD_REQUEST", `The task is ${prompt.length.toLocaleString("en")} characters; the limit is ${max.toLocaleString("en")} (MAX_TASK_CHARS). Shorten it or attach the details as context files.`);
+  }
+  return prompt;
+}
+
 /**
  * Creates a task and its first run, queued. The one entry point for the UI, the APIs and scripts. The
  * run.queued event records the queueing; the pg-boss job (on a Postgres server) is how a worker takes the run,
@@ -33,16 +48,7 @@ export async function startTask(options: { db: Db; userId: string; input: TStart
   const parsed = ZStartTask.safeParse(options.input);
   if (!parsed.success) throw new AppError("BAD_REQUEST", parsed.error.issues[0]?.message ?? "Check the task.");
   const { projectId, contextFiles, tokenBudget, costBudgetUsd } = parsed.data;
-  const prompt = parsed.data.prompt.trim();
-  const max = env().MAX_TASK_CHARS;
-  if (!prompt) throw new AppError("BAD_REQUEST", "Describe the task: the prompt is empty.");
-  // The task is stored as text: a NUL byte or half a surrogate pair is refused here, not by the database.
-  if (storablePayload({ prompt, contextFiles, plan: parsed.data.plan }).escaped) {
-    throw new AppError("BAD_REQUEST", "The task contains a NUL byte or invalid Unicode (an unpaired surrogate). Remove it and send the task again.");
-  }
-  if (prompt.length > max) {
-    throw new AppError("BAD_REQUEST", `The task is ${prompt.length.toLocaleString("en")} characters; the limit is ${max.toLocaleString("en")} (MAX_TASK_CHARS). Shorten it or attach the details as context files.`);
-  }
+  const prompt = checkPrompt(parsed.data.prompt, { contextFiles, plan: parsed.data.plan });
   const project = await requireProject({ db: options.db, userId: options.userId, projectId, need: "write" });
   const uniqueFiles = [...new Set(contextFiles)];
   await checkContextFiles(project.repoPath, uniqueFiles);
@@ -59,20 +65,25 @@ export async function startTask(options: { db: Db; userId: string; input: TStart
   return { taskId: task.id, runId: run.id };
 }
 
-/** Runs a finished run's task again, as a new run with the same prompt and context files. */
-export async function rerun(options: { db: Db; userId: string; runId: string }) {
+/** Runs a finished run's task again, as a new run with the same context files and the same prompt, or an edited one (a new task). */
+export async function rerun(options: { db: Db; userId: string; runId: string; prompt?: string }) {
   const previous = await requireRun({ ...options, need: "write" });
   if (previous.status === "QUEUED" || previous.status === "RUNNING") {
     throw new AppError("CONFLICT", "This run is still going. Stop it first, or wait for it to finish.");
   }
+  const edited = options.prompt === undefined ? undefined : checkPrompt(options.prompt);
+  const task =
+    edited !== undefined && edited !== previous.task.prompt
+      ? await options.db.task.create({ data: { projectId: previous.projectId, authorId: options.userId, prompt: edited, contextFiles: previous.task.contextFiles, plan: previous.task.plan ?? undefined } })
+      : previous.task;
   const run = await options.db.run.create({
-    data: { taskId: previous.taskId, projectId: previous.projectId, tokenBudget: previous.tokenBudget, costBudgetUsd: previous.costBudgetUsd },
+    data: { taskId: task.id, projectId: previous.projectId, tokenBudget: previous.tokenBudget, costBudgetUsd: previous.costBudgetUsd },
   });
   await appendRunEvent(options.db, {
     runId: run.id,
     type: "run.queued",
-    payload: { taskId: previous.taskId, prompt: previous.task.prompt, contextFiles: previous.task.contextFiles, rerunOf: previous.id },
+    payload: { taskId: task.id, prompt: task.prompt, contextFiles: task.contextFiles, rerunOf: previous.id },
   });
   await enqueueRun({ db: options.db, runId: run.id });
-  return { taskId: previous.taskId, runId: run.id };
+  return { taskId: task.id, runId: run.id };
 }

@@ -11,6 +11,7 @@ import { rerun } from "@/server/runs/start-run";
 import { streamRunChanges } from "@/server/runs/stream-run-changes";
 import { streamRunEvents } from "@/server/runs/stream-run-events";
 import { requireProject } from "@/server/access/project-access";
+import { listThread, ZThreadDto } from "@/server/threads/list-thread";
 import { createTRPCRouter, protectedProcedure } from "../trpc";
 
 export const ZRunEventDto = z.object({ seq: z.number(), type: z.string(), payload: z.record(z.string(), z.unknown()), createdAt: z.date() });
@@ -41,15 +42,22 @@ export const runRouter = createTRPCRouter({
     for await (const row of streamRunChanges({ db: ctx.db, userId: ctx.userId, projectId: input.projectId, signal })) yield ZRunSummaryDto.parse(row);
   }),
 
+  /** The run's conversation: every turn in order (follow-ups are new runs in the same thread). */
+  thread: protectedProcedure.input(ZRunId).output(ZThreadDto).query(async ({ ctx, input }) => {
+    const run = await requireRun({ db: ctx.db, userId: ctx.userId, runId: input.runId, need: "read" });
+    return listThread({ db: ctx.db, runId: run.id });
+  }),
+
   cancel: protectedProcedure
     .input(ZRunId)
     .output(z.object({ status: z.string() }))
     .mutation(({ ctx, input }) => cancelRun({ db: ctx.db, userId: ctx.userId, runId: input.runId })),
 
+  /** Runs the task again; with `prompt`, the edited prompt instead (the context files stay). */
   rerun: protectedProcedure
-    .input(ZRunId)
+    .input(ZRunId.extend({ prompt: z.string().max(1_000_000).optional() }))
     .output(z.object({ taskId: z.string(), runId: z.string() }))
-    .mutation(({ ctx, input }) => rerun({ db: ctx.db, userId: ctx.userId, runId: input.runId })),
+    .mutation(({ ctx, input }) => rerun({ db: ctx.db, userId: ctx.userId, runId: input.runId, prompt: input.prompt })),
 
   diff: protectedProcedure.input(ZRunId).query(({ ctx, input }) => getRunDiff({ db: ctx.db, userId: ctx.userId, runId: input.runId })),
 

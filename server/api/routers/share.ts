@@ -5,6 +5,7 @@ import { ZRunId } from "@/server/runs/run-schemas";
 import { getSharedRun, getSharedRunDiff, streamSharedRunEvents } from "@/server/share/get-shared-run";
 import { AppError } from "@/server/errors";
 import { createShareLink, resolveShareToken, listShareLinks, revokeShareLink, ZShareLinkDto, ZShareToken } from "@/server/share/share-links";
+import { listThread, ZThreadDto } from "@/server/threads/list-thread";
 import { toTRPCError } from "../errors";
 import { createTRPCRouter, protectedProcedure, publicProcedure } from "../trpc";
 
@@ -28,6 +29,12 @@ export const shareRouter = createTRPCRouter({
     .input(ZShareToken)
     .output(ZRunDto)
     .query(({ ctx, input }) => getSharedRun({ db: ctx.db, token: input.token })),
+
+  /** The conversation the shared run belongs to: every turn's prompt and outcome (one link shares the whole thread). */
+  thread: publicProcedure
+    .input(ZShareToken)
+    .output(ZThreadDto)
+    .query(async ({ ctx, input }) => listThread({ db: ctx.db, runId: (await resolveShareToken({ db: ctx.db, token: input.token })).runId })),
 
   diff: publicProcedure.input(ZShareToken).query(({ ctx, input }) => getSharedRunDiff({ db: ctx.db, token: input.token })),
 

@@ -104,7 +104,7 @@ const ZFileChange = z.object({ path: z.string(), kind: z.enum(["added", "modifie
 
 /** Every event: its type and the payload it carries. */
 const PAYLOADS = {
-  "run.queued": z.object({ taskId: text, prompt: text, contextFiles: z.array(z.string()).default([]), rerunOf: z.string().optional() }),
+  "run.queued": z.object({ taskId: text, prompt: text, contextFiles: z.array(z.string()).default([]), rerunOf: z.string().optional(), followUpOf: z.string().optional() }),
   /** Written in the claim's transaction; events before version 2 also carried the branch (now run.branched). */
   "run.claimed": z.object({ workerId: text, branch: z.string().optional(), baseCommit: z.string().optional() }),
   "run.branched": z.object({ branch: z.string(), baseCommit: z.string() }),

@@ -1,0 +1,47 @@
+import { z } from "zod";
+import { requireRun } from "@/server/access/run-access";
+import type { Db } from "@/server/db/client";
+import { AppError } from "@/server/errors";
+import { enqueueRun } from "@/server/runner/run-queue";
+import { appendRunEvent } from "@/server/runs/run-events";
+import { checkPrompt } from "@/server/runs/start-run";
+
+export const ZFollowUp = z.object({ runId: z.string().min(1).max(64), prompt: z.string().max(1_000_000, "The follow-up is too long.") });
+export type TFollowUp = z.input<typeof ZFollowUp>;
+
+/** The id of the thread a run belongs to: its first turn's run id. */
+export function threadIdOf(run: { id: string; threadId: string | null }): string {
+  return run.threadId ?? run.id;
+}
+
+/**
+ * Continues a finished run with a new message: a new task and run in the same thread, whose branch starts at
+ * the previous turn's last commit and whose planner is given the conversation so far (server/threads/thread-conversation.ts).
+ */
+export async function followUp(options: { db: Db; userId: string; input: TFollowUp }) {
+  const parsed = ZFollowUp.safeParse(options.input);
+  if (!parsed.success) throw new AppError("BAD_REQUEST", parsed.error.issues[0]?.message ?? "Check the follow-up.");
+  const previous = await requireRun({ db: options.db, userId: options.userId, runId: parsed.data.runId, need: "write" });
+  const prompt = checkPrompt(parsed.data.prompt);
+  if (previous.status === "QUEUED" || previous.status === "RUNNING") {
+    throw new AppError("CONFLICT", "This run is still going. Wait for it to finish (or stop it), then write the follow-up.");
+  }
+  const threadId = threadIdOf(previous);
+  const { task, run } = await options.db.$transaction(async (tx) => {
+    // Serialises follow-ups of one thread: two at once would fork the conversation.
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`autocode-thread:${threadId}`}))`;
+    const latest = await tx.run.findFirst({ where: { OR: [{ threadId }, { id: threadId }] }, orderBy: { createdAt: "desc" }, select: { id: true, status: true } });
+    if (latest && latest.id !== previous.id) {
+      throw new AppError("CONFLICT", `This is not the latest turn of the conversation. Follow up on run ${latest.id} instead.`);
+    }
+    if (previous.threadId === null) await tx.run.update({ where: { id: previous.id }, data: { threadId } });
+    const task = await tx.task.create({ data: { projectId: previous.projectId, authorId: options.userId, prompt, contextFiles: previous.task.contextFiles } });
+    const run = await tx.run.create({
+      data: { taskId: task.id, projectId: previous.projectId, tokenBudget: previous.tokenBudget, costBudgetUsd: previous.costBudgetUsd, threadId, parentRunId: previous.id },
+    });
+    return { task, run };
+  });
+  await appendRunEvent(options.db, { runId: run.id, type: "run.queued", payload: { taskId: task.id, prompt, contextFiles: task.contextFiles, followUpOf: previous.id } });
+  await enqueueRun({ db: options.db, runId: run.id });
+  return { taskId: task.id, runId: run.id, threadId };
+}

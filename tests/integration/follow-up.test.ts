@@ -1,0 +1,93 @@
+import { execFileSync } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { requireDocker } from "@/server/sandbox/docker-test-guard";
+import { startTestRunner, waitForRunEnd, type TestRunner } from "@/tests/helpers/test-runner";
+import { callerFor, createTestUser, testDb } from "../helpers/db";
+import { codeOf } from "../helpers/trpc-errors";
+
+const dockerReady = await requireDocker("follow-ups (database + sandbox)");
+
+function git(repoPath: string, ...args: string[]): string {
+  return execFileSync("git", args, { cwd: repoPath, encoding: "utf8" }).trim();
+}
+
+describe.skipIf(!dockerReady)("follow-ups: a run's thread continues on its branch", () => {
+  let testRunner: TestRunner | undefined;
+  let owner: Awaited<ReturnType<typeof createTestUser>>;
+  let stranger: Awaited<ReturnType<typeof createTestUser>>;
+  let projectId: string;
+
+  beforeAll(async () => {
+    testRunner = await startTestRunner();
+    owner = await createTestUser("thread-owner");
+    stranger = await createTestUser("thread-stranger");
+    projectId = (await callerFor(owner.id).project.create({ name: "thread" })).id;
+  });
+
+  afterAll(async () => {
+    await testRunner?.stop();
+  });
+
+  it("starts the second turn from the first turn's commit, tells the planner about the first turn, and keeps both commits on the branch", async () => {
+    const llm = testRunner!.llm;
+    const as = callerFor(owner.id);
+    const first = await as.task.create({ projectId, prompt: "Write add(a, b) in calc.py with tests" });
+    const firstRun = await waitForRunEnd(first.runId);
+    expect(firstRun.status).toBe("SUCCEEDED");
+    expect(firstRun.headCommit).toBeTruthy();
+    expect(firstRun.headCommit).not.toBe(firstRun.baseCommit);
+
+    llm.script("planner", JSON.stringify({ steps: [{ id: "s1", agent: "coder", description: "Write add(a, b) in more.py", file: "more.py" }] }));
+    const plannerCallsBefore = llm.requests.filter((r) => r.role === "planner").length;
+    const second = await as.task.followUp({ runId: first.runId, prompt: "Now also add more.py with the same add" });
+    expect(second.threadId).toBe(first.runId);
+    const secondRun = await waitForRunEnd(second.runId);
+    expect(secondRun.statusReason).toBeNull();
+    expect(secondRun.status).toBe("SUCCEEDED");
+    expect(secondRun.parentRunId).toBe(first.runId);
+    expect(secondRun.baseCommit).toBe(firstRun.headCommit);
+
+    const plannerRequest = llm.requests.filter((r) => r.role === "planner")[plannerCallsBefore]!;
+    const sent = JSON.stringify(plannerRequest.body.messages);
+    expect(sent).toContain("Write add(a, b) in calc.py with tests");
+    expect(sent).toContain("Now also add more.py with the same add");
+    expect(sent).toContain("Critic's verdict: PASS");
+    expect(sent).toMatch(/calc\.py \(added, \+\d+ -0\)/);
+
+    const { repoPath } = await testDb().project.findUniqueOrThrow({ where: { id: projectId } });
+    const files = git(repoPath, "ls-tree", "-r", "--name-only", secondRun.branch!).split("\n");
+    expect(files).toEqual(expect.arrayContaining(["calc.py", "test_calc.py", "more.py"]));
+    // Both turns' commits are on the second turn's branch.
+    git(repoPath, "merge-base", "--is-ancestor", firstRun.headCommit!, secondRun.headCommit!);
+    expect(Number(git(repoPath, "rev-list", "--count", `${firstRun.baseCommit}..${secondRun.headCommit}`))).toBeGreaterThanOrEqual(2);
+
+    const thread = await as.run.thread({ runId: second.runId });
+    expect(thread.turns.map((t) => t.runId)).toEqual([first.runId, second.runId]);
+    expect((await as.run.thread({ runId: first.runId })).turns).toHaveLength(2);
+  });
+
+  it("refuses strangers (404), running runs, earlier turns and empty or huge messages, creating nothing", async () => {
+    const as = callerFor(owner.id);
+    const [root, latest] = (await as.run.thread({ runId: (await testDb().run.findFirstOrThrow({ where: { projectId, parentRunId: { not: null } } })).id })).turns;
+    const before = await testDb().run.count();
+    expect(await codeOf(callerFor(stranger.id).task.followUp({ runId: latest!.runId, prompt: "hijack" }))).toBe("NOT_FOUND");
+    expect(await codeOf(as.task.followUp({ runId: latest!.runId, prompt: "   " }))).toBe("BAD_REQUEST");
+    expect(await codeOf(as.task.followUp({ runId: latest!.runId, prompt: "x".repeat(20_001) }))).toBe("BAD_REQUEST");
+    expect(await codeOf(as.task.followUp({ runId: root!.runId, prompt: "fork the past" }))).toBe("CONFLICT");
+    await testRunner!.runner.stop();
+    const queued = await as.task.create({ projectId, prompt: "never started" });
+    expect(await codeOf(as.task.followUp({ runId: queued.runId, prompt: "too soon" }))).toBe("CONFLICT");
+    expect(await testDb().run.count()).toBe(before + 1);
+  });
+
+  it("re-runs with an edited prompt as a new task, keeping the original", async () => {
+    const as = callerFor(owner.id);
+    const root = await testDb().run.findFirstOrThrow({ where: { projectId, status: "SUCCEEDED" }, include: { task: true } });
+    const again = await as.run.rerun({ runId: root.id, prompt: "Write add(a, b) in calc.py, edited" });
+    const run = await testDb().run.findUniqueOrThrow({ where: { id: again.runId }, include: { task: true } });
+    expect(run.task.prompt).toBe("Write add(a, b) in calc.py, edited");
+    expect(run.taskId).not.toBe(root.taskId);
+    expect((await testDb().task.findUniqueOrThrow({ where: { id: root.taskId } })).prompt).toBe(root.task.prompt);
+    expect(await codeOf(as.run.rerun({ runId: root.id, prompt: "" }))).toBe("BAD_REQUEST");
+  });
+});
