@@ -1,4 +1,5 @@
 import { environmentRouter } from "./routers/environment";
+import { insightsRouter } from "./routers/insights";
 import { invitationRouter } from "./routers/invitation";
 import { projectRouter } from "./routers/project";
 import { runRouter } from "./routers/run";
@@ -21,6 +22,7 @@ export const appRouter = createTRPCRouter({
   settings: settingsRouter,
   invitation: invitationRouter,
   environment: environmentRouter,
+  insights: insightsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,5 +1,5 @@
 import type { Prisma, RunStatus, StepStatus } from "@/generated/prisma/client";
-import type { RunEvent, TVerification } from "@/server/runs/events/contract";
+import type { PayloadOf, RunEvent, TVerification } from "@/server/runs/events/contract";
 import { emptyUsage, foldRunRecord, type RunRecord, type StepView } from "@/server/runs/events/fold-run-record";
 
 type Tx = Prisma.TransactionClient;
@@ -85,12 +85,23 @@ function stepColumns(step: StepView) {
   };
 }
 
+/** Adds a model call to the run's usage per role and model (RunUsage: the insights' cost by agent and model). */
+async function addRunUsage(tx: Tx, runId: string, call: PayloadOf<"llm.call">): Promise<void> {
+  await tx.$executeRaw`
+    INSERT INTO "RunUsage" ("runId", "role", "model", "calls", "tokensIn", "tokensOut", "costUsd")
+    VALUES (${runId}, ${call.role ?? "agent"}, ${call.model ?? ""}, 1, ${Math.round(call.tokensIn)}, ${Math.round(call.tokensOut)}, ${call.costUsd})
+    ON CONFLICT ("runId", "role", "model") DO UPDATE SET "calls" = "RunUsage"."calls" + 1,
+      "tokensIn" = "RunUsage"."tokensIn" + EXCLUDED."tokensIn", "tokensOut" = "RunUsage"."tokensOut" + EXCLUDED."tokensOut",
+      "costUsd" = "RunUsage"."costUsd" + EXCLUDED."costUsd"`;
+}
+
 /**
  * Applies one event to the run's stored record with the same fold the page uses (foldRunRecord), inside the
  * append's transaction: the Run row's status, timestamps, totals and verdict, and the Step rows. This is the
  * only place Run.status is written.
  */
 export async function projectRunEvent(tx: Tx, runId: string, run: RunRow, event: RunEvent): Promise<void> {
+  if (event.type === "llm.call") await addRunUsage(tx, runId, event.payload);
   const steps = touchesSteps(event) ? await tx.step.findMany({ where: { runId }, orderBy: { order: "asc" } }) : [];
   const before = recordOfRow(run, steps);
   const after = foldRunRecord(before, event);
