@@ -1,9 +1,10 @@
 import type PgBoss from "pg-boss";
 import type { Db } from "@/server/db/client";
 import { env } from "@/server/env";
-import { claimRun, executeRun, type RunPortsFactory } from "@/server/runs/execute-run";
+import { claimRun, executeRun, type ClaimOutcome, type RunPortsFactory } from "@/server/runs/execute-run";
 import { runBus } from "@/server/runs/run-bus";
 import { interruptExpiredRuns } from "./interrupt-run";
+import { pickFairRun } from "./pick-fair-run";
 import { HeldRuns, newWorkerId, type Runner } from "./runner";
 import { createBoss, requeueStrandedRuns, RUN_QUEUE, sendRunJob, startBoss, type RunJob } from "./run-queue";
 
@@ -97,10 +98,10 @@ export class QueueRunner implements Runner {
 
   private async take(job: PgBoss.Job<RunJob>): Promise<void> {
     const boss = this.boss!;
-    const { runId } = job.data;
+    let runId = job.data.runId;
     let outcome;
     try {
-      outcome = await claimRun({ db: this.db, runId, workerId: this.workerId, perUserLimit: this.options.perUserLimit });
+      ({ runId, outcome } = await this.claimFairly(job.data.runId));
     } catch (error) {
       // pg-boss offers a failed job again after its retry delay.
       await boss.fail(RUN_QUEUE, job.id, { error: (error as Error).message }).catch(() => undefined);
@@ -113,6 +114,27 @@ export class QueueRunner implements Runner {
 
     const execute = async (signal: AbortSignal) => void (await executeRun({ db: this.db, runId, workerId: this.workerId, signal, ports: this.options.ports, claimed: true }));
     this.active.hold(runId, execute, () => this.wake?.());
+  }
+
+  /**
+   * A job is a turn, not a run: the worker claims the fairest queued run (pickFairRun), the job's own run when
+   * none is claimable or every pick is lost to another worker. A job's run left queued gets a job again, so
+   * every queued run keeps one.
+   */
+  private async claimFairly(jobRunId: string): Promise<{ runId: string; outcome: ClaimOutcome }> {
+    const { perUserLimit } = this.options;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const runId = await pickFairRun({ db: this.db, perUserLimit });
+      if (!runId || runId === jobRunId) break;
+      const outcome = await claimRun({ db: this.db, runId, workerId: this.workerId, perUserLimit });
+      if (outcome !== "claimed") continue;
+      const stillQueued = await this.db.run.count({ where: { id: jobRunId, status: "QUEUED" } });
+      if (stillQueued) await sendRunJob({ db: this.db, runId: jobRunId, boss: this.boss! }).catch((error: unknown) =>
+        console.error(`[worker] could not queue run ${jobRunId} again; the sweep will:`, (error as Error).message),
+      );
+      return { runId, outcome };
+    }
+    return { runId: jobRunId, outcome: await claimRun({ db: this.db, runId: jobRunId, workerId: this.workerId, perUserLimit }) };
   }
 
   /** The safety net under NOTIFY: a held run whose cancellation we did not hear about is aborted here. */
