@@ -31,6 +31,7 @@ export const MODULES: BenchModule[] = [
   { name: "environments", file: "environments.ts", exportName: "benchEnvironments" },
   { name: "reliability", file: "hostile-inputs.ts", exportName: "benchHostileInputs" },
   { name: "timeline", file: "timeline.ts", exportName: "benchTimeline" },
+  { name: "insights", file: "insights.ts", exportName: "benchInsights" },
 ];
 
 export interface Goal {
@@ -52,6 +53,14 @@ export interface FigureSpec {
 }
 
 export const HEADLINE: Record<string, FigureSpec> = {
+  "insights.project_10k_ms": {
+    module: "insights",
+    unit: "ms",
+    meaning: "The insights page's queries (getProjectInsights: outcomes per day, medians, cost by agent and model, failure reasons, slowest steps) over a project with 10,000 runs, 30,000 steps and 30,000 usage rows, all in the range, next to a neighbour project of the same size; median.",
+    goal: { op: "<=", value: 150 },
+    goalWhy: "issue #22: a project's insights load fast",
+    runs: "insights.repetitions",
+  },
   "timeline.render_ms": {
     module: "timeline",
     unit: "ms",

@@ -5,6 +5,7 @@ import Link from "next/link";
 import { useTRPC } from "@/components/providers/trpc-provider";
 import { RunHistory } from "@/components/runs/run-history";
 import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
+import { CostTotals } from "@/components/insights/cost-totals";
 import { ClientUrlsPanel } from "./client-urls-panel";
 import { EnvironmentPanel } from "./environment-panel";
 import { MembersPanel } from "./members-panel";
@@ -41,6 +42,12 @@ export function ProjectView({ projectId }: { projectId: string }) {
         <p className="mt-2 text-xs text-slate-400">
           Branch {data.defaultBranch} · {data.source === "EMPTY" ? "started empty" : `imported from ${data.sourceRef}`}
         </p>
+        <div className="mt-2 flex flex-wrap items-baseline gap-3">
+          <CostTotals projectId={projectId} />
+          <Link href={`/projects/${projectId}/insights`} className="text-sm font-medium text-indigo-600 hover:text-indigo-500">
+            Insights
+          </Link>
+        </div>
       </div>
       {data.role !== "viewer" && (
         <section aria-labelledby="new-task-heading" className="space-y-3">

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { CostTotals } from "@/components/insights/cost-totals";
 import { ApiTokens } from "@/components/settings/api-tokens";
 import { AdminInvitations } from "@/components/settings/invitations-panel";
 import { ModelSettingsForm } from "@/components/settings/model-settings-form";
@@ -16,6 +17,7 @@ export default function SettingsPage() {
         <p className="text-sm text-slate-600">
           Which provider and model each agent uses for your runs. Anything left empty falls back to the server&apos;s settings.
         </p>
+        <CostTotals />
         <ModelSettingsForm />
       </section>
       <ApiTokens />
