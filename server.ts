@@ -8,7 +8,10 @@ import next from "next";
 import { CLIENT_ADDRESS_HEADER, clientAddress, parseTrustedProxies } from "@/server/auth/client-address";
 import { bootstrap } from "@/server/boot/bootstrap";
 import { startBackgroundServices } from "@/server/boot/background";
+import { db } from "@/server/db/client";
+import { isGitRequest } from "@/server/git/git-http-backend";
 import { createMcpHttpHandler, isMcpRequest } from "@/server/mcp/mcp-http";
+import { createWorkerGitHandler } from "@/server/runner/remote-repository";
 
 // A self-hosted product phones nowhere by default (and these machines have no route out).
 process.env.NEXT_TELEMETRY_DISABLED ??= "1";
@@ -26,11 +29,14 @@ async function main(): Promise<void> {
 
   // MCP sessions live in this process (long-lived SSE streams, per-session state), beside Next rather than in it.
   const mcp = createMcpHttpHandler();
+  // Remote workers fetch and push project repositories here, with WORKER_SECRET only (docs/workers.md).
+  const gitEndpoint = createWorkerGitHandler(db);
   const trusted = parseTrustedProxies(boot.env.TRUST_PROXY)!;
   const server = createServer((req, res) => {
     // Overwrites whatever the client sent under that name: only this line says who the client is.
     req.headers[CLIENT_ADDRESS_HEADER] = clientAddress({ remoteAddress: req.socket.remoteAddress, forwardedFor: req.headers["x-forwarded-for"], trusted });
-    if (isMcpRequest(req.url)) void mcp.handle(req, res);
+    if (isGitRequest(req.url)) void gitEndpoint(req, res);
+    else if (isMcpRequest(req.url)) void mcp.handle(req, res);
     else void handle(req, res);
   });
   server.on("upgrade", (req, socket, head) => {

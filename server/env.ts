@@ -133,6 +133,10 @@ export const ZEnv = z
     CORS_ORIGINS: z.string().default(""),
     /** Days a finished run keeps its autocode/run-* branch (its diff, patch and merge); 0 keeps branches forever. */
     RUN_BRANCH_RETENTION_DAYS: int(0, 0),
+    /** The web app's base URL as workers reach it; set on a worker, its repositories travel over git from there. */
+    APP_URL: optionalUrl,
+    /** Shared by the web app and its workers: the only credential of the internal git endpoint. */
+    WORKER_SECRET: z.string().min(16, "WORKER_SECRET must be at least 16 characters").optional(),
   })
   .transform((env) => ({
     ...env,

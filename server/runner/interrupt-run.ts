@@ -1,4 +1,5 @@
 import type { Db } from "@/server/db/client";
+import { env } from "@/server/env";
 import { removeRunWorktree } from "@/server/git";
 import { appendRunEvent } from "@/server/runs/run-events";
 import { removeRunContainers } from "@/server/sandbox";
@@ -36,7 +37,8 @@ export async function interruptExpiredRuns(db: Db): Promise<string[]> {
     if (taken.count === 0) continue;
     await removeRunContainers(runId).catch(() => 0);
     // The branch keeps every committed step; only the dead worker's working directory goes.
-    await removeRunWorktree({ repoPath: project.repoPath, runId }).catch(() => undefined);
+    // A remote worker (APP_URL) never touches the web machine's paths; the web side's sweep removes leftovers there.
+    if (!env().APP_URL) await removeRunWorktree({ repoPath: project.repoPath, runId }).catch(() => undefined);
     await appendRunEvent(db, { runId, type: "run.finished", payload: { status: "interrupted", reason: interruptionReason("crashed", await lastCompletedStep(db, runId)) } });
     interrupted.push(runId);
   }

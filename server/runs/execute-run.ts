@@ -5,7 +5,6 @@ import { env } from "@/server/env";
 import { checkUserModelEndpoint } from "@/server/network/outbound-address";
 import { errorText } from "@/server/errors";
 import { resolveSafePath } from "@/server/editing/resolve-safe-path";
-import { createRunWorktree, removeRunWorktree } from "@/server/git";
 import { createLlmClient } from "@/server/llm/create-llm-client";
 import { resolveModelSettings, type UserModelOverrides } from "@/server/llm/resolve-model-settings";
 import type { LlmMode } from "@/server/env";
@@ -15,6 +14,7 @@ import { createSandboxTools } from "@/server/orchestrator/adapters/sandbox-tools
 import type { OrchestratorPorts, RunEventInput } from "@/server/orchestrator/ports";
 import { runTask } from "@/server/orchestrator/run-task";
 import { interruptionReason, lastCompletedStep } from "@/server/runner/interrupt-run";
+import { openRunRepository, type RunRepository } from "@/server/runner/remote-repository";
 import { getSandbox } from "@/server/sandbox";
 import { followUpStart } from "@/server/threads/follow-up-start";
 import { taskWithConversation } from "@/server/threads/thread-conversation";
@@ -46,6 +46,22 @@ const realPorts: RunPortsFactory = ({ worktreePath, settings }) => ({
   memory: getMemoryStore(),
   tools: createSandboxTools(),
 });
+
+/** Each committed step is published at once (pushed, on a remote worker): a crash loses at most the current step. */
+function withPublishedSteps<P extends Omit<OrchestratorPorts, "events">>(ports: P, repository: RunRepository): P {
+  const { workspace } = ports;
+  return {
+    ...ports,
+    workspace: {
+      ...workspace,
+      async commitStep(input) {
+        const commit = await workspace.commitStep(input);
+        if (commit) await repository.publish();
+        return commit;
+      },
+    },
+  };
+}
 
 export type ClaimOutcome = "claimed" | "not-queued" | "user-at-limit";
 
@@ -151,11 +167,11 @@ export async function executeRun(options: {
       .catch(() => undefined); // a missed renewal is retried at the next tick; the lease outlasts two of them
   }, leaseMs / 3);
   lease.unref();
-  let repoPath: string | undefined;
+  let repository: RunRepository | undefined;
   try {
     const run = await db.run.findUniqueOrThrow({ where: { id: runId }, include: { task: true, project: true } });
-    repoPath = run.project.repoPath;
-    const worktree = await createRunWorktree({ repoPath: run.project.repoPath, runId, startFrom: await followUpStart(db, run) });
+    repository = await openRunRepository({ projectId: run.projectId, repoPath: run.project.repoPath, defaultBranch: run.project.defaultBranch, runId, startFrom: await followUpStart(db, run), signal });
+    const worktree = repository.worktree;
     await appendRunEvent(db, { runId, type: "run.branched", payload: { branch: worktree.branch, baseCommit: worktree.baseCommit } });
 
     const overrides = await userOverrides(db, run.task.authorId);
@@ -175,7 +191,7 @@ export async function executeRun(options: {
       const content = await fs.readFile(safe.absolute, "utf8").catch(() => null);
       if (content !== null) contextFiles.push({ path: file, content: content.slice(0, MAX_CONTEXT_FILE_BYTES) });
     }
-    const ports = (options.ports ?? realPorts)({ worktreePath: worktree.worktreePath, settings: modelSettings });
+    const ports = withPublishedSteps((options.ports ?? realPorts)({ worktreePath: worktree.worktreePath, settings: modelSettings }), repository);
     const environment = await prepareRunEnvironment({ db, runId, projectId: run.projectId, worktreePath: worktree.worktreePath, baseCommit: worktree.baseCommit, sandbox: ports.sandbox, signal });
     await runTask({
       environment,
@@ -203,7 +219,7 @@ export async function executeRun(options: {
   } finally {
     clearInterval(lease);
     // Every step is committed on the run's branch; the working directory is not needed once the run ends.
-    if (repoPath) await removeRunWorktree({ repoPath, runId }).catch((error: unknown) => console.error(`[runner] could not remove the worktree of run ${runId}:`, error));
+    if (repository) await repository.close().catch((error: unknown) => console.error(`[runner] could not remove the worktree of run ${runId}:`, error));
   }
   return "claimed";
 }

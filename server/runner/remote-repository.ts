@@ -1,0 +1,133 @@
+import { access, mkdir, rm } from "node:fs/promises";
+import path from "node:path";
+import type { Db } from "@/server/db/client";
+import { env } from "@/server/env";
+import { createRunWorktree, removeRunWorktree, type RunWorktree } from "@/server/git";
+import { createGitHttpHandler, GIT_ENDPOINT_PREFIX } from "@/server/git/git-http-backend";
+import { assertRunId, git, gitText, runBranch, withRepoLock } from "@/server/git/run-git";
+
+/**
+ * A run's repository as a worker sees it: where to work, how to publish a step, how to clean up. On the web
+ * machine it is the project's repository itself; on a remote worker (APP_URL set) it is a local cache that
+ * fetches from and pushes to the web app over git's smart HTTP protocol.
+ */
+export interface RunRepository {
+  worktree: RunWorktree;
+  /** Makes the run's branch as committed so far visible in the web app's repository. */
+  publish(): Promise<void>;
+  close(): Promise<void>;
+}
+
+type RemoteSettings = { appUrl: string; secret: string; dataDir: string };
+
+/** The remote settings when this process is a remote worker; APP_URL without WORKER_SECRET is a setup error. */
+export function remoteSettings(): RemoteSettings | null {
+  const { APP_URL, WORKER_SECRET, DATA_DIR } = env();
+  if (!APP_URL) return null;
+  if (!WORKER_SECRET) throw new Error("APP_URL is set but WORKER_SECRET is not: a remote worker needs the web app's worker secret to reach its repositories.");
+  return { appUrl: APP_URL.replace(/\/+$/, ""), secret: WORKER_SECRET, dataDir: DATA_DIR };
+}
+
+/** The web app's handler of the internal git endpoint, resolving project ids to their repositories. */
+export function createWorkerGitHandler(db: () => Db) {
+  return createGitHttpHandler({
+    secret: env().WORKER_SECRET,
+    async resolveRepository(projectId) {
+      const project = await db().project.findUnique({ where: { id: projectId }, select: { repoPath: true } });
+      return project?.repoPath ? project.repoPath : null;
+    },
+  });
+}
+
+function remoteEnv(settings: RemoteSettings): Record<string, string> {
+  // The secret goes in the environment, not argv (visible in `ps`); redirects are not followed with it.
+  const config: [string, string][] = [
+    ["http.extraHeader", `Authorization: Bearer ${settings.secret}`],
+    ["http.followRedirects", "false"],
+    ["credential.helper", ""],
+  ];
+  return {
+    GIT_ALLOW_PROTOCOL: "http:https",
+    GIT_CONFIG_COUNT: String(config.length),
+    ...Object.fromEntries(config.flatMap(([key, value], i) => [[`GIT_CONFIG_KEY_${i}`, key], [`GIT_CONFIG_VALUE_${i}`, value]])),
+  };
+}
+
+function remoteUrl(settings: RemoteSettings, projectId: string): string {
+  return `${settings.appUrl}${GIT_ENDPOINT_PREFIX}${encodeURIComponent(projectId)}`;
+}
+
+/** This worker's cached copy of a project's repository (bare, under its own DATA_DIR), created on first use. */
+async function cacheRepository(settings: RemoteSettings, projectId: string): Promise<string> {
+  const cache = path.join(settings.dataDir, "repo-cache", `${projectId.replace(/[^A-Za-z0-9_-]/g, "_")}.git`);
+  const exists = await access(path.join(cache, "HEAD")).then(() => true, () => false);
+  if (!exists) {
+    await mkdir(cache, { recursive: true });
+    await git(["init", "--quiet", "--bare"], { cwd: cache });
+  }
+  return cache;
+}
+
+/** Opens a run's repository: the local one on the web machine, or a fetched cache on a remote worker. */
+type OpenOptions = { projectId: string; repoPath: string; defaultBranch: string; runId: string; startFrom?: string; signal?: AbortSignal };
+
+export async function openRunRepository(options: OpenOptions): Promise<RunRepository> {
+  const settings = remoteSettings();
+  if (!settings) {
+    const worktree = await createRunWorktree({ repoPath: options.repoPath, runId: options.runId, startFrom: options.startFrom });
+    return {
+      worktree,
+      publish: async () => undefined,
+      close: () => removeRunWorktree({ repoPath: options.repoPath, runId: options.runId }),
+    };
+  }
+  return openRemote(settings, options);
+}
+
+async function openRemote(settings: RemoteSettings, options: OpenOptions): Promise<RunRepository> {
+  assertRunId(options.runId);
+  const cache = await cacheRepository(settings, options.projectId);
+  const url = remoteUrl(settings, options.projectId);
+  const gitEnv = remoteEnv(settings);
+  const branch = runBranch(options.runId);
+  const worktreePath = path.join(`${cache}.worktrees`, `run-${options.runId}`);
+  const baseCommit = await withRepoLock(cache, async () => {
+    // Only the default branch travels: the cache holds what runs start from, plus the runs' own commits.
+    const tracking = `refs/remotes/web/${options.defaultBranch}`;
+    await git(["fetch", "--quiet", "--no-tags", "--", url, `+refs/heads/${options.defaultBranch}:${tracking}`], { cwd: cache, env: gitEnv, signal: options.signal }).catch((error: unknown) => {
+      throw new Error(`Could not fetch the project's repository from the web app (${url}): ${error instanceof Error ? error.message : String(error)}`);
+    });
+    const start = options.startFrom ?? tracking;
+    if (options.startFrom && (await git(["cat-file", "-e", `${options.startFrom}^{commit}`], { cwd: cache, okCodes: [1, 128] })).code !== 0) {
+      // A follow-up starts from the previous turn's last commit, which may have been pushed by another worker.
+      await git(["fetch", "--quiet", "--no-tags", "--", url, options.startFrom], { cwd: cache, env: gitEnv, signal: options.signal });
+    }
+    const base = await gitText(["rev-parse", "--verify", "--end-of-options", `${start}^{commit}`], { cwd: cache });
+    await rm(worktreePath, { recursive: true, force: true });
+    await git(["worktree", "prune"], { cwd: cache });
+    await git(["branch", "-D", "--", branch], { cwd: cache, okCodes: [1] });
+    await mkdir(path.dirname(worktreePath), { recursive: true });
+    await git(["worktree", "add", "--quiet", "-b", branch, "--", worktreePath, base], { cwd: cache });
+    return base;
+  });
+  const publish = async () => {
+    await git(["push", "--quiet", "--", url, `HEAD:refs/heads/${branch}`], { cwd: worktreePath, env: gitEnv }).catch((error: unknown) => {
+      throw new Error(`Could not push the run's branch to the web app: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  };
+  // The branch exists on the web side from the start, so its diff (empty) and the run page work before any step lands.
+  await publish();
+  return {
+    worktree: { worktreePath, branch, baseCommit },
+    publish,
+    async close() {
+      await withRepoLock(cache, async () => {
+        await git(["worktree", "remove", "--force", "--", worktreePath], { cwd: cache, okCodes: [128] });
+        await rm(worktreePath, { recursive: true, force: true });
+        await git(["worktree", "prune"], { cwd: cache });
+        // The web app has the branch; the cache keeps only the objects, which later fetches reuse.
+        await git(["branch", "-D", "--", branch], { cwd: cache, okCodes: [1] });
+      });
+    },
+  };
+}
