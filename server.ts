@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   // MCP sessions live in this process (long-lived SSE streams, per-session state), beside Next rather than in it.
   const mcp = createMcpHttpHandler();
   // Remote workers fetch and push project repositories here, with WORKER_SECRET only (docs/workers.md).
-  const gitEndpoint = createWorkerGitHandler(db);
+  const gitEndpoint = createWorkerGitHandler({ db });
   const trusted = parseTrustedProxies(boot.env.TRUST_PROXY)!;
   const server = createServer((req, res) => {
     // Overwrites whatever the client sent under that name: only this line says who the client is.

@@ -29,11 +29,11 @@ export function remoteSettings(): RemoteSettings | null {
 }
 
 /** The web app's handler of the internal git endpoint, resolving project ids to their repositories. */
-export function createWorkerGitHandler(db: () => Db) {
+export function createWorkerGitHandler(options: { db: () => Db; secret?: string }) {
   return createGitHttpHandler({
-    secret: env().WORKER_SECRET,
+    secret: options.secret ?? env().WORKER_SECRET,
     async resolveRepository(projectId) {
-      const project = await db().project.findUnique({ where: { id: projectId }, select: { repoPath: true } });
+      const project = await options.db().project.findUnique({ where: { id: projectId }, select: { repoPath: true } });
       return project?.repoPath ? project.repoPath : null;
     },
   });

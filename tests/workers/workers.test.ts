@@ -3,11 +3,11 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { closeRunQueue, isEmbeddedDatabase, sendRunJob } from "@/server/runner/run-queue";
-import { getDocker, LABEL_RUN } from "@/server/sandbox/docker-client";
 import { requireDocker } from "@/server/sandbox/docker-test-guard";
 import { DEFAULT_CODE, startFakeLlm, type FakeLlm, type RecordedRequest } from "@/tests/fake-llm/fake-llm-server";
 import { callerFor, createTestUser, testDb } from "../helpers/db";
 import { spawnEntry, type Child, type Message } from "./child-process";
+import { expectNoContainers, waitForEvent, waitForRun } from "./run-waits";
 
 /**
  * Separate processes, as deployed: this test process and a web-like child create and watch runs, two worker
@@ -44,38 +44,6 @@ function maxOverlap(intervals: Interval[]): number {
   let max = 0;
   for (const point of points) max = Math.max(max, (open += point.delta));
   return max;
-}
-
-async function waitForRun(runId: string, done: (run: { status: string }) => boolean, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const run = await testDb().run.findUniqueOrThrow({ where: { id: runId } });
-    if (done(run)) return run;
-    if (Date.now() > deadline) throw new Error(`run ${runId}: not ${what} after ${timeoutMs} ms (status ${run.status})`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-async function waitForEvent(runId: string, type: string, stepId: string | undefined, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const events = await testDb().runEvent.findMany({ where: { runId, type } });
-    if (events.some((e) => stepId === undefined || (e.payload as { stepId?: string }).stepId === stepId)) return;
-    if (Date.now() > deadline) throw new Error(`run ${runId}: no ${type} ${stepId ?? ""} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-async function runContainers(runId: string) {
-  return getDocker().listContainers({ all: true, filters: { label: [`${LABEL_RUN}=${runId}`] } });
-}
-
-async function expectNoContainers(runId: string, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while ((await runContainers(runId)).length > 0) {
-    if (Date.now() > deadline) throw new Error(`containers of run ${runId} still exist after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 const codeFor = (file: string) => `File: ${file}\n\`\`\`python\n${DEFAULT_CODE}\`\`\`\n`;

@@ -1,0 +1,170 @@
+import { execFile } from "node:child_process";
+import fs from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createApiToken } from "@/server/auth/api-tokens";
+import { isGitRequest } from "@/server/git/git-http-backend";
+import { interruptExpiredRuns } from "@/server/runner/interrupt-run";
+import { createWorkerGitHandler } from "@/server/runner/remote-repository";
+import { closeRunQueue, isEmbeddedDatabase } from "@/server/runner/run-queue";
+import { requireDocker } from "@/server/sandbox/docker-test-guard";
+import { DEFAULT_CODE, startFakeLlm, type FakeLlm } from "@/tests/fake-llm/fake-llm-server";
+import { callerFor, createTestUser, testDb } from "../helpers/db";
+import { spawnEntry, type Child } from "./child-process";
+import { expectNoContainers, waitForEvent, waitForRun } from "./run-waits";
+
+/**
+ * Two machines, as a team would deploy them: this test process is the web app (its DATA_DIR holds the projects'
+ * repositories, it serves them at /internal/git over real HTTP) and a worker child process has a DATA_DIR of its
+ * own and APP_URL + WORKER_SECRET. Real Postgres, real Docker, the fake model over HTTP.
+ */
+const dockerReady = await requireDocker("remote workers (git over HTTP, pg-boss, Docker)");
+const databaseUrl = inject("databaseUrl");
+const embedded = await isEmbeddedDatabase(testDb());
+if (embedded && process.env.CI === "true") throw new Error("tests/workers need a Postgres server under CI: set TEST_DATABASE_URL.");
+
+const SECRET = "remote-worker-secret-for-tests-0123456789";
+const LEASE_SECONDS = 4;
+const run = promisify(execFile);
+const codeFor = (file: string) => `File: ${file}\n\`\`\`python\n${DEFAULT_CODE}\`\`\`\n`;
+
+async function gitIn(cwd: string, ...args: string[]): Promise<string> {
+  return (await run("git", args, { cwd })).stdout.trim();
+}
+
+describe.skipIf(!dockerReady || embedded)("workers on another machine: repositories over git", () => {
+  let llm: FakeLlm;
+  let server: Server;
+  let appUrl: string;
+  let worker: Child;
+  let workerDir: string;
+  let user: Awaited<ReturnType<typeof createTestUser>>;
+  let projectId: string;
+  let repoPath: string;
+  let common: Record<string, string>;
+
+  beforeAll(async () => {
+    llm = await startFakeLlm();
+    user = await createTestUser("remote-worker");
+    projectId = (await callerFor(user.id).project.create({ name: "remote-calc" })).id;
+    repoPath = (await testDb().project.findUniqueOrThrow({ where: { id: projectId } })).repoPath;
+    const handler = createWorkerGitHandler({ db: testDb, secret: SECRET });
+    server = createServer((req, res) => {
+      if (isGitRequest(req.url)) void handler(req, res);
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    appUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    workerDir = fs.mkdtempSync(path.join(os.tmpdir(), "autocode-remote-worker-"));
+    expect(workerDir).not.toBe(process.env.DATA_DIR);
+    common = {
+      DATABASE_URL: databaseUrl,
+      AUTH_SECRET: process.env.AUTH_SECRET!,
+      NODE_ENV: "test",
+      LLM_MODE: "litellm",
+      LITELLM_URL: llm.url,
+      RUN_LEASE_SECONDS: String(LEASE_SECONDS),
+      SANDBOX_POOL_SIZE: "1",
+      DATA_DIR: workerDir,
+      APP_URL: appUrl,
+      WORKER_SECRET: SECRET,
+    };
+    worker = spawnEntry("tests/workers/worker-entry.ts", common, "remote-worker");
+    await worker.waitFor((m) => m.ready === true, 90_000, "readiness");
+  });
+
+  afterAll(async () => {
+    worker?.killGroup("SIGKILL");
+    server?.close();
+    await closeRunQueue();
+    await llm?.close();
+  });
+
+  it("runs a task queued through the API on the remote worker; its branch and commits land in the web app's repository; diff and merge work", async () => {
+    const { runId } = await callerFor(user.id).task.create({ projectId, prompt: "Write add(a, b) in calc.py" });
+    const finished = await waitForRun(runId, (r) => !["QUEUED", "RUNNING"].includes(r.status), 180_000, "finished");
+    const record = await testDb().run.findUniqueOrThrow({ where: { id: runId } });
+    expect([finished.status, record.statusReason]).toEqual(["SUCCEEDED", null]);
+
+    const committed = (await testDb().runEvent.findMany({ where: { runId, type: "step.committed" }, orderBy: { seq: "asc" } })).map((e) => (e.payload as { commit: string }).commit);
+    expect(committed.length).toBeGreaterThan(0);
+    // Every step's commit is in the web app's repository, on the run's branch, in order.
+    const branchLog = (await gitIn(repoPath, "log", "--format=%H", `${record.baseCommit}..autocode/run-${runId}`)).split("\n").reverse();
+    expect(branchLog).toEqual(committed);
+    // The worker worked in its own DATA_DIR: its cache has the objects, the web repository has no worktree of the run.
+    expect(fs.existsSync(path.join(workerDir, "repo-cache", `${projectId}.git`, "HEAD"))).toBe(true);
+    expect(fs.existsSync(`${repoPath}.worktrees/run-${runId}`)).toBe(false);
+
+    const diff = await callerFor(user.id).run.diff({ runId });
+    expect(JSON.stringify(diff)).toContain("calc.py");
+    const merged = await callerFor(user.id).run.merge({ runId });
+    expect(merged).toMatchObject({ ok: true, kind: "fast-forward", commit: committed.at(-1) });
+    expect(await gitIn(repoPath, "show", "HEAD:calc.py")).toContain("def add");
+  }, 240_000);
+
+  it("refuses a wrong WORKER_SECRET and a user's API token, over HTTP and over git", async () => {
+    const { token } = await createApiToken({ db: testDb(), userId: user.id, name: "not-for-git" });
+    const infoRefs = `${appUrl}/internal/git/${projectId}/info/refs?service=git-upload-pack`;
+    const basic = (secret: string) => `Basic ${Buffer.from(`worker:${secret}`).toString("base64")}`;
+    for (const authorization of [undefined, "Bearer wrong-secret-wrong-secret", basic("wrong"), `Bearer ${token}`, basic(token)]) {
+      const res = await fetch(infoRefs, { headers: authorization ? { authorization } : {} });
+      expect(res.status, String(authorization)).toBe(401);
+      expect(await res.text()).not.toContain("refs/heads");
+    }
+    const ok = await fetch(infoRefs, { headers: { authorization: `Bearer ${SECRET}` } });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain("refs/heads/main");
+    // Paths outside the smart protocol are not served even with the secret (no dumb file reads of .git).
+    expect((await fetch(`${appUrl}/internal/git/${projectId}/HEAD`, { headers: { authorization: `Bearer ${SECRET}` } })).status).toBe(404);
+    const wrong = run("git", ["-c", "http.extraHeader=Authorization: Bearer wrong-secret-wrong-secret", "ls-remote", `${appUrl}/internal/git/${projectId}`], { env: { ...process.env, GIT_TERMINAL_PROMPT: "0" } });
+    await expect(wrong).rejects.toThrow();
+  });
+
+  it("fails a run cleanly when its project is deleted while the worker holds it", async () => {
+    const other = (await callerFor(user.id).project.create({ name: "remote-doomed" })).id;
+    llm.script("planner", JSON.stringify({ steps: [{ id: "s1", agent: "coder", description: "Write add(a, b) in calc.py", file: "calc.py", depends_on: [] }] }));
+    llm.script("coder", { hang: true });
+    const { runId } = await callerFor(user.id).task.create({ projectId: other, prompt: "Never finishes" });
+    await waitForEvent(runId, "step.started", "s1", 60_000);
+    await callerFor(user.id).project.delete({ projectId: other });
+    expect(await testDb().run.findUnique({ where: { id: runId } })).toBeNull();
+    // The worker lets go: its lease finds the run gone, it aborts, removes its containers and worktree, and keeps serving.
+    await expectNoContainers(runId, (LEASE_SECONDS + 20) * 1000);
+    const worktree = path.join(workerDir, "repo-cache", `${other}.git.worktrees`, `run-${runId}`);
+    const deadline = Date.now() + 20_000;
+    while (fs.existsSync(worktree) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(fs.existsSync(worktree)).toBe(false);
+    expect(worker.process.exitCode).toBeNull();
+    // Its repository is no longer served.
+    expect((await fetch(`${appUrl}/internal/git/${other}/info/refs?service=git-upload-pack`, { headers: { authorization: `Bearer ${SECRET}` } })).status).toBe(404);
+  }, 120_000);
+
+  it("keeps the steps pushed before the worker is killed and marks the run interrupted", async () => {
+    llm.script("planner", JSON.stringify({ steps: [
+      { id: "s1", agent: "coder", description: "Write add(a, b) in calc2.py", file: "calc2.py", depends_on: [] },
+      { id: "s2", agent: "coder", description: "Write add(a, b) in more.py", file: "more.py", depends_on: ["s1"] },
+    ] }));
+    llm.script("coder", codeFor("calc2.py"), { hang: true });
+    const { runId } = await callerFor(user.id).task.create({ projectId, prompt: "Two files; the second never comes" });
+    await waitForEvent(runId, "step.started", "s2", 90_000);
+    const committed = (await testDb().runEvent.findMany({ where: { runId, type: "step.committed" } })).map((e) => (e.payload as { commit: string }).commit);
+    expect(committed).toHaveLength(1);
+    // Already in the web app's repository while the run is still going: pushed commit by commit.
+    expect(await gitIn(repoPath, "rev-parse", `autocode/run-${runId}`)).toBe(committed[0]);
+
+    worker.killGroup("SIGKILL");
+    expect(await worker.exited).not.toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, (LEASE_SECONDS + 1) * 1000));
+    // The web process's own sweep (its in-process runner's) closes the run of the dead worker.
+    expect(await interruptExpiredRuns(testDb())).toContain(runId);
+    const record = await testDb().run.findUniqueOrThrow({ where: { id: runId } });
+    expect(record.status).toBe("INTERRUPTED");
+    expect(record.statusReason).toMatch(/stopped unexpectedly after step s1 completed/);
+    expect(await gitIn(repoPath, "show", `autocode/run-${runId}:calc2.py`)).toContain("def add");
+    await expectNoContainers(runId);
+  }, 150_000);
+});
