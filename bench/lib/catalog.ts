@@ -21,6 +21,7 @@ export const MODULES: BenchModule[] = [
   { name: "stream", file: "stream.ts", exportName: "benchStream" },
   { name: "stream-live", file: "stream-live.ts", exportName: "benchStreamLive" },
   { name: "runs", file: "runs.ts", exportName: "benchRuns", optional: true },
+  { name: "workers", file: "workers.ts", exportName: "benchWorkers", optional: true },
   { name: "history", file: "history.ts", exportName: "benchHistory" },
   { name: "diff", file: "diff.ts", exportName: "benchDiff" },
   { name: "index", file: "index.ts", exportName: "benchIndex" },
@@ -219,6 +220,16 @@ export const HEADLINE: Record<string, FigureSpec> = {
       "20 runs started at once through the queue, taken by two worker processes (`npm run worker`, 2 runs each) and executed in the real sandbox with a zero-latency fake model, timed to the last run.finished; every run must succeed. Baseline: the same 20 runs on one worker.",
     baseline: "runs.baseline_one_worker_per_min",
     runs: "runs.repetitions",
+  },
+  "workers.remote_run_overhead_ms": {
+    module: "workers",
+    unit: "ms",
+    meaning:
+      "A one-step task (zero-latency fake model, real sandbox) on a remote-style worker process (its own DATA_DIR, the repository fetched from and pushed to the web app over git smart HTTP, warm cache) minus the same task on a local-path worker (the web machine's repository), both taking runs one at a time from the same queue in the same bench run: median run.claimed to run.finished of each, first run of each worker unmeasured.",
+    goal: { op: "<=", value: 150 },
+    goalWhy: "issue #21: a worker on another machine may cost at most 150 ms more per run",
+    baseline: "workers.local_run_p50_ms",
+    runs: "workers.runs_per_worker",
   },
   "history.first_page_p50_ms": {
     module: "history",

@@ -15,7 +15,7 @@ import { requireDocker } from "@/server/sandbox/docker-test-guard";
 import { DEFAULT_CODE, startFakeLlm, type FakeLlm } from "@/tests/fake-llm/fake-llm-server";
 import { callerFor, createTestUser, testDb } from "../helpers/db";
 import { spawnEntry, type Child } from "./child-process";
-import { expectNoContainers, waitForEvent, waitForRun } from "./run-waits";
+import { expectNoContainers, waitForEvent, waitForRun, workerTestEnv } from "./run-waits";
 
 /**
  * Two machines, as a team would deploy them: this test process is the web app (its DATA_DIR holds the projects'
@@ -62,13 +62,7 @@ describe.skipIf(!dockerReady || embedded)("workers on another machine: repositor
     workerDir = fs.mkdtempSync(path.join(os.tmpdir(), "autocode-remote-worker-"));
     expect(workerDir).not.toBe(process.env.DATA_DIR);
     common = {
-      DATABASE_URL: databaseUrl,
-      AUTH_SECRET: process.env.AUTH_SECRET!,
-      NODE_ENV: "test",
-      LLM_MODE: "litellm",
-      LITELLM_URL: llm.url,
-      RUN_LEASE_SECONDS: String(LEASE_SECONDS),
-      SANDBOX_POOL_SIZE: "1",
+      ...workerTestEnv({ databaseUrl, llmUrl: llm.url, leaseSeconds: LEASE_SECONDS }),
       DATA_DIR: workerDir,
       APP_URL: appUrl,
       WORKER_SECRET: SECRET,

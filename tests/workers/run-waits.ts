@@ -33,3 +33,16 @@ export async function expectNoContainers(runId: string, timeoutMs = 10_000) {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
+
+/** The settings every worker child of the tests shares: the test database, the fake model, a short lease. */
+export function workerTestEnv(options: { databaseUrl: string; llmUrl: string; leaseSeconds: number }): Record<string, string> {
+  return {
+    DATABASE_URL: options.databaseUrl,
+    AUTH_SECRET: process.env.AUTH_SECRET!,
+    NODE_ENV: "test",
+    LLM_MODE: "litellm",
+    LITELLM_URL: options.llmUrl,
+    RUN_LEASE_SECONDS: String(options.leaseSeconds),
+    SANDBOX_POOL_SIZE: "1",
+  };
+}

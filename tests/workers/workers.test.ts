@@ -7,7 +7,7 @@ import { requireDocker } from "@/server/sandbox/docker-test-guard";
 import { DEFAULT_CODE, startFakeLlm, type FakeLlm, type RecordedRequest } from "@/tests/fake-llm/fake-llm-server";
 import { callerFor, createTestUser, testDb } from "../helpers/db";
 import { spawnEntry, type Child, type Message } from "./child-process";
-import { expectNoContainers, waitForEvent, waitForRun } from "./run-waits";
+import { expectNoContainers, waitForEvent, waitForRun, workerTestEnv } from "./run-waits";
 
 /**
  * Separate processes, as deployed: this test process and a web-like child create and watch runs, two worker
@@ -68,15 +68,9 @@ describe.skipIf(!dockerReady || embedded)("workers in separate processes", () =>
     const dataDir = process.env.DATA_DIR!;
     fs.mkdirSync(path.join(dataDir, "workers"), { recursive: true });
     const common = {
-      DATABASE_URL: databaseUrl,
-      AUTH_SECRET: process.env.AUTH_SECRET!,
-      NODE_ENV: "test",
-      LLM_MODE: "litellm",
-      LITELLM_URL: llm.url,
-      RUN_LEASE_SECONDS: String(LEASE_SECONDS),
+      ...workerTestEnv({ databaseUrl, llmUrl: llm.url, leaseSeconds: LEASE_SECONDS }),
       MAX_CONCURRENT_RUNS: String(PER_WORKER),
       MAX_CONCURRENT_RUNS_PER_USER: String(PER_USER),
-      SANDBOX_POOL_SIZE: "1",
     };
     web = spawnEntry("tests/workers/web-entry.ts", { ...common, DATA_DIR: dataDir }, "web");
     for (const name of ["worker1", "worker2"]) {
