@@ -103,24 +103,30 @@ async function openRemote(settings: RemoteSettings, options: OpenOptions): Promi
       await git(["fetch", "--quiet", "--no-tags", "--", url, options.startFrom], { cwd: cache, env: gitEnv, signal: options.signal });
     }
     const base = await gitText(["rev-parse", "--verify", "--end-of-options", `${start}^{commit}`], { cwd: cache });
-    await rm(worktreePath, { recursive: true, force: true });
-    await git(["worktree", "prune"], { cwd: cache });
-    await git(["branch", "-D", "--", branch], { cwd: cache, okCodes: [1] });
+    // A worktree of the same run left by a crash of this worker is replaced; -B resets a leftover branch.
+    if (await access(worktreePath).then(() => true, () => false)) {
+      await rm(worktreePath, { recursive: true, force: true });
+      await git(["worktree", "prune"], { cwd: cache });
+    }
     await mkdir(path.dirname(worktreePath), { recursive: true });
-    await git(["worktree", "add", "--quiet", "-b", branch, "--", worktreePath, base], { cwd: cache });
+    await git(["worktree", "add", "--quiet", "-B", branch, "--", worktreePath, base], { cwd: cache });
     return base;
   });
-  const publish = async () => {
+  const push = async () => {
     await git(["push", "--quiet", "--", url, `HEAD:refs/heads/${branch}`], { cwd: worktreePath, env: gitEnv }).catch((error: unknown) => {
       throw new Error(`Could not push the run's branch to the web app: ${error instanceof Error ? error.message : String(error)}`);
     });
   };
-  // The branch exists on the web side from the start, so its diff (empty) and the run page work before any step lands.
-  await publish();
+  // The branch exists on the web side from the start, so its diff (empty) and the run page work before any step
+  // lands; that first push overlaps the run's start, and every later push or the close waits for it.
+  let pending = push();
+  pending.catch(() => undefined);
+  const publish = () => (pending = pending.then(push));
   return {
     worktree: { worktreePath, branch, baseCommit },
     publish,
     async close() {
+      await pending.catch(() => undefined);
       await withRepoLock(cache, async () => {
         await git(["worktree", "remove", "--force", "--", worktreePath], { cwd: cache, okCodes: [128] });
         await rm(worktreePath, { recursive: true, force: true });
