@@ -8,6 +8,8 @@ import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
 import { RunActions } from "./run-actions";
 import { liveViewProps, RunView } from "./run-view";
 import { ShareLinksPanel } from "./share-links-panel";
+import { FollowUpForm, ThreadTurns, useThread } from "./thread-panel";
+import { useRunEndNotice } from "./use-run-end-notice";
 import { useRunEventLog, useStreamRecovery } from "./use-run-event-log";
 
 export function OwnerRunPage({ runId }: { runId: string }) {
@@ -15,11 +17,14 @@ export function OwnerRunPage({ runId }: { runId: string }) {
   const queryClient = useQueryClient();
   const run = useQuery(trpc.run.byId.queryOptions({ runId }));
   const diff = useQuery(trpc.run.diff.queryOptions({ runId }, { enabled: run.isSuccess }));
+  const thread = useThread(runId);
+  useRunEndNotice({ status: run.data?.status ?? "QUEUED", prompt: run.data?.prompt ?? "" });
   const log = useRunEventLog({
     onFinished: () => {
       // The branch is final now: reload the record (status, cost) and the diff.
       void queryClient.invalidateQueries({ queryKey: trpc.run.byId.queryKey({ runId }) });
       void queryClient.invalidateQueries({ queryKey: trpc.run.diff.queryKey({ runId }) });
+      void queryClient.invalidateQueries({ queryKey: trpc.run.thread.queryKey({ runId }) });
     },
   });
   // The link resumes after the last tracked id on a reconnect, so a dropped connection loses nothing.
@@ -57,6 +62,8 @@ export function OwnerRunPage({ runId }: { runId: string }) {
         {...liveViewProps(stream, recovery, diff)}
         actions={<RunActions run={run.data} active={active} />}
         sharing={run.data.canWrite ? <ShareLinksPanel runId={runId} /> : undefined}
+        thread={<ThreadTurns thread={thread.data} runId={runId} linkTurns />}
+        followUp={run.data.canWrite ? <FollowUpForm runId={runId} thread={thread.data} /> : undefined}
       />
     </div>
   );

@@ -2,10 +2,13 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
+import { useState } from "react";
 import { useTRPC } from "@/components/providers/trpc-provider";
 import { Button } from "@/components/ui/button";
+import { TextAreaField } from "@/components/ui/field";
 import { Alert } from "@/components/ui/states";
 import type { TRunDto } from "@/server/runs/run-dto";
+import { NotifyButton } from "./use-run-end-notice";
 
 /** Stop, re-run, merge and download: only for people who may change the run. */
 export function RunActions({ run, active }: { run: TRunDto; active: boolean }) {
@@ -18,6 +21,7 @@ export function RunActions({ run, active }: { run: TRunDto; active: boolean }) {
   const merge = useMutation(
     trpc.run.merge.mutationOptions({ onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.run.diff.queryKey({ runId: run.id }) }) }),
   );
+  const [editing, setEditing] = useState<string | null>(null);
   if (!run.canWrite) return null;
   const branch = project.data?.defaultBranch ?? "main";
   const error = cancel.error ?? rerun.error ?? merge.error;
@@ -28,10 +32,16 @@ export function RunActions({ run, active }: { run: TRunDto; active: boolean }) {
           <Button variant="danger" pending={cancel.isPending} disabled={cancel.isSuccess} onClick={() => cancel.mutate({ runId: run.id })}>
             {cancel.isSuccess ? "Stopping…" : "Stop run"}
           </Button>
+        ) : null}
+        {active ? (
+          <NotifyButton />
         ) : (
           <>
             <Button variant="secondary" pending={rerun.isPending} onClick={() => rerun.mutate({ runId: run.id })}>
               Re-run
+            </Button>
+            <Button variant="secondary" onClick={() => setEditing(editing === null ? run.prompt : null)}>
+              Edit and re-run
             </Button>
             {run.branch && (
               <Button pending={merge.isPending} disabled={merge.isSuccess} onClick={() => merge.mutate({ runId: run.id })}>
@@ -50,6 +60,20 @@ export function RunActions({ run, active }: { run: TRunDto; active: boolean }) {
           </a>
         )}
       </div>
+      {editing !== null && !active && (
+        <form
+          className="space-y-2"
+          onSubmit={(e) => {
+            e.preventDefault();
+            rerun.mutate({ runId: run.id, prompt: editing });
+          }}
+        >
+          <TextAreaField id="rerun-prompt" label="Prompt for the new run" rows={4} value={editing} onChange={(e) => setEditing(e.target.value)} />
+          <Button type="submit" pending={rerun.isPending} disabled={!editing.trim()}>
+            Re-run with this prompt
+          </Button>
+        </form>
+      )}
       {error && <Alert>{error.message}</Alert>}
       {merge.data?.ok && (
         <Alert tone="success">

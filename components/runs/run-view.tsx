@@ -23,6 +23,9 @@ export interface RunViewProps {
   /** Owner-only controls (stop, re-run, merge, download, sharing); absent on a share link. */
   actions?: ReactNode;
   sharing?: ReactNode;
+  /** The conversation's turns above the run, and the follow-up box under it (server/threads). */
+  thread?: ReactNode;
+  followUp?: ReactNode;
 }
 
 /** The stream and diff props both run pages derive from their subscription, its recovery and the diff query. */
@@ -52,7 +55,7 @@ function Section({ id, title, children, aside }: { id: string; title: string; ch
 }
 
 /** Everything about one run; the owner's page and a share link render the same view. */
-export function RunView({ run, state, tokens, panes, stream, diff, actions, sharing }: RunViewProps) {
+export function RunView({ run, state, tokens, panes, stream, diff, actions, sharing, thread, followUp }: RunViewProps) {
   const finished = state.finished !== null || !["QUEUED", "RUNNING"].includes(run.status);
   const status = state.finished ? { succeeded: "SUCCEEDED", failed: "FAILED", cancelled: "CANCELLED" }[state.finished.status] ?? run.status : state.phase === "queued" ? run.status : "RUNNING";
   const tokensIn = Math.max(run.tokensIn, state.usage.tokensIn);
@@ -61,6 +64,7 @@ export function RunView({ run, state, tokens, panes, stream, diff, actions, shar
   const reason = state.finished?.reason ?? run.statusReason;
   return (
     <div className="space-y-8" data-testid="run-view" data-last-seq={state.lastSeq} data-repeated={state.repeated} data-missing={state.missing}>
+      {thread}
       <header className="space-y-3">
         <div className="flex flex-wrap items-center gap-3">
           <RunStatusBadge status={status} />
@@ -159,6 +163,7 @@ export function RunView({ run, state, tokens, panes, stream, diff, actions, shar
         )}
       </Section>
 
+      {finished && followUp}
       {sharing}
     </div>
   );

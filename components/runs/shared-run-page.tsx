@@ -5,6 +5,7 @@ import { useSubscription } from "@trpc/tanstack-react-query";
 import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
 import { useTRPC } from "@/components/providers/trpc-provider";
 import { liveViewProps, RunView } from "./run-view";
+import { ThreadTurns } from "./thread-panel";
 import { useRunEventLog, useStreamRecovery } from "./use-run-event-log";
 
 /** Also the share route's 404 page (app/share/[token]/not-found.tsx). */
@@ -22,6 +23,7 @@ export function SharedRunPage({ token }: { token: string }) {
   const queryClient = useQueryClient();
   const run = useQuery(trpc.share.run.queryOptions({ token }));
   const diff = useQuery(trpc.share.diff.queryOptions({ token }, { enabled: run.isSuccess }));
+  const thread = useQuery(trpc.share.thread.queryOptions({ token }, { enabled: run.isSuccess }));
   const log = useRunEventLog({
     onFinished: () => {
       void queryClient.invalidateQueries({ queryKey: trpc.share.run.queryKey({ token }) });
@@ -42,6 +44,7 @@ export function SharedRunPage({ token }: { token: string }) {
       tokens={log.tokens}
       panes={log.panes}
       {...liveViewProps(stream, recovery, diff)}
+      thread={<ThreadTurns thread={thread.data} runId={run.data.id} linkTurns={false} />}
     />
   );
 }

@@ -5,6 +5,7 @@ import { readFile } from "@/server/git";
 import type { StoredEvent } from "@/server/runs/run-events";
 import { ZRelativePath, type TStartTask } from "@/server/runs/run-schemas";
 import { missingContextFiles, startTask } from "@/server/runs/start-run";
+import { followUpByIds } from "@/server/threads/follow-up";
 import { streamRunEvents } from "@/server/runs/stream-run-events";
 import { answerAdviceSteps } from "./legacy-agent-steps";
 import { resolveLegacyCaller, type LegacyCaller } from "./legacy-caller";
@@ -43,11 +44,25 @@ export async function dropMissingContextFiles(options: { db: Db; userId: string;
   };
 }
 
+/** `parent_run_id` / `thread_id` of a request that continues a conversation, or null for a new task. */
+function legacyThreadIds(body: Record<string, unknown>): { parentRunId?: string; threadId?: string } | null {
+  const id = (value: unknown) => (typeof value === "string" && value.trim() ? value.trim().slice(0, 64) : undefined);
+  const parentRunId = id(body.parent_run_id);
+  const threadId = id(body.thread_id);
+  return parentRunId || threadId ? { parentRunId, threadId } : null;
+}
+
 const strictOf = (req: Request, body: Record<string, unknown>) => body.strict === true || ["1", "true"].includes(new URL(req.url).searchParams.get("strict") ?? "");
 
 /** Authenticates, reads and checks the body, then starts the task: every refusal happens before anything is written. */
 export async function startFromRequest(req: Request, options: LegacyOptions, toInput: ToInput) {
   const { caller, body, projectHeader } = await readRequest(req, options);
+  const thread = legacyThreadIds(body);
+  if (thread) {
+    // A follow-up keeps the previous turn's project and context files: only the new message is read.
+    const prompt = typeof body.task === "string" ? body.task : "";
+    return { ...(await followUpByIds({ db: options.db, userId: caller.userId, prompt, ...thread })), warnings: [] as string[] };
+  }
   const input = toInput(body, projectHeader);
   const { files, warnings } = await dropMissingContextFiles({ db: options.db, userId: caller.userId, projectId: input.projectId, files: input.contextFiles ?? [], strict: strictOf(req, body) });
   return { ...(await startTask({ db: options.db, userId: caller.userId, input: { ...input, contextFiles: files } })), warnings };
@@ -83,7 +98,7 @@ function timeoutResponse(runId: string, timeoutMs: number): Response {
   );
 }
 
-type Started = { taskId: string; runId: string; warnings: string[] };
+type Started = { taskId: string; runId: string; warnings: string[]; threadId?: string; parentRunId?: string };
 
 /** Waits for the run and answers its facts plus what `respond` makes of its events. */
 async function answerWhenFinished(req: Request, options: LegacyOptions, started: Started, respond: (events: StoredEvent[]) => Promise<Record<string, unknown>>) {
@@ -98,6 +113,8 @@ async function answerWhenFinished(req: Request, options: LegacyOptions, started:
       warnings: started.warnings,
       run_id: started.runId,
       task_id: started.taskId,
+      thread_id: started.threadId ?? started.runId,
+      ...(started.parentRunId ? { parent_run_id: started.parentRunId } : {}),
       status: facts.status,
       reason: facts.reason,
       verdict: facts.verdict,

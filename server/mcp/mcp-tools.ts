@@ -14,6 +14,7 @@ import { getRunDiff } from "@/server/runs/run-git";
 import { ZRunId, ZStartTask } from "@/server/runs/run-schemas";
 import { startTask } from "@/server/runs/start-run";
 import { streamRunEvents } from "@/server/runs/stream-run-events";
+import { followUp } from "@/server/threads/follow-up";
 import { runResourceUri, type McpRunFeed } from "./mcp-run-feed";
 import { requireProjectInScope, requireRunInScope, type McpScope } from "./mcp-scope";
 import { describeRunEvent } from "./run-progress";
@@ -108,6 +109,31 @@ export function registerTools(server: McpServer, context: ToolContext): void {
         `Run ${runId} is queued. Progress arrives as log notifications; call wait_for_run { "runId": "${runId}" } for the verified outcome and the diff.`,
         { runId, taskId, status: "QUEUED", resources: { events: runResourceUri(runId, "events"), diff: runResourceUri(runId, "diff") } },
       );
+    }),
+  );
+
+  server.registerTool(
+    "follow_up",
+    {
+      title: "Follow up on a finished run",
+      description:
+        "Continues a finished run with a new message (\"now also handle empty input\"): a new run on a branch that starts at the previous run's last commit, planned with the conversation so far (earlier prompts, plans, verdicts, failures, changed files). Only on the latest turn of a conversation. Returns the new run id; then call wait_for_run.",
+      inputSchema: {
+        runId: runIdField,
+        prompt: z.string().describe("The follow-up message, as to a colleague who did the previous turn."),
+      },
+    },
+    safely(async (input: { runId: string; prompt: string }) => {
+      await inScope(input.runId);
+      const { runId, taskId, threadId } = await followUp({ db, userId, input });
+      context.feed.follow(runId);
+      return result(`Run ${runId} (a follow-up in thread ${threadId}) is queued. Call wait_for_run { "runId": "${runId}" } for its outcome.`, {
+        runId,
+        taskId,
+        threadId,
+        parentRunId: input.runId,
+        status: "QUEUED",
+      });
     }),
   );
 

@@ -43,5 +43,18 @@ export async function followUp(options: { db: Db; userId: string; input: TFollow
   });
   await appendRunEvent(options.db, { runId: run.id, type: "run.queued", payload: { taskId: task.id, prompt, contextFiles: task.contextFiles, followUpOf: previous.id } });
   await enqueueRun({ db: options.db, runId: run.id });
-  return { taskId: task.id, runId: run.id, threadId };
+  return { taskId: task.id, runId: run.id, threadId, parentRunId: previous.id };
+}
+
+/**
+ * The original API's `parent_run_id` / `thread_id`: a follow-up on the named run, or on the latest turn of the
+ * named thread. A thread id the caller cannot see is NOT_FOUND like any run (followUp checks access).
+ */
+export async function followUpByIds(options: { db: Db; userId: string; prompt: string; parentRunId?: string; threadId?: string }) {
+  let runId = options.parentRunId;
+  if (!runId && options.threadId) {
+    const latest = await options.db.run.findFirst({ where: { OR: [{ threadId: options.threadId }, { id: options.threadId }] }, orderBy: { createdAt: "desc" }, select: { id: true } });
+    runId = latest?.id ?? options.threadId;
+  }
+  return followUp({ db: options.db, userId: options.userId, input: { runId: runId ?? "", prompt: options.prompt } });
 }

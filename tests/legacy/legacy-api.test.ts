@@ -270,6 +270,19 @@ describe.skipIf(!dockerReady)("the original API, end to end on the fake model se
     expect(run.task.authorId).toBe(owner.id);
   });
 
+  it("/run with parent_run_id (or thread_id) follows up on a run in its thread; another user's run is 404", async () => {
+    const first = await testDb().run.findFirstOrThrow({ where: { projectId, status: "SUCCEEDED" }, orderBy: { createdAt: "desc" } });
+    const refused = await postRun(post("/api/agent/run", { task: "steal it", parent_run_id: first.id }, { ...bearer(strangerToken) }));
+    expect(refused.status).toBe(404);
+    llm.script("planner", JSON.stringify({ steps: [{ id: "s1", agent: "coder", description: "Write add(a, b) in more.py", file: "more.py" }] }));
+    const response = await postRun(post("/api/agent/run", { task: "Now also write more.py", thread_id: first.id }, ownerHeaders()));
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    expect(body).toMatchObject({ status: "succeeded", thread_id: first.id, parent_run_id: first.id });
+    const run = await testDb().run.findUniqueOrThrow({ where: { id: body.run_id } });
+    expect(run).toMatchObject({ threadId: first.id, parentRunId: first.id, baseCommit: first.headCommit });
+  });
+
   it("/run_parallel runs the given steps as the plan, in parallel, without the Planner, one result per step", async () => {
     const plannerCallsBefore = llm.requests.filter((r) => r.role === "planner").length;
     const response = await postRunParallel(

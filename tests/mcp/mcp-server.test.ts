@@ -93,7 +93,7 @@ describe.skipIf(!dockerReady)("AutoCodeAI as an MCP server (real worker, sandbox
   it("lists its tools with input schemas, and its run resources", async () => {
     const { client } = await connect(url, ownerToken);
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(["cancel_run", "get_diff", "get_run", "list_projects", "list_runs", "run_task", "wait_for_run"]);
+    expect(tools.map((t) => t.name).sort()).toEqual(["cancel_run", "follow_up", "get_diff", "get_run", "list_projects", "list_runs", "run_task", "wait_for_run"]);
     const runTask = tools.find((t) => t.name === "run_task")!;
     expect(runTask.inputSchema.required).toEqual(["projectId", "prompt"]);
     expect(runTask.description).toMatch(/verified by execution/);
@@ -165,6 +165,16 @@ describe.skipIf(!dockerReady)("AutoCodeAI as an MCP server (real worker, sandbox
     const lines = (events.contents[0] as { text: string }).text.split("\n").map((line) => JSON.parse(line) as { seq: number; type: string });
     expect(lines.map((e) => e.seq)).toEqual(lines.map((_, i) => i + 1));
     expect(lines.at(-1)!.type).toBe("run.finished");
+
+    // A follow-up continues the thread: the same service as task.followUp, refused for an empty message.
+    const empty = await client.callTool({ name: "follow_up", arguments: { runId, prompt: " " } });
+    expect(empty.isError).toBe(true);
+    const next = await client.callTool({ name: "follow_up", arguments: { runId, prompt: "Now also handle None" } });
+    expect(structured(next)).toMatchObject({ threadId: runId, parentRunId: runId, status: "QUEUED" });
+    const nextId = structured(next).runId as string;
+    expect((await testDb().run.findUniqueOrThrow({ where: { id: nextId } })).parentRunId).toBe(runId);
+    await client.callTool({ name: "cancel_run", arguments: { runId: nextId } });
+    await waitForRunEnd(nextId);
     await client.close();
   });
 
@@ -342,7 +352,7 @@ describe.skipIf(!dockerReady)("AutoCodeAI as an MCP server (real worker, sandbox
     await client.connect(transport);
     const progress: ProgressItem[] = [];
     client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void progress.push(n.params.data as ProgressItem));
-    expect((await client.listTools()).tools).toHaveLength(7);
+    expect((await client.listTools()).tools).toHaveLength(8);
     const run = await client.callTool({ name: "run_task", arguments: { projectId, prompt: "Write add(a, b) in calc.py over stdio" } });
     const runId = structured(run).runId as string;
     const waited = await client.callTool({ name: "wait_for_run", arguments: { runId, timeoutSeconds: 120 } }, undefined, { timeout: 130_000 });
