@@ -9,6 +9,7 @@ import { shareRouter } from "./routers/share";
 import { taskRouter } from "./routers/task";
 import { tokenRouter } from "./routers/token";
 import { viewerRouter } from "./routers/viewer";
+import { webhookRouter } from "./routers/webhook";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 
 export const appRouter = createTRPCRouter({
@@ -23,6 +24,7 @@ export const appRouter = createTRPCRouter({
   invitation: invitationRouter,
   environment: environmentRouter,
   insights: insightsRouter,
+  webhook: webhookRouter,
 });
 
 export type AppRouter = typeof appRouter;

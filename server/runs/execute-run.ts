@@ -15,6 +15,7 @@ import type { OrchestratorPorts, RunEventInput } from "@/server/orchestrator/por
 import { runTask } from "@/server/orchestrator/run-task";
 import { interruptionReason, lastCompletedStep } from "@/server/runner/interrupt-run";
 import { openRunRepository, type RunRepository } from "@/server/runner/remote-repository";
+import { deliverRunWebhooks } from "@/server/notifications/deliver-run-webhooks";
 import { getSandbox } from "@/server/sandbox";
 import { followUpStart } from "@/server/threads/follow-up-start";
 import { taskWithConversation } from "@/server/threads/thread-conversation";
@@ -220,6 +221,8 @@ export async function executeRun(options: {
     clearInterval(lease);
     // Every step is committed on the run's branch; the working directory is not needed once the run ends.
     if (repository) await repository.close().catch((error: unknown) => console.error(`[runner] could not remove the worktree of run ${runId}:`, error));
+    // In the background: a slow or failing receiver never holds the worker (attempts are recorded).
+    void deliverRunWebhooks({ db, runId });
   }
   return "claimed";
 }

@@ -1,0 +1,94 @@
+import { createHmac } from "node:crypto";
+import { decryptSecret } from "@/server/auth/secrets";
+import type { Db } from "@/server/db/client";
+import { env } from "@/server/env";
+import { toPublicError } from "@/server/errors";
+import { checkWebhookUrl } from "./project-webhooks";
+
+export const SIGNATURE_HEADER = "x-autocode-signature";
+
+export type DeliveryOptions = { timeoutMs: number; attempts: number; backoffMs: number };
+const DEFAULTS: DeliveryOptions = { timeoutMs: 10_000, attempts: 4, backoffMs: 2_000 };
+
+/** `sha256=<hex HMAC of the raw body>`: a receiver recomputes it with the secret it was shown. */
+export function signBody(secret: string, body: string): string {
+  return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+}
+
+/** What a webhook receives about a finished run: its outcome and where to look, no secret and no code. */
+export async function runFinishedPayload(db: Db, runId: string) {
+  const run = await db.run.findUnique({ where: { id: runId }, include: { task: { select: { prompt: true } }, project: { select: { name: true } } } });
+  if (!run) return null;
+  const verification = (run.verification ?? null) as { outcome?: string } | null;
+  const base = env().AUTH_URL?.replace(/\/$/, "");
+  return {
+    event: "run.finished",
+    runId: run.id,
+    threadId: run.threadId ?? run.id,
+    projectId: run.projectId,
+    projectName: run.project.name,
+    prompt: run.task.prompt.slice(0, 2000),
+    status: run.status,
+    reason: run.statusReason,
+    verdict: run.verdict,
+    verification: verification?.outcome ?? null,
+    branch: run.branch,
+    headCommit: run.headCommit,
+    usage: { tokensIn: run.tokensIn, tokensOut: run.tokensOut, costUsd: run.costUsd },
+    url: base ? `${base}/runs/${run.id}` : null,
+    finishedAt: run.finishedAt,
+  };
+}
+
+async function attemptOnce(url: string, body: string, signature: string, timeoutMs: number) {
+  const started = Date.now();
+  try {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", "user-agent": "AutoCodeAI-Webhook", [SIGNATURE_HEADER]: signature },
+      body,
+      signal: AbortSignal.timeout(timeoutMs),
+      // A redirect could lead to an address the check above refused.
+      redirect: "manual",
+    });
+    await response.body?.cancel().catch(() => undefined);
+    const ok = response.status >= 200 && response.status < 300;
+    return { httpStatus: response.status, ok, error: ok ? null : `HTTP ${response.status}`, durationMs: Date.now() - started, retry: response.status >= 500 || response.status === 429 };
+  } catch (error) {
+    const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
+    return { httpStatus: null, ok: false, error: timedOut ? `no answer within ${timeoutMs} ms` : `could not connect: ${(error as Error).message}`, durationMs: Date.now() - started, retry: true };
+  }
+}
+
+/**
+ * POSTs the run's outcome to each of its project's webhooks, retrying 5xx, 429 and network failures with
+ * exponential backoff up to `attempts` times; every attempt is recorded. Never throws: a receiver's trouble
+ * must not touch the run.
+ */
+export async function deliverRunWebhooks(options: { db: Db; runId: string; delivery?: Partial<DeliveryOptions> }): Promise<void> {
+  const { timeoutMs, attempts, backoffMs } = { ...DEFAULTS, ...options.delivery };
+  try {
+    const run = await options.db.run.findUnique({ where: { id: options.runId }, select: { projectId: true } });
+    if (!run) return;
+    const hooks = await options.db.projectWebhook.findMany({ where: { projectId: run.projectId } });
+    if (hooks.length === 0) return;
+    const payload = await runFinishedPayload(options.db, options.runId);
+    if (!payload) return;
+    const body = JSON.stringify(payload);
+    await Promise.all(
+      hooks.map(async (hook) => {
+        const signature = signBody(decryptSecret(hook.secretCipher), body);
+        for (let attempt = 1; attempt <= attempts; attempt++) {
+          // Checked at every delivery: the name may resolve elsewhere than when the webhook was saved.
+          const refused = await checkWebhookUrl(hook.url).then(() => null, (error: unknown) => toPublicError(error, "webhook").message);
+          const result = refused ? { httpStatus: null, ok: false, error: refused, durationMs: 0, retry: false } : await attemptOnce(hook.url, body, signature, timeoutMs);
+          await options.db.webhookDelivery.create({ data: { webhookId: hook.id, runId: options.runId, attempt, httpStatus: result.httpStatus, ok: result.ok, error: result.error, durationMs: result.durationMs } });
+          if (result.ok || !result.retry) break;
+          if (attempt < attempts) await new Promise((resolve) => setTimeout(resolve, backoffMs * 2 ** (attempt - 1)));
+        }
+      }),
+    );
+  } catch (error) {
+    console.error(`[webhooks] delivery for run ${options.runId} failed:`, error);
+  }
+}
