@@ -7,6 +7,7 @@ import { RunHistory } from "@/components/runs/run-history";
 import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
 import { CostTotals } from "@/components/insights/cost-totals";
 import { ClientUrlsPanel } from "./client-urls-panel";
+import { WebhooksPanel } from "./webhooks-panel";
 import { EnvironmentPanel } from "./environment-panel";
 import { MembersPanel } from "./members-panel";
 import { MemoryPanel } from "./memory-panel";
@@ -61,6 +62,7 @@ export function ProjectView({ projectId }: { projectId: string }) {
       <EnvironmentPanel projectId={projectId} canWrite={data.role !== "viewer"} />
       <MemoryPanel projectId={projectId} canWrite={data.role !== "viewer"} />
       {data.role !== "viewer" && <ClientUrlsPanel projectId={projectId} canRevokeAll={data.role === "owner"} viewerName={me.data?.name ?? me.data?.email ?? null} />}
+      {data.role !== "viewer" && <WebhooksPanel projectId={projectId} />}
       <MembersPanel projectId={projectId} isOwner={data.role === "owner"} viewerId={me.data?.id ?? null} />
     </div>
   );

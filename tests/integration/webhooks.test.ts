@@ -64,6 +64,7 @@ describe("per-project webhooks for finished runs", () => {
   it("signs the body with the secret shown once, retries 5xx with backoff, records every attempt, and sends no secret", async () => {
     allowPrivate(true);
     const created = await callerFor(owner.id).webhook.create({ projectId, url: hook.url });
+    expect(created.url).toBe(hook.url);
     expect(created.secret).toMatch(/^whsec_/);
     hook.answers.push(500, 503);
     const started = Date.now();
