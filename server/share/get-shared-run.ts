@@ -1,4 +1,4 @@
-import type { Db } from "@/server/db/client";
+import { viewerDbFor, type Db } from "@/server/db/client";
 import { AppError } from "@/server/errors";
 import { loadRunDto } from "@/server/runs/get-run";
 import type { TRunDto } from "@/server/runs/run-dto";
@@ -39,7 +39,8 @@ export async function* streamSharedRunEvents(options: {
   options.signal?.addEventListener("abort", onOuterAbort);
   let revoked = false;
   const timer = setInterval(() => {
-    void isShareLinkLive({ db: options.db, linkId }).then((live) => {
+    // Through the viewers' pool: a hundred share viewers checking their link must not take the writers' connections.
+    void isShareLinkLive({ db: viewerDbFor(options.db), linkId }).then((live) => {
       if (!live) {
         revoked = true;
         inner.abort();
