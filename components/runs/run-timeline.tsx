@@ -87,7 +87,7 @@ const Chart = memo(function Chart({ rows, span }: { rows: Row[]; span: number })
         aria-describedby="timeline-focused"
         tabIndex={0}
         viewBox={`0 0 ${CHART_WIDTH} ${height}`}
-        className="w-full rounded-md bg-white ring-1 ring-slate-200 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-600"
+        className="w-full cursor-pointer rounded-md bg-white ring-1 ring-slate-200 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-600"
         onKeyDown={onKeyDown}
         onFocus={() => setActive((index) => index ?? (bars.length ? 0 : null))}
         data-testid="timeline-chart"
@@ -119,9 +119,8 @@ const Chart = memo(function Chart({ rows, span }: { rows: Row[]; span: number })
                   height={8}
                   rx={2}
                   fill={barColour(bar)}
-                  stroke={current === bar ? "#0f172a" : "none"}
-                  strokeWidth={2}
-                  className="cursor-pointer"
+                  stroke={current === bar ? "#0f172a" : undefined}
+                  strokeWidth={current === bar ? 2 : undefined}
                   data-testid="timeline-bar"
                   data-kind={bar.kind}
                   onMouseEnter={() => setActive(bars.indexOf(bar))}
