@@ -33,6 +33,20 @@ export interface DebuggerOutput {
   edits: FileEdit[];
   /** True when the debugger changed the tests; reported in the verification summary. */
   changedTests: boolean;
+  /** The one-line reason the debugger gave above the test file's block (the prompt asks for it). */
+  testReason?: string;
+}
+
+/** The non-empty line above the "File: <testPath>" line, the debugger's stated reason for changing a test. */
+export function testChangeReason(text: string, testPath: string): string | undefined {
+  const lines = text.split(/\r?\n/);
+  const at = lines.findIndex((line) => line.replace(/[*`#]/g, "").trim() === `File: ${testPath}`);
+  for (let i = at - 1; i >= 0; i--) {
+    const line = lines[i]!.trim();
+    if (line.startsWith("```")) break;
+    if (line) return line.slice(0, 300);
+  }
+  return undefined;
 }
 
 export const DEBUGGER_SYSTEM_PROMPT = `You are the Debugger of a coding system. Tests were REALLY run in a sandbox and failed; you get the code, the tests and the real output.
@@ -96,9 +110,11 @@ export function parseDebuggerAnswer(text: string, allowed: { path: string; exist
 
 export async function debugFailure(ctx: AgentContext, input: DebuggerInput): Promise<DebuggerOutput> {
   const allowed = [input.codePath, input.testPath].map((path) => ({ path, exists: input.files.some((f) => f.path === path) }));
-  const { value } = await completeParsed(ctx, "debugger", buildDebuggerMessages(input), (text) => parseDebuggerAnswer(text, allowed), {
+  let answer = "";
+  const { value } = await completeParsed(ctx, "debugger", buildDebuggerMessages(input), (text) => parseDebuggerAnswer((answer = text), allowed), {
     what: "fix",
     formatReminder: DEBUGGER_FORMAT_REMINDER,
   });
-  return { edits: value, changedTests: value.some((e) => e.path === input.testPath) };
+  const changedTests = value.some((e) => e.path === input.testPath);
+  return { edits: value, changedTests, ...(changedTests ? { testReason: testChangeReason(answer, input.testPath) ?? "no reason given" } : {}) };
 }

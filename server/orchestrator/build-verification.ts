@@ -1,8 +1,11 @@
 import type { Verdict } from "@/server/agents/critic";
+import type { TFileChangeReview, TIndependentRun, TVerificationOutcome } from "@/server/runs/events/contract";
+import { OUTCOME_HEADLINES } from "@/server/runs/events/run-status";
 import type { BaselineSummary } from "./verify-suite";
 import type { CommandRecord, TestRecord, Verification } from "./run-types";
 
 export type FinalRun = { passed: boolean; reason?: string };
+export type AcceptanceReview = { outcome: TVerificationOutcome; independent: TIndependentRun; harness: TFileChangeReview[]; tests: TFileChangeReview[] };
 
 /** What was executed, for the critic: each command with its exit code, and the final full run. */
 export function describeCommands(commands: CommandRecord[], finalRun: FinalRun | undefined): string {
@@ -21,9 +24,11 @@ export function buildVerification(input: {
   verdict: Verdict | null;
   failed: boolean;
   baseline?: BaselineSummary;
+  /** The independent re-verification and what the run changed in its tests and harness (acceptance-set.ts). */
+  review?: AcceptanceReview;
 }): Verification {
   let outcome: Verification["outcome"];
-  if (input.finalRun?.passed && !input.failed) outcome = "verified";
+  if (input.finalRun?.passed && !input.failed) outcome = input.review?.outcome ?? "verified";
   else if (input.failed && input.commands.some((c) => !c.passed)) outcome = "failed";
   else if (input.commands.length === 0 && input.verdict?.verdict === "PASS" && !input.failed) outcome = "asserted";
   else if (input.commands.length === 0) outcome = "not_run";
@@ -32,12 +37,7 @@ export function buildVerification(input: {
   const repository = input.tests.filter((t) => t.origin === "repository");
   const count = (tests: TestRecord[]) => `${tests.filter((t) => t.status === "passed").length}/${tests.length} passed`;
   const summary = [
-    {
-      verified: "Verified by execution: the final test run passed (exit code 0, JUnit report with no failures).",
-      asserted: "Not verified by execution: nothing runnable was produced; only the critic's PASS supports the result.",
-      failed: "Execution failed: see the commands and test results.",
-      not_run: "Nothing was executed.",
-    }[outcome],
+    OUTCOME_HEADLINES[outcome],
     `${input.commands.length} command(s) run; tests written by the model: ${count(model)}; tests already in the repository: ${count(repository)}.`,
     ...(input.testsChangedByDebugger.size ? [`The debugger changed these test files: ${[...input.testsChangedByDebugger].join(", ")}.`] : []),
     ...(input.baseline
@@ -46,6 +46,9 @@ export function buildVerification(input: {
   ].join(" ");
   return {
     outcome,
+    harnessChanges: input.review?.harness ?? [],
+    testChanges: input.review?.tests ?? [],
+    ...(input.review ? { independent: input.review.independent } : {}),
     commands: input.commands,
     modelTestFiles: [...input.modelTestFiles],
     testsChangedByDebugger: [...input.testsChangedByDebugger],

@@ -65,6 +65,18 @@ function fakes(options: { runs: boolean[]; rejectEdits?: (edit: FileEdit, by: st
       events.push(`edit.applied:${by}`);
       return undefined;
     },
+    async applyEdits(edits, by) {
+      // All-or-nothing like the real batch: a rejected edit leaves every file as it was.
+      const error = edits.map((edit) => options.rejectEdits?.(edit, by)).find(Boolean);
+      if (error) {
+        events.push(`edit.rejected:${by}`);
+        return error;
+      }
+      for (const edit of edits) await this.applyEdit(edit, by);
+      return undefined;
+    },
+    freezeTest: async () => undefined,
+    noteTestChange: () => undefined,
     runTests: async () => {
       const passed = options.runs[runs++] ?? false;
       events.push(`sandbox.command:${passed ? "passed" : "failed"}`);

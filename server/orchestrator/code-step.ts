@@ -39,6 +39,11 @@ export interface CodeStepPorts {
   readFiles(paths: string[]): Promise<FileText[]>;
   /** Applies and records an edit; the error (written for the model) when it was rejected. */
   applyEdit(edit: FileEdit, by: "coder" | "tester" | "debugger"): Promise<string | undefined>;
+  /** A batch: if one edit fails, none is written (the debugger's multi-file answers). */
+  applyEdits(edits: FileEdit[], by: "debugger"): Promise<string | undefined>;
+  /** Freezes a model-written test file before its first run (the acceptance set), and notes a later change's reason. */
+  freezeTest(path: string): Promise<void>;
+  noteTestChange(path: string, reason: string): void;
   /** Copies the files into the sandbox, runs pytest on the test file and records the command and results. */
   runTests(testPath: string, files: FileText[]): Promise<{ result: ExecutionResult; judgement: Judgement }>;
   emit<T extends "step.running" | "debug.started">(type: T, payload: PayloadOf<T>): Promise<unknown>;
@@ -102,6 +107,8 @@ const tests: Transition<"tests"> = async (_state, step, ports) => {
 const run: Transition<"run"> = async (state, step, ports) => {
   const testPath = ports.testPath!;
   ports.throwIfStopped();
+  // The acceptance test is the one written before any run; later changes need a reason and a review.
+  if (ports.modelTestFiles.has(testPath)) await ports.freezeTest(testPath);
   await ports.emit("step.running", { stepId: step.id, sandboxRun: state.run, testPaths: [testPath] });
   const { result, judgement } = await ports.runTests(testPath, await ports.readFiles([step.file, testPath]));
   if (judgement.passed) return done("passed", state.run);
@@ -128,16 +135,15 @@ const debug: Transition<"debug"> = async (state, step, ports) => {
       maxAttempts: ports.maxDebugAttempts,
       repository: ports.repository,
     });
-    const errors: string[] = [];
-    for (const edit of fix.edits) {
-      const error = await ports.applyEdit(edit, "debugger");
-      if (error) errors.push(error);
-    }
-    if (errors.length === 0) {
-      if (fix.changedTests && !isTestFile) ports.testsChangedByDebugger.add(testPath!);
+    const error = await ports.applyEdits(fix.edits, "debugger");
+    if (error === undefined) {
+      if (fix.changedTests) {
+        if (!isTestFile) ports.testsChangedByDebugger.add(testPath!);
+        ports.noteTestChange(testPath!, fix.testReason ?? "no reason given");
+      }
       return { at: "run", run: state.run + 1 };
     }
-    execution = { ...execution, failureReason: `Your previous fix could not be applied: ${errors.join("; ")}. ${state.judgement.reason ?? ""}` };
+    execution = { ...execution, failureReason: `Your previous fix could not be applied: ${error}. ${state.judgement.reason ?? ""}` };
   }
   return done("failed", state.run, "the debugger's fix could not be applied twice");
 };

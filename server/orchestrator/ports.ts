@@ -31,6 +31,10 @@ export interface Workspace {
   packTree(limits: { limitBytes: number; limitName: string }): Promise<PackedDirectory>;
   /** Applies an edit all-or-nothing; a failure carries a message written for the model. */
   applyEdit(edit: FileEdit): Promise<ApplyEditResult>;
+  /** Several edits as one batch: if any fails, none is written. Absent: one edit at a time. */
+  applyEdits?(edits: FileEdit[]): Promise<ApplyEditResult>;
+  /** The committed head (commit and tree hash) of the run's branch; null when the workspace is not a git work tree. */
+  head?(): Promise<{ commit: string; tree: string } | null>;
   /** Commits these paths (one step's work, not a parallel step's); the commit id, or null if nothing changed. */
   commitStep(input: { message: string; paths: string[] }): Promise<string | null>;
 }

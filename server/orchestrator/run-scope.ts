@@ -9,6 +9,7 @@ import { seedSandbox } from "@/server/orchestrator/seed-sandbox";
 import { DEFAULT_PROFILE, describeProfile, refuseTestEdit, suiteFor, testPathFor, type RepoProfile } from "@/server/orchestrator/test-layout";
 import type { RunEnvironment } from "@/server/orchestrator/verify-suite";
 import { commandText, judgeExecution, testFileOf } from "@/server/orchestrator/verify-execution";
+import { AcceptanceSet } from "./acceptance-set";
 import type { CommandRecord, RunSettings, TestRecord } from "./run-types";
 
 export const tail = (text: string, max = 4_000) => (text.length > max ? text.slice(-max) : text);
@@ -36,6 +37,8 @@ export class RunScope {
   readonly repository: string;
   /** Each code file's test file, chosen once per run so two steps never pick the same name. */
   readonly testPaths = new Map<string, string>();
+  /** The frozen model tests and the base commit's harness the independent re-verification uses. */
+  readonly acceptance: AcceptanceSet;
   private killing: Promise<unknown> = Promise.resolve();
   private sessionPromise: Promise<SandboxSession> | undefined;
   private readonly onUserAbort = () => {
@@ -56,6 +59,7 @@ export class RunScope {
     this.profile = environment?.profile ?? DEFAULT_PROFILE;
     this.repository = describeProfile(this.profile, this.profile.testFiles);
     this.log = new RunEventLog(runId, ports.events, onEvent);
+    this.acceptance = new AcceptanceSet(ports.workspace);
     if (userSignal?.aborted) this.onUserAbort();
     userSignal?.addEventListener("abort", this.onUserAbort, { once: true });
     this.metered = new MeteredLlm(ports.llm, { tokens: settings.tokenBudget, costUsd: settings.costBudgetUsd }, (error) => {
@@ -119,21 +123,36 @@ export class RunScope {
   }
 
   /** Applies and records an edit; returns the error (written for the model) when it was rejected. */
-  async applyEdit(stepId: string, edit: FileEdit, by: string): Promise<string | undefined> {
-    // The repository's tests are the yardstick: a model may add tests, never overwrite or shadow existing ones.
-    const refusal = refuseTestEdit(edit, this.profile, (await this.ports.workspace.readFile(edit.path)) !== null);
-    if (refusal) {
-      await this.log.emit("edit.rejected", { stepId, by, path: edit.path, kind: edit.kind, error: refusal });
-      return refusal;
+  applyEdit(stepId: string, edit: FileEdit, by: string): Promise<string | undefined> {
+    return this.applyEdits(stepId, [edit], by);
+  }
+
+  /** Several edits as one batch (a debugger's answer): if one cannot be applied, none is written, and the model is told so. */
+  async applyEdits(stepId: string, edits: FileEdit[], by: string): Promise<string | undefined> {
+    const before = new Map<string, string | null>();
+    for (const edit of edits) {
+      before.set(edit.path, await this.ports.workspace.readFile(edit.path));
+      // The repository's tests are the yardstick: a model may add tests, never overwrite or shadow existing ones.
+      const refusal = refuseTestEdit(edit, this.profile, before.get(edit.path) !== null);
+      if (refusal) {
+        await this.log.emit("edit.rejected", { stepId, by, path: edit.path, kind: edit.kind, error: refusal });
+        return edits.length > 1 ? `${refusal} None of the ${edits.length} files of this answer was written.` : refusal;
+      }
     }
-    const result = await this.ports.workspace.applyEdit(edit);
+    const workspace = this.ports.workspace;
+    const result = workspace.applyEdits ? await workspace.applyEdits(edits) : edits.length === 1 ? await workspace.applyEdit(edits[0]!) : { ok: false as const, error: "this workspace cannot apply several edits at once" };
     if (!result.ok) {
-      await this.log.emit("edit.rejected", { stepId, by, path: edit.path, kind: edit.kind, error: result.error });
-      return result.error;
+      for (const edit of edits) await this.log.emit("edit.rejected", { stepId, by, path: edit.path, kind: edit.kind, error: result.error });
+      return edits.length > 1 ? `${result.error} None of the ${edits.length} files of this answer was written.` : result.error;
     }
     for (const change of result.changes) this.changedFiles.set(change.path, change);
-    const body = edit.kind === "patch" ? { diff: edit.diff } : { content: edit.content };
-    await this.log.emit("edit.applied", { stepId, by, path: edit.path, kind: edit.kind, changes: result.changes, ...body });
+    for (const edit of edits) {
+      // Marked when it happens, so a reviewer sees a harness change before the run ends.
+      const harness = await this.acceptance.classify(edit.path, before.get(edit.path) ?? null, await workspace.readFile(edit.path));
+      const body = edit.kind === "patch" ? { diff: edit.diff } : { content: edit.content };
+      const changes = result.changes.filter((c) => c.path === edit.path);
+      await this.log.emit("edit.applied", { stepId, by, path: edit.path, kind: edit.kind, changes, ...body, ...(harness ? { harness } : {}) });
+    }
     return undefined;
   }
 
@@ -161,6 +180,8 @@ export class RunScope {
       reason: judgement.reason,
     };
     this.commands.push(record);
+    // The final run lists every test there is: tests deleted or renamed since a step run leave the list.
+    if (stepId === null) this.lastTests.clear();
     await this.log.emit("sandbox.command", { ...record, stdout: tail(result.stdout), stderr: tail(result.stderr), summary: result.summary });
     for (const test of result.tests) {
       const file = testFileOf(test);

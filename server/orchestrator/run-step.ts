@@ -8,6 +8,7 @@ import { KeyedMutex, Semaphore } from "@/server/orchestrator/keyed-mutex";
 import { isTestable, isTestPath } from "@/server/orchestrator/test-layout";
 import { commandText } from "@/server/orchestrator/verify-execution";
 import { executeCodeStep } from "./code-step";
+import { harnessReason } from "./harness-files";
 import { tail, type RunScope } from "./run-scope";
 import type { StepOutcome } from "./run-types";
 
@@ -81,7 +82,9 @@ export class StepScheduler {
     const { scope } = this;
     const { profile } = scope;
     const isTestFile = isTestPath(step.file, profile);
-    const testPath = isTestable(step.file, profile) || isTestFile ? scope.testPathOf(step.file) : undefined;
+    // Harness files (conftest.py, pytest.ini, ...) are not modules to test; the independent re-verification checks them.
+    const isHarness = harnessReason(step.file, { before: null, after: null }) !== null;
+    const testPath = !isHarness && (isTestable(step.file, profile) || isTestFile) ? scope.testPathOf(step.file) : undefined;
     // No further edit to a file until its last edit has been executed: the lock spans edit and run.
     const release = await this.fileLocks.lock(testPath ? [step.file, testPath] : [step.file]);
     try {
@@ -99,6 +102,9 @@ export class StepScheduler {
         readFile: (path) => scope.ports.workspace.readFile(path),
         readFiles: (paths) => scope.readFiles(paths),
         applyEdit: (edit, by) => scope.applyEdit(step.id, edit, by),
+        applyEdits: (edits, by) => scope.applyEdits(step.id, edits, by),
+        freezeTest: (path) => scope.acceptance.freeze(path),
+        noteTestChange: (path, reason) => scope.acceptance.noteTestChange(path, reason),
         runTests: async (path, files) => {
           await (await scope.session()).writeFiles(files);
           return scope.runTests(step.id, [path]);

@@ -5,7 +5,9 @@ import { AppError, errorText } from "@/server/errors";
 import type { OrchestratorPorts } from "@/server/orchestrator/ports";
 import type { EmittedEvent } from "@/server/orchestrator/run-event-log";
 import { runFinalSuite, summarizeComparison, type BaselineSummary, type RunEnvironment } from "@/server/orchestrator/verify-suite";
-import { buildVerification, describeCommands, type FinalRun } from "./build-verification";
+import { acceptanceOutcome } from "./acceptance-set";
+import { buildVerification, describeCommands, type AcceptanceReview, type FinalRun } from "./build-verification";
+import { reverifyBranch } from "./reverify-branch";
 import { RunScope } from "./run-scope";
 import { StepScheduler } from "./run-step";
 import { resolveRunSettings, type RunOutcome, type RunSettings, type StepOutcome } from "./run-types";
@@ -35,6 +37,7 @@ interface Progress {
   verdict: Verdict | null;
   finalRun?: FinalRun;
   baseline?: BaselineSummary;
+  review?: AcceptanceReview;
   failure?: string;
 }
 
@@ -125,6 +128,18 @@ async function verify(scope: RunScope, input: RunTaskInput, progress: Progress):
       return;
     }
   }
+  if (progress.finalRun?.passed) {
+    // What would be merged, checked apart from the agents' session: a fresh container, frozen tests, the base commit's harness.
+    const { record } = await reverifyBranch({ runId: scope.runId, sandbox: scope.ports.sandbox, workspace: scope.ports.workspace, log: scope.log, profile: scope.profile, image: input.environment?.image, frozenTests: scope.acceptance.frozenTests, harnessBase: scope.acceptance.harnessBase, signal: scope.signal });
+    scope.throwIfStopped();
+    const [harness, tests] = [await scope.acceptance.harnessChanges(), await scope.acceptance.testChanges()];
+    const decided = acceptanceOutcome(record, harness, tests);
+    progress.review = { outcome: decided.outcome, independent: record, harness, tests };
+    if (decided.failure) {
+      progress.failure = decided.failure;
+      return;
+    }
+  }
   const steps = progress.plan!.steps;
   const verdict = await reviewRun(scope.agentContext(null), {
     task: input.task,
@@ -148,6 +163,7 @@ async function finish(scope: RunScope, input: RunTaskInput, progress: Progress):
     verdict: progress.verdict,
     failed: progress.failure !== undefined || stop !== undefined,
     baseline: progress.baseline,
+    review: progress.review,
   });
   let status: RunOutcome["status"];
   let reason: string | undefined;

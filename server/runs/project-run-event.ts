@@ -56,6 +56,7 @@ function stepOfRow(row: StepRow): StepView {
     attempts: row.attempts,
     sandboxRuns: 0,
     commit: null,
+    harness: [],
     usage: { tokensIn: row.tokensIn, tokensOut: row.tokensOut, costUsd: row.costUsd, calls: 0 },
     startedAt: row.startedAt,
     finishedAt: row.finishedAt,

@@ -36,6 +36,13 @@ export class DockerSandboxSession implements SandboxSession {
     private readonly onClose: (session: DockerSandboxSession) => void,
   ) {}
 
+  /** The container this session runs in now (it changes if the container had to be replaced). */
+  async describeContainer(): Promise<{ containerId: string; image: string | null }> {
+    const { box } = await this.ensureBox();
+    const info = await box.container.inspect().catch(() => null);
+    return { containerId: box.container.id, image: info?.Image ?? null };
+  }
+
   /** Takes a box now (from the pool when there is one) so the first execution does not wait for it. */
   async prepare(): Promise<void> {
     await this.ensureBox();

@@ -69,6 +69,8 @@ export interface SandboxSession {
   writeArchive(tar: Buffer, dest?: string): Promise<void>;
   /** Kills and removes the container. */
   close(): Promise<void>;
+  /** The container's id and its image id, for the verification record (absent in fakes). */
+  describeContainer?(): Promise<{ containerId: string; image: string | null }>;
 }
 
 export interface OpenSessionOptions {

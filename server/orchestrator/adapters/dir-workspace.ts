@@ -1,6 +1,7 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { applyEdits } from "@/server/editing/apply-edits";
+import type { Edit } from "@/server/editing/types";
 import { parseUnifiedDiff } from "@/server/editing/parse-diff";
 import { resolveSafePath } from "@/server/editing/resolve-safe-path";
 import { AUTOCODE_AUTHOR, git, withRepoLock } from "@/server/git/run-git";
@@ -15,8 +16,32 @@ const stripPrefix = (p: string | null) => (p === null ? null : p.replace(/^[ab]\
  * The Workspace port over a directory (a run's git worktree in production, a temp dir in tests): edits go
  * through server/editing's all-or-nothing pipeline; a step commits only its own paths when the dir is a git work tree.
  */
-export function createDirWorkspace(root: string): Workspace {
+function prepareEdit(edit: FileEdit): { ok: true; edit: Edit } | { ok: false; error: string } {
+  if (edit.kind === "write") return { ok: true, edit: { kind: "write", path: edit.path, content: edit.content } };
+  // Models often send bare @@ hunks; the step already names the file, so give the diff its headers.
+  const diff = /^--- /m.test(edit.diff) ? edit.diff : `--- a/${edit.path}\n+++ b/${edit.path}\n${edit.diff}`;
+  let targets: (string | null)[];
+  try {
+    targets = parseUnifiedDiff(diff).flatMap((p) => [stripPrefix(p.oldPath), stripPrefix(p.newPath)]);
+  } catch (error) {
+    return { ok: false, error: `The diff could not be read: ${(error as Error).message}` };
+  }
+  // A step may only change its own file, even if the diff names others.
+  const stray = targets.find((t) => t !== null && t !== edit.path);
+  if (stray) return { ok: false, error: `The diff changes ${stray}, but this edit may only change ${edit.path}.` };
+  return { ok: true, edit: { kind: "patch", diff } };
+}
+
+export function createDirWorkspace(root: string): Workspace & Required<Pick<Workspace, "applyEdits" | "head">> {
   return {
+    async head() {
+      const isRepo = await stat(path.join(root, ".git")).then(() => true, () => false);
+      if (!isRepo) return null;
+      const out = await git(["rev-parse", "HEAD", "HEAD^{tree}"], { cwd: root, okCodes: [128] });
+      const [commit, tree] = out.stdout.trim().split("\n");
+      return out.code === 0 && commit && tree ? { commit, tree } : null;
+    },
+
     async readFile(relative) {
       const safe = await resolveSafePath(root, relative);
       if (!safe.ok) return null;
@@ -45,23 +70,19 @@ export function createDirWorkspace(root: string): Workspace {
       return packDirectory({ root, ...limits });
     },
 
-    async applyEdit(edit: FileEdit): Promise<ApplyEditResult> {
-      if (edit.kind === "write") {
-        const result = await applyEdits({ root, edits: [{ kind: "write", path: edit.path, content: edit.content }] });
-        return result.ok ? { ok: true, changes: result.changes } : { ok: false, error: result.modelMessage };
+    applyEdit(edit: FileEdit): Promise<ApplyEditResult> {
+      return this.applyEdits([edit]);
+    },
+
+    async applyEdits(edits: FileEdit[]): Promise<ApplyEditResult> {
+      const batch: Edit[] = [];
+      for (const edit of edits) {
+        const prepared = prepareEdit(edit);
+        if (!prepared.ok) return prepared;
+        batch.push(prepared.edit);
       }
-      // Models often send bare @@ hunks; the step already names the file, so give the diff its headers.
-      const diff = /^--- /m.test(edit.diff) ? edit.diff : `--- a/${edit.path}\n+++ b/${edit.path}\n${edit.diff}`;
-      let targets: (string | null)[];
-      try {
-        targets = parseUnifiedDiff(diff).flatMap((p) => [stripPrefix(p.oldPath), stripPrefix(p.newPath)]);
-      } catch (error) {
-        return { ok: false, error: `The diff could not be read: ${(error as Error).message}` };
-      }
-      // A step may only change its own file, even if the diff names others.
-      const stray = targets.find((t) => t !== null && t !== edit.path);
-      if (stray) return { ok: false, error: `The diff changes ${stray}, but this edit may only change ${edit.path}.` };
-      const result = await applyEdits({ root, edits: [{ kind: "patch", diff }] });
+      // One batch: every edit dry-runs before anything is written, so a failing block leaves all files as they were.
+      const result = await applyEdits({ root, edits: batch });
       return result.ok ? { ok: true, changes: result.changes } : { ok: false, error: result.modelMessage };
     },
 

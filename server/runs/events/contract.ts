@@ -44,7 +44,13 @@ export const ZVerdictPayload = z.object({ verdict: z.string().default("?"), reas
 export const STEP_OUTCOMES = ["passed", "failed", "skipped", "cancelled", "applied"] as const;
 export type TStepOutcomeStatus = (typeof STEP_OUTCOMES)[number];
 export const TEST_STATUSES = ["passed", "failed", "error", "skipped"] as const;
-export const VERIFICATION_OUTCOMES = ["verified", "asserted", "failed", "not_run"] as const;
+export const VERIFICATION_OUTCOMES = ["verified", "verified_with_changed_tests", "verified_with_changed_harness", "asserted", "failed", "not_run"] as const;
+export type TVerificationOutcome = (typeof VERIFICATION_OUTCOMES)[number];
+/**
+ * Outcomes a reviewer must look at before trusting the run: it passed only with tests or harness the model changed,
+ * or nothing was executed. Never green, never remembered as a success (server/runs/events/run-status.ts maps them).
+ */
+export const REVIEW_OUTCOMES: readonly TVerificationOutcome[] = ["verified_with_changed_tests", "verified_with_changed_harness", "asserted", "not_run"];
 
 /** One executed command, as the orchestrator records it and the run page shows it. */
 export const ZCommandRecord = z.object({
@@ -83,9 +89,39 @@ export const ZBaselineSummary = z.object({
 
 export type TBaselineSummary = z.output<typeof ZBaselineSummary>;
 
+/** A test or harness file the model changed during the run, with the diff against its frozen (or base) version. */
+export const ZFileChangeReview = z.object({ path: z.string(), reason: text, diff: text });
+export type TFileChangeReview = z.output<typeof ZFileChangeReview>;
+
+/** The independent re-verification: a fresh container, the branch's committed tree, frozen tests, the base harness. */
+export const ZIndependentRun = z.object({
+  at: z.string().default(""),
+  by: z.string().default("orchestrator"),
+  commit: nullableText,
+  tree: nullableText,
+  image: nullableText,
+  containerId: nullableText,
+  commands: lenientList(ZCommandRecord),
+  tests: lenientList(ZTestRecord),
+  restoredHarness: z.array(z.string()).default([]),
+  frozenTests: z.array(z.string()).default([]),
+  passed: z.boolean().default(false),
+  reason: z.string().optional(),
+  durationMs: count,
+});
+export type TIndependentRun = z.output<typeof ZIndependentRun>;
+
 export const ZVerification = z.object({
-  /** verified: a final test run passed by exit code and JUnit report; asserted: nothing ran, only the critic says PASS. */
+  /**
+   * verified: the frozen acceptance tests passed in the independent re-run (exit code and report);
+   * verified_with_changed_tests / verified_with_changed_harness: they pass only with the model's own test or harness
+   * changes (needs review); asserted: nothing ran, only the critic says PASS.
+   */
   outcome: z.enum(VERIFICATION_OUTCOMES).catch("not_run"),
+  /** Harness changes come first: a reviewer must see them before any test result. */
+  harnessChanges: lenientList(ZFileChangeReview),
+  testChanges: lenientList(ZFileChangeReview),
+  independent: ZIndependentRun.optional(),
   commands: lenientList(ZCommandRecord),
   modelTestFiles: z.array(z.string()).default([]),
   testsChangedByDebugger: z.array(z.string()).default([]),
@@ -139,6 +175,8 @@ const PAYLOADS = {
     changes: lenientList(ZFileChange),
     diff: z.string().optional(),
     content: z.string().optional(),
+    /** Why this file is part of the test harness (server/orchestrator/harness-files.ts); absent: it is not. */
+    harness: z.string().optional(),
   }),
   "edit.rejected": z.object({ ...editBase, error: text }),
   "sandbox.command": ZCommandRecord.extend({

@@ -24,6 +24,8 @@ export interface StepView {
   /** Sandbox runs of this step (attempts + 1 for a code step that ran to the end). */
   sandboxRuns: number;
   commit: string | null;
+  /** Test harness files this step changed (marked when the edit happens, so a reviewer sees it before the end). */
+  harness: string[];
   usage: TUsage;
   startedAt: Date | null;
   finishedAt: Date | null;
@@ -109,6 +111,7 @@ export function foldRunRecord(record: RunRecord, event: RunEvent): RunRecord {
           attempts: 0,
           sandboxRuns: 0,
           commit: null,
+          harness: [],
           usage: emptyUsage,
           startedAt: null,
           finishedAt: null,
@@ -125,6 +128,10 @@ export function foldRunRecord(record: RunRecord, event: RunEvent): RunRecord {
     case "step.finished": {
       const { stepId, status, reason } = event.payload;
       return updateStep(record, stepId, (step) => ({ ...step, status: STEP_STATE_OF[status], reason, finishedAt: at }));
+    }
+    case "edit.applied": {
+      const { harness, path } = event.payload;
+      return harness ? updateStep(record, event.payload.stepId, (step) => (step.harness.includes(path) ? step : { ...step, harness: [...step.harness, path] })) : record;
     }
     case "llm.call": {
       const withRun = { ...record, usage: addUsage(record.usage, event.payload) };
@@ -153,7 +160,6 @@ export function foldRunRecord(record: RunRecord, event: RunEvent): RunRecord {
     case "memory.remembered":
     case "plan.started":
     case "step.commit_failed":
-    case "edit.applied":
     case "edit.rejected":
     case "sandbox.command":
     case "test.result":

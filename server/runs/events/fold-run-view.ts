@@ -3,7 +3,7 @@
  * same fold the server stores) plus what only the page shows (commands, tests, edits, notes, recalled
  * context). Pure, so the owner's page and a share link agree, and replays of any prefix give the same picture.
  */
-import { assertNever, type RunEvent, type StoredEvent, type TBaselineSummary, type TCommandRecord, type TTestRecord, type TUsage } from "./contract";
+import { assertNever, type RunEvent, type StoredEvent, type TBaselineSummary, type TCommandRecord, type TTestRecord, type TUsage, type TFileChangeReview, type TIndependentRun, type TVerificationOutcome } from "./contract";
 import { foldRunRecord, initialRunRecord, type RunRecord, type StepView } from "./fold-run-record";
 import { foldRunTimeline, initialRunTimeline, type RunTimeline } from "./fold-run-timeline";
 import { readRunEvent } from "./read-run-event";
@@ -28,7 +28,11 @@ export interface TestView extends Omit<TTestRecord, "file"> {
 }
 
 export interface VerificationView {
-  outcome: "verified" | "asserted" | "failed" | "not_run";
+  outcome: TVerificationOutcome;
+  /** Shown first: the run's own changes to the test harness, then to its frozen tests, each with its diff. */
+  harnessChanges: TFileChangeReview[];
+  testChanges: TFileChangeReview[];
+  independent: TIndependentRun | null;
   summary: string;
   commands: number;
   modelTests: { passed: number; total: number };
@@ -53,7 +57,7 @@ export interface RunEventState {
   steps: PlanStepView[];
   commands: CommandView[];
   tests: TestView[];
-  edits: { seq: number; stepId: string | null; path: string; by: string }[];
+  edits: { seq: number; stepId: string | null; path: string; by: string; harness: string | null }[];
   notes: { seq: number; tone: "info" | "warn" | "error"; text: string }[];
   verdict: { verdict: string; reasons: string[] } | null;
   verification: VerificationView | null;
@@ -112,8 +116,8 @@ function foldPageParts(state: RunEventState, event: RunEvent): RunEventState {
     case "verification.started":
       return { ...state, phase: "verifying" };
     case "edit.applied": {
-      const { stepId, path, by } = event.payload;
-      return { ...state, edits: [...state.edits, { seq: event.seq, stepId, path, by }] };
+      const { stepId, path, by, harness } = event.payload;
+      return { ...state, edits: [...state.edits, { seq: event.seq, stepId, path, by, harness: harness ?? null }] };
     }
     case "edit.rejected":
       return note("warn", `An edit to ${event.payload.path} was rejected: ${event.payload.error || "unknown reason"}`);
@@ -143,6 +147,9 @@ function foldPageParts(state: RunEventState, event: RunEvent): RunEventState {
         verification: v
           ? {
               outcome: v.outcome,
+              harnessChanges: v.harnessChanges,
+              testChanges: v.testChanges,
+              independent: v.independent ?? null,
               summary: v.summary,
               commands: v.commands.length,
               modelTests: countTests(v.tests, "model"),

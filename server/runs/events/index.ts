@@ -1,2 +1,3 @@
 export * from "./contract";
 export * from "./read-run-event";
+export * from "./run-status";

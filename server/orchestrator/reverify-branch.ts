@@ -1,0 +1,93 @@
+import { env } from "@/server/env";
+import type { TIndependentRun } from "@/server/runs/events/contract";
+import { restoredHarnessContent } from "./harness-files";
+import type { ExecutionResult, SandboxPort, Workspace } from "./ports";
+import type { RunEventLog } from "./run-event-log";
+import { seedSandbox } from "./seed-sandbox";
+import type { RepoProfile } from "./test-layout";
+import { commandText, judgeExecution, testFileOf } from "./verify-execution";
+
+export interface ReverifyInput {
+  runId: string;
+  sandbox: SandboxPort;
+  workspace: Workspace;
+  log: RunEventLog;
+  profile: RepoProfile;
+  image?: string;
+  /** Test files as they were frozen before their first sandbox run (the acceptance set's model-written part). */
+  frozenTests: Map<string, string>;
+  /** Harness files the run changed, with their base commit's content (null: the run added it, so it goes). */
+  harnessBase: Map<string, string | null>;
+  signal?: AbortSignal;
+  by?: string;
+}
+
+// Pytest in a fresh interpreter: no user site-packages (-s, PYTHONNOUSERSITE), no cache between runs.
+const PYTEST = "PYTHONNOUSERSITE=1 PYTHONDONTWRITEBYTECODE=1 python3 -s -m pytest -p no:cacheprovider -o junit_family=xunit1 --junitxml={report}";
+
+/**
+ * The independent re-verification: a fresh container (not the agents' session), seeded with the branch's committed
+ * tree, the frozen acceptance tests written back, every harness file restored to the base commit's (new ones
+ * removed), then the acceptance suite. The record names commit, tree, image, container, commands and results.
+ */
+export async function reverifyBranch(input: ReverifyInput): Promise<{ record: TIndependentRun; result: ExecutionResult | null }> {
+  const started = performance.now();
+  const head = (await input.workspace.head?.()) ?? null;
+  const session = await input.sandbox.openSession(input.runId, { image: input.image });
+  try {
+    await seedSandbox({ session, workspace: input.workspace, log: input.log, nodeModules: input.profile.language === "node" });
+    const writes = [...input.frozenTests].map(([path, content]) => ({ path, content }));
+    const removed: string[] = [];
+    for (const [path, base] of input.harnessBase) {
+      const content = restoredHarnessContent(path, base, await input.workspace.readFile(path));
+      if (content === null) removed.push(path);
+      else writes.push({ path, content });
+    }
+    if (writes.length) await session.writeFiles(writes);
+    if (removed.length) await session.exec(["rm", "-f", "--", ...removed.map((p) => `/workspace/${p}`)]);
+    const container = (await session.describeContainer?.()) ?? null;
+    const command = input.profile.testCommand ?? { shell: PYTEST, format: "junit" as const };
+    const result = await session.runSuite(command, { timeoutMs: env().SANDBOX_SUITE_TIMEOUT * 1000, signal: input.signal });
+    const judgement = judgeExecution(result);
+    const crossCheck = judgement.passed ? checkReport(result, [...input.frozenTests.keys()]) : undefined;
+    const passed = judgement.passed && !crossCheck;
+    const reason = crossCheck ?? judgement.reason;
+    return {
+      result,
+      record: {
+        at: new Date().toISOString(),
+        by: input.by ?? "orchestrator",
+        commit: head?.commit ?? null,
+        tree: head?.tree ?? null,
+        image: container?.image ?? input.image ?? env().SANDBOX_IMAGE,
+        containerId: container?.containerId ?? null,
+        commands: [{ stepId: null, command: commandText(result.command), exitCode: result.exitCode, timedOut: result.timedOut, oomKilled: result.oomKilled, durationMs: result.durationMs, passed, ...(reason ? { reason } : {}) }],
+        tests: result.tests.map((t) => {
+          const file = testFileOf(t);
+          return { name: t.name, classname: t.classname, file, status: t.status, origin: file !== undefined && input.frozenTests.has(file) ? "model" as const : "repository" as const };
+        }),
+        restoredHarness: [...input.harnessBase.keys()],
+        frozenTests: [...input.frozenTests.keys()],
+        passed,
+        ...(reason ? { reason } : {}),
+        durationMs: Math.round(performance.now() - started),
+      },
+    };
+  } finally {
+    await session.close().catch(() => undefined);
+  }
+}
+
+/**
+ * What can be checked from outside the test process: the report must list tests of every frozen test file (a
+ * harness can drop them from collection) and its counts must agree with its own entries. undefined: consistent.
+ */
+export function checkReport(result: ExecutionResult, acceptanceFiles: string[]): string | undefined {
+  const reported = new Set(result.tests.map((t) => testFileOf(t)));
+  const missing = acceptanceFiles.filter((file) => !reported.has(file));
+  if (missing.length) return `the report lists no tests of the acceptance file(s) ${missing.join(", ")}: they were not collected`;
+  const { passed, failed, errors, skipped } = result.summary;
+  const counted = passed + failed + errors + skipped;
+  if (counted !== 0 && counted !== result.tests.length) return `the runner counted ${counted} test(s) but the report lists ${result.tests.length}`;
+  return undefined;
+}

@@ -1,0 +1,39 @@
+/**
+ * The one mapping from a run's status and verification outcome to what every reader shows: the run page, the
+ * history, the dashboard, share links, tRPC DTOs, the original API's results and stream, WebSocket and MCP.
+ * Browser-safe. A succeeded run whose outcome needs review is NEEDS_REVIEW (amber), never SUCCEEDED (green).
+ */
+import { REVIEW_OUTCOMES, type TVerificationOutcome } from "./contract";
+
+export const DISPLAY_STATUSES = ["QUEUED", "RUNNING", "SUCCEEDED", "NEEDS_REVIEW", "FAILED", "CANCELLED", "INTERRUPTED"] as const;
+export type DisplayStatus = (typeof DISPLAY_STATUSES)[number];
+
+export function needsReview(outcome: string | null | undefined): boolean {
+  return outcome != null && (REVIEW_OUTCOMES as readonly string[]).includes(outcome);
+}
+
+/** `status` in either case (SUCCEEDED or succeeded); outcome from the run's verification record. */
+export function displayStatus(status: string, outcome: string | null | undefined): DisplayStatus {
+  const key = status.toUpperCase();
+  if (key === "SUCCEEDED" && (outcome == null || needsReview(outcome))) return "NEEDS_REVIEW";
+  return ((DISPLAY_STATUSES as readonly string[]).includes(key) ? key : "FAILED") as DisplayStatus;
+}
+
+/** One headline per outcome, for the page, the original API's final line and MCP. */
+export const OUTCOME_HEADLINES: Record<TVerificationOutcome, string> = {
+  verified: "Verified by execution: the frozen acceptance tests passed in an independent re-run of the branch.",
+  verified_with_changed_tests: "Needs review: the tests pass only as the debugger changed them; the frozen tests fail.",
+  verified_with_changed_harness: "Needs review: the tests pass only with the run's own changes to the test harness.",
+  asserted: "Needs review: nothing runnable was executed; only the critic's PASS supports the result.",
+  failed: "Execution failed: see the commands and test results.",
+  not_run: "Needs review: nothing was executed.",
+};
+
+export const OUTCOME_LABELS: Record<TVerificationOutcome, string> = {
+  verified: "Verified by execution",
+  verified_with_changed_tests: "Needs review: tests changed",
+  verified_with_changed_harness: "Needs review: harness changed",
+  asserted: "Needs review: not executed",
+  failed: "Failed",
+  not_run: "Needs review: nothing executed",
+};
