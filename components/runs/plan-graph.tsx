@@ -49,6 +49,11 @@ export function PlanGraph({ state }: { state: RunEventState }) {
                 </p>
                 <p className="mt-0.5 text-slate-700">{step.description}</p>
                 {step.dependsOn.length > 0 && <p className="mt-1 text-xs text-slate-500">after {step.dependsOn.join(", ")}</p>}
+                {step.harness.length > 0 && (
+                  <p data-testid={`step-${step.id}-harness`} className="mt-1 rounded bg-amber-100 px-1.5 py-0.5 text-xs font-medium text-amber-900">
+                    changes the test harness: {step.harness.join(", ")}
+                  </p>
+                )}
                 {step.attempts > 0 && <p className="mt-1 text-xs text-amber-700">debug attempt {step.attempts}</p>}
                 {step.reason && step.status !== "succeeded" && <p className="mt-1 text-xs text-red-700">{step.reason}</p>}
                 {step.commit && <p className="mt-1 font-mono text-xs text-slate-500">commit {step.commit.slice(0, 8)}</p>}

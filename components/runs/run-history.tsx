@@ -82,7 +82,7 @@ export function RunHistory({ projectId, pageSize = 25, filters = true, title = "
             {rows.map((run) => (
               <li key={run.id}>
                 <Link href={`/runs/${run.id}`} className="flex flex-col gap-1 px-4 py-3 hover:bg-slate-50 sm:flex-row sm:items-center sm:gap-4">
-                  <RunStatusBadge status={run.status} />
+                  <RunStatusBadge status={run.displayStatus} />
                   <span className="min-w-0 flex-1 truncate text-sm font-medium text-slate-900">{run.prompt}</span>
                   <span className="flex flex-wrap gap-x-3 text-xs text-slate-500">
                     <span>{formatDuration(run.startedAt, run.finishedAt)}</span>

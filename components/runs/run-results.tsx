@@ -1,4 +1,6 @@
+import type { TVerificationOutcome } from "@/server/runs/events/contract";
 import type { CommandView, RunEventState, TestView } from "@/server/runs/events/fold-run-view";
+import { OUTCOME_LABELS } from "@/server/runs/events/run-status";
 
 export function CommandList({ commands }: { commands: CommandView[] }) {
   if (commands.length === 0) return <p className="text-sm text-slate-500">No commands have run yet.</p>;
@@ -80,12 +82,34 @@ export function TestTable({ tests }: { tests: TestView[] }) {
   );
 }
 
-const OUTCOME: Record<string, { label: string; tone: string }> = {
-  verified: { label: "Verified by execution", tone: "bg-emerald-50 text-emerald-900 ring-emerald-200" },
-  asserted: { label: "Only asserted, not executed", tone: "bg-amber-50 text-amber-900 ring-amber-200" },
-  failed: { label: "Execution failed", tone: "bg-red-50 text-red-900 ring-red-200" },
-  not_run: { label: "Nothing was executed", tone: "bg-slate-50 text-slate-800 ring-slate-200" },
+const AMBER = "bg-amber-50 text-amber-900 ring-amber-300";
+const OUTCOME_TONES: Record<TVerificationOutcome, string> = {
+  verified: "bg-emerald-50 text-emerald-900 ring-emerald-200",
+  verified_with_changed_tests: AMBER,
+  verified_with_changed_harness: AMBER,
+  asserted: AMBER,
+  failed: "bg-red-50 text-red-900 ring-red-200",
+  not_run: AMBER,
 };
+
+/** The run's own changes to the harness (first) and to its frozen tests, each diff beside its reason. */
+function ReviewChanges({ verification }: { verification: NonNullable<RunEventState["verification"]> }) {
+  const changes = [...verification.harnessChanges.map((c) => ({ ...c, kind: "harness" as const })), ...verification.testChanges.map((c) => ({ ...c, kind: "test" as const }))];
+  if (changes.length === 0) return null;
+  return (
+    <div className="space-y-2 md:col-span-2" data-testid="review-changes">
+      {changes.map((change) => (
+        <div key={`${change.kind}:${change.path}`} data-testid={`review-${change.kind}-change`} className="rounded-md bg-amber-50 p-3 text-sm ring-1 ring-amber-300">
+          <p className="font-semibold text-amber-900">
+            {change.kind === "harness" ? "Test harness changed by the run" : "Frozen test changed by the debugger"}: <span className="font-mono">{change.path}</span>
+          </p>
+          <p className="text-xs text-amber-900">{change.kind === "harness" ? `Why this is harness: ${change.reason}` : `The debugger's reason: ${change.reason}`}</p>
+          <pre className="mt-2 max-h-64 overflow-auto rounded bg-white p-2 font-mono text-xs text-slate-800 ring-1 ring-slate-200">{change.diff}</pre>
+        </div>
+      ))}
+    </div>
+  );
+}
 
 /** The final suite against the base commit: what broke, what was already broken, what is new. */
 export function BaselineGroups({ state }: { state: RunEventState }) {
@@ -127,9 +151,11 @@ export function VerdictPanel({ state }: { state: RunEventState }) {
   if (!verdict && !verification) {
     return <p className="text-sm text-slate-500">{state.finished ? "The run ended before the critic and the final test run." : "The critic's verdict and the final test run come at the end."}</p>;
   }
-  const outcome = verification ? (OUTCOME[verification.outcome] ?? OUTCOME.not_run!) : null;
+  const outcome = verification ? { label: OUTCOME_LABELS[verification.outcome], tone: OUTCOME_TONES[verification.outcome] } : null;
+  const independent = verification?.independent ?? null;
   return (
     <div className="grid gap-3 md:grid-cols-2">
+      {verification && <ReviewChanges verification={verification} />}
       {verification && outcome && (
         <div data-testid="verification" data-outcome={verification.outcome} className={`rounded-md p-4 text-sm ring-1 ring-inset ${outcome.tone}`}>
           <p className="font-semibold">{outcome.label}</p>
@@ -146,6 +172,13 @@ export function VerdictPanel({ state }: { state: RunEventState }) {
             <dt>Commands run</dt>
             <dd>{verification.commands}</dd>
           </dl>
+          {independent && (
+            <p data-testid="independent-run" data-passed={independent.passed} className="mt-2 text-xs">
+              Independent re-run in a fresh container {independent.containerId?.slice(0, 12) ?? "?"} on commit {independent.commit?.slice(0, 10) ?? "(not a git work tree)"}
+              {independent.tree ? ` (tree ${independent.tree.slice(0, 10)})` : ""}, image {independent.image?.slice(0, 19) ?? "?"}, harness from the base commit
+              {independent.restoredHarness.length ? ` (${independent.restoredHarness.join(", ")} restored)` : ""}: {independent.passed ? "passed" : `failed${independent.reason ? `: ${independent.reason}` : ""}`}.
+            </p>
+          )}
         </div>
       )}
       {verdict && (

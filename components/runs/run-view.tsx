@@ -8,6 +8,7 @@ import { PlanGraph } from "./plan-graph";
 import { RecalledContextPanel } from "./recalled-context";
 import { RunTimelineView } from "./run-timeline";
 import type { RunEventState } from "@/server/runs/events/fold-run-view";
+import { displayStatus } from "@/server/runs/events/run-status";
 import { BaselineGroups, CommandList, TestTable, VerdictPanel } from "./run-results";
 import { formatCost, formatDuration, formatTokens, RunStatusBadge } from "./run-status-badge";
 import type { TokenPane, TokenStore } from "./token-store";
@@ -57,7 +58,12 @@ function Section({ id, title, children, aside }: { id: string; title: string; ch
 /** Everything about one run; the owner's page and a share link render the same view. */
 export function RunView({ run, state, tokens, panes, stream, diff, actions, sharing, thread, followUp }: RunViewProps) {
   const finished = state.finished !== null || !["QUEUED", "RUNNING"].includes(run.status);
-  const status = state.finished ? { succeeded: "SUCCEEDED", failed: "FAILED", cancelled: "CANCELLED" }[state.finished.status] ?? run.status : state.phase === "queued" ? run.status : "RUNNING";
+  // One mapping for every reader (server/runs/events/run-status.ts): succeeded but needing review is amber, never green.
+  const status = state.finished
+    ? displayStatus(state.finished.status, state.verification?.outcome ?? (state.finished.status === "succeeded" ? null : undefined))
+    : state.phase === "queued"
+      ? run.displayStatus
+      : "RUNNING";
   const tokensIn = Math.max(run.tokensIn, state.usage.tokensIn);
   const tokensOut = Math.max(run.tokensOut, state.usage.tokensOut);
   const cost = Math.max(run.costUsd, state.usage.costUsd);
@@ -85,7 +91,7 @@ export function RunView({ run, state, tokens, panes, stream, diff, actions, shar
             Context: <span className="font-mono">{run.contextFiles.join(", ")}</span>
           </p>
         )}
-        {reason && status !== "SUCCEEDED" && <Alert tone={status === "CANCELLED" ? "info" : "error"}>{reason}</Alert>}
+        {reason && status !== "SUCCEEDED" && status !== "NEEDS_REVIEW" && <Alert tone={status === "CANCELLED" ? "info" : "error"}>{reason}</Alert>}
         {actions}
       </header>
 

@@ -1,5 +1,7 @@
 import { assertNever, type StoredEvent } from "@/server/runs/events/contract";
 import { readRunEvent } from "@/server/runs/events/read-run-event";
+import { displayStatus } from "@/server/runs/events/run-status";
+import { reviewText } from "./legacy-results";
 
 /**
  * Turns a run's events into the original's text chunks: model tokens as they arrive (with a short header
@@ -76,6 +78,7 @@ export class LegacyChunker {
         return line(`⛔ ${event.payload.message || "budget exceeded"}`);
       case "run.finished": {
         const p = event.payload;
+        if (displayStatus(p.status, p.verification?.outcome) === "NEEDS_REVIEW") return line(`⚠️ ${reviewText(p.verification ?? null)}`);
         if (p.status === "succeeded") return line(`✅ Done. ${p.verification?.summary ?? ""}`.trim());
         if (p.status === "cancelled") return line(`⏹ Cancelled: ${p.reason ?? "stopped"}`);
         return line(`❌ Failed: ${p.reason ?? "no reason recorded"}`);

@@ -1,4 +1,5 @@
-import type { PayloadOf, RunEvent, StoredEvent } from "@/server/runs/events/contract";
+import type { PayloadOf, RunEvent, StoredEvent, TVerification } from "@/server/runs/events/contract";
+import { displayStatus, OUTCOME_HEADLINES } from "@/server/runs/events/run-status";
 import { foldRunRecord, initialRunRecord, type RunRecord } from "@/server/runs/events/fold-run-record";
 import { readRunEvent } from "@/server/runs/events/read-run-event";
 
@@ -28,7 +29,9 @@ export interface LegacySkipped {
 export type LegacyParallelResult = string | LegacyToolResult | LegacySkipped | object;
 
 export interface FinishedFacts {
-  status: "succeeded" | "failed" | "cancelled";
+  /** needs_review: succeeded, but only with the run's own test or harness changes, or nothing executed (run-status.ts). */
+  status: "succeeded" | "needs_review" | "failed" | "cancelled";
+  outcome: string | null;
   reason: string | null;
   verdict: string | null;
   verification: unknown;
@@ -43,12 +46,24 @@ function readRecord(events: StoredEvent[]): { typed: RunEvent[]; record: RunReco
 export function finishedFacts(events: StoredEvent[]): FinishedFacts | null {
   const { record } = readRecord(events);
   if (record.finishedAt === null) return null;
+  const shown = displayStatus(record.status, record.verification?.outcome);
   return {
-    status: record.status === "succeeded" || record.status === "cancelled" ? record.status : "failed",
+    status: shown === "NEEDS_REVIEW" ? "needs_review" : record.status === "succeeded" || record.status === "cancelled" ? record.status : "failed",
+    outcome: record.verification?.outcome ?? null,
     reason: record.statusReason,
     verdict: record.verdict?.verdict ?? null,
     verification: record.verification,
   };
+}
+
+/** NEEDS REVIEW first, then the harness diffs, then the changed tests with the debugger's reasons. */
+export function reviewText(verification: TVerification | null): string {
+  const outcome = verification?.outcome ?? "not_run";
+  return [
+    `NEEDS REVIEW (not verified): ${OUTCOME_HEADLINES[outcome].replace(/^Needs review: /, "")}`,
+    ...(verification?.harnessChanges ?? []).map((c) => `Harness changed: ${c.path} (${c.reason})\n${c.diff.trimEnd()}`),
+    ...(verification?.testChanges ?? []).map((c) => `Test changed by the debugger: ${c.path}. Reason: ${c.reason}\n${c.diff.trimEnd()}`),
+  ].join("\n");
 }
 
 /** What a sandbox command printed, with its exit code on the last line (the original showed pytest's output). */
@@ -87,7 +102,8 @@ export function legacyRunResults(events: StoredEvent[]): LegacyResult[] {
     }
   }
   const finished = finishedFacts(events);
-  if (finished && finished.status !== "succeeded" && !typed.some((event) => event.type === "verdict")) {
+  if (finished?.status === "needs_review") results.push({ step: "Verification", output: reviewText(record.verification), type: "review", step_id: null });
+  if (finished && finished.status !== "succeeded" && finished.status !== "needs_review" && !typed.some((event) => event.type === "verdict")) {
     results.push({ step: "Run", output: `${finished.status.toUpperCase()}: ${finished.reason ?? "no reason recorded"}`, type: "error", step_id: null });
   }
   return results;

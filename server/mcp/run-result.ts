@@ -1,5 +1,6 @@
 import type { RunDiff } from "@/server/git/diff-run";
 import { ZVerification, type TVerification } from "@/server/runs/events/contract";
+import { OUTCOME_HEADLINES } from "@/server/runs/events/run-status";
 import type { TRunDto } from "@/server/runs/run-dto";
 
 /** What a result shows of the diff before pointing at get_diff; a calling model's context is not free. */
@@ -29,6 +30,9 @@ export function outcomeHeadline(run: TRunDto): string {
   }
   if (run.status === "CANCELLED") return "NOT verified: the run was cancelled.";
   if (run.status === "INTERRUPTED") return `NOT verified: the run was interrupted${run.statusReason ? ` (${run.statusReason})` : ""}.`;
+  if (run.status === "SUCCEEDED" && (verification?.outcome === "verified_with_changed_tests" || verification?.outcome === "verified_with_changed_harness")) {
+    return `NOT verified (needs review): ${OUTCOME_HEADLINES[verification.outcome].replace(/^Needs review: /, "")}`;
+  }
   if (verification?.outcome === "asserted") return "NOT verified: nothing runnable was executed; only the critic's PASS supports the result.";
   if (verification?.outcome === "not_run" && run.status === "SUCCEEDED") return "NOT verified: nothing was executed.";
   return `NOT verified: ${run.statusReason ?? (run.status === "SUCCEEDED" ? "the run recorded no verification" : "the run failed")}.`;
@@ -57,6 +61,13 @@ export function describeRun(run: TRunDto, diff: RunDiff | null): { text: string;
   if (run.statusReason) lines.push(`Reason: ${run.statusReason}`);
   if (run.verdict) lines.push(`Critic verdict: ${run.verdict}`);
   if (verification) {
+    // The run's own harness and test changes come first: they decide whether any result below can be trusted.
+    for (const change of verification.harnessChanges) lines.push(`Harness changed by the run: ${change.path} (${change.reason})`, change.diff.trimEnd());
+    for (const change of verification.testChanges) lines.push(`Frozen test changed by the debugger: ${change.path}. Reason: ${change.reason}`, change.diff.trimEnd());
+    if (verification.independent) {
+      const i = verification.independent;
+      lines.push(`Independent re-verification (container ${i.containerId?.slice(0, 12) ?? "?"}, commit ${i.commit?.slice(0, 10) ?? "?"}): ${i.passed ? "passed" : `failed${i.reason ? `: ${i.reason}` : ""}`}`);
+    }
     lines.push(`Verification: ${verification.summary}`);
     if (verification.commands.length) {
       lines.push("Commands run in the sandbox:", ...verification.commands.map((c) => `- [${c.stepId ?? "final"}] ${c.command} -> exit ${c.exitCode ?? "none"}${c.passed ? "" : ` (failed${c.reason ? `: ${c.reason}` : ""})`}`));
@@ -74,6 +85,7 @@ export function describeRun(run: TRunDto, diff: RunDiff | null): { text: string;
     status: run.status,
     outcome: headline,
     verified: headline.startsWith("Verified by execution"),
+    needsReview: run.displayStatus === "NEEDS_REVIEW",
     statusReason: run.statusReason,
     verdict: run.verdict,
     verification: run.verification,

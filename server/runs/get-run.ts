@@ -1,7 +1,7 @@
 import { canAccessProject } from "@/server/access/project-access";
 import { requireRun } from "@/server/access/run-access";
 import type { Db } from "@/server/db/client";
-import { toRunSummaryDto, type TRunDto } from "./run-dto";
+import { readVerification, toRunSummaryDto, type TRunDto } from "./run-dto";
 
 /** The run page's record of a run, for someone allowed to see it (or for a share link, with userId null). */
 export async function loadRunDto(options: { db: Db; runId: string; canWrite: boolean }): Promise<TRunDto | null> {
@@ -17,7 +17,7 @@ export async function loadRunDto(options: { db: Db; runId: string; canWrite: boo
     branch: run.branch,
     baseCommit: run.baseCommit,
     headCommit: run.headCommit,
-    verification: run.verification ?? null,
+    verification: readVerification(run.verification),
     modelSettings: run.modelSettings,
     lastSeq: run.lastSeq,
     steps: run.steps.map(({ runId: _runId, ...step }) => step),

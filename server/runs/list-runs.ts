@@ -29,7 +29,7 @@ export async function listRuns(options: { db: Db; userId: string; input: TListRu
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: input.limit + 1,
     ...(input.cursor ? { cursor: { id: input.cursor }, skip: 1 } : {}),
-    include: { task: { select: { prompt: true } } },
+    include: { task: { select: { prompt: true } }, steps: { select: { attempts: true } } },
   });
   const page = rows.slice(0, input.limit);
   return { runs: page.map(toRunSummaryDto), nextCursor: rows.length > input.limit ? (page.at(-1)?.id ?? null) : null };

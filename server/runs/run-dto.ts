@@ -1,4 +1,7 @@
 import { z } from "zod";
+import type { Prisma } from "@/generated/prisma/client";
+import { VERIFICATION_OUTCOMES, ZVerification } from "./events/contract";
+import { DISPLAY_STATUSES, displayStatus } from "./events/run-status";
 import { RUN_STATUSES } from "./run-schemas";
 
 export const ZStepDto = z.object({
@@ -26,6 +29,11 @@ export const ZRunSummaryDto = z.object({
   projectId: z.string(),
   prompt: z.string(),
   status: z.enum(RUN_STATUSES),
+  /** What every reader shows: a succeeded run whose outcome needs review is NEEDS_REVIEW (server/runs/events/run-status.ts). */
+  displayStatus: z.enum(DISPLAY_STATUSES),
+  outcome: z.enum(VERIFICATION_OUTCOMES).nullable(),
+  debugRounds: z.number(),
+  testsChangedByDebugger: z.array(z.string()),
   statusReason: z.string().nullable(),
   verdict: z.string().nullable(),
   tokensIn: z.number(),
@@ -43,7 +51,7 @@ export const ZRunDto = ZRunSummaryDto.extend({
   branch: z.string().nullable(),
   baseCommit: z.string().nullable(),
   headCommit: z.string().nullable(),
-  verification: z.unknown().nullable(),
+  verification: ZVerification.nullable(),
   modelSettings: z.unknown(),
   lastSeq: z.number(),
   steps: z.array(ZStepDto),
@@ -64,16 +72,30 @@ interface RunRow {
   queuedAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
+  verification?: Prisma.JsonValue | null;
+  steps?: { attempts: number }[];
   task: { prompt: string };
 }
 
+/** The stored verification record, read through the contract (older shapes get their defaults). */
+export function readVerification(value: Prisma.JsonValue | null | undefined): z.output<typeof ZVerification> | null {
+  if (value == null) return null;
+  const parsed = ZVerification.safeParse(value);
+  return parsed.success ? parsed.data : null;
+}
+
 export function toRunSummaryDto(run: RunRow): TRunSummaryDto {
+  const verification = readVerification(run.verification);
   return {
     id: run.id,
     taskId: run.taskId,
     projectId: run.projectId,
     prompt: run.task.prompt,
     status: run.status,
+    displayStatus: displayStatus(run.status, verification?.outcome ?? (run.status === "SUCCEEDED" ? null : undefined)),
+    outcome: verification?.outcome ?? null,
+    debugRounds: (run.steps ?? []).reduce((sum, step) => sum + step.attempts, 0),
+    testsChangedByDebugger: verification?.testsChangedByDebugger ?? [],
     statusReason: run.statusReason,
     verdict: run.verdict,
     tokensIn: run.tokensIn,

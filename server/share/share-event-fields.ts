@@ -51,6 +51,7 @@ export const SHARE_EVENT_FIELDS = {
     stepId: true,
     by: true,
     path: true,
+    harness: true,
     kind: true,
     changes: { each: { path: true, kind: true, added: true, removed: true } },
     diff: true,
@@ -83,6 +84,11 @@ export const SHARE_EVENT_FIELDS = {
     verdict: verdictFields,
     verification: {
       outcome: true,
+      // The changes that make a run need review are what a reviewer with the link must see (same as the diff).
+      harnessChanges: { each: { path: true, reason: true, diff: true } },
+      testChanges: { each: { path: true, reason: true, diff: true } },
+      // Who re-ran it (`by`) stays private; what ran and where does not.
+      independent: { at: true, commit: true, tree: true, image: true, containerId: true, commands: { each: commandFields }, tests: { each: testFields }, restoredHarness: true, frozenTests: true, passed: true, reason: true, durationMs: true },
       commands: { each: commandFields },
       modelTestFiles: true,
       testsChangedByDebugger: true,

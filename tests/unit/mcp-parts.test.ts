@@ -1,3 +1,4 @@
+import { ZVerification } from "@/server/runs/events/contract";
 import { describe, expect, it } from "vitest";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { SessionEventStore } from "@/server/mcp/mcp-event-store";
@@ -40,12 +41,13 @@ describe("the MCP session event store", () => {
 describe("MCP results and progress lines", () => {
   const run = (over: Partial<TRunDto>): TRunDto =>
     ({ id: "r1", status: "SUCCEEDED", statusReason: null, steps: [], verification: null, ...over }) as TRunDto;
-  const verification = (outcome: string, tests: Array<{ status: string; origin: string }>) => ({
-    outcome,
-    summary: "",
-    commands: [],
-    tests: tests.map((t, i) => ({ name: `test_${i}`, classname: "test_calc", ...t })),
-  });
+  const verification = (outcome: string, tests: Array<{ status: string; origin: string }>) =>
+    ZVerification.parse({
+      outcome,
+      summary: "",
+      commands: [],
+      tests: tests.map((t, i) => ({ name: `test_${i}`, classname: "test_calc", ...t })),
+    });
 
   it("states the outcome first and plainly", () => {
     const passed = verification("verified", [{ status: "passed", origin: "model" }, { status: "passed", origin: "repository" }]);
