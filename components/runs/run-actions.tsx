@@ -18,8 +18,16 @@ export function RunActions({ run, active }: { run: TRunDto; active: boolean }) {
   const project = useQuery(trpc.project.byId.queryOptions({ projectId: run.projectId }));
   const cancel = useMutation(trpc.run.cancel.mutationOptions());
   const rerun = useMutation(trpc.run.rerun.mutationOptions({ onSuccess: ({ runId }) => router.push(`/runs/${runId}`) }));
+  const [confirming, setConfirming] = useState(false);
   const merge = useMutation(
-    trpc.run.merge.mutationOptions({ onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.run.diff.queryKey({ runId: run.id }) }) }),
+    trpc.run.merge.mutationOptions({
+      onSuccess: () => {
+        setConfirming(false);
+        void queryClient.invalidateQueries({ queryKey: trpc.run.diff.queryKey({ runId: run.id }) });
+        // The merged state comes from the run's record, so it survives a reload.
+        void queryClient.invalidateQueries({ queryKey: trpc.run.byId.queryKey({ runId: run.id }) });
+      },
+    }),
   );
   const [editing, setEditing] = useState<string | null>(null);
   if (!run.canWrite) return null;
@@ -43,11 +51,16 @@ export function RunActions({ run, active }: { run: TRunDto; active: boolean }) {
             <Button variant="secondary" onClick={() => setEditing(editing === null ? run.prompt : null)}>
               Edit and re-run
             </Button>
-            {run.branch && (
-              <Button pending={merge.isPending} disabled={merge.isSuccess} onClick={() => merge.mutate({ runId: run.id })}>
+            {run.branch && !run.merged && !merge.isSuccess && (run.notVerified === null ? (
+              <Button pending={merge.isPending} onClick={() => merge.mutate({ runId: run.id })}>
                 Merge into {branch}
               </Button>
-            )}
+            ) : (
+              // Not verified: never the main action; merging needs a confirmation that names what is missing.
+              <Button variant="secondary" data-testid="merge-unverified" onClick={() => setConfirming(true)}>
+                Merge anyway…
+              </Button>
+            ))}
           </>
         )}
         {run.branch && (
@@ -73,6 +86,25 @@ export function RunActions({ run, active }: { run: TRunDto; active: boolean }) {
             Re-run with this prompt
           </Button>
         </form>
+      )}
+      {confirming && run.notVerified && !run.merged && (
+        <div role="alertdialog" aria-label="Confirm merge" data-testid="merge-confirmation" className="space-y-2 rounded-md bg-amber-50 p-3 text-sm text-amber-900 ring-1 ring-amber-300">
+          <p className="font-semibold">This run is not verified: {run.notVerified}</p>
+          <p>Merging puts code into {branch} that no frozen test run vouches for. The run&apos;s log will record that you confirmed it.</p>
+          <div className="flex gap-2">
+            <Button variant="danger" pending={merge.isPending} onClick={() => merge.mutate({ runId: run.id, force: true })}>
+              Merge into {branch} without verification
+            </Button>
+            <Button variant="secondary" onClick={() => setConfirming(false)}>
+              Cancel
+            </Button>
+          </div>
+        </div>
+      )}
+      {run.merged && !merge.isSuccess && (
+        <Alert tone="success">
+          Merged into {run.merged.into} (commit {run.merged.commit.slice(0, 10)}){run.merged.forced ? ", confirmed although not verified" : ""}.
+        </Alert>
       )}
       {error && <Alert>{error.message}</Alert>}
       {merge.data?.ok && (

@@ -83,6 +83,8 @@ export class LegacyChunker {
         if (p.status === "cancelled") return line(`⏹ Cancelled: ${p.reason ?? "stopped"}`);
         return line(`❌ Failed: ${p.reason ?? "no reason recorded"}`);
       }
+      case "run.merged":
+        return line(`🔀 Merged into ${event.payload.into} (${event.payload.kind})${event.payload.forced ? `, confirmed although not verified: ${event.payload.notVerified ?? ""}` : ""}`);
       case "run.queued":
       case "run.claimed":
       case "run.branched":

@@ -5,7 +5,7 @@ import { readRunEvent } from "@/server/runs/events/read-run-event";
 export interface ProgressItem {
   runId: string;
   seq: number;
-  kind: "queued" | "started" | "plan" | "step" | "edit" | "command" | "debug" | "verification" | "verdict" | "budget" | "cancel" | "finished";
+  kind: "queued" | "started" | "plan" | "step" | "edit" | "command" | "debug" | "verification" | "verdict" | "budget" | "cancel" | "merge" | "finished";
   message: string;
   stepId?: string;
   exitCode?: number | null;
@@ -72,6 +72,8 @@ export function describeRunEvent(runId: string, stored: StoredEvent): ProgressIt
       return { ...base, kind: "budget", message: event.payload.message || "A budget was exceeded." };
     case "run.cancel_requested":
       return { ...base, kind: "cancel", message: "Cancellation requested." };
+    case "run.merged":
+      return { ...base, kind: "merge", message: `Merged into ${event.payload.into} (${event.payload.kind})${event.payload.forced ? ", forced although not verified" : ""}.` };
     case "run.finished": {
       const p = event.payload;
       return { ...base, kind: "finished", status: p.status, message: `Finished: ${p.status}${p.reason ? ` (${p.reason})` : ""}. ${p.verification?.summary ?? ""}`.trim() };

@@ -1,5 +1,6 @@
 import { env } from "@/server/env";
 import type { TIndependentRun } from "@/server/runs/events/contract";
+import { compareWithBaseline, type BaselineRun } from "./compare-baseline";
 import { restoredHarnessContent } from "./harness-files";
 import type { ExecutionResult, SandboxPort, Workspace } from "./ports";
 import type { RunEventLog } from "./run-event-log";
@@ -18,6 +19,8 @@ export interface ReverifyInput {
   frozenTests: Map<string, string>;
   /** Harness files the run changed, with their base commit's content (null: the run added it, so it goes). */
   harnessBase: Map<string, string | null>;
+  /** The base commit's suite (a project environment): judged like the agents' final run, against it. */
+  baseline?: Promise<BaselineRun | null>;
   signal?: AbortSignal;
   by?: string;
 }
@@ -46,9 +49,12 @@ export async function reverifyBranch(input: ReverifyInput): Promise<{ record: TI
     if (writes.length) await session.writeFiles(writes);
     if (removed.length) await session.exec(["rm", "-f", "--", ...removed.map((p) => `/workspace/${p}`)]);
     const container = (await session.describeContainer?.()) ?? null;
-    const command = input.profile.testCommand ?? { shell: PYTEST, format: "junit" as const };
+    const own = input.profile.testCommand;
+    // The repository's own command, with user site-packages off for Python; else pytest as above.
+    const command = own ? { ...own, shell: input.profile.language === "python" ? `PYTHONNOUSERSITE=1 ${own.shell}` : own.shell } : { shell: PYTEST, format: "junit" as const };
     const result = await session.runSuite(command, { timeoutMs: env().SANDBOX_SUITE_TIMEOUT * 1000, signal: input.signal });
-    const judgement = judgeExecution(result);
+    // With a baseline, tests already failing on the base commit do not count (as in the agents' final run).
+    const judgement = own && input.baseline ? compareWithBaseline(await input.baseline, result) : judgeExecution(result);
     const crossCheck = judgement.passed ? checkReport(result, [...input.frozenTests.keys()]) : undefined;
     const passed = judgement.passed && !crossCheck;
     const reason = crossCheck ?? judgement.reason;

@@ -130,7 +130,7 @@ async function verify(scope: RunScope, input: RunTaskInput, progress: Progress):
   }
   if (progress.finalRun?.passed) {
     // What would be merged, checked apart from the agents' session: a fresh container, frozen tests, the base commit's harness.
-    const { record } = await reverifyBranch({ runId: scope.runId, sandbox: scope.ports.sandbox, workspace: scope.ports.workspace, log: scope.log, profile: scope.profile, image: input.environment?.image, frozenTests: scope.acceptance.frozenTests, harnessBase: scope.acceptance.harnessBase, signal: scope.signal });
+    const { record } = await reverifyBranch({ runId: scope.runId, sandbox: scope.ports.sandbox, workspace: scope.ports.workspace, log: scope.log, profile: scope.profile, image: input.environment?.image, frozenTests: scope.acceptance.frozenTests, harnessBase: scope.acceptance.harnessBase, baseline: input.environment?.baseline, signal: scope.signal });
     scope.throwIfStopped();
     const [harness, tests] = [await scope.acceptance.harnessChanges(), await scope.acceptance.testChanges()];
     const decided = acceptanceOutcome(record, harness, tests);

@@ -2,6 +2,7 @@ import { canAccessProject } from "@/server/access/project-access";
 import { requireRun } from "@/server/access/run-access";
 import type { Db } from "@/server/db/client";
 import { readVerification, toRunSummaryDto, type TRunDto } from "./run-dto";
+import { lastMerge, notVerified } from "./run-git";
 
 /** The run page's record of a run, for someone allowed to see it (or for a share link, with userId null). */
 export async function loadRunDto(options: { db: Db; runId: string; canWrite: boolean }): Promise<TRunDto | null> {
@@ -10,6 +11,7 @@ export async function loadRunDto(options: { db: Db; runId: string; canWrite: boo
     include: { task: true, project: { select: { name: true } }, steps: { orderBy: { order: "asc" } } },
   });
   if (!run) return null;
+  const merged = await lastMerge(options.db, run.id);
   return {
     ...toRunSummaryDto(run),
     projectName: run.project.name,
@@ -18,6 +20,8 @@ export async function loadRunDto(options: { db: Db; runId: string; canWrite: boo
     baseCommit: run.baseCommit,
     headCommit: run.headCommit,
     verification: readVerification(run.verification),
+    merged: merged && { into: merged.into, commit: merged.commit, kind: merged.kind, forced: merged.forced },
+    notVerified: ["QUEUED", "RUNNING"].includes(run.status) ? null : notVerified(run),
     modelSettings: run.modelSettings,
     lastSeq: run.lastSeq,
     steps: run.steps.map(({ runId: _runId, ...step }) => step),

@@ -71,6 +71,8 @@ function recordOfRow(run: RunRow, steps: StepRow[]): RunRecord {
     verdict: run.verdict ? { verdict: run.verdict, reasons: [] } : null,
     verification: run.verification as TVerification | null,
     steps: steps.map(stepOfRow),
+    // Merges are read from the log by whoever needs them (loadRunDto); no column holds them.
+    merged: null,
   };
 }
 

@@ -52,6 +52,10 @@ export const ZRunDto = ZRunSummaryDto.extend({
   baseCommit: z.string().nullable(),
   headCommit: z.string().nullable(),
   verification: ZVerification.nullable(),
+  /** From the run's log (run.merged), so a reload shows the merge; null: never merged. */
+  merged: z.object({ into: z.string(), commit: z.string(), kind: z.string(), forced: z.boolean() }).nullable(),
+  /** What is not verified, in words (the merge confirmation names it); null for a verified run. */
+  notVerified: z.string().nullable(),
   modelSettings: z.unknown(),
   lastSeq: z.number(),
   steps: z.array(ZStepDto),

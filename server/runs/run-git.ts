@@ -1,7 +1,13 @@
 import { requireRun } from "@/server/access/run-access";
 import type { Db } from "@/server/db/client";
 import { AppError } from "@/server/errors";
+import type { Prisma } from "@/generated/prisma/client";
 import { diffRun, formatPatch, mergeRun } from "@/server/git";
+import type { PayloadOf } from "@/server/runs/events/contract";
+import { readRunEvent } from "@/server/runs/events/read-run-event";
+import { displayStatus, OUTCOME_HEADLINES } from "@/server/runs/events/run-status";
+import { readVerification } from "./run-dto";
+import { appendRunEvent } from "./run-events";
 
 type RunWithProject = Awaited<ReturnType<typeof requireRun>>;
 
@@ -23,12 +29,40 @@ export async function getRunPatch(run: RunWithProject, style: "mbox" | "plain" =
   return formatPatch({ repoPath: run.project.repoPath, ...branchOf(run), style });
 }
 
-/** Merges a finished run's branch into the project's branch; a conflict changes nothing and says which files. */
-export async function mergeRunIntoProject(options: { db: Db; userId: string; runId: string }) {
+/** The run's last merge from its event log (the state after a reload), or null. */
+export async function lastMerge(db: Db, runId: string): Promise<PayloadOf<"run.merged"> | null> {
+  const row = await db.runEvent.findFirst({ where: { runId, type: "run.merged" }, orderBy: { seq: "desc" } });
+  if (!row) return null;
+  const event = readRunEvent({ seq: row.seq, type: row.type, payload: row.payload as Record<string, unknown>, createdAt: row.createdAt, version: row.version });
+  return event.type === "run.merged" ? event.payload : null;
+}
+
+/** What is not verified about a finished run, in words for the confirmation; null when it is verified. */
+export function notVerified(run: { status: string; statusReason: string | null; verification: unknown }): string | null {
+  const verification = readVerification(run.verification as Prisma.JsonValue);
+  const outcome = verification?.outcome ?? null;
+  if (displayStatus(run.status, outcome) === "SUCCEEDED" && outcome === "verified") return null;
+  if (run.status !== "SUCCEEDED") return `the run ${run.status.toLowerCase()}${run.statusReason ? `: ${run.statusReason}` : ""}`;
+  return outcome ? OUTCOME_HEADLINES[outcome] : "the run recorded no verification";
+}
+
+/**
+ * Merges a finished run's branch into the project's branch; a conflict changes nothing and says which files.
+ * Only a verified run merges plainly: anything else needs `force` (the page's confirmation), and the log records who.
+ */
+export async function mergeRunIntoProject(options: { db: Db; userId: string; runId: string; force?: boolean }) {
   const run = await requireRun({ ...options, need: "write" });
   if (run.status === "QUEUED" || run.status === "RUNNING") throw new AppError("CONFLICT", "Wait for the run to finish before merging it.");
   const { branch } = branchOf(run);
+  const merged = await lastMerge(options.db, run.id);
+  if (merged) throw new AppError("CONFLICT", `This run was already merged into ${merged.into} (commit ${merged.commit.slice(0, 10)}); there is nothing more to merge.`);
+  const missing = notVerified(run);
+  if (missing && !options.force) {
+    throw new AppError("CONFLICT", `This run is not verified (${missing}). Merging it needs an explicit confirmation (force).`);
+  }
   const result = await mergeRun({ repoPath: run.project.repoPath, branch, into: run.project.defaultBranch });
   if (!result.ok) throw new AppError("CONFLICT", result.message);
-  return result;
+  const forced = missing !== null;
+  await appendRunEvent(options.db, { runId: run.id, type: "run.merged", payload: { by: options.userId, forced, notVerified: missing, into: result.into, kind: result.kind, commit: result.commit } });
+  return { ...result, forced };
 }

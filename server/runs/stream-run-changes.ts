@@ -5,7 +5,7 @@ import { runBus } from "./run-bus";
 import { toRunSummaryDto, type TRunSummaryDto } from "./run-dto";
 
 /** Events that change what the history shows of a run (status, times, tokens and cost). */
-const CHANGES = new Set<string>(["run.queued", "run.claimed", "run.started", "run.cancel_requested", "run.finished", "llm.call"] satisfies RunEventType[]);
+const CHANGES = new Set<string>(["run.queued", "run.claimed", "run.started", "run.cancel_requested", "run.finished", "run.merged", "llm.call"] satisfies RunEventType[]);
 /** Changes within this window go out as one row per run, so a burst of model calls is one update. */
 const COALESCE_MS = 500;
 
@@ -34,7 +34,7 @@ export async function* streamRunChanges(options: { db: Db; userId: string; proje
       const rows = await options.db.run.findMany({
         // The same access rule as run.list: only runs of projects the user may read.
         where: { id: { in: ids }, ...(options.projectId ? { projectId: options.projectId } : {}), project: visibleProjects(options.userId) },
-        include: { task: { select: { prompt: true } } },
+        include: { task: { select: { prompt: true } }, steps: { select: { attempts: true } } },
       });
       for (const row of rows) yield toRunSummaryDto(row);
     }

@@ -58,6 +58,8 @@ export const SHARE_EVENT_FIELDS = {
     content: true,
     ...escaped,
   },
+  // Who merged (`by`) is a user id: private.
+  "run.merged": { forced: true, notVerified: true, into: true, kind: true, commit: true },
   "edit.rejected": { stepId: true, by: true, path: true, kind: true, error: true, ...escaped },
   "sandbox.command": { ...commandFields, stdout: true, stderr: true, summary: { passed: true, failed: true, errors: true, skipped: true }, ...escaped },
   "test.result": { ...testFields, ...escaped },

@@ -64,7 +64,8 @@ describe.skipIf(!dockerReady)("a TypeScript repository with vitest installed by 
     const environment = await testDb().projectEnvironment.findUniqueOrThrow({ where: { projectId } });
     expect(environment.log).toContain("npm ci");
     expect(Number(environment.imageBytes)).toBeGreaterThan(0);
-  });
+    // The image build (npm ci) and two vitest runs in fresh containers (the agents' and the independent re-run).
+  }, 420_000);
 
   it("reuses the image while the lockfile is unchanged and rebuilds it when the lockfile changes", async () => {
     const reused = await ensureEnvironment({ db: testDb(), projectId, repoRoot: repoPath, trigger: "test" });

@@ -61,5 +61,8 @@ export const runRouter = createTRPCRouter({
 
   diff: protectedProcedure.input(ZRunId).query(({ ctx, input }) => getRunDiff({ db: ctx.db, userId: ctx.userId, runId: input.runId })),
 
-  merge: protectedProcedure.input(ZRunId).mutation(({ ctx, input }) => mergeRunIntoProject({ db: ctx.db, userId: ctx.userId, runId: input.runId })),
+  /** Plain merge only for a verified run; anything else needs `force: true` (recorded in the run's log with who). */
+  merge: protectedProcedure
+    .input(ZRunId.extend({ force: z.boolean().default(false) }))
+    .mutation(({ ctx, input }) => mergeRunIntoProject({ db: ctx.db, userId: ctx.userId, runId: input.runId, force: input.force })),
 });

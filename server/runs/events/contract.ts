@@ -146,6 +146,8 @@ const PAYLOADS = {
   "run.branched": z.object({ branch: z.string(), baseCommit: z.string() }),
   "run.started": z.object({ task: text, settings: z.record(z.string(), z.unknown()).default({}) }),
   "run.cancel_requested": z.object({ by: text }),
+  /** The run's branch was merged; `forced` when it was not verified and someone confirmed anyway (`notVerified` says what). */
+  "run.merged": z.object({ by: text, forced: z.boolean().default(false), notVerified: nullableText, into: text, kind: text, commit: text }),
   "run.finished": z.object({
     status: z.enum(["succeeded", "failed", "cancelled", "interrupted"]).catch("failed"),
     reason: nullableText,

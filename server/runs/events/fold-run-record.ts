@@ -44,6 +44,8 @@ export interface RunRecord {
   verdict: { verdict: string; reasons: string[] } | null;
   verification: TVerification | null;
   steps: StepView[];
+  /** The last merge of the run's branch (who, whether confirmed although not verified); null: never merged. */
+  merged: { by: string; forced: boolean; into: string; commit: string; at: Date } | null;
 }
 
 export const emptyUsage: TUsage = { tokensIn: 0, tokensOut: 0, costUsd: 0, calls: 0 };
@@ -61,6 +63,7 @@ export const initialRunRecord: RunRecord = {
   verdict: null,
   verification: null,
   steps: [],
+  merged: null,
 };
 
 /** The orchestrator's step outcomes as step states. */
@@ -93,6 +96,10 @@ export function foldRunRecord(record: RunRecord, event: RunEvent): RunRecord {
     }
     case "run.started":
       return { ...record, status: "running", startedAt: at };
+    case "run.merged": {
+      const { by, forced, into, commit } = event.payload;
+      return { ...record, merged: { by, forced, into, commit, at } };
+    }
     case "run.cancel_requested":
       return { ...record, cancelRequestedAt: at };
     case "plan.created":

@@ -161,6 +161,7 @@ function foldPageParts(state: RunEventState, event: RunEvent): RunEventState {
     }
     case "run.cancel_requested":
       return { ...state, cancelRequested: true };
+    case "run.merged":
     case "run.queued":
     case "run.branched":
     case "memory.remembered":
