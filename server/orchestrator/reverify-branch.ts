@@ -89,7 +89,8 @@ export async function reverifyBranch(input: ReverifyInput): Promise<{ record: TI
  * harness can drop them from collection) and its counts must agree with its own entries. undefined: consistent.
  */
 export function checkReport(result: ExecutionResult, acceptanceFiles: string[]): string | undefined {
-  const reported = new Set(result.tests.map((t) => testFileOf(t)));
+  // JUnit from pytest names the module (classname) or the file; vitest and jest name the file as classname.
+  const reported = new Set(result.tests.flatMap((t) => [testFileOf(t), t.file, t.classname]));
   const missing = acceptanceFiles.filter((file) => !reported.has(file));
   if (missing.length) return `the report lists no tests of the acceptance file(s) ${missing.join(", ")}: they were not collected`;
   const { passed, failed, errors, skipped } = result.summary;

@@ -64,9 +64,33 @@ describe.skipIf(!dockerReady)("a run, end to end through the database", () => {
     expect(diff?.files.map((f) => f.path).sort()).toEqual(["calc.py", "test_calc.py"]);
 
     const merged = await callerFor(owner.id).run.merge({ runId });
-    expect(merged.ok).toBe(true);
+    expect(merged).toMatchObject({ ok: true, forced: false });
     const history = await callerFor(owner.id).run.list({ projectId });
-    expect(history.runs[0]).toMatchObject({ id: runId, status: "SUCCEEDED" });
+    expect(history.runs[0]).toMatchObject({ id: runId, status: "SUCCEEDED", displayStatus: "SUCCEEDED", outcome: "verified", debugRounds: 0, testsChangedByDebugger: [] });
+    // The merge is in the record: a reload shows it, and a second merge says so instead of merging again.
+    expect((await callerFor(owner.id).run.byId({ runId })).merged).toMatchObject({ into: "main", forced: false });
+    await expect(callerFor(owner.id).run.merge({ runId })).rejects.toThrow(/already merged into main/);
+  });
+
+  it("a failed run is never merged plainly: it needs force, and the log records who forced it", async () => {
+    const buggy = "File: calc.py\n```python\ndef add(a, b):\n    return a - b\n```";
+    llm.script("coder", buggy);
+    llm.script("debugger", buggy, buggy, buggy, buggy, buggy, buggy);
+    const { runId } = await callerFor(owner.id).task.create({ projectId, prompt: "Write add(a, b) in calc.py, failing" });
+    const run = await waitForRunEnd(runId);
+    expect(run.status).toBe("FAILED");
+    const dto = await callerFor(owner.id).run.byId({ runId });
+    expect(dto.displayStatus).toBe("FAILED");
+    expect(dto.debugRounds).toBeGreaterThan(0);
+    expect(dto.notVerified).toMatch(/^the run failed: /);
+    expect(await codeOf(callerFor(owner.id).run.merge({ runId }))).toBe("CONFLICT");
+    await expect(callerFor(owner.id).run.merge({ runId })).rejects.toThrow(/not verified \(the run failed: .*force/);
+    expect(await testDb().runEvent.count({ where: { runId, type: "run.merged" } })).toBe(0);
+    const forced = await callerFor(owner.id).run.merge({ runId, force: true });
+    expect(forced).toMatchObject({ ok: true, forced: true });
+    const event = await testDb().runEvent.findFirstOrThrow({ where: { runId, type: "run.merged" } });
+    expect(event.payload).toMatchObject({ by: owner.id, forced: true, notVerified: expect.stringMatching(/^the run failed/) });
+    expect((await callerFor(owner.id).run.byId({ runId })).merged).toMatchObject({ forced: true });
   });
 
   it("streams the record from any point with nothing lost or repeated", async () => {
