@@ -33,6 +33,7 @@ export const MODULES: BenchModule[] = [
   { name: "reliability", file: "hostile-inputs.ts", exportName: "benchHostileInputs" },
   { name: "timeline", file: "timeline.ts", exportName: "benchTimeline" },
   { name: "insights", file: "insights.ts", exportName: "benchInsights" },
+  { name: "verification", file: "verification.ts", exportName: "benchVerification" },
 ];
 
 export interface Goal {
@@ -70,6 +71,21 @@ export const HEADLINE: Record<string, FigureSpec> = {
     goalWhy: "issue #22: a long run's timeline draws within a frame budget a reader does not notice",
     baseline: "timeline.fold_ms",
     runs: "timeline.runs",
+  },
+  "verify.rerun_ms": {
+    module: "verification",
+    unit: "ms",
+    meaning: "The independent re-verification of a one-step run, median: a fresh container from the warm pool, the branch's tree seeded, frozen tests written back, pytest in a fresh interpreter (user site and cache off), report parsed and cross-checked.",
+    baseline: "verify.pool_pytest_ms",
+    runs: "verify.runs",
+  },
+  "verify.rerun_vs_pool_ratio": {
+    module: "verification",
+    unit: "x",
+    meaning: "verify.rerun_ms divided by the same pytest through the warm pool's resident runner (verify.pool_pytest_ms), both measured in this run.",
+    goal: { op: "<=", value: 1.5 },
+    goalWhy: "issue #13: the independent re-run may need a fresh container, but at most 1.5x the warm pool's pytest",
+    runs: "verify.runs",
   },
   "reliability.hostile_inputs": {
     module: "reliability",

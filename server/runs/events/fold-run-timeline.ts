@@ -130,6 +130,7 @@ export function foldRunTimeline(state: RunTimeline, event: RunEvent): RunTimelin
     case "run.branched":
     case "run.started":
     case "run.cancel_requested":
+    case "run.merged":
     case "memory.recalled":
     case "memory.unavailable":
     case "memory.remembered":
