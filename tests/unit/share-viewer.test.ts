@@ -42,6 +42,7 @@ const emitted: Record<string, Record<string, unknown>> = {
   "environment.ready": { language: "node", framework: "vitest", image: "autocodeai-env:abc", built: true, testCommand: "npx vitest run", ...secret },
   verdict: { verdict: "PASS", reasons: ["fine"], ...secret },
   "run.cancel_requested": { by: "user-1" },
+  "run.merged": { by: "user-1", forced: true, notVerified: "the run failed", into: "main", kind: "fast-forward", commit: "abc", ...secret },
   "run.finished": {
     status: "succeeded",
     reason: null,
@@ -90,6 +91,7 @@ const shown: Record<string, Record<string, unknown>> = {
   "environment.ready": { language: "node", framework: "vitest", built: true, testCommand: "npx vitest run" },
   verdict: { verdict: "PASS", reasons: ["fine"] },
   "run.cancel_requested": {},
+  "run.merged": { forced: true, notVerified: "the run failed", into: "main", kind: "fast-forward", commit: "abc" },
   "run.finished": {
     status: "succeeded",
     reason: null,
