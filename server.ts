@@ -10,6 +10,7 @@ import { bootstrap } from "@/server/boot/bootstrap";
 import { startBackgroundServices } from "@/server/boot/background";
 import { db } from "@/server/db/client";
 import { isGitRequest } from "@/server/git/git-http-backend";
+import { describeServerModelStatus, serverModelStatus } from "@/server/llm/server-model-status";
 import { createMcpHttpHandler, isMcpRequest } from "@/server/mcp/mcp-http";
 import { createWorkerGitHandler } from "@/server/runner/remote-repository";
 
@@ -45,6 +46,8 @@ async function main(): Promise<void> {
   });
   await new Promise<void>((resolve) => server.listen(port, hostname === "localhost" ? undefined : hostname, resolve));
   console.log(`[autocode] ready on http://localhost:${port} (${dev ? "development" : "production"})`);
+  // First start: say now, not at the first run's failure, whether the model endpoint answers.
+  void serverModelStatus().then((status) => (status.ok ? console.log : console.warn)(`[autocode] ${describeServerModelStatus(status)}`));
 
   let stopping = false;
   const stop = async (signal: string) => {

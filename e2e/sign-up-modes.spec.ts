@@ -1,49 +1,20 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
+import { extraServers, SHARED_DATABASE, SUITE_PORT } from "./extra-servers";
 
 /**
  * SIGNUP needs a server per mode: beside the suite's server (SIGNUP=open) this spec starts two more from the
  * same production build: an invite-only one on the suite's database, and a closed one on a fresh database.
  */
-const PORT = Number(process.env.E2E_PORT ?? 3210);
+const PORT = SUITE_PORT;
 const INVITE_ONLY_PORT = PORT + 5;
 const CLOSED_PORT = PORT + 6;
-const SHARED_DATABASE = `postgresql://postgres:postgres@127.0.0.1:${PORT + 1000}/postgres?pglite=1`;
 
-const servers: ChildProcess[] = [];
-
-async function startServer(port: number, env: Record<string, string>): Promise<string> {
-  const base = `http://localhost:${port}`;
-  // A server left on the port would answer for this one (with another mode and database).
-  if (await fetch(`${base}/health`).then(() => true, () => false)) throw new Error(`port ${port} is already in use`);
-  const child = spawn("npx", ["tsx", "server.ts"], {
-    env: {
-      ...process.env,
-      NODE_ENV: "production",
-      PORT: String(port),
-      AUTH_SECRET: "e2e-secret-not-for-production",
-      CHROMA_URL: `http://127.0.0.1:${PORT + 2000}`,
-      WORKER_ENABLED: "false",
-      NEXT_TELEMETRY_DISABLED: "1",
-      ...env,
-    },
-    stdio: "ignore",
-    // Its own process group: tsx runs the server in a child process, and both must go at the end.
-    detached: true,
-  });
-  servers.push(child);
-  for (let i = 0; i < 240; i++) {
-    if (await fetch(`${base}/health`).then((r) => r.ok, () => false)) return base;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error(`the SIGNUP server on ${port} did not start`);
-}
+const servers = extraServers();
+const startServer = servers.start;
 
 test.afterAll(async () => {
-  for (const child of servers) if (child.pid) process.kill(-child.pid, "SIGTERM");
-  await new Promise((resolve) => setTimeout(resolve, 3000));
-  for (const child of servers) if (child.pid) try { process.kill(-child.pid, "SIGKILL"); } catch { /* already gone */ }
+  await servers.stopAll();
   rmSync(".data/e2e-closed", { recursive: true, force: true });
 });
 

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
+import { ModelStatusBanner } from "@/components/settings/model-status-banner";
 import { auth } from "@/server/auth/auth";
 import { signOutAction } from "../(auth)/actions";
 
@@ -34,6 +35,7 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
           </div>
         </nav>
       </header>
+      <ModelStatusBanner />
       <main className="mx-auto max-w-6xl px-4 py-8 sm:px-6">{children}</main>
     </div>
   );

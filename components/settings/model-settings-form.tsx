@@ -6,6 +6,7 @@ import { useTRPC } from "@/components/providers/trpc-provider";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { Alert, ErrorState, LoadingState } from "@/components/ui/states";
+import type { TModelConnectionDto as TModelConnection } from "@/server/settings/test-model-connection";
 
 const ROLES = ["planner", "coder", "tester", "debugger", "critic"] as const;
 const MODES = [
@@ -27,6 +28,7 @@ export function ModelSettingsForm() {
   const [models, setModels] = useState<Record<string, string>>({});
   const [newKey, setNewKey] = useState("");
   const [removeKey, setRemoveKey] = useState(false);
+  const test = useMutation(trpc.settings.testModels.mutationOptions());
   const save = useMutation(
     trpc.settings.updateModels.mutationOptions({
       onSuccess: (saved) => {
@@ -127,9 +129,41 @@ export function ModelSettingsForm() {
           </label>
         )}
       </fieldset>
-      <Button type="submit" pending={save.isPending}>
-        Save model settings
-      </Button>
+      <div className="flex flex-wrap items-center gap-3">
+        <Button type="submit" pending={save.isPending}>
+          Save model settings
+        </Button>
+        <Button type="button" variant="secondary" pending={test.isPending} onClick={() => test.mutate({ mode: mode || null, baseUrl, apiKey: newKey.trim() || undefined })}>
+          Test connection
+        </Button>
+      </div>
+      <ConnectionResult test={test} />
     </form>
+  );
+}
+
+function ConnectionResult({ test }: { test: { error: { message: string } | null; data?: TModelConnection } }) {
+  if (test.error) return <Alert>{test.error.message}</Alert>;
+  const result = test.data;
+  if (!result) return null;
+  if (!result.ok) {
+    return (
+      <Alert>
+        <span data-testid="connection-result">
+          Connection failed: {result.mode} at <code className="font-mono">{result.baseUrl}</code>: {result.error}
+        </span>
+      </Alert>
+    );
+  }
+  return (
+    <Alert tone="success">
+      <span data-testid="connection-result">
+        Connected to <code className="font-mono">{result.baseUrl}</code> in {result.latencyMs} ms. It lists {result.models.length} model(s)
+        {result.models.length > 0 && <>: {result.models.slice(0, 30).join(", ")}{result.models.length > 30 && ", …"}</>}.
+      </span>
+      {result.missingModels.length > 0 && (
+        <span className="mt-1 block">Not listed (the endpoint may still accept them): {result.missingModels.join(", ")}.</span>
+      )}
+    </Alert>
   );
 }

@@ -1,5 +1,6 @@
 import OpenAI, { APIError, APIUserAbortError } from "openai";
 import { AppError, type AppErrorCode } from "@/server/errors";
+import { endpointEnvVars } from "@/server/llm/check-model-endpoint";
 import { costOf } from "@/server/llm/price-table";
 import type { ModelSettings } from "@/server/llm/resolve-model-settings";
 import type { CallUsage, CompleteRequest, CompleteResult, LlmClient } from "@/server/llm/types";
@@ -89,7 +90,7 @@ function userMessageFor(code: AppErrorCode, settings: ModelSettings): string {
     case "TIMEOUT":
       return `The model did not answer within ${settings.timeoutMs / 1000} s. Retry, or raise LLM_TIMEOUT.`;
     case "UNAVAILABLE":
-      return `The model endpoint (${settings.mode}, ${settings.baseUrl}) is unreachable or rejected the request. Check its URL and API key in settings.`;
+      return `The model endpoint (${settings.mode}, ${settings.baseUrl}) is unreachable or rejected the request. Check its URL and API key under Settings > Models (/settings), or the server's ${endpointEnvVars(settings.mode).join(", ")}.`;
     default:
       return "The model endpoint rejected the request. Check the model names in settings.";
   }

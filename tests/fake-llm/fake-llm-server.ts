@@ -296,6 +296,10 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
           .finally(() => inFlight--);
       } else if (req.method === "POST" && path.endsWith("/embeddings")) {
         answerEmbeddings(recorded, res);
+      } else if (req.method === "GET" && path.endsWith("/v1/models")) {
+        // What an OpenAI-compatible server lists; the app's start-up check and "Test connection" ask for it.
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ object: "list", data: ["fake-model", "fake-embedding"].map((id) => ({ id, object: "model", created: 0, owned_by: "fake-llm" })) }));
       } else {
         res.writeHead(404).end("not found");
       }

@@ -1,4 +1,5 @@
 import { getModelSettings, updateModelSettings, ZModelSettingsDto, ZUpdateModelSettings } from "@/server/settings/model-settings";
+import { getModelStatus, testModelConnection, ZModelConnectionDto, ZTestModelConnection } from "@/server/settings/test-model-connection";
 import { createTRPCRouter, sessionProcedure } from "../trpc";
 
 // Model endpoints and keys are changed only from a signed-in browser, like API tokens: a leaked token must
@@ -10,4 +11,12 @@ export const settingsRouter = createTRPCRouter({
     .input(ZUpdateModelSettings)
     .output(ZModelSettingsDto)
     .mutation(({ ctx, input }) => updateModelSettings({ db: ctx.db, userId: ctx.userId, input })),
+
+  /** The app banner: is the model endpoint this user's runs use reachable? */
+  modelStatus: sessionProcedure.output(ZModelConnectionDto).query(({ ctx }) => getModelStatus({ db: ctx.db, userId: ctx.userId })),
+
+  testModels: sessionProcedure
+    .input(ZTestModelConnection)
+    .output(ZModelConnectionDto)
+    .mutation(({ ctx, input }) => testModelConnection({ db: ctx.db, userId: ctx.userId, input })),
 });
