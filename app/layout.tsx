@@ -12,6 +12,10 @@ export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
       <body className="min-h-screen font-sans">
+        {/* First in the tab order: keyboard users jump past the header to the page's own content. */}
+        <a href="#main" className="sr-only focus:not-sr-only focus:fixed focus:left-3 focus:top-3 focus:z-50 focus:rounded-md focus:bg-white focus:px-3 focus:py-2 focus:text-sm focus:font-semibold focus:text-indigo-700 focus:shadow-lg focus:ring-2 focus:ring-indigo-600">
+          Skip to content
+        </a>
         <TrpcReactProvider>{children}</TrpcReactProvider>
       </body>
     </html>

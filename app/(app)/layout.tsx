@@ -36,7 +36,7 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
         </nav>
       </header>
       <ModelStatusBanner />
-      <main className="mx-auto max-w-6xl px-4 py-8 sm:px-6">{children}</main>
+      <main id="main" tabIndex={-1} className="mx-auto max-w-6xl px-4 py-8 sm:px-6">{children}</main>
     </div>
   );
 }

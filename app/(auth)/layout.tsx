@@ -2,7 +2,7 @@ import type { ReactNode } from "react";
 
 export default function AuthLayout({ children }: { children: ReactNode }) {
   return (
-    <main className="flex min-h-screen items-center justify-center px-4 py-12">
+    <main id="main" tabIndex={-1} className="flex min-h-screen items-center justify-center px-4 py-12">
       <div className="w-full max-w-sm space-y-8">
         <div className="text-center">
           <p className="text-2xl font-bold tracking-tight text-slate-900">

@@ -44,6 +44,14 @@ export function NewTaskForm({ projectId }: { projectId: string }) {
         rows={4}
         value={prompt}
         onChange={(event) => setPrompt(event.target.value)}
+        onKeyDown={(event) => {
+          // Ctrl+Enter (Cmd+Enter on a Mac) submits, as in the code review tools people use; Enter alone is a new line.
+          if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+            event.preventDefault();
+            event.currentTarget.form?.requestSubmit();
+          }
+        }}
+        aria-describedby="task-prompt-hint"
         placeholder="Write add(a, b) in calc.py with tests"
       />
       <fieldset className="space-y-2">
@@ -83,9 +91,14 @@ export function NewTaskForm({ projectId }: { projectId: string }) {
           </>
         )}
       </fieldset>
-      <Button type="submit" pending={create.isPending} disabled={!prompt.trim()}>
-        Start task
-      </Button>
+      <div className="flex flex-wrap items-center gap-3">
+        <Button type="submit" pending={create.isPending} disabled={!prompt.trim()}>
+          Start task
+        </Button>
+        <p id="task-prompt-hint" className="text-xs text-slate-600">
+          <kbd className="rounded border border-slate-300 px-1 font-sans">Ctrl</kbd>/<kbd className="rounded border border-slate-300 px-1 font-sans">⌘</kbd>+<kbd className="rounded border border-slate-300 px-1 font-sans">Enter</kbd> starts the task
+        </p>
+      </div>
     </form>
   );
 }

@@ -18,6 +18,11 @@ const LABELS: Record<string, string> = {
   INTERRUPTED: "Interrupted",
 };
 
+/** The word every page uses for a run's status. */
+export function statusLabel(status: string): string {
+  return LABELS[status.toUpperCase()] ?? status;
+}
+
 export function RunStatusBadge({ status }: { status: string }) {
   const key = status.toUpperCase();
   return (

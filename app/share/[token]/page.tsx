@@ -23,7 +23,7 @@ export default async function SharePage({ params }: { params: Promise<{ token: s
           <span className="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-600">Shared run · read-only</span>
         </div>
       </header>
-      <main className="mx-auto max-w-6xl px-4 py-8 sm:px-6">
+      <main id="main" tabIndex={-1} className="mx-auto max-w-6xl px-4 py-8 sm:px-6">
         <SharedRunPage token={decodeURIComponent(token)} />
       </main>
     </div>
