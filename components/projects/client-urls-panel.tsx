@@ -4,6 +4,7 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useTRPC } from "@/components/providers/trpc-provider";
 import { Button } from "@/components/ui/button";
+import { CopyButton } from "@/components/ui/copy-button";
 import { Field } from "@/components/ui/field";
 import { Alert, LoadingState } from "@/components/ui/states";
 
@@ -52,7 +53,8 @@ export function ClientUrlsPanel({ projectId, canRevokeAll, viewerName }: { proje
           Copy this client URL now; it will not be shown again:{" "}
           <code data-testid="new-client-url" className="break-all font-mono">
             {created}
-          </code>
+          </code>{" "}
+          <CopyButton value={created} label="Copy URL" />
         </Alert>
       )}
       {revoke.error && <Alert>{revoke.error.message}</Alert>}

@@ -45,6 +45,17 @@ export function SharedRunPage({ token }: { token: string }) {
       panes={log.panes}
       {...liveViewProps(stream, recovery, diff)}
       thread={<ThreadTurns thread={thread.data} runId={run.data.id} linkTurns={false} />}
+      actions={
+        run.data.branch ? (
+          <a
+            href={`/share/${token}/patch`}
+            download
+            className="inline-flex items-center rounded-md bg-white px-3.5 py-2 text-sm font-medium text-slate-800 shadow-sm ring-1 ring-inset ring-slate-300 hover:bg-slate-50"
+          >
+            Download .patch
+          </a>
+        ) : undefined
+      }
     />
   );
 }

@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useTRPC } from "@/components/providers/trpc-provider";
 import { Button } from "@/components/ui/button";
+import { CopyButton } from "@/components/ui/copy-button";
 import { Field } from "@/components/ui/field";
 import { Alert, EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
 
@@ -36,7 +37,8 @@ export function ApiTokens() {
           Copy this token now; it will not be shown again:{" "}
           <code data-testid="new-token" className="break-all font-mono">
             {created}
-          </code>
+          </code>{" "}
+          <CopyButton value={created} label="Copy token" />
         </Alert>
       )}
       <form onSubmit={submit} className="flex items-end gap-3">

@@ -2,8 +2,8 @@ import { env } from "@/server/env";
 import { checkModelEndpoint, endpointEnvVars, type ModelEndpointStatus } from "@/server/llm/check-model-endpoint";
 import { resolveModelSettings } from "@/server/llm/resolve-model-settings";
 
-/** A failure is checked again after this long (the model may have been started since); a success rarely. */
-const RECHECK_FAILED_MS = 30_000;
+/** A failure is checked again after this long (the model may have been started since: the banner clears itself); a success rarely. */
+const RECHECK_FAILED_MS = 5_000;
 const RECHECK_OK_MS = 10 * 60_000;
 
 // On globalThis: server.ts (start-up check) and Next's bundle of the routers are separate module instances.
@@ -11,7 +11,7 @@ const KEY = Symbol.for("autocode.serverModelStatus");
 type Holder = { current?: ModelEndpointStatus; pending?: Promise<ModelEndpointStatus> };
 const holder = ((globalThis as Record<symbol, Holder>)[KEY] ??= {});
 
-/** The server's own model endpoint (from the environment), checked at start and then at most every 30 s. */
+/** The server's own model endpoint (from the environment), checked at start, then again on demand (a failure after 5 s). */
 export async function serverModelStatus(options: { fresh?: boolean } = {}): Promise<ModelEndpointStatus> {
   const current = holder.current;
   const age = current ? Date.now() - current.checkedAt.getTime() : Infinity;

@@ -3,7 +3,7 @@ import { AppError } from "@/server/errors";
 import { loadRunDto } from "@/server/runs/get-run";
 import type { TRunDto } from "@/server/runs/run-dto";
 import type { StoredEvent } from "@/server/runs/run-events";
-import { diffOfRun } from "@/server/runs/run-git";
+import { diffOfRun, getRunPatch } from "@/server/runs/run-git";
 import { streamRunEvents } from "@/server/runs/stream-run-events";
 import { forShareViewer } from "./share-event-fields";
 import { isShareLinkLive, resolveShareToken } from "./share-links";
@@ -59,13 +59,24 @@ export async function* streamSharedRunEvents(options: {
   }
 }
 
-/** The combined diff of the shared run (null before it has a branch). */
-export async function getSharedRunDiff(options: { db: Db; token: string }) {
+async function loadSharedRunRecord(options: { db: Db; token: string }) {
   const { runId } = await resolveShareToken(options);
   const run = await options.db.run.findUnique({
     where: { id: runId },
     include: { task: true, project: { include: { members: { select: { userId: true, role: true } } } } },
   });
   if (!run) throw new AppError("NOT_FOUND", "This share link's run no longer exists.");
-  return diffOfRun(run);
+  return run;
+}
+
+/** The combined diff of the shared run (null before it has a branch). */
+export async function getSharedRunDiff(options: { db: Db; token: string }) {
+  return diffOfRun(await loadSharedRunRecord(options));
+}
+
+/** The shared run's commits as an mbox patch: the link already shows the whole diff, so the patch reveals no more. */
+export async function getSharedRunPatch(options: { db: Db; token: string }): Promise<{ runId: string; patch: string }> {
+  const run = await loadSharedRunRecord(options);
+  if (!run.branch) throw new AppError("NOT_FOUND", "This run has no branch yet, so there is no patch to download.");
+  return { runId: run.id, patch: await getRunPatch(run) };
 }

@@ -15,16 +15,17 @@ export const ZShareLinkDto = z.object({
   runId: z.string(),
   createdAt: z.date(),
   revokedAt: z.date().nullable(),
+  lastUsedAt: z.date().nullable(),
   creatorName: z.string().nullable(),
 });
 export type TShareLinkDto = z.infer<typeof ZShareLinkDto>;
 
 const NOT_FOUND = "This share link does not exist or was revoked. Ask whoever shared it for a new link.";
 
-const linkSelect = { id: true, runId: true, createdAt: true, revokedAt: true, creator: { select: { name: true, email: true } } } as const;
+const linkSelect = { id: true, runId: true, createdAt: true, revokedAt: true, lastUsedAt: true, creator: { select: { name: true, email: true } } } as const;
 
-function toDto(row: { id: string; runId: string; createdAt: Date; revokedAt: Date | null; creator: { name: string | null; email: string | null } }): TShareLinkDto {
-  return { id: row.id, runId: row.runId, createdAt: row.createdAt, revokedAt: row.revokedAt, creatorName: row.creator.name ?? row.creator.email };
+function toDto(row: { id: string; runId: string; createdAt: Date; revokedAt: Date | null; lastUsedAt: Date | null; creator: { name: string | null; email: string | null } }): TShareLinkDto {
+  return { id: row.id, runId: row.runId, createdAt: row.createdAt, revokedAt: row.revokedAt, lastUsedAt: row.lastUsedAt, creatorName: row.creator.name ?? row.creator.email };
 }
 
 /** Creates a read-only link to one run; the token is returned once and only its hash is stored. */
@@ -60,6 +61,9 @@ export async function resolveShareToken(options: { db: Db; token: string }): Pro
   if (!options.token.startsWith(SHARE_TOKEN_PREFIX) || options.token.length > MAX_TOKEN_LENGTH) throw new AppError("NOT_FOUND", NOT_FOUND);
   const link = await options.db.shareLink.findUnique({ where: { tokenHash: hashToken(options.token) }, select: { id: true, runId: true, revokedAt: true } });
   if (!link || link.revokedAt) throw new AppError("NOT_FOUND", NOT_FOUND);
+  // Throttled to a write a minute: a live page asks many times, the owner's list only needs "when, roughly".
+  const aMinuteAgo = new Date(Date.now() - 60_000);
+  await options.db.shareLink.updateMany({ where: { id: link.id, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: aMinuteAgo } }] }, data: { lastUsedAt: new Date() } });
   return { linkId: link.id, runId: link.runId };
 }
 
