@@ -24,7 +24,7 @@ async function checkAtBothSizes(page: Page, label: string) {
   await page.setViewportSize({ width: 1440, height: 900 });
 }
 
-test("keyboard only, sign-up to a finished run; axe-core finds nothing serious on any page", async ({ page, browser }, testInfo) => {
+test("keyboard only, sign-up to a finished run and its share link; axe-core finds nothing serious on any page", async ({ page, browser }, testInfo) => {
   await page.setViewportSize({ width: 1440, height: 900 });
   await page.goto("/sign-up");
   await checkAtBothSizes(page, "sign-up");
@@ -76,11 +76,31 @@ test("keyboard only, sign-up to a finished run; axe-core finds nothing serious o
   await tabTo(page, page.getByRole("button", { name: "Create share link" }));
   await page.keyboard.press("Enter");
   const shareUrl = await page.getByTestId("share-url").getAttribute("href");
+  // Copy buttons put the secret on the clipboard; the link can be copied again from the list in this tab.
+  await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
+  await page.getByRole("button", { name: "Copy link" }).click();
+  await expect(page.getByRole("button", { name: "Copied" })).toBeVisible();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(shareUrl);
+  const row = page.getByTestId("share-link-row").first();
+  await expect(row.getByTestId("share-link-last-used")).toHaveText("never opened");
+
   const guest = await browser.newContext();
   const guestPage = await guest.newPage();
   await guestPage.goto(shareUrl!);
   await expect(guestPage.getByTestId("run-status").first()).toHaveAttribute("data-status", /SUCCEEDED|NEEDS_REVIEW/);
   await checkAtBothSizes(guestPage, "shared run");
+  // A viewer through the link downloads the patch; a made-up token gets nothing.
+  const patchHref = await guestPage.getByRole("link", { name: "Download .patch" }).getAttribute("href");
+  const patch = await guestPage.request.get(patchHref!);
+  expect(patch.status()).toBe(200);
+  expect(await patch.text()).toContain("diff --git");
+  expect((await guestPage.request.get("/share/acsh_made-up/patch")).status()).toBe(404);
+
+  await page.reload();
+  await expect(row.getByTestId("share-link-last-used")).toHaveText(/^last opened /);
+  await page.evaluate(() => navigator.clipboard.writeText(""));
+  await row.getByRole("button", { name: "Copy again" }).click();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(shareUrl);
   await guestPage.goto("/share/acsh_unknown-link");
   await checkAtBothSizes(guestPage, "gone share link");
   await guestPage.goto("/sign-in");

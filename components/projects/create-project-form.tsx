@@ -65,6 +65,11 @@ export function CreateProjectForm({ onDone }: { onDone?: () => void }) {
           label={kind === "url" ? "Git URL" : "Server path"}
           required
           placeholder={kind === "url" ? "https://example.com/team/repo.git" : "/srv/code/my-repo"}
+          hint={
+            kind === "url"
+              ? "http(s), ssh or git URLs; file:///path works for directories under the server's LOCAL_IMPORT_ROOTS."
+              : "A working copy or a bare repository (repo.git) under the server's LOCAL_IMPORT_ROOTS."
+          }
         />
       )}
       <div className="flex gap-3">

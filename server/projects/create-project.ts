@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { Prisma } from "@/generated/prisma/client";
 import type { Db } from "@/server/db/client";
 import { env } from "@/server/env";
@@ -33,10 +34,20 @@ async function checkLocalSource(sourcePath: string): Promise<string> {
   return real;
 }
 
+function fileUrlPath(url: string): string {
+  try {
+    return fileURLToPath(url);
+  } catch {
+    throw new AppError("BAD_REQUEST", `${url} is not a file:// URL of a directory on this server (use file:///path/to/repo).`);
+  }
+}
+
 export async function createProject(options: { db: Db; userId: string; input: TCreateProject }) {
   const parsed = ZCreateProject.safeParse(options.input);
   if (!parsed.success) throw new AppError("BAD_REQUEST", parsed.error.issues[0]?.message ?? "Check the form.");
-  const { name, description, source } = parsed.data;
+  const { name, description } = parsed.data;
+  // A file:// URL is a server path by another name: the same LOCAL_IMPORT_ROOTS check applies, never a clone by URL.
+  const source = parsed.data.source.kind === "url" && parsed.data.source.url.startsWith("file://") ? { kind: "local" as const, path: fileUrlPath(parsed.data.source.url) } : parsed.data.source;
   const localPath = source.kind === "local" ? await checkLocalSource(source.path) : undefined;
 
   const duplicate = await options.db.project.findFirst({ where: { ownerId: options.userId, name }, select: { id: true } });

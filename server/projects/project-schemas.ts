@@ -18,7 +18,10 @@ export const ZProjectSource = z.discriminatedUnion("kind", [
       .string()
       .trim()
       .max(2048)
-      .refine((value) => /^(https?|ssh|git):\/\//.test(value) || /^[\w.-]+@[\w.-]+:[\w./-]+$/.test(value), "Enter an http(s), ssh or git URL."),
+      .refine(
+        (value) => /^(https?|ssh|git|file):\/\//.test(value) || /^[\w.-]+@[\w.-]+:[\w./-]+$/.test(value),
+        "Enter an http(s), ssh, git or file:// URL.",
+      ),
   }),
 ]);
 
