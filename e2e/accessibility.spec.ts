@@ -28,7 +28,8 @@ test("keyboard only, sign-up to a finished run and its share link; axe-core find
   await page.setViewportSize({ width: 1440, height: 900 });
   await page.goto("/sign-up");
   await checkAtBothSizes(page, "sign-up");
-  // The skip link comes first and moves focus past the header.
+  // The skip link comes first in the tab order (the form autofocuses its first field, so start from nothing).
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
   await page.keyboard.press("Tab");
   await expect(page.getByRole("link", { name: "Skip to content" })).toBeFocused();
   await tabTo(page, page.getByLabel("Name"));
@@ -41,6 +42,7 @@ test("keyboard only, sign-up to a finished run and its share link; axe-core find
   await expect(page).toHaveURL(/\/projects$/);
   await checkAtBothSizes(page, "projects (empty)");
 
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
   await page.keyboard.press("Tab");
   await expect(page.getByRole("link", { name: "Skip to content" })).toBeFocused();
   await page.keyboard.press("Enter");

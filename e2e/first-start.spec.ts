@@ -35,7 +35,7 @@ for (const size of SIZES) {
     const context = await browser.newContext({ viewport: { width: size.width, height: size.height } });
     const page = await context.newPage();
     await signUp(page);
-    await expect(page.getByRole("heading", { name: "Projects" })).toBeVisible();
+    await expect(page.getByRole("heading", { name: "Projects", exact: true })).toBeVisible();
     await expect(page.getByTestId("model-status-banner")).toHaveCount(0);
     await page.getByRole("link", { name: "Settings" }).first().click();
     await page.getByRole("button", { name: "Test connection" }).click();
