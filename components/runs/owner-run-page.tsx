@@ -6,7 +6,6 @@ import Link from "next/link";
 import { useTRPC } from "@/components/providers/trpc-provider";
 import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
 import { RunActions } from "./run-actions";
-import { RunStatusAnnouncer } from "./run-status-announcer";
 import { liveViewProps, RunView } from "./run-view";
 import { ShareLinksPanel } from "./share-links-panel";
 import { FollowUpForm, ThreadTurns, useThread } from "./thread-panel";
@@ -45,7 +44,6 @@ export function OwnerRunPage({ runId }: { runId: string }) {
   const active = !log.state.finished && ["QUEUED", "RUNNING"].includes(run.data.status);
   return (
     <div className="space-y-4">
-      <RunStatusAnnouncer status={run.data.status} prompt={run.data.prompt} />
       <nav aria-label="Breadcrumb" className="text-sm text-slate-500">
         <Link href="/projects" className="hover:text-slate-700">
           Projects

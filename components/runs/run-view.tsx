@@ -11,6 +11,7 @@ import type { RunEventState } from "@/server/runs/events/fold-run-view";
 import { displayStatus } from "@/server/runs/events/run-status";
 import { BaselineGroups, CommandList, TestTable, VerdictPanel } from "./run-results";
 import { formatCost, formatDuration, formatTokens, RunStatusBadge } from "./run-status-badge";
+import { RunStatusAnnouncer } from "./run-status-announcer";
 import type { TokenPane, TokenStore } from "./token-store";
 import { TokenPanes } from "./token-panes";
 
@@ -70,6 +71,7 @@ export function RunView({ run, state, tokens, panes, stream, diff, actions, shar
   const reason = state.finished?.reason ?? run.statusReason;
   return (
     <div className="space-y-8" data-testid="run-view" data-last-seq={state.lastSeq} data-repeated={state.repeated} data-missing={state.missing}>
+      <RunStatusAnnouncer status={status} prompt={run.prompt} />
       {thread}
       <header className="space-y-3">
         <div className="flex flex-wrap items-center gap-3">
