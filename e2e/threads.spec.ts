@@ -1,0 +1,73 @@
+import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import { FAKE_LLM_PORT } from "../playwright.config";
+
+const CONTROL = `http://127.0.0.1:${FAKE_LLM_PORT}/control/script`;
+
+async function script(request: APIRequestContext, role: string, ...responses: unknown[]) {
+  const answer = await request.post(CONTROL, { data: { role, responses } });
+  expect(answer.ok()).toBe(true);
+}
+
+async function signUp(page: Page) {
+  await page.goto("/sign-up");
+  await page.getByLabel("Name").fill("Thread Writer");
+  await page.getByLabel("Email").fill(`thread-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.test`);
+  await page.getByLabel("Password").fill("follow-up-2026");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page).toHaveURL(/\/projects$/);
+}
+
+test.describe.configure({ timeout: 240_000 });
+
+test("a two-turn thread: the title follows the run to its end, a follow-up continues it, the share link shows both turns", async ({ page, browser, request }, testInfo) => {
+  await signUp(page);
+  await page.getByRole("button", { name: "New project" }).first().click();
+  await page.getByLabel("Name", { exact: true }).fill("threads");
+  await page.getByRole("button", { name: "Create project" }).click();
+  await expect(page.getByRole("heading", { name: "threads" })).toBeVisible();
+
+  // A slow coder keeps the first turn running long enough to see the title while it runs.
+  const body = ["def add(a, b):", ...Array.from({ length: 10 }, (_, i) => `    # line ${i + 1}`), "    return a + b", ""].join("\n");
+  await script(request, "coder", { text: `File: calc.py\n\`\`\`python\n${body}\`\`\`\n`, chunkDelayMs: 150, chunkSize: 6 });
+  await page.getByLabel("Task", { exact: true }).fill("Write add(a, b) in calc.py with tests");
+  await page.getByRole("button", { name: "Start task" }).click();
+  await expect(page).toHaveURL(/\/runs\/[\w-]+$/);
+  const firstUrl = page.url();
+  await expect(page).toHaveTitle(/Running|Queued/);
+  await expect(page).toHaveTitle(/Succeeded · Write add\(a, b\)/, { timeout: 120_000 });
+
+  // Turn 2: the follow-up box under the finished run.
+  await script(request, "planner", JSON.stringify({ steps: [{ id: "s1", agent: "coder", description: "Write add(a, b) in more.py", file: "more.py" }] }));
+  await page.getByLabel("Follow up on this run").fill("Now also add more.py with the same add");
+  await page.getByRole("button", { name: "Send follow-up" }).click();
+  await expect(page).not.toHaveURL(firstUrl);
+  await expect(page).toHaveTitle(/Succeeded · Now also add more\.py/, { timeout: 120_000 });
+  const turns = page.getByTestId("thread-turn");
+  await expect(turns).toHaveCount(2);
+  await expect(turns.nth(0)).toContainText("Turn 1");
+  await expect(turns.nth(0).locator("details")).not.toHaveAttribute("open", "");
+  await expect(turns.nth(1).locator("details")).toHaveAttribute("open", "");
+  await expect(page.getByText("more.py").first()).toBeVisible();
+  await page.screenshot({ path: testInfo.outputPath("thread-two-turns.png"), fullPage: true });
+
+  // The first turn now points at the latest one instead of offering a fork.
+  await page.goto(firstUrl);
+  await expect(page.getByRole("link", { name: "Go to the latest turn" })).toBeVisible();
+  await page.goBack();
+
+  // One share link shows the whole thread.
+  await page.getByRole("button", { name: "Create share link" }).click();
+  const shareUrl = await page.getByTestId("share-url").getAttribute("href");
+  const guest = await browser.newContext();
+  const guestPage = await guest.newPage();
+  await guestPage.goto(shareUrl!);
+  await expect(guestPage.getByTestId("thread-turn")).toHaveCount(2);
+  await expect(guestPage.getByTestId("thread-turn").nth(0)).toContainText("Write add(a, b) in calc.py with tests");
+  await guest.close();
+
+  // Re-run with an edited prompt.
+  await page.getByRole("button", { name: "Edit and re-run" }).click();
+  await page.getByLabel("Prompt for the new run").fill("Write add(a, b) in calc.py, edited");
+  await page.getByRole("button", { name: "Re-run with this prompt" }).click();
+  await expect(page.getByRole("heading", { name: "Write add(a, b) in calc.py, edited" })).toBeVisible();
+});
