@@ -31,6 +31,9 @@ export async function startTestRunner(options: { maxRetries?: number; concurrenc
     memory: inMemoryMemoryStore(),
     tools: createSandboxTools(),
   });
+  // Test files share one database and run one after another: runs an earlier file left queued (tasks created
+  // with no runner) would be claimed by this runner and eat this file's scripted model answers.
+  await testDb().run.updateMany({ where: { status: "QUEUED" }, data: { status: "CANCELLED", statusReason: "left queued by an earlier test file", finishedAt: new Date() } });
   const runner = new LocalRunner(testDb(), { concurrency: options.concurrency ?? 2, ports, pollMs: 500 });
   await runner.start();
   return {
