@@ -13,6 +13,9 @@ export async function pickFairRun(options: { db: Db; perUserLimit?: number }): P
       SELECT DISTINCT ON (t."authorId") r.id, t."authorId", r."queuedAt"
       FROM "Run" r JOIN "Task" t ON t.id = r."taskId"
       WHERE r.status = 'QUEUED' AND r."cancelRequestedAt" IS NULL
+        -- The run row is committed before its run.queued event: a run is claimable once that event is stored,
+        -- or a claim could take seq 1 ahead of it.
+        AND EXISTS (SELECT 1 FROM "RunEvent" e WHERE e."runId" = r.id AND e.seq = 1)
       ORDER BY t."authorId", r."queuedAt", r.id
     ), served AS (
       SELECT t."authorId",
