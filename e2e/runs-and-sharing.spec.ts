@@ -168,7 +168,7 @@ test("a running run stops when asked, and a share link of a live run ends when r
 
   await page.getByRole("button", { name: "Stop run" }).click();
   await expect(page.getByTestId("run-status").first()).toHaveAttribute("data-status", "CANCELLED", { timeout: 15_000 });
-  await expect(page.getByRole("button", { name: "Re-run" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Re-run", exact: true })).toBeVisible();
   await expect(page.getByTestId("step-s1")).toHaveAttribute("data-status", "cancelled");
   await page.screenshot({ path: testInfo.outputPath("run-stopped.png"), fullPage: true });
 });
