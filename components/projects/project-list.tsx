@@ -1,16 +1,16 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
+import { useSuspenseQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
 import { useTRPC } from "@/components/providers/trpc-provider";
 import { Button } from "@/components/ui/button";
-import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
+import { EmptyState } from "@/components/ui/states";
 import { CreateProjectForm } from "./create-project-form";
 
 export function ProjectList() {
   const trpc = useTRPC();
-  const projects = useQuery(trpc.project.list.queryOptions());
+  const projects = useSuspenseQuery(trpc.project.list.queryOptions());
   const [creating, setCreating] = useState(false);
 
   return (
@@ -25,11 +25,7 @@ export function ProjectList() {
           <CreateProjectForm onDone={() => setCreating(false)} />
         </section>
       )}
-      {projects.isPending ? (
-        <LoadingState label="Loading projects…" />
-      ) : projects.isError ? (
-        <ErrorState message={projects.error.message} onRetry={() => void projects.refetch()} />
-      ) : projects.data.length === 0 ? (
+      {projects.data.length === 0 ? (
         !creating && (
           <EmptyState title="No projects yet" action={<Button onClick={() => setCreating(true)}>Create your first project</Button>}>
             A project is a git repository the agents work in. Start empty, or import one.

@@ -1,10 +1,9 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
+import { useSuspenseQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useTRPC } from "@/components/providers/trpc-provider";
 import { RunHistory } from "@/components/runs/run-history";
-import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
 import { CostTotals } from "@/components/insights/cost-totals";
 import { ClientUrlsPanel } from "./client-urls-panel";
 import { WebhooksPanel } from "./webhooks-panel";
@@ -15,19 +14,10 @@ import { NewTaskForm } from "./new-task-form";
 
 export function ProjectView({ projectId }: { projectId: string }) {
   const trpc = useTRPC();
-  const project = useQuery(trpc.project.byId.queryOptions({ projectId }));
-  const me = useQuery(trpc.viewer.me.queryOptions());
+  // Prefetched by the page (app/(app)/projects/[projectId]/page.tsx), which answers "Project not found" itself.
+  const project = useSuspenseQuery(trpc.project.byId.queryOptions({ projectId }));
+  const me = useSuspenseQuery(trpc.viewer.me.queryOptions());
 
-  if (project.isPending) return <LoadingState label="Loading project…" />;
-  if (project.isError) {
-    return project.error.data?.code === "NOT_FOUND" ? (
-      <EmptyState title="Project not found" action={<Link className="text-sm font-medium text-indigo-600" href="/projects">Back to projects</Link>}>
-        It may have been deleted, or you do not have access to it.
-      </EmptyState>
-    ) : (
-      <ErrorState message={project.error.message} onRetry={() => void project.refetch()} />
-    );
-  }
   const data = project.data;
   return (
     <div className="space-y-8">
@@ -61,9 +51,9 @@ export function ProjectView({ projectId }: { projectId: string }) {
       <RunHistory projectId={projectId} />
       <EnvironmentPanel projectId={projectId} canWrite={data.role !== "viewer"} />
       <MemoryPanel projectId={projectId} canWrite={data.role !== "viewer"} />
-      {data.role !== "viewer" && <ClientUrlsPanel projectId={projectId} canRevokeAll={data.role === "owner"} viewerName={me.data?.name ?? me.data?.email ?? null} />}
+      {data.role !== "viewer" && <ClientUrlsPanel projectId={projectId} canRevokeAll={data.role === "owner"} viewerName={me.data.name ?? me.data.email ?? null} />}
       {data.role !== "viewer" && <WebhooksPanel projectId={projectId} />}
-      <MembersPanel projectId={projectId} isOwner={data.role === "owner"} viewerId={me.data?.id ?? null} />
+      <MembersPanel projectId={projectId} isOwner={data.role === "owner"} viewerId={me.data.id} />
     </div>
   );
 }

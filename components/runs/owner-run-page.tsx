@@ -1,10 +1,9 @@
 "use client";
 
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery, useQueryClient, useSuspenseQuery } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
 import Link from "next/link";
 import { useTRPC } from "@/components/providers/trpc-provider";
-import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
 import { RunActions } from "./run-actions";
 import { liveViewProps, RunView } from "./run-view";
 import { ShareLinksPanel } from "./share-links-panel";
@@ -15,10 +14,11 @@ import { useRunEventLog, useStreamRecovery } from "./use-run-event-log";
 export function OwnerRunPage({ runId }: { runId: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const run = useQuery(trpc.run.byId.queryOptions({ runId }));
-  const diff = useQuery(trpc.run.diff.queryOptions({ runId }, { enabled: run.isSuccess }));
+  // Prefetched by the page (app/(app)/runs/[runId]/page.tsx), which answers "Run not found" itself.
+  const run = useSuspenseQuery(trpc.run.byId.queryOptions({ runId }));
+  const diff = useQuery(trpc.run.diff.queryOptions({ runId }));
   const thread = useThread(runId);
-  useRunEndNotice({ status: run.data?.status ?? "QUEUED", prompt: run.data?.prompt ?? "" });
+  useRunEndNotice({ status: run.data.status, prompt: run.data.prompt });
   const log = useRunEventLog({
     onFinished: () => {
       // The branch is final now: reload the record (status, cost) and the diff.
@@ -28,19 +28,9 @@ export function OwnerRunPage({ runId }: { runId: string }) {
     },
   });
   // The link resumes after the last tracked id on a reconnect, so a dropped connection loses nothing.
-  const stream = useSubscription(trpc.run.events.subscriptionOptions({ runId, lastEventId: log.resumeFrom }, { enabled: run.isSuccess, onData: log.onData }));
+  const stream = useSubscription(trpc.run.events.subscriptionOptions({ runId, lastEventId: log.resumeFrom }, { onData: log.onData }));
   const recovery = useStreamRecovery(stream, log, log.state.finished !== null);
 
-  if (run.isPending) return <LoadingState label="Loading run…" />;
-  if (run.isError) {
-    return run.error.data?.code === "NOT_FOUND" ? (
-      <EmptyState title="Run not found" action={<Link className="text-sm font-medium text-indigo-600" href="/projects">Back to projects</Link>}>
-        It may have been deleted, or you do not have access to it.
-      </EmptyState>
-    ) : (
-      <ErrorState message={run.error.message} onRetry={() => void run.refetch()} />
-    );
-  }
   const active = !log.state.finished && ["QUEUED", "RUNNING"].includes(run.data.status);
   return (
     <div className="space-y-4">

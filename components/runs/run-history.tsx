@@ -1,11 +1,12 @@
 "use client";
 
-import { useInfiniteQuery } from "@tanstack/react-query";
+import { useSuspenseInfiniteQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useDeferredValue, useState } from "react";
 import { useTRPC } from "@/components/providers/trpc-provider";
 import { Button } from "@/components/ui/button";
-import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
+import { QueryBoundary } from "@/components/ui/query-boundary";
+import { EmptyState } from "@/components/ui/states";
 import { RUN_STATUSES } from "@/server/runs/run-schemas";
 import { formatCost, formatDuration, formatTokens, RunStatusBadge } from "./run-status-badge";
 import { useRunChanges } from "./use-run-changes";
@@ -14,20 +15,13 @@ type Status = (typeof RUN_STATUSES)[number];
 
 /** Runs newest first, a page at a time (keyset cursor), with status and text filters. projectId null: all projects. */
 export function RunHistory({ projectId, pageSize = 25, filters = true, title = "Task history" }: { projectId: string | null; pageSize?: number; filters?: boolean; title?: string }) {
-  const trpc = useTRPC();
   const [status, setStatus] = useState<Status | "">("");
   const [searchInput, setSearchInput] = useState("");
+  // Deferred: while the rows of a new filter load (suspending), the old rows stay on screen.
   const search = useDeferredValue(searchInput.trim());
-  const runs = useInfiniteQuery(
-    trpc.run.list.infiniteQueryOptions(
-      { ...(projectId ? { projectId } : {}), limit: pageSize, ...(status ? { status } : {}), ...(search ? { search } : {}) },
-      { getNextPageParam: (page) => page.nextCursor },
-    ),
-  );
+  const deferredStatus = useDeferredValue(status);
   // Status, times and usage arrive on the push channel; no polling, no refetch of loaded pages.
   useRunChanges(projectId);
-  const rows = runs.data?.pages.flatMap((page) => page.runs) ?? [];
-  const filtered = Boolean(status || search);
 
   return (
     <section aria-labelledby={`history-${projectId ?? "all"}`} className="space-y-3">
@@ -68,39 +62,51 @@ export function RunHistory({ projectId, pageSize = 25, filters = true, title = "
           </div>
         )}
       </div>
-      {runs.isPending ? (
-        <LoadingState label="Loading runs…" />
-      ) : runs.isError ? (
-        <ErrorState message={runs.error.message} onRetry={() => void runs.refetch()} />
-      ) : rows.length === 0 ? (
-        <EmptyState title={filtered ? "No runs match" : "No tasks yet"}>
-          {filtered ? "Change the status or the search text." : "Tasks you give the agents, and every run of them, will be listed here."}
-        </EmptyState>
-      ) : (
-        <>
-          <ul role="list" aria-label="Runs" className="divide-y divide-slate-200 rounded-lg bg-white shadow-sm ring-1 ring-slate-200">
-            {rows.map((run) => (
-              <li key={run.id}>
-                <Link href={`/runs/${run.id}`} className="flex flex-col gap-1 px-4 py-3 hover:bg-slate-50 sm:flex-row sm:items-center sm:gap-4">
-                  <RunStatusBadge status={run.displayStatus} />
-                  <span className="min-w-0 flex-1 truncate text-sm font-medium text-slate-900">{run.prompt}</span>
-                  <span className="flex flex-wrap gap-x-3 text-xs text-slate-500">
-                    <span>{formatDuration(run.startedAt, run.finishedAt)}</span>
-                    <span>{formatTokens(run.tokensIn, run.tokensOut)}</span>
-                    <span>{formatCost(run.costUsd)}</span>
-                    <time dateTime={run.queuedAt.toISOString()}>{run.queuedAt.toLocaleString()}</time>
-                  </span>
-                </Link>
-              </li>
-            ))}
-          </ul>
-          {runs.hasNextPage && (
-            <Button variant="secondary" pending={runs.isFetchingNextPage} onClick={() => void runs.fetchNextPage()}>
-              Load more
-            </Button>
-          )}
-        </>
-      )}
+      <QueryBoundary loading="Loading runs…">
+        <RunRows projectId={projectId} pageSize={pageSize} status={deferredStatus} search={search} />
+      </QueryBoundary>
     </section>
+  );
+}
+
+/** One filter's rows, read with suspense: the dashboard's and the project's first page are prefetched on the server. */
+function RunRows({ projectId, pageSize, status, search }: { projectId: string | null; pageSize: number; status: Status | ""; search: string }) {
+  const trpc = useTRPC();
+  const runs = useSuspenseInfiniteQuery(
+    trpc.run.list.infiniteQueryOptions(
+      { ...(projectId ? { projectId } : {}), limit: pageSize, ...(status ? { status } : {}), ...(search ? { search } : {}) },
+      { getNextPageParam: (page) => page.nextCursor },
+    ),
+  );
+  const rows = runs.data.pages.flatMap((page) => page.runs);
+  const filtered = Boolean(status || search);
+  return rows.length === 0 ? (
+    <EmptyState title={filtered ? "No runs match" : "No tasks yet"}>
+      {filtered ? "Change the status or the search text." : "Tasks you give the agents, and every run of them, will be listed here."}
+    </EmptyState>
+  ) : (
+    <>
+      <ul role="list" aria-label="Runs" className="divide-y divide-slate-200 rounded-lg bg-white shadow-sm ring-1 ring-slate-200">
+        {rows.map((run) => (
+          <li key={run.id}>
+            <Link href={`/runs/${run.id}`} className="flex flex-col gap-1 px-4 py-3 hover:bg-slate-50 sm:flex-row sm:items-center sm:gap-4">
+              <RunStatusBadge status={run.displayStatus} />
+              <span className="min-w-0 flex-1 truncate text-sm font-medium text-slate-900">{run.prompt}</span>
+              <span className="flex flex-wrap gap-x-3 text-xs text-slate-500">
+                <span>{formatDuration(run.startedAt, run.finishedAt)}</span>
+                <span>{formatTokens(run.tokensIn, run.tokensOut)}</span>
+                <span>{formatCost(run.costUsd)}</span>
+                <time dateTime={run.queuedAt.toISOString()}>{run.queuedAt.toLocaleString()}</time>
+              </span>
+            </Link>
+          </li>
+        ))}
+      </ul>
+      {runs.hasNextPage && (
+        <Button variant="secondary" pending={runs.isFetchingNextPage} onClick={() => void runs.fetchNextPage()}>
+          Load more
+        </Button>
+      )}
+    </>
   );
 }

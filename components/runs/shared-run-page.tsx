@@ -1,8 +1,8 @@
 "use client";
 
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery, useQueryClient, useSuspenseQuery } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
-import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
+import { EmptyState } from "@/components/ui/states";
 import { useTRPC } from "@/components/providers/trpc-provider";
 import { liveViewProps, RunView } from "./run-view";
 import { ThreadTurns } from "./thread-panel";
@@ -21,20 +21,19 @@ export function Gone() {
 export function SharedRunPage({ token }: { token: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const run = useQuery(trpc.share.run.queryOptions({ token }));
-  const diff = useQuery(trpc.share.diff.queryOptions({ token }, { enabled: run.isSuccess }));
-  const thread = useQuery(trpc.share.thread.queryOptions({ token }, { enabled: run.isSuccess }));
+  // Prefetched by the page (app/share/[token]/page.tsx), which answers an unknown or revoked link with a 404.
+  const run = useSuspenseQuery(trpc.share.run.queryOptions({ token }));
+  const thread = useSuspenseQuery(trpc.share.thread.queryOptions({ token }));
+  const diff = useQuery(trpc.share.diff.queryOptions({ token }));
   const log = useRunEventLog({
     onFinished: () => {
       void queryClient.invalidateQueries({ queryKey: trpc.share.run.queryKey({ token }) });
       void queryClient.invalidateQueries({ queryKey: trpc.share.diff.queryKey({ token }) });
     },
   });
-  const stream = useSubscription(trpc.share.events.subscriptionOptions({ token, lastEventId: log.resumeFrom }, { enabled: run.isSuccess, onData: log.onData }));
+  const stream = useSubscription(trpc.share.events.subscriptionOptions({ token, lastEventId: log.resumeFrom }, { onData: log.onData }));
   const recovery = useStreamRecovery(stream, log, log.state.finished !== null);
 
-  if (run.isPending) return <LoadingState label="Loading the shared run…" />;
-  if (run.isError) return run.error.data?.code === "NOT_FOUND" ? <Gone /> : <ErrorState message={run.error.message} onRetry={() => void run.refetch()} />;
   // Revocation ends the live stream with NOT_FOUND: show that instead of the run.
   if (stream.error?.data?.code === "NOT_FOUND") return <Gone />;
   return (

@@ -1,6 +1,6 @@
 "use client";
 
-import { useMutation, useQuery } from "@tanstack/react-query";
+import { useMutation, useSuspenseQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
@@ -77,5 +77,5 @@ export function FollowUpForm({ runId, thread }: { runId: string; thread: TThread
 
 export function useThread(runId: string) {
   const trpc = useTRPC();
-  return useQuery(trpc.run.thread.queryOptions({ runId }));
+  return useSuspenseQuery(trpc.run.thread.queryOptions({ runId }));
 }

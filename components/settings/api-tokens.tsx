@@ -1,17 +1,17 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient, useSuspenseQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useTRPC } from "@/components/providers/trpc-provider";
 import { Button } from "@/components/ui/button";
 import { CopyButton } from "@/components/ui/copy-button";
 import { Field } from "@/components/ui/field";
-import { Alert, EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
+import { Alert, EmptyState } from "@/components/ui/states";
 
 export function ApiTokens() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const tokens = useQuery(trpc.token.list.queryOptions());
+  const tokens = useSuspenseQuery(trpc.token.list.queryOptions());
   const [created, setCreated] = useState<string | null>(null);
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.token.list.queryKey() });
   const create = useMutation(trpc.token.create.mutationOptions({ onSuccess: (token) => (setCreated(token.token), refresh()) }));
@@ -49,11 +49,7 @@ export function ApiTokens() {
           Create token
         </Button>
       </form>
-      {tokens.isPending ? (
-        <LoadingState label="Loading tokens…" />
-      ) : tokens.isError ? (
-        <ErrorState message={tokens.error.message} onRetry={() => void tokens.refetch()} />
-      ) : tokens.data.length === 0 ? (
+      {tokens.data.length === 0 ? (
         <EmptyState title="No API tokens">Create one to call AutoCodeAI from scripts.</EmptyState>
       ) : (
         <ul role="list" className="divide-y divide-slate-200 rounded-lg bg-white shadow-sm ring-1 ring-slate-200">

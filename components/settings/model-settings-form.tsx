@@ -1,11 +1,11 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient, useSuspenseQuery } from "@tanstack/react-query";
 import { useEffect, useState, type FormEvent } from "react";
 import { useTRPC } from "@/components/providers/trpc-provider";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
-import { Alert, ErrorState, LoadingState } from "@/components/ui/states";
+import { Alert } from "@/components/ui/states";
 import type { TModelConnectionDto as TModelConnection } from "@/server/settings/test-model-connection";
 
 const ROLES = ["planner", "coder", "tester", "debugger", "critic"] as const;
@@ -22,7 +22,8 @@ type Mode = Exclude<(typeof MODES)[number][0], "">;
 export function ModelSettingsForm() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const settings = useQuery(trpc.settings.models.queryOptions());
+  // Prefetched by app/(app)/settings/page.tsx.
+  const settings = useSuspenseQuery(trpc.settings.models.queryOptions());
   const [mode, setMode] = useState<Mode | "">("");
   const [baseUrl, setBaseUrl] = useState("");
   const [models, setModels] = useState<Record<string, string>>({});
@@ -46,8 +47,6 @@ export function ModelSettingsForm() {
     setModels(settings.data.models);
   }, [settings.data]);
 
-  if (settings.isPending) return <LoadingState label="Loading model settings…" />;
-  if (settings.isError) return <ErrorState message={settings.error.message} onRetry={() => void settings.refetch()} />;
   const data = settings.data;
 
   function submit(event: FormEvent<HTMLFormElement>) {

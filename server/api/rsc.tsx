@@ -5,8 +5,10 @@
  */
 import "server-only";
 import { dehydrate, HydrationBoundary } from "@tanstack/react-query";
+import { TRPCError } from "@trpc/server";
 import { createTRPCOptionsProxy } from "@trpc/tanstack-react-query";
 import { headers } from "next/headers";
+import { notFound } from "next/navigation";
 import { cache, type ReactNode } from "react";
 import { makeQueryClient } from "@/components/providers/query-client";
 import { currentUserId } from "@/server/auth/auth";
@@ -21,4 +23,16 @@ export const trpc = createTRPCOptionsProxy({ ctx: createRscContext, router: appR
 
 export function HydrateClient({ children }: { children: ReactNode }) {
   return <HydrationBoundary state={dehydrate(getQueryClient())}>{children}</HydrationBoundary>;
+}
+
+/**
+ * Awaits the prefetch of a page's main record (`getQueryClient().fetchQuery(...)`): a record that is missing or
+ * not the viewer's renders the segment's not-found page, so client components can read it with suspense and
+ * never see it absent. Other failures reach the segment's error boundary.
+ */
+export async function orNotFound<T>(prefetch: Promise<T>): Promise<T> {
+  return prefetch.catch((error: unknown) => {
+    if (error instanceof TRPCError && ["NOT_FOUND", "FORBIDDEN", "BAD_REQUEST"].includes(error.code)) notFound();
+    throw error;
+  });
 }

@@ -5,12 +5,12 @@ import { getQueryClient, HydrateClient, trpc } from "@/server/api/rsc";
 
 export const metadata: Metadata = { title: "Projects" };
 
-/** The dashboard: projects, then recent runs across them, prefetched on the server. */
+/** The dashboard: projects, then recent runs across them, fetched on the server and read with suspense. */
 export default async function ProjectsPage() {
   const queryClient = getQueryClient();
   await Promise.all([
-    queryClient.prefetchQuery(trpc.project.list.queryOptions()),
-    queryClient.prefetchInfiniteQuery(trpc.run.list.infiniteQueryOptions({ limit: 10 }, { getNextPageParam: (page) => page.nextCursor })),
+    queryClient.fetchQuery(trpc.project.list.queryOptions()),
+    queryClient.fetchInfiniteQuery(trpc.run.list.infiniteQueryOptions({ limit: 10 }, { getNextPageParam: (page) => page.nextCursor })),
   ]);
   return (
     <HydrateClient>

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { SharedRunPage } from "@/components/runs/shared-run-page";
+import { getQueryClient, HydrateClient, orNotFound, trpc } from "@/server/api/rsc";
 import { db } from "@/server/db/client";
 import { resolveShareToken } from "@/server/share/share-links";
 
@@ -13,6 +14,14 @@ export default async function SharePage({ params }: { params: Promise<{ token: s
   // An unknown or revoked link answers HTTP 404, so link checkers and caches see that it is gone.
   const live = await resolveShareToken({ db: db(), token: decodeURIComponent(token) }).then(() => true, () => false);
   if (!live) notFound();
+  const queryClient = getQueryClient();
+  const input = { token: decodeURIComponent(token) };
+  // Revoked between the check above and here: the same 404.
+  await Promise.all([
+    orNotFound(queryClient.fetchQuery(trpc.share.run.queryOptions(input))),
+    orNotFound(queryClient.fetchQuery(trpc.share.thread.queryOptions(input))),
+    queryClient.prefetchQuery(trpc.share.diff.queryOptions(input)),
+  ]);
   return (
     <div className="min-h-screen">
       <header className="border-b border-slate-200 bg-white">
@@ -24,7 +33,9 @@ export default async function SharePage({ params }: { params: Promise<{ token: s
         </div>
       </header>
       <main id="main" tabIndex={-1} className="mx-auto max-w-6xl px-4 py-8 sm:px-6">
-        <SharedRunPage token={decodeURIComponent(token)} />
+        <HydrateClient>
+          <SharedRunPage token={input.token} />
+        </HydrateClient>
       </main>
     </div>
   );
