@@ -15,6 +15,8 @@ export class AcceptanceSet {
   private readonly harnessReasons = new Map<string, string>();
   private readonly testReasons = new Map<string, string>();
   private named: Promise<string[]> | undefined;
+  /** Files named by configuration the run itself wrote (a new vitest.config naming a new setup file). */
+  private readonly namedByRun = new Set<string>();
 
   constructor(private readonly workspace: Workspace) {}
 
@@ -31,13 +33,22 @@ export class AcceptanceSet {
 
   /** Why this edit touches the harness (and remembers the base content), or undefined. */
   async classify(path: string, before: string | null, after: string | null): Promise<string | undefined> {
-    this.named ??= Promise.all(CONFIG_NAMES.map((name) => this.workspace.readFile(name))).then((texts) => namedHarnessFiles(texts.filter((t): t is string => t !== null)));
-    const extra = isHarnessConfigName(path) ? namedHarnessFiles([before, after].filter((t): t is string => t !== null)) : [];
-    const reason = harnessReason(path, { before, after, named: [...(await this.named), ...extra] });
+    if (isHarnessConfigName(path)) for (const file of namedHarnessFiles([before, after].filter((t): t is string => t !== null))) this.namedByRun.add(file);
+    const reason = harnessReason(path, { before, after, named: await this.namedFiles() });
     if (!reason) return undefined;
     if (!this.harnessBase.has(path)) this.harnessBase.set(path, before);
     if (!this.harnessReasons.has(path)) this.harnessReasons.set(path, reason);
     return reason;
+  }
+
+  /** Whether a plan step's file is part of the harness (by name, or named by the configuration as it is now). */
+  async isHarness(path: string): Promise<boolean> {
+    return harnessReason(path, { before: null, after: null, named: await this.namedFiles() }) !== null;
+  }
+
+  private async namedFiles(): Promise<string[]> {
+    this.named ??= Promise.all(CONFIG_NAMES.map((name) => this.workspace.readFile(name))).then((texts) => namedHarnessFiles(texts.filter((t): t is string => t !== null)));
+    return [...(await this.named), ...this.namedByRun];
   }
 
   /** Harness files the run changed, with their diff against the base commit (unchanged in the end: left out). */

@@ -4,6 +4,7 @@ import { MeteredLlm, BudgetExceededError } from "@/server/orchestrator/metered-l
 import { InMemoryEventSink } from "@/server/orchestrator/adapters/in-memory-event-sink";
 import type { ExecutionResult } from "@/server/orchestrator/ports";
 import { RunEventLog, TOKEN_FLUSH_MS } from "@/server/orchestrator/run-event-log";
+import { checkReport, pytestSelected } from "@/server/orchestrator/reverify-branch";
 import { judgeExecution, testFileOf } from "@/server/orchestrator/verify-execution";
 import { scriptedLlm } from "@/tests/agents/scripted-llm";
 
@@ -21,6 +22,30 @@ const run = (over: Partial<ExecutionResult>): ExecutionResult => ({
   summary: { passed: 1, failed: 0, errors: 0, skipped: 0 },
   passed: true,
   ...over,
+});
+
+describe("the runner cross-check (checkReport)", () => {
+  const two = [
+    { name: "test_a", classname: "test_calc", status: "passed" as const, durationMs: 1 },
+    { name: "test_b", classname: "test_calc", status: "passed" as const, durationMs: 1 },
+  ];
+  it("reads how many tests pytest itself selected", () => {
+    expect(pytestSelected("rootdir: /w\ncollected 4 items\n\ntest_x.py ....")).toBe(4);
+    expect(pytestSelected("collected 1 item\n")).toBe(1);
+    expect(pytestSelected("collected 4 items / 1 deselected / 3 selected\n")).toBe(3);
+    expect(pytestSelected("collected 4 items / 1 deselected\n")).toBe(3);
+    expect(pytestSelected(" RUN  v2.1.9 /workspace\n ✓ src/a.test.ts (2 tests)")).toBeNull();
+    expect(pytestSelected("1 failed, 3 passed in 0.03s")).toBeNull();
+  });
+  it("accepts a report that agrees with pytest's own count and lists every acceptance file", () => {
+    expect(checkReport(run({ tests: two, stdout: "collected 2 items\n" }), ["test_calc.py"])).toBeUndefined();
+    expect(checkReport(run({ tests: two, stdout: "(quiet: no collected line)" }), ["test_calc.py"])).toBeUndefined();
+  });
+  it("fails a report that lists fewer tests than pytest collected, or none of an acceptance file", () => {
+    expect(checkReport(run({ tests: two.slice(1), stdout: "collected 2 items\n" }), ["test_calc.py"])).toBe("pytest collected 2 test(s) but its report lists 1");
+    expect(checkReport(run({ tests: two, stdout: "collected 3 items / 1 deselected / 2 selected\n" }), ["test_calc.py"])).toBeUndefined();
+    expect(checkReport(run({ tests: two, stdout: "collected 2 items\n" }), ["test_calc.py", "test_other.py"])).toMatch(/no tests of the acceptance file\(s\) test_other.py/);
+  });
 });
 
 describe("judgeExecution", () => {

@@ -86,15 +86,28 @@ export async function reverifyBranch(input: ReverifyInput): Promise<{ record: TI
 
 /**
  * What can be checked from outside the test process: the report must list tests of every frozen test file (a
- * harness can drop them from collection) and its counts must agree with its own entries. undefined: consistent.
+ * harness can drop them from collection), and as many tests as pytest itself says it selected (code run inside
+ * pytest can drop failing cases from the JUnit report and zero the exit code). undefined: consistent.
  */
 export function checkReport(result: ExecutionResult, acceptanceFiles: string[]): string | undefined {
   // JUnit from pytest names the module (classname) or the file; vitest and jest name the file as classname.
   const reported = new Set(result.tests.flatMap((t) => [testFileOf(t), t.file, t.classname]));
   const missing = acceptanceFiles.filter((file) => !reported.has(file));
   if (missing.length) return `the report lists no tests of the acceptance file(s) ${missing.join(", ")}: they were not collected`;
-  const { passed, failed, errors, skipped } = result.summary;
-  const counted = passed + failed + errors + skipped;
-  if (counted !== 0 && counted !== result.tests.length) return `the runner counted ${counted} test(s) but the report lists ${result.tests.length}`;
+  const selected = pytestSelected(result.stdout);
+  if (selected !== null && selected !== result.tests.length) return `pytest collected ${selected} test(s) but its report lists ${result.tests.length}`;
   return undefined;
+}
+
+/**
+ * How many tests pytest selected, from its own "collected N items[ / K deselected][ / M selected]" line (printed
+ * before any test code runs, and output is captured from then on); null: not pytest's output, or quiet.
+ */
+export function pytestSelected(stdout: string): number | null {
+  const line = /^collected (\d+) items?(.*)$/m.exec(stdout);
+  if (!line) return null;
+  const selected = / (\d+) selected/.exec(line[2]!);
+  if (selected) return Number(selected[1]);
+  const deselected = / (\d+) deselected/.exec(line[2]!);
+  return Number(line[1]) - (deselected ? Number(deselected[1]) : 0);
 }

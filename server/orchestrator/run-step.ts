@@ -8,7 +8,6 @@ import { KeyedMutex, Semaphore } from "@/server/orchestrator/keyed-mutex";
 import { isTestable, isTestPath } from "@/server/orchestrator/test-layout";
 import { commandText } from "@/server/orchestrator/verify-execution";
 import { executeCodeStep } from "./code-step";
-import { harnessReason } from "./harness-files";
 import { tail, type RunScope } from "./run-scope";
 import type { StepOutcome } from "./run-types";
 
@@ -83,7 +82,7 @@ export class StepScheduler {
     const { profile } = scope;
     const isTestFile = isTestPath(step.file, profile);
     // Harness files (conftest.py, pytest.ini, ...) are not modules to test; the independent re-verification checks them.
-    const isHarness = harnessReason(step.file, { before: null, after: null }) !== null;
+    const isHarness = await scope.acceptance.isHarness(step.file);
     const testPath = !isHarness && (isTestable(step.file, profile) || isTestFile) ? scope.testPathOf(step.file) : undefined;
     // No further edit to a file until its last edit has been executed: the lock spans edit and run.
     const release = await this.fileLocks.lock(testPath ? [step.file, testPath] : [step.file]);

@@ -10,6 +10,29 @@ const dockerReady = await requireDocker("acceptance and harness tests");
 
 const BUGGY = "def add(a, b):\n    return a - b\n";
 const block = (file: string, body: string, before = "") => `${before}${before ? "\n" : ""}File: ${file}\n\`\`\`python\n${body}\`\`\``;
+// Code that, imported inside pytest, drops failing cases from the JUnit report and zeroes the exit code.
+const LAUNDERING = [
+  "import gc",
+  "",
+  "import _pytest.junitxml",
+  "import _pytest.main",
+  "",
+  "",
+  "def add(a, b):",
+  "    return a - b",
+  "",
+  "",
+  "class _WithoutFailures(list):",
+  "    def __iter__(self):",
+  '        return iter([r for r in list.__iter__(self) if r.to_xml().find("failure") is None])',
+  "",
+  "",
+  "_pytest.main.Session.testsfailed = property(lambda self: 0, lambda self, value: None)",
+  "for _obj in gc.get_objects():",
+  "    if isinstance(_obj, _pytest.junitxml.LogXML):",
+  "        _obj.node_reporters_ordered = _WithoutFailures(_obj.node_reporters_ordered)",
+  "",
+].join("\n");
 const plan = (steps: object[]) => JSON.stringify({ steps });
 const harnessThenCode = (harnessFile: string) =>
   plan([
@@ -112,11 +135,19 @@ describe.skipIf(!dockerReady)("frozen acceptance tests and the base harness (rea
     expect(h.memory.remembered).toHaveLength(0);
   });
 
+  it("code that drops its failing tests from the report fails the run: pytest's own count disagrees with the report", async () => {
+    h = await createHarness(sandbox, { git: true });
+    h.llm.script("coder", block("calc.py", LAUNDERING));
+    const outcome = await h.run({ runId: "acc-laundered-report" });
+    expect(outcome.status).toBe("failed");
+    expect(outcome.verification.outcome).toBe("failed");
+    expect(outcome.verification.independent!.reason).toBe("pytest collected 2 test(s) but its report lists 1");
+    expect(outcome.reason).toContain("pytest collected 2 test(s) but its report lists 1");
+    expect(h.memory.remembered).toHaveLength(0);
+  });
+
   it("a legitimate fixture added to an existing conftest.py stays verified", async () => {
     h = await createHarness(sandbox, { git: true, files: { "conftest.py": "import pytest\n\n@pytest.fixture\ndef one():\n    return 1\n" } });
-    execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "conftest", "--allow-empty"], { cwd: h.dir });
-    execFileSync("git", ["add", "conftest.py"], { cwd: h.dir });
-    execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "conftest"], { cwd: h.dir });
     h.llm.script("planner", harnessThenCode("conftest.py"));
     h.llm.script("coder", block("conftest.py", "import pytest\n\n@pytest.fixture\ndef one():\n    return 1\n\n@pytest.fixture\ndef two():\n    return 2\n"));
     const outcome = await h.run({ runId: "acc-legit-fixture" });

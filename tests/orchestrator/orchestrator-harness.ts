@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parseEnv } from "@/server/env";
@@ -37,9 +37,14 @@ let counter = 0;
 export async function createHarness(sandbox: SandboxPort, options: FakeLlmOptions & { git?: boolean; files?: Record<string, string> } = {}): Promise<Harness> {
   const llm = await startFakeLlm(options);
   const dir = await mkdtemp(path.join(os.tmpdir(), "orchestrator-"));
-  for (const [name, content] of Object.entries(options.files ?? {})) await writeFile(path.join(dir, name), content);
+  for (const [name, content] of Object.entries(options.files ?? {})) {
+    await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
+    await writeFile(path.join(dir, name), content);
+  }
   if (options.git) {
+    // The given files are the base commit (the harness the re-verification restores comes from it).
     execFileSync("git", ["init", "-q", "-b", "main"], { cwd: dir });
+    execFileSync("git", ["add", "-A"], { cwd: dir });
     execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "init"], { cwd: dir });
   }
   const events = new InMemoryEventSink();
