@@ -17,12 +17,12 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { assertVerified, startBenchSandbox } from "@/bench/lib/orchestrator-rig";
 import { median, round } from "@/bench/lib/stats";
-import { buildEnvironmentImage } from "@/server/environments/build-environment-image";
 import { resolveEnvironment, type ResolvedEnvironment } from "@/server/environments/resolve-environment";
 import { compareWithBaseline, suiteTests } from "@/server/orchestrator/compare-baseline";
 import { packDirectory } from "@/server/sandbox/pack-directory";
 import { getDocker } from "@/server/sandbox/docker-client";
 import type { DockerSandbox } from "@/server/sandbox/docker-sandbox";
+import { buildFixtureImage, ensureFixtureImage } from "@/tests/orchestrator/node-environment";
 import { createHarness } from "@/tests/orchestrator/orchestrator-harness";
 
 const FIXTURES = path.resolve(import.meta.dirname, "..", "tests", "fixtures");
@@ -36,27 +36,6 @@ function copyFixture(name: string): string {
   return dir;
 }
 
-async function build(dir: string, resolved: ResolvedEnvironment): Promise<number> {
-  const result = await buildEnvironmentImage({
-    repoRoot: dir,
-    baseImage: resolved.baseImage,
-    setupScript: resolved.setupScript,
-    imageTag: resolved.imageTag,
-    labels: { "ai.autocode.env-inputs": resolved.inputsHash, "ai.autocode.env-language": resolved.language },
-    timeoutMs: resolved.setupTimeoutMs,
-    secrets: {},
-    workspaceLimitBytes: 512 * 1024 * 1024,
-  });
-  if (!result.ok) throw new Error(`environment build failed: ${result.error}\n${result.log.slice(-2000)}`);
-  return result.durationMs;
-}
-
-async function ensureImage(dir: string): Promise<ResolvedEnvironment> {
-  const resolved = await resolveEnvironment({ repoRoot: dir, overrides: null });
-  const exists = await getDocker().getImage(resolved.imageTag).inspect().then(() => true, () => false);
-  if (!exists) await build(dir, resolved);
-  return resolved;
-}
 
 /** One one-step task through runTask; its wall time and the part spent inside test commands. */
 async function oneTask(sandbox: DockerSandbox, options: { ts?: { dir: string; env: ResolvedEnvironment } }): Promise<{ wall: number; commands: number }> {
@@ -101,7 +80,7 @@ export async function benchEnvironments({ quick = false }: { quick?: boolean } =
     const cold: number[] = [];
     for (let run = 0; run < coldRuns; run++) {
       await getDocker().getImage(tsEnv.imageTag).remove({ force: true }).catch(() => undefined);
-      cold.push(await build(tsDir, tsEnv));
+      cold.push(await buildFixtureImage(tsDir, tsEnv));
     }
     figures["env.build_cold_s"] = round(median(cold) / 1000, 2);
 
@@ -135,7 +114,7 @@ export async function benchEnvironments({ quick = false }: { quick?: boolean } =
     figures["env.run_total_diff_ms"] = round(median(tsTotal) - median(pyTotal));
 
     // Baseline: the Python fixture's suite (one test already failing), final files = base files plus one test.
-    const pyEnv = await ensureImage(pyDir);
+    const pyEnv = await ensureFixtureImage(pyDir);
     const open = async (name: string) => {
       const session = await sandbox.openSession(name, { image: pyEnv.imageTag });
       await session.writeTree(await packDirectory({ root: pyDir, limitBytes: 512 * 1024 * 1024, limitName: "bench" }));
