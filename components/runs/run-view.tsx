@@ -116,7 +116,7 @@ export function RunView({ run, state, tokens, panes, stream, diff, actions, shar
       {stream.status === "error" && stream.error && <Alert>{stream.error}</Alert>}
       {stream.status === "connecting" && state.lastSeq > 0 && !finished && <Alert tone="info">Reconnecting to the live stream; nothing will be missed.</Alert>}
       {state.environment && (
-        <Alert tone="info">
+        <Alert tone={state.environment.state === "failed" ? "error" : "info"}>
           <span data-testid="run-environment" data-state={state.environment.state}>
             {state.environment.text}
           </span>

@@ -1,10 +1,11 @@
 import { existsSync } from "node:fs";
-import { PassThrough } from "node:stream";
+import { PassThrough, Readable } from "node:stream";
 import type Docker from "dockerode";
 import { LABEL_MANAGED, LABEL_OWNER, LABEL_ROLE, OWNER_ID, getDocker } from "@/server/sandbox/docker-client";
 import { RUNNER_PATH, WORKSPACE_DIR } from "@/server/sandbox/container-spec";
 import { packDirectory } from "@/server/sandbox/pack-directory";
 import { removeContainer } from "@/server/sandbox/sandbox-box";
+import { writeTar, type TarEntry } from "@/server/sandbox/tar-writer";
 
 const HOST_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 const CA_IN_CONTAINER = "/etc/autocode/host-ca.crt";
@@ -13,7 +14,7 @@ export const ENV_NODE_MODULES = "/opt/autocode-env/node_modules";
 const LOG_LIMIT = 200_000;
 
 export type BuildImageResult =
-  | { ok: true; imageTag: string; bytes: number; durationMs: number; log: string }
+  | { ok: true; imageTag: string; bytes: number; durationMs: number; log: string; collected: Record<string, string | null> }
   | { ok: false; error: string; durationMs: number; log: string };
 
 function shellQuote(value: string): string {
@@ -48,6 +49,30 @@ export function failedCommand(log: string): string | undefined {
   return traced.at(-1)?.slice(2).trim();
 }
 
+function overlayTar(files: Array<{ path: string; content: string }>): Readable {
+  const entries: TarEntry[] = files.map((file) => {
+    const body = Buffer.from(file.content, "utf8");
+    return { type: "file", path: file.path, size: body.length, mode: 0o644, open: async function* () { yield body; } };
+  });
+  return Readable.from(writeTar(entries));
+}
+
+/** One regular file out of a stopped container (Docker's getArchive tar: a header, the bytes); null if it is not there. */
+async function readContainerFile(container: Docker.Container, file: string): Promise<string | null> {
+  const stream = await container.getArchive({ path: file }).catch(() => null);
+  if (!stream) return null;
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
+  const tar = Buffer.concat(chunks);
+  for (let at = 0; at + 512 <= tar.length; ) {
+    const size = parseInt(tar.subarray(at + 124, at + 136).toString("ascii").replace(/\0.*$/s, "").trim() || "0", 8);
+    const type = String.fromCharCode(tar[at + 156] ?? 48);
+    if (type === "0" || type === "\0") return tar.subarray(at + 512, at + 512 + size).toString("utf8");
+    at += 512 + Math.ceil(size / 512) * 512; // a PAX or GNU long-name header: skip to the next entry
+  }
+  return null;
+}
+
 /**
  * Runs the setup script in a container WITH network (the only one that has it), over a copy of the repository,
  * trusting the host's CA bundle (TLS-inspecting proxies); on success commits it as the environment image.
@@ -64,6 +89,10 @@ export async function buildEnvironmentImage(options: {
   workspaceLimitBytes: number;
   onLog?: (text: string) => void;
   signal?: AbortSignal;
+  /** Files written over the repository's copy before the script runs (a run's manifest edit not yet in its worktree). */
+  overlay?: Array<{ path: string; content: string }>;
+  /** Workspace files read back after a successful script (manifests a package manager rewrote), null if absent. */
+  collect?: string[];
 }): Promise<BuildImageResult> {
   const started = performance.now();
   const docker = getDocker();
@@ -117,6 +146,7 @@ export async function buildEnvironmentImage(options: {
   options.signal?.addEventListener("abort", kill, { once: true });
   try {
     await container.putArchive(tree.open(), { path: WORKSPACE_DIR });
+    if (options.overlay?.length) await container.putArchive(overlayTar(options.overlay), { path: WORKSPACE_DIR });
     const stream = await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true });
     const out = new PassThrough();
     docker.modem.demuxStream(stream, out, out);
@@ -139,6 +169,8 @@ export async function buildEnvironmentImage(options: {
         log,
       };
     }
+    const collected: Record<string, string | null> = {};
+    for (const file of options.collect ?? []) collected[file] = await readContainerFile(container, `${WORKSPACE_DIR}/${file}`);
     const [repo, tag] = options.imageTag.split(":") as [string, string];
     await container.commit({
       repo,
@@ -158,7 +190,7 @@ export async function buildEnvironmentImage(options: {
       pause: true,
     } as never);
     const info = await docker.getImage(options.imageTag).inspect();
-    return { ok: true, imageTag: options.imageTag, bytes: info.Size, durationMs: durationMs(), log };
+    return { ok: true, imageTag: options.imageTag, bytes: info.Size, durationMs: durationMs(), log, collected };
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener("abort", kill);

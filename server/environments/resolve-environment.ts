@@ -45,10 +45,17 @@ async function listRepoFiles(root: string): Promise<string[]> {
 }
 
 /** What a project's environment is right now: detected from the checkout, overridden by the project's settings. */
-export async function resolveEnvironment(options: { repoRoot: string; overrides: EnvironmentOverrides | null }): Promise<ResolvedEnvironment> {
+export async function resolveEnvironment(options: {
+  repoRoot: string;
+  overrides: EnvironmentOverrides | null;
+  /** Contents that stand in for the checkout's files (a run's manifest change before it is written). */
+  replaced?: Record<string, string>;
+}): Promise<ResolvedEnvironment> {
   const root = path.resolve(options.repoRoot);
-  const files = await listRepoFiles(root);
-  const detected = await detectEnvironment({ files, read: (file) => readFile(path.join(root, file), "utf8").catch(() => null) });
+  const replaced = options.replaced ?? {};
+  const files = [...new Set([...(await listRepoFiles(root)), ...Object.keys(replaced)])];
+  const read = async (file: string) => replaced[file] ?? (await readFile(path.join(root, file), "utf8").catch(() => null));
+  const detected = await detectEnvironment({ files, read });
   const o = options.overrides ?? {};
   const language = (o.language === "python" || o.language === "node" || o.language === "none" ? o.language : detected.language) as Language;
   const setupScript = o.setupScript ?? detected.setupScript;
@@ -67,7 +74,8 @@ export async function resolveEnvironment(options: { repoRoot: string; overrides:
   hash.update(`secrets ${createHash("sha256").update(JSON.stringify(Object.entries(secrets).sort())).digest("hex")}\n`);
   for (const manifest of detected.manifests) {
     hash.update(`file ${manifest}\n`);
-    hash.update(await readFile(path.join(root, manifest)).catch(() => Buffer.alloc(0)));
+    const text = replaced[manifest];
+    hash.update(text !== undefined ? Buffer.from(text, "utf8") : await readFile(path.join(root, manifest)).catch(() => Buffer.alloc(0)));
   }
   const inputsHash = hash.digest("hex").slice(0, 24);
   return {

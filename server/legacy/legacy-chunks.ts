@@ -102,6 +102,9 @@ export class LegacyChunker {
       case "environment.waiting":
       case "environment.building":
       case "environment.ready":
+      case "environment.changing":
+      case "environment.changed":
+      case "environment.change_failed":
       case "verification.baseline":
       case "unreadable":
         return [];

@@ -96,6 +96,9 @@ export function describeRunEvent(runId: string, stored: StoredEvent): ProgressIt
     case "environment.waiting":
     case "environment.building":
     case "environment.ready":
+    case "environment.changing":
+    case "environment.changed":
+    case "environment.change_failed":
     case "verification.baseline":
     case "unreadable":
       return null;

@@ -67,6 +67,13 @@ export interface ToolExecutor {
   execute(input: { runId: string; name: string; params: Record<string, unknown>; session: SandboxSession; signal?: AbortSignal }): Promise<ToolResult>;
 }
 
+/** A run's dependency change (pip_install / npm_install steps): the manifest files to write and the rebuilt image to continue on. */
+export interface EnvironmentChanger {
+  change(input: { runId: string; kind: "pip" | "npm"; packages: string[]; signal: AbortSignal }): Promise<
+    { ok: true; image: string; built: boolean; durationMs: number; files: Array<{ path: string; content: string }> } | { ok: false; error: string; log: string }
+  >;
+}
+
 export interface OrchestratorPorts {
   llm: LlmClient;
   sandbox: SandboxPort;
@@ -74,4 +81,6 @@ export interface OrchestratorPorts {
   memory?: MemoryStore;
   events: EventSink;
   tools?: ToolExecutor;
+  /** Present when the run has a project environment (a recognised language) whose image can be rebuilt. */
+  environment?: EnvironmentChanger;
 }

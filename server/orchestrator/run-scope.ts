@@ -39,6 +39,8 @@ export class RunScope {
   readonly testPaths = new Map<string, string>();
   /** The frozen model tests and the base commit's harness the independent re-verification uses. */
   readonly acceptance: AcceptanceSet;
+  /** The image the run's sandbox starts from: the environment's, until a dependency step rebuilds it. */
+  image: string | undefined;
   private killing: Promise<unknown> = Promise.resolve();
   private sessionPromise: Promise<SandboxSession> | undefined;
   private readonly onUserAbort = () => {
@@ -57,6 +59,7 @@ export class RunScope {
     readonly environment?: RunEnvironment,
   ) {
     this.profile = environment?.profile ?? DEFAULT_PROFILE;
+    this.image = environment?.image;
     this.repository = describeProfile(this.profile, this.profile.testFiles);
     this.log = new RunEventLog(runId, ports.events, onEvent);
     this.acceptance = new AcceptanceSet(ports.workspace);
@@ -106,11 +109,19 @@ export class RunScope {
   /** The run's sandbox session, opened on first use with the repository's files in it (so imports and existing tests work). */
   session(): Promise<SandboxSession> {
     this.sessionPromise ??= (async () => {
-      const opened = await this.ports.sandbox.openSession(this.runId, { image: this.environment?.image });
+      const opened = await this.ports.sandbox.openSession(this.runId, { image: this.image });
       await seedSandbox({ session: opened, workspace: this.ports.workspace, log: this.log, nodeModules: this.profile.language === "node" });
       return opened;
     })();
     return this.sessionPromise;
+  }
+
+  /** Continues on a rebuilt environment image: the current sandbox goes; the next use opens one from `image`, re-seeded. */
+  async switchImage(image: string): Promise<void> {
+    const previous = this.sessionPromise;
+    this.sessionPromise = undefined;
+    this.image = image;
+    if (previous) await previous.then((s) => s.close()).catch(() => undefined);
   }
 
   async readFiles(paths: string[]): Promise<FileText[]> {

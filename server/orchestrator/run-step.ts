@@ -8,6 +8,7 @@ import { KeyedMutex, Semaphore } from "@/server/orchestrator/keyed-mutex";
 import { isTestable, isTestPath } from "@/server/orchestrator/test-layout";
 import { commandText } from "@/server/orchestrator/verify-execution";
 import { executeCodeStep } from "./code-step";
+import { isDependencyTool, runDependencyStep } from "./dependency-step";
 import { tail, type RunScope } from "./run-scope";
 import type { StepOutcome } from "./run-types";
 
@@ -121,7 +122,9 @@ export class StepScheduler {
   private async runToolStep(step: PlanStep): Promise<StepOutcome> {
     const { scope } = this;
     const tools = scope.ports.tools;
-    if (!tools || !scope.settings.enableToolUse) return { id: step.id, status: "failed", reason: "tool use is disabled", runs: 0 };
+    if (!scope.settings.enableToolUse) return { id: step.id, status: "failed", reason: "tool use is disabled", runs: 0 };
+    if (isDependencyTool(step.tool_name)) return runDependencyStep(scope, step);
+    if (!tools) return { id: step.id, status: "failed", reason: "tool use is disabled", runs: 0 };
     const result = await tools.execute({ runId: scope.runId, name: step.tool_name!, params: step.tool_params ?? {}, session: await scope.session(), signal: scope.signal });
     scope.throwIfStopped();
     const command = result.command ? commandText(result.command) : null;

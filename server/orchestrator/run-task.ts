@@ -6,6 +6,7 @@ import type { OrchestratorPorts } from "@/server/orchestrator/ports";
 import type { EmittedEvent } from "@/server/orchestrator/run-event-log";
 import { runFinalSuite, summarizeComparison, type BaselineSummary, type RunEnvironment } from "@/server/orchestrator/verify-suite";
 import { acceptanceOutcome } from "./acceptance-set";
+import { dependencyTools } from "./dependency-step";
 import { buildVerification, describeCommands, type AcceptanceReview, type FinalRun } from "./build-verification";
 import { reverifyBranch } from "./reverify-branch";
 import { RunScope } from "./run-scope";
@@ -84,7 +85,7 @@ async function plan(scope: RunScope, input: RunTaskInput): Promise<Plan> {
       await log.emit("memory.unavailable", { error: errorText(error) });
     }
   }
-  const tools = settings.enableToolUse && ports.tools ? ports.tools.listTools() : [];
+  const tools = settings.enableToolUse ? [...(ports.tools?.listTools() ?? []), ...(ports.environment ? dependencyTools(scope.profile.language) : [])] : [];
   await log.emit("plan.started", { given: input.plan != null });
   const planned =
     input.plan != null
@@ -130,7 +131,7 @@ async function verify(scope: RunScope, input: RunTaskInput, progress: Progress):
   }
   if (progress.finalRun?.passed) {
     // What would be merged, checked apart from the agents' session: a fresh container, frozen tests, the base commit's harness.
-    const { record } = await reverifyBranch({ runId: scope.runId, sandbox: scope.ports.sandbox, workspace: scope.ports.workspace, log: scope.log, profile: scope.profile, image: input.environment?.image, frozenTests: scope.acceptance.frozenTests, harnessBase: scope.acceptance.harnessBase, baseline: input.environment?.baseline, signal: scope.signal });
+    const { record } = await reverifyBranch({ runId: scope.runId, sandbox: scope.ports.sandbox, workspace: scope.ports.workspace, log: scope.log, profile: scope.profile, image: scope.image, frozenTests: scope.acceptance.frozenTests, harnessBase: scope.acceptance.harnessBase, baseline: input.environment?.baseline, signal: scope.signal });
     scope.throwIfStopped();
     const [harness, tests] = [await scope.acceptance.harnessChanges(), await scope.acceptance.testChanges()];
     const decided = acceptanceOutcome(record, harness, tests);

@@ -20,6 +20,7 @@ import { getSandbox } from "@/server/sandbox";
 import { followUpStart } from "@/server/threads/follow-up-start";
 import { taskWithConversation } from "@/server/threads/thread-conversation";
 import { prepareRunEnvironment } from "./prepare-run-environment";
+import { changeRunEnvironment } from "@/server/environments/change-run-environment";
 import { appendRunEvent, appendRunEventTx, PgEventSink, publishRunEvent, type StoredEvent } from "./run-events";
 
 const MAX_CONTEXT_FILE_BYTES = 200_000;
@@ -203,7 +204,13 @@ export async function executeRun(options: {
       plan: run.task.plan ?? undefined,
       settings: { tokenBudget: run.tokenBudget ?? undefined, costBudgetUsd: run.costBudgetUsd ?? undefined },
       signal,
-      ports: { ...ports, events: new WorkerEventSink(db, signal) },
+      ports: {
+        ...ports,
+        events: new WorkerEventSink(db, signal),
+        environment: environment
+          ? { change: (change) => changeRunEnvironment({ db, projectId: run.projectId, repoRoot: worktree.worktreePath, change, signal: change.signal }) }
+          : undefined,
+      },
     });
   } catch (error) {
     const current = await db.run.findUnique({ where: { id: runId }, select: { status: true, workerId: true } });

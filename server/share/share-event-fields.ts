@@ -77,6 +77,10 @@ export const SHARE_EVENT_FIELDS = {
   "environment.waiting": { reason: true },
   "environment.building": { trigger: true },
   "environment.ready": { language: true, framework: true, built: true, testCommand: true },
+  // The setup log's tail can show a private registry's host names: it stays with the project's members.
+  "environment.changing": { stepId: true, tool: true, packages: true },
+  "environment.changed": { stepId: true, tool: true, packages: true, built: true, durationMs: true, files: true },
+  "environment.change_failed": { stepId: true, tool: true, packages: true, error: true },
   verdict: { ...verdictFields, ...escaped },
   // Not who asked: user ids stay with the project's members.
   "run.cancel_requested": {},

@@ -61,6 +61,9 @@ export async function executeTool(options: ExecuteToolOptions): Promise<ToolResu
   }
   const run = { timeoutMs, signal: options.signal };
   if (plan.where === "sandbox") return fromExecution(await options.workspace.exec(plan.argv, run), timeoutMs);
+  if (plan.where === "environment") {
+    return refused(`${options.tool} changes the project's environment (manifest edit and image rebuild): it runs as a step of a run with an environment.`);
+  }
   if (plan.where === "tests") {
     return fromExecution(await options.workspace.runPytest({ ...run, testPaths: plan.testPaths }), timeoutMs);
   }

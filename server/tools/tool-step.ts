@@ -7,6 +7,7 @@ export const TOOL_NAMES = [
   "git_clone",
   "git_checkout",
   "pip_install",
+  "npm_install",
   "run_tests",
   "shell",
 ] as const;

@@ -6,7 +6,9 @@ import type { ToolName } from "./tool-step";
 export type ToolPlan =
   | { where: "sandbox"; argv: string[] }
   | { where: "tests"; testPaths: string[] }
-  | { where: "setup"; setupTool: "pip-install" | "git-clone"; args: string[]; argv: string[] };
+  | { where: "setup"; setupTool: "pip-install" | "git-clone"; args: string[]; argv: string[] }
+  /** A dependency change of the run's environment (manifest edit + image rebuild): the orchestrator runs it. */
+  | { where: "environment"; kind: "pip" | "npm"; packages: string[]; argv: string[] };
 
 export const SHELL_PROGRAMS = [
   "ls", "cat", "head", "tail", "wc", "grep", "find", "python3", "echo", "pwd", "diff", "sort", "uniq", "stat", "du",
@@ -56,6 +58,29 @@ const REF = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$/;
 // Only exact, compatible or excluded versions: ">" and "<" are refused like every shell metacharacter.
 const REQUIREMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}(\[[A-Za-z0-9,._-]+\])?((==|~=|!=)[A-Za-z0-9.*+!-]+)?$/;
 
+// npm names (scoped or not) with an optional exact or range-free version or dist-tag: no URLs, paths or git specs.
+const NPM_PACKAGE = /^(@[a-z0-9][a-z0-9._-]{0,99}\/)?[a-z0-9][a-z0-9._-]{0,213}(@[A-Za-z0-9.^~*+-]{1,64})?$/;
+// A package kept inside the repository (vendored), installed by path: "./vendor/name".
+const LOCAL_PACKAGE = /^\.\/[A-Za-z0-9._/-]{1,200}$/;
+
+/**
+ * The packages of a pip_install / npm_install step, checked: plain requirements (pip: also a package folder of the
+ * repository as ./path); never options, URLs or shell text, since they end up in a manifest and a setup command.
+ */
+export function installPackages(tool: "pip_install" | "npm_install", params: Record<string, unknown>): string[] {
+  const packages = stringList(params.packages ?? params.package ?? params.requirements, "packages");
+  if (packages.length === 0) refuse(`${tool}: name at least one package`);
+  if (packages.length > 20) refuse(`${tool}: at most 20 packages per step`);
+  for (const spec of packages) {
+    checkArgument(spec, tool === "pip_install" ? "pip" : "npm");
+    if (tool === "npm_install" && !NPM_PACKAGE.test(spec)) refuse(`npm_install: ${JSON.stringify(spec)} is not a plain package name (name, @scope/name, @version)`);
+    if (tool === "pip_install" && !REQUIREMENT.test(spec) && !(LOCAL_PACKAGE.test(spec) && !spec.split("/").includes(".."))) {
+      refuse(`pip_install: ${JSON.stringify(spec)} is not a plain requirement (name, extras, ==/~=/!= version) or a folder of the repository (./vendor/name)`);
+    }
+  }
+  return packages;
+}
+
 /** Turns a tool step into an argv (never a shell string), refusing anything off the whitelist. */
 export function planTool(tool: ToolName, params: Record<string, unknown>): ToolPlan {
   switch (tool) {
@@ -93,6 +118,10 @@ export function planTool(tool: ToolName, params: Record<string, unknown>): ToolP
         if (!REQUIREMENT.test(spec)) refuse(`pip_install: ${JSON.stringify(spec)} is not a plain requirement (name, extras, ==/~=/!= version)`);
       }
       return { where: "setup", setupTool: "pip-install", args: packages, argv: ["pip", "install", ...packages] };
+    }
+    case "npm_install": {
+      const packages = installPackages(tool, params);
+      return { where: "environment", kind: "npm", packages, argv: ["npm", "install", "--save", ...packages] };
     }
     case "run_tests": {
       const testPaths = stringList(params.paths ?? params.path ?? params.test_paths, "paths").map(validateSandboxPath);

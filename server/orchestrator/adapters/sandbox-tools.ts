@@ -7,7 +7,9 @@ const DESCRIPTIONS: Record<ToolName, string> = {
   git_log: "recent commits; params: { max_count?: number }",
   git_clone: "clone a repository into the workspace (needs network); params: { url, dest? }",
   git_checkout: "check out a ref; params: { ref, create?: boolean }",
-  pip_install: "install Python packages for the tests (needs network); params: { packages: string[] }",
+  // Offered by the orchestrator as environment changes (server/orchestrator/dependency-step.ts), not from here.
+  pip_install: "install Python packages (an environment change); params: { packages: string[] }",
+  npm_install: "install npm packages (an environment change); params: { packages: string[] }",
   run_tests: "run the tests (pytest in the sandbox); params: { paths?: string[] }",
   shell: "run one allow-listed program (no shell); params: { command: string[] }",
 };
@@ -25,7 +27,7 @@ function commandOf(name: string, params: Record<string, unknown>): string[] {
 /**
  * What the planner is offered: only tools that can work in a run's sandbox. The git tools find no .git there (the
  * run's branch is committed step by step on the host) and installs need a network the sandbox never has:
- * dependencies are environment changes (edit the manifest; the project's environment image is rebuilt).
+ * dependencies are environment changes, pip_install / npm_install offered by the orchestrator (dependency-step.ts).
  */
 export const OFFERED_TOOLS: ToolName[] = ["run_tests", "shell"];
 

@@ -211,6 +211,12 @@ const PAYLOADS = {
   /** This run builds the project's environment image (a setup container with network). */
   "environment.building": z.object({ trigger: text }),
   "environment.ready": z.object({ language: text, framework: text, image: text, built: z.boolean().default(false), testCommand: z.string().nullable().default(null) }),
+  /** A pip_install / npm_install step: the manifest is edited and the environment image rebuilt (setup container with network). */
+  "environment.changing": z.object({ stepId, tool: text, packages: z.array(z.string()).default([]) }),
+  /** The rebuilt image the run continues on (offline, a fresh sandbox); `files` are the manifests written and committed. */
+  "environment.changed": z.object({ stepId, tool: text, packages: z.array(z.string()).default([]), image: text, built: z.boolean().default(true), durationMs: count, files: z.array(z.string()).default([]) }),
+  /** The change could not be made (refused, or the setup failed: its log's tail); nothing was written, the image stays. */
+  "environment.change_failed": z.object({ stepId, tool: text, packages: z.array(z.string()).default([]), error: text, log: z.string().default("") }),
   verdict: ZVerdictPayload,
   /** The repository went into the run's sandbox (one tar stream); links out of it were left out. */
   "sandbox.seeded": z.object({ files: count, bytes: count, limitBytes: count, skippedLinks: z.array(z.string()).default([]), durationMs: count }),

@@ -180,6 +180,9 @@ export function foldRunRecord(record: RunRecord, event: RunEvent): RunRecord {
     case "environment.waiting":
     case "environment.building":
     case "environment.ready":
+    case "environment.changing":
+    case "environment.changed":
+    case "environment.change_failed":
     case "verification.baseline":
     case "unreadable":
       return record;

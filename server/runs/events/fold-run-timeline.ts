@@ -151,6 +151,9 @@ export function foldRunTimeline(state: RunTimeline, event: RunEvent): RunTimelin
     case "environment.waiting":
     case "environment.building":
     case "environment.ready":
+    case "environment.changing":
+    case "environment.changed":
+    case "environment.change_failed":
     case "verdict":
     case "sandbox.seeded":
     case "unreadable":

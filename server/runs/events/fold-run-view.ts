@@ -68,7 +68,7 @@ export interface RunEventState {
   /** The final suite against the base commit's: regressions, already failing, new tests. */
   baseline: TBaselineSummary | null;
   /** The project environment while the run waits for it or builds it, then what it ran in. */
-  environment: { state: "waiting" | "building" | "ready"; text: string } | null;
+  environment: { state: "waiting" | "building" | "ready" | "failed"; text: string } | null;
   /** Lanes and bars of the run over time (fold-run-timeline.ts). */
   timeline: RunTimeline;
 }
@@ -189,6 +189,12 @@ function foldPageParts(state: RunEventState, event: RunEvent): RunEventState {
       const where = p.language === "node" ? "Node.js/TypeScript" : "Python";
       return { ...state, environment: { state: "ready", text: `${where} environment ${p.built ? "built for this run" : "reused"}; tests: ${p.framework}` } };
     }
+    case "environment.changing":
+      return { ...state, environment: { state: "building", text: `Rebuilding the environment for ${event.payload.tool} ${event.payload.packages.join(" ")}…` } };
+    case "environment.changed":
+      return { ...state, environment: { state: "ready", text: `Environment rebuilt with ${event.payload.packages.join(" ")} (${event.payload.files.join(", ")} changed); the run continues on the new image` } };
+    case "environment.change_failed":
+      return { ...state, environment: { state: "failed", text: `${event.payload.tool} failed: ${event.payload.error}` } };
     case "verification.baseline":
       return { ...state, baseline: event.payload };
     default:

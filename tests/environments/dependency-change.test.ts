@@ -1,0 +1,113 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { resetEnvForTests } from "@/server/env";
+import { getSandbox } from "@/server/sandbox";
+import { getDocker } from "@/server/sandbox/docker-client";
+import { requireDocker } from "@/server/sandbox/docker-test-guard";
+import { startTestRunner, waitForRunEnd, type TestRunner } from "@/tests/helpers/test-runner";
+import { callerFor, createTestUser, testDb } from "../helpers/db";
+import { bareRepoOf } from "./fixture-repos";
+
+const dockerReady = await requireDocker("dependency changes inside a run");
+const root = mkdtempSync(path.join(os.tmpdir(), "env-deps-"));
+process.env.LOCAL_IMPORT_ROOTS = root;
+resetEnvForTests();
+vi.setConfig({ testTimeout: 300000, hookTimeout: 300000 });
+
+const PIP_PLAN = JSON.stringify({
+  steps: [
+    { id: "s1", agent: "tool", description: "Add the vendored wordkit package", tool_name: "pip_install", tool_params: { packages: ["./vendor/wordkit"] } },
+    { id: "s2", agent: "coder", description: "Add longest_word(text) on top of wordkit", file: "src/textkit/longest.py", depends_on: ["s1"] },
+  ],
+});
+const LONGEST = "```python\nimport wordkit\n\n\ndef longest_word(text):\n    return wordkit.longest(text)\n```";
+const LONGEST_TESTS = "```python\nfrom textkit.longest import longest_word\n\n\ndef test_longest_word():\n    assert longest_word('a quick fox') == 'quick'\n```";
+
+const eventsOf = (runId: string) => testDb().runEvent.findMany({ where: { runId }, orderBy: { seq: "asc" } });
+const payloadOf = <T,>(events: Awaited<ReturnType<typeof eventsOf>>, type: string) => events.find((e) => e.type === type)?.payload as T | undefined;
+
+describe.skipIf(!dockerReady)("pip_install inside a run: manifest edit, environment rebuilt, the run continues offline", () => {
+  let runner: TestRunner | undefined;
+  let owner: Awaited<ReturnType<typeof createTestUser>>;
+  let projectId: string;
+  let repoPath: string;
+  const images: string[] = [];
+
+  beforeAll(async () => {
+    runner = await startTestRunner();
+    owner = await createTestUser("env-deps");
+    projectId = (await callerFor(owner.id).project.create({ name: "textkit-deps", source: { kind: "local", path: bareRepoOf("python-textkit", root) } })).id;
+    repoPath = (await testDb().project.findUniqueOrThrow({ where: { id: projectId } })).repoPath;
+  });
+
+  afterAll(async () => {
+    await runner?.stop();
+    // The rebuilt image is this test's own (its manifests exist nowhere else); the project's first image is shared with python-environment.
+    for (const image of images) await getDocker().getImage(image).remove({ force: true }).catch(() => undefined);
+  });
+
+  it("adds a local package to requirements.txt, rebuilds the image, and the next step imports it", async () => {
+    runner!.llm.script("planner", PIP_PLAN);
+    runner!.llm.script("coder", LONGEST);
+    runner!.llm.script("tester", LONGEST_TESTS);
+    const { runId } = await callerFor(owner.id).task.create({ projectId, prompt: "Add longest_word using the vendored wordkit" });
+    const run = await waitForRunEnd(runId, 280_000);
+    const events = await eventsOf(runId);
+    if (run.statusReason) console.error(JSON.stringify(events.filter((e) => e.type.startsWith("environment") || e.type === "sandbox.command").map((e) => e.payload), null, 1));
+    expect(run.statusReason).toBeNull();
+    expect(run.status).toBe("SUCCEEDED");
+    expect((run.verification as { outcome: string }).outcome).toBe("verified");
+
+    const types = events.map((e) => e.type);
+    const ready = payloadOf<{ image: string }>(events, "environment.ready")!;
+    const changed = payloadOf<{ image: string; built: boolean; files: string[]; packages: string[] }>(events, "environment.changed")!;
+    images.push(changed.image);
+    expect(changed).toMatchObject({ built: true, files: ["requirements.txt"], packages: ["./vendor/wordkit"] });
+    expect(changed.image).not.toBe(ready.image);
+    // In order: the change before the step that needs it, and that step's tests after the new image exists.
+    expect(types.indexOf("environment.changing")).toBeLessThan(types.indexOf("environment.changed"));
+    const s2Started = events.findIndex((e) => e.type === "step.started" && (e.payload as { stepId: string }).stepId === "s2");
+    expect(types.indexOf("environment.changed")).toBeLessThan(s2Started);
+
+    // The manifest edit is the step's committed work on the run's branch.
+    const diff = await callerFor(owner.id).run.diff({ runId });
+    expect(diff?.files.map((f) => f.path).sort()).toEqual(["requirements.txt", "src/textkit/longest.py", "tests/test_longest.py"]);
+    const branch = (payloadOf<{ branch: string }>(events, "run.branched")!).branch;
+    const requirements = execFileSync("git", ["show", `${branch}:requirements.txt`], { cwd: repoPath }).toString();
+    expect(requirements).toMatch(/^\.\/vendor\/slugkit$/m);
+    expect(requirements).toMatch(/^\.\/vendor\/wordkit$/m);
+
+    // The image the run continued on has the package and, like every run sandbox, no network.
+    const session = await getSandbox().openSession("env-deps-probe", { image: changed.image });
+    try {
+      const imported = await session.exec(["python3", "-c", "import wordkit; print(wordkit.longest('ab abc'))"]);
+      expect(imported.stdout.trim()).toBe("abc");
+      const probe = await session.exec(["python3", "-c", "import socket\ns = socket.socket(); s.settimeout(3)\ntry:\n    s.connect(('1.1.1.1', 80)); print('CONNECTED')\nexcept OSError as e:\n    print('BLOCKED', e)"]);
+      expect(probe.stdout).toMatch(/^BLOCKED/);
+    } finally {
+      await session.close();
+    }
+    // The project's own environment is untouched until the run is merged.
+    const environment = await testDb().projectEnvironment.findUniqueOrThrow({ where: { projectId } });
+    expect(environment.imageTag).toBe(ready.image);
+  });
+
+  it("a package folder that is not in the repository, or an option, is refused with nothing written", async () => {
+    runner!.llm.script("planner", JSON.stringify({ steps: [
+      { id: "s1", agent: "tool", description: "Add a missing package", tool_name: "pip_install", tool_params: { packages: ["./vendor/nothing-here"] } },
+      { id: "s2", agent: "tool", description: "Add from another index", tool_name: "pip_install", tool_params: { packages: ["--index-url=http://evil.test/simple"] } },
+    ] }));
+    const { runId } = await callerFor(owner.id).task.create({ projectId, prompt: "Add packages that cannot be added" });
+    const run = await waitForRunEnd(runId, 120_000);
+    expect(run.status).toBe("FAILED");
+    const failures = (await eventsOf(runId)).filter((e) => e.type === "environment.change_failed").map((e) => (e.payload as { error: string }).error);
+    expect(failures).toHaveLength(2);
+    expect(failures.join("\n")).toMatch(/\.\/vendor\/nothing-here is not a Python package folder of the repository/);
+    expect(failures.join("\n")).toMatch(/is not a plain requirement/);
+    const diff = await callerFor(owner.id).run.diff({ runId });
+    expect(diff?.files ?? []).toEqual([]);
+  });
+});
