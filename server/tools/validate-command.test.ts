@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { AppError } from "@/server/errors";
 import { ZToolStep } from "./tool-step";
-import { planTool } from "./validate-command";
+import { withRequirements } from "@/server/environments/change-run-environment";
+import { installPackages, planTool } from "./validate-command";
 
 function refusal(run: () => unknown): string {
   try {
@@ -75,5 +76,28 @@ describe("ZToolStep", () => {
   it("accepts a plan's tool step and rejects unknown tools", () => {
     expect(ZToolStep.parse({ tool_name: "git_status" })).toEqual({ tool_name: "git_status", tool_params: {} });
     expect(ZToolStep.safeParse({ tool_name: "rm_rf", tool_params: {} }).success).toBe(false);
+  });
+});
+
+describe("installPackages (pip_install / npm_install steps: what may reach a manifest)", () => {
+  it("takes plain names, versions and repository folders", () => {
+    expect(installPackages("pip_install", { packages: ["requests==2.31.0", "./vendor/wordkit"] })).toEqual(["requests==2.31.0", "./vendor/wordkit"]);
+    expect(installPackages("npm_install", { packages: "ms@2.1.3 @types/node" })).toEqual(["ms@2.1.3", "@types/node"]);
+  });
+
+  it("refuses options, URLs, paths out of the repository and shell text", () => {
+    expect(refusal(() => installPackages("pip_install", { packages: ["--index-url=http://evil"] }))).toMatch(/not a plain requirement/);
+    expect(refusal(() => installPackages("pip_install", { packages: ["./vendor/../../etc"] }))).toMatch(/not a plain requirement/);
+    expect(refusal(() => installPackages("pip_install", { packages: ["/abs/path"] }))).toMatch(/not a plain requirement/);
+    expect(refusal(() => installPackages("npm_install", { packages: ["git+https://evil/x.git"] }))).toMatch(/not a plain package name/);
+    expect(refusal(() => installPackages("npm_install", { packages: ["file:../x"] }))).toMatch(/not a plain package name/);
+    expect(refusal(() => installPackages("npm_install", { packages: ["ms;rm -rf /"] }))).toMatch(/metacharacter/);
+    expect(refusal(() => installPackages("npm_install", { packages: [] }))).toMatch(/at least one package/);
+  });
+
+  it("appends to requirements.txt only what it does not name yet", () => {
+    expect(withRequirements("./vendor/slugkit\n", ["./vendor/wordkit", "./vendor/slugkit"])).toBe("./vendor/slugkit\n./vendor/wordkit\n");
+    expect(withRequirements("a==1", ["b"])).toBe("a==1\nb\n");
+    expect(withRequirements(null, ["b"])).toBe("b\n");
   });
 });

@@ -14,6 +14,8 @@ import { bareRepoOf } from "./fixture-repos";
 const dockerReady = await requireDocker("dependency changes inside a run");
 const root = mkdtempSync(path.join(os.tmpdir(), "env-deps-"));
 process.env.LOCAL_IMPORT_ROOTS = root;
+// A step's first vitest run in a fresh container takes more than the default 30 s on this loaded 2-core machine.
+process.env.SANDBOX_TIMEOUT = "120";
 resetEnvForTests();
 vi.setConfig({ testTimeout: 300000, hookTimeout: 300000 });
 
@@ -97,17 +99,69 @@ describe.skipIf(!dockerReady)("pip_install inside a run: manifest edit, environm
 
   it("a package folder that is not in the repository, or an option, is refused with nothing written", async () => {
     runner!.llm.script("planner", JSON.stringify({ steps: [
-      { id: "s1", agent: "tool", description: "Add a missing package", tool_name: "pip_install", tool_params: { packages: ["./vendor/nothing-here"] } },
-      { id: "s2", agent: "tool", description: "Add from another index", tool_name: "pip_install", tool_params: { packages: ["--index-url=http://evil.test/simple"] } },
+      { id: "s1", agent: "tool", description: "Add a missing package", tool_name: "pip_install", tool_params: { packages: ["./vendor/nothing-here"] }, depends_on: [] },
+      { id: "s2", agent: "tool", description: "Add from another index", tool_name: "pip_install", tool_params: { packages: ["--index-url=http://evil.test/simple"] }, depends_on: [] },
     ] }));
     const { runId } = await callerFor(owner.id).task.create({ projectId, prompt: "Add packages that cannot be added" });
     const run = await waitForRunEnd(runId, 120_000);
     expect(run.status).toBe("FAILED");
-    const failures = (await eventsOf(runId)).filter((e) => e.type === "environment.change_failed").map((e) => (e.payload as { error: string }).error);
+    const events = await eventsOf(runId);
+    const failures = events.filter((e) => e.type === "environment.change_failed").map((e) => (e.payload as { error: string }).error);
+    if (failures.length !== 2) console.error(JSON.stringify(events.map((e) => [e.type, e.payload]), null, 1).slice(0, 6000));
     expect(failures).toHaveLength(2);
     expect(failures.join("\n")).toMatch(/\.\/vendor\/nothing-here is not a Python package folder of the repository/);
     expect(failures.join("\n")).toMatch(/is not a plain requirement/);
     const diff = await callerFor(owner.id).run.diff({ runId });
     expect(diff?.files ?? []).toEqual([]);
+  });
+});
+
+const NPM_PLAN = JSON.stringify({
+  steps: [
+    { id: "s1", agent: "tool", description: "Add ms", tool_name: "npm_install", tool_params: { packages: ["ms@2.1.3"] } },
+    { id: "s2", agent: "coder", description: "Add seconds(text) on top of ms", file: "src/seconds.ts", depends_on: ["s1"] },
+  ],
+});
+const SECONDS = "```ts\nimport ms from \"ms\";\n\nexport function seconds(text: string): number {\n  return ms(text) / 1000;\n}\n```";
+const SECONDS_TESTS = "```ts\nimport { expect, it } from \"vitest\";\nimport { seconds } from \"./seconds\";\n\nit(\"reads durations\", () => {\n  expect(seconds(\"2m\")).toBe(120);\n});\n```";
+
+describe.skipIf(!dockerReady)("npm_install inside a run: npm rewrites package.json and the lockfile, the image is rebuilt", () => {
+  let runner: TestRunner | undefined;
+  let owner: Awaited<ReturnType<typeof createTestUser>>;
+  let projectId: string;
+  let repoPath: string;
+  let rebuilt: string | undefined;
+
+  beforeAll(async () => {
+    runner = await startTestRunner();
+    owner = await createTestUser("env-deps-npm");
+    projectId = (await callerFor(owner.id).project.create({ name: "mathkit-deps", source: { kind: "local", path: bareRepoOf("ts-mathkit", root) } })).id;
+    repoPath = (await testDb().project.findUniqueOrThrow({ where: { id: projectId } })).repoPath;
+  });
+
+  afterAll(async () => {
+    await runner?.stop();
+    if (rebuilt) await getDocker().getImage(rebuilt).remove({ force: true }).catch(() => undefined);
+  });
+
+  it("installs ms from the npm registry in the setup container and the next step's vitest imports it", async () => {
+    runner!.llm.script("planner", NPM_PLAN);
+    runner!.llm.script("coder", SECONDS);
+    runner!.llm.script("tester", SECONDS_TESTS);
+    const { runId } = await callerFor(owner.id).task.create({ projectId, prompt: "Add seconds(text) using ms" });
+    const run = await waitForRunEnd(runId, 400_000);
+    const events = await eventsOf(runId);
+    if (run.statusReason) console.error(JSON.stringify(events.filter((e) => e.type.startsWith("environment") || e.type === "sandbox.command").map((e) => e.payload), null, 1));
+    expect(run.statusReason).toBeNull();
+    expect(run.status).toBe("SUCCEEDED");
+    const changed = payloadOf<{ image: string; files: string[] }>(events, "environment.changed")!;
+    rebuilt = changed.image;
+    expect(changed.files).toEqual(["package.json", "package-lock.json"]);
+    const branch = (payloadOf<{ branch: string }>(events, "run.branched")!).branch;
+    const pkg = JSON.parse(execFileSync("git", ["show", `${branch}:package.json`], { cwd: repoPath }).toString()) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+    expect(pkg.dependencies?.ms).toBe("^2.1.3");
+    expect(pkg.devDependencies?.vitest).toBe("2.1.9");
+    const lock = JSON.parse(execFileSync("git", ["show", `${branch}:package-lock.json`], { cwd: repoPath }).toString()) as { packages: Record<string, { version?: string }> };
+    expect(lock.packages["node_modules/ms"]?.version).toBe("2.1.3");
   });
 });
