@@ -8,16 +8,10 @@ import { requireProject } from "@/server/access/project-access";
 import type { Db } from "@/server/db/client";
 import { OUTCOMES, type TCostTotals, type TInsightsInput, type TOutcome, type TProjectInsights } from "./insights-schemas";
 
-/** A finished run's outcome: verified by execution, passed without proof (needs review), failed, cancelled. */
-const OUTCOME_SQL = Prisma.sql`CASE
-  WHEN r."status" = 'SUCCEEDED' AND r."verification"->>'outcome' = 'verified' THEN 'verified'
-  WHEN r."status" = 'SUCCEEDED' THEN 'needs_review'
-  WHEN r."status" IN ('FAILED', 'INTERRUPTED') THEN 'failed'
-  WHEN r."status" = 'CANCELLED' THEN 'cancelled'
-  ELSE 'in_progress' END`;
-
 const num = (value: unknown): number => (value === null || value === undefined ? 0 : Number(value));
 const numOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
+const DAY_MS = 86_400_000;
+const isoDay = (at: number) => new Date(at).toISOString().slice(0, 10);
 
 export async function getProjectInsights(options: { db: Db; userId: string; input: TInsightsInput }): Promise<TProjectInsights> {
   const { db, userId, input } = options;
@@ -25,35 +19,33 @@ export async function getProjectInsights(options: { db: Db; userId: string; inpu
   // Only the owner sees everyone's runs; a member's insights are always their own (whatever they ask for).
   const owner = project.ownerId === userId;
   const authorId = owner ? input.authorId : userId;
-  const runs = Prisma.sql`SELECT r."id", r."status", r."statusReason", r."costUsd", r."startedAt", r."finishedAt", r."createdAt", ${OUTCOME_SQL} AS outcome
-    FROM "Run" r ${authorId ? Prisma.sql`JOIN "Task" t ON t."id" = r."taskId" AND t."authorId" = ${authorId}` : Prisma.empty}
-    WHERE r."projectId" = ${input.projectId} AND r."createdAt" >= ${input.from} AND r."createdAt" < ${input.to}`;
+  const byAuthor = authorId ? Prisma.sql`JOIN "Task" t ON t."id" = r."taskId" AND t."authorId" = ${authorId}` : Prisma.empty;
+  const inRange = (from: Date, to: Date) => Prisma.sql`r."projectId" = ${input.projectId} AND r."createdAt" >= ${from} AND r."createdAt" < ${to}`;
+  // Run.outcome, durationMs and slowestStepMs are kept by the event fold and covered by Run_insights_idx: one index-only scan.
+  const runs = Prisma.sql`FROM "Run" r ${byAuthor} WHERE ${inRange(input.from, input.to)}`;
 
-  const [days, summary, byAgent, byModel, reasons, steps, users] = await Promise.all([
+  const [days, summary, usage, reasons, steps, users] = await Promise.all([
     db.$queryRaw<{ day: string; outcome: TOutcome | "in_progress"; runs: number }[]>`
-      WITH runs AS (${runs})
-      SELECT to_char(date_trunc('day', "createdAt"), 'YYYY-MM-DD') AS day, outcome, COUNT(*)::int AS runs FROM runs GROUP BY 1, 2 ORDER BY 1`,
+      SELECT to_char(day, 'YYYY-MM-DD') AS day, outcome, runs FROM (
+        SELECT date_trunc('day', r."createdAt") AS day, COALESCE(r."outcome", 'in_progress') AS outcome, COUNT(*)::int AS runs ${runs} GROUP BY 1, 2
+      ) d ORDER BY 1`,
     db.$queryRaw<Record<string, unknown>[]>`
-      WITH runs AS (${runs})
-      SELECT COUNT(*)::int AS runs,
-        COUNT(*) FILTER (WHERE outcome <> 'in_progress')::int AS finished,
-        COUNT(*) FILTER (WHERE outcome = 'verified')::int AS verified,
-        percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM ("finishedAt" - "startedAt")) * 1000) FILTER (WHERE "finishedAt" IS NOT NULL AND "startedAt" IS NOT NULL) AS "medianDurationMs",
-        percentile_cont(0.5) WITHIN GROUP (ORDER BY "costUsd") FILTER (WHERE outcome <> 'in_progress') AS "medianCostUsd",
-        COALESCE(SUM("costUsd"), 0) AS "totalCostUsd"
-      FROM runs`,
-    costBy(db, runs, Prisma.sql`u."role"`),
-    costBy(db, runs, Prisma.sql`u."model"`),
+      SELECT COUNT(*)::int AS runs, COUNT(r."outcome")::int AS finished,
+        COUNT(*) FILTER (WHERE r."outcome" = 'verified')::int AS verified,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY r."durationMs") FILTER (WHERE r."durationMs" IS NOT NULL) AS "medianDurationMs",
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY r."costUsd") FILTER (WHERE r."outcome" IS NOT NULL) AS "medianCostUsd",
+        COALESCE(SUM(r."costUsd"), 0) AS "totalCostUsd"
+      ${runs}`,
+    costByAgentAndModel({ db, projectId: input.projectId, authorId, from: input.from, to: input.to, inRange, byAuthor }),
     db.$queryRaw<{ reason: string; runs: number }[]>`
-      WITH runs AS (${runs})
-      SELECT left(COALESCE(NULLIF("statusReason", ''), '(no reason recorded)'), 200) AS reason, COUNT(*)::int AS runs
-      FROM runs WHERE outcome = 'failed' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10`,
+      SELECT left(COALESCE(NULLIF(r."statusReason", ''), '(no reason recorded)'), 200) AS reason, COUNT(*)::int AS runs
+      ${runs} AND r."outcome" = 'failed' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10`,
+    // The ten slowest steps all belong to the ten runs whose slowest step is slowest: only those runs' steps are read.
     db.$queryRaw<{ runId: string; stepId: string; agent: string; description: string; durationMs: number }[]>`
-      WITH runs AS (${runs})
-      SELECT s."runId", s."planStepId" AS "stepId", s."agent", left(s."description", 200) AS description,
-        (EXTRACT(EPOCH FROM (s."finishedAt" - s."startedAt")) * 1000)::float8 AS "durationMs"
-      FROM "Step" s JOIN runs ON runs."id" = s."runId"
-      WHERE s."finishedAt" IS NOT NULL AND s."startedAt" IS NOT NULL ORDER BY 5 DESC LIMIT 10`,
+      WITH top AS (SELECT r."id" ${runs} AND r."slowestStepMs" IS NOT NULL ORDER BY r."slowestStepMs" DESC LIMIT 10)
+      SELECT s."runId", s."planStepId" AS "stepId", s."agent", left(s."description", 200) AS description, s."durationMs"
+      FROM "Step" s JOIN top ON top."id" = s."runId"
+      WHERE s."durationMs" IS NOT NULL ORDER BY s."durationMs" DESC, s."runId", s."order" LIMIT 10`,
     owner
       ? db.user.findMany({ where: { OR: [{ id: project.ownerId }, { memberships: { some: { projectId: project.id } } }] }, select: { id: true, name: true, email: true }, orderBy: { email: "asc" } })
       : Promise.resolve([]),
@@ -87,20 +79,40 @@ export async function getProjectInsights(options: { db: Db; userId: string; inpu
       medianCostUsd: numOrNull(s.medianCostUsd),
       totalCostUsd: num(s.totalCostUsd),
     },
-    costByAgent: byAgent,
-    costByModel: byModel,
+    costByAgent: usage.byAgent,
+    costByModel: usage.byModel,
     failureReasons: reasons,
     slowestSteps: steps.map((step) => ({ ...step, durationMs: num(step.durationMs) })),
   };
 }
 
-async function costBy(db: Db, runs: Prisma.Sql, key: Prisma.Sql) {
-  const rows = await db.$queryRaw<{ key: string; calls: number; tokens: unknown; costUsd: unknown }[]>`
-    WITH runs AS (${runs})
-    SELECT COALESCE(NULLIF(${key}, ''), '(unknown)') AS key, SUM(u."calls")::int AS calls,
-      SUM(u."tokensIn" + u."tokensOut") AS tokens, SUM(u."costUsd") AS "costUsd"
-    FROM "RunUsage" u JOIN runs ON runs."id" = u."runId" GROUP BY 1 ORDER BY 4 DESC, 1`;
-  return rows.map((row) => ({ key: row.key, calls: row.calls, tokens: num(row.tokens), costUsd: num(row.costUsd) }));
+/**
+ * Cost by agent and by model in one query: whole UTC days from the UsageDay rollup, the partial days at the
+ * range's ends from RunUsage joined to those runs (the rollup's days are the runs' creation days).
+ */
+async function costByAgentAndModel(options: { db: Db; projectId: string; authorId: string | null; from: Date; to: Date; inRange: (from: Date, to: Date) => Prisma.Sql; byAuthor: Prisma.Sql }) {
+  const { db, projectId, authorId, from, to, inRange, byAuthor } = options;
+  const firstDay = Math.ceil(from.getTime() / DAY_MS) * DAY_MS;
+  const endDay = Math.floor(to.getTime() / DAY_MS) * DAY_MS;
+  const raw = (a: Date, b: Date) => Prisma.sql`SELECT u."role", u."model", u."calls", u."tokensIn" + u."tokensOut" AS tokens, u."costUsd"
+    FROM "RunUsage" u JOIN "Run" r ON r."id" = u."runId" ${byAuthor} WHERE ${inRange(a, b)}`;
+  const parts = firstDay < endDay
+    ? Prisma.sql`SELECT u."role", u."model", u."calls", u."tokensIn" + u."tokensOut" AS tokens, u."costUsd" FROM "UsageDay" u
+        WHERE u."projectId" = ${projectId} AND u."day" >= ${isoDay(firstDay)}::date AND u."day" < ${isoDay(endDay)}::date
+          ${authorId ? Prisma.sql`AND u."authorId" = ${authorId}` : Prisma.empty}
+        UNION ALL ${raw(from, new Date(firstDay))} UNION ALL ${raw(new Date(endDay), to)}`
+    : raw(from, to);
+  const rows = await db.$queryRaw<{ role: string | null; model: string | null; calls: number; tokens: unknown; costUsd: unknown }[]>`
+    SELECT p.role, p.model, SUM(p."calls")::int AS calls, SUM(p.tokens) AS tokens, SUM(p."costUsd") AS "costUsd"
+    FROM (SELECT COALESCE(NULLIF(q."role", ''), '(unknown)') AS role, COALESCE(NULLIF(q."model", ''), '(unknown)') AS model, q."calls", q.tokens, q."costUsd"
+      FROM (${parts}) q) p
+    -- A row per role (model null) and a row per model (role null).
+    GROUP BY GROUPING SETS ((p.role), (p.model)) ORDER BY "costUsd" DESC, 1, 2`;
+  const cost = (key: string, row: (typeof rows)[number]) => ({ key, calls: row.calls, tokens: num(row.tokens), costUsd: num(row.costUsd) });
+  return {
+    byAgent: rows.filter((row) => row.model === null).map((row) => cost(row.role!, row)),
+    byModel: rows.filter((row) => row.role === null).map((row) => cost(row.model!, row)),
+  };
 }
 
 /** What a project (for its owner: everyone's runs; for a member: their own) or a user (all projects) has cost. */

@@ -1,6 +1,7 @@
 import type { Prisma, RunStatus, StepStatus } from "@/generated/prisma/client";
 import type { PayloadOf, RunEvent, TVerification } from "@/server/runs/events/contract";
 import { emptyUsage, foldRunRecord, type RunRecord, type StepView } from "@/server/runs/events/fold-run-record";
+import { durationMs, insightsOutcome } from "@/server/runs/events/run-status";
 
 type Tx = Prisma.TransactionClient;
 
@@ -85,11 +86,28 @@ function stepColumns(step: StepView) {
     costUsd: step.usage.costUsd,
     startedAt: step.startedAt,
     finishedAt: step.finishedAt,
+    durationMs: durationMs(step.startedAt, step.finishedAt),
   };
 }
 
-/** Adds a model call to the run's usage per role and model (RunUsage: the insights' cost by agent and model). */
+const slowestStepMs = (steps: StepView[]): number | null =>
+  steps.reduce<number | null>((max, step) => {
+    const ms = durationMs(step.startedAt, step.finishedAt);
+    return ms !== null && (max === null || ms > max) ? ms : max;
+  }, null);
+
+/**
+ * Adds a model call to the run's usage per role and model (RunUsage) and to its project's, author's and day's
+ * (UsageDay): the insights' cost by agent and model.
+ */
 async function addRunUsage(tx: Tx, runId: string, call: PayloadOf<"llm.call">): Promise<void> {
+  await tx.$executeRaw`
+    INSERT INTO "UsageDay" ("projectId", "authorId", "day", "role", "model", "calls", "tokensIn", "tokensOut", "costUsd")
+    SELECT r."projectId", t."authorId", r."createdAt"::date, ${call.role ?? "agent"}, ${call.model ?? ""}, 1, ${Math.round(call.tokensIn)}, ${Math.round(call.tokensOut)}, ${call.costUsd}
+    FROM "Run" r JOIN "Task" t ON t."id" = r."taskId" WHERE r."id" = ${runId}
+    ON CONFLICT ("projectId", "day", "authorId", "role", "model") DO UPDATE SET "calls" = "UsageDay"."calls" + 1,
+      "tokensIn" = "UsageDay"."tokensIn" + EXCLUDED."tokensIn", "tokensOut" = "UsageDay"."tokensOut" + EXCLUDED."tokensOut",
+      "costUsd" = "UsageDay"."costUsd" + EXCLUDED."costUsd"`;
   await tx.$executeRaw`
     INSERT INTO "RunUsage" ("runId", "role", "model", "calls", "tokensIn", "tokensOut", "costUsd")
     VALUES (${runId}, ${call.role ?? "agent"}, ${call.model ?? ""}, 1, ${Math.round(call.tokensIn)}, ${Math.round(call.tokensOut)}, ${call.costUsd})
@@ -118,6 +136,10 @@ export async function projectRunEvent(tx: Tx, runId: string, run: RunRow, event:
   if (after.usage !== before.usage) Object.assign(data, { tokensIn: after.usage.tokensIn, tokensOut: after.usage.tokensOut, costUsd: after.usage.costUsd });
   if (after.verdict !== before.verdict) data.verdict = after.verdict?.verdict ?? null;
   if (after.verification !== before.verification && after.verification) data.verification = after.verification as unknown as Prisma.InputJsonValue;
+  // The insights' stored figures (outcome, durations), written with the status they derive from.
+  if (after.status !== before.status || after.verification !== before.verification) data.outcome = insightsOutcome(after.status, after.verification?.outcome);
+  if (after.finishedAt !== before.finishedAt || after.startedAt !== before.startedAt) data.durationMs = durationMs(after.startedAt, after.finishedAt);
+  if (after.steps !== before.steps && slowestStepMs(after.steps) !== slowestStepMs(before.steps)) data.slowestStepMs = slowestStepMs(after.steps);
   // A run that ended is no longer held by any worker.
   if (after.finishedAt !== before.finishedAt) Object.assign(data, { workerId: null, leaseExpiresAt: null });
   if (Object.keys(data).length) await tx.run.update({ where: { id: runId }, data });

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { RunStatus } from "@/generated/prisma/client";
 import { appendRunEvent } from "@/server/runs/run-events";
 import { callerFor, createTestUser, testDb } from "../helpers/db";
+import { backfillInsightsFigures } from "../helpers/insights-backfill";
 import { codeOf } from "../helpers/trpc-errors";
 
 type Seed = { author: "owner" | "member"; day: string; status: RunStatus; outcome?: string; seconds?: number; cost: number; reason?: string; steps?: [string, string, number][] };
@@ -54,6 +55,8 @@ describe("project insights: SQL aggregates over stored runs", () => {
     for (const payload of calls) await appendRunEvent(db, { runId: runIds[0]!, type: "llm.call", payload: { ...payload, latencyMs: 10, attempts: 1, estimated: false } });
     await appendRunEvent(db, { runId: runIds[3]!, type: "llm.call", payload: { stepId: null, role: "coder", model: "m-b", tokensIn: 300, tokensOut: 100, costUsd: 0.2 } });
     await appendRunEvent(db, { runId: runIds[8]!, type: "llm.call", payload: { stepId: null, role: "coder", model: "m-b", tokensIn: 1, tokensOut: 1, costUsd: 9 } });
+    // The runs above were written straight into the tables (as before the stored figures existed): the migration fills them.
+    await backfillInsightsFigures(db);
   });
 
   it("the owner sees everyone's runs: outcomes per day, rates, medians, sums", async () => {
@@ -86,6 +89,42 @@ describe("project insights: SQL aggregates over stored runs", () => {
       expect(insights.costByAgent.map((c) => [c.key, c.calls])).toEqual([["coder", 1]]);
     }
     expect(asMember).toMatchObject({ scope: "own", authorId: member.id, users: [] });
+  });
+
+  it("ranges that cut days: whole days from the daily usage rollup, the cut ends from the runs", async () => {
+    // Day 03-02 from the rollup (run 3); the cut start 03-01T10:00:30 leaves run 0 (10:00:00) out.
+    const cut = await callerFor(owner.id).insights.project({ projectId, from: new Date("2026-03-01T10:00:30Z"), to: RANGE.to });
+    expect(cut.costByAgent.map((c) => [c.key, c.calls, c.tokens])).toEqual([["coder", 1, 400]]);
+    // Day 03-01 from the rollup (run 0), run 3 (03-02 10:03) from the cut end.
+    const both = await callerFor(owner.id).insights.project({ projectId, from: new Date("2026-02-28T12:00:00Z"), to: new Date("2026-03-02T10:04:00Z") });
+    expect(both.costByAgent.map((c) => [c.key, c.calls, c.tokens])).toEqual([["coder", 3, 700], ["planner", 1, 100]]);
+    const wide = await callerFor(owner.id).insights.project({ projectId, from: new Date("2026-01-31T23:00:00Z"), to: new Date("2026-03-02T10:02:00Z") });
+    expect(wide.costByModel.map((c) => [c.key, c.calls, Number(c.costUsd.toFixed(6))])).toEqual([["m-b", 3, 9.08], ["m-a", 1, 0.02]]);
+  });
+
+  it("the event fold keeps the stored figures: outcome, run and step durations, the slowest step, the daily usage", async () => {
+    const db = testDb();
+    const task = await db.task.create({ data: { projectId, authorId: member.id, prompt: "folded" } });
+    const run = await db.run.create({ data: { taskId: task.id, projectId } });
+    const append = (type: string, payload: Record<string, unknown>) => appendRunEvent(db, { runId: run.id, type, payload } as Parameters<typeof appendRunEvent>[1]);
+    await append("run.claimed", { workerId: "w" });
+    await append("plan.created", { steps: [{ id: "s1", agent: "coder", description: "one" }, { id: "s2", agent: "tester", description: "two" }] });
+    await append("step.started", { stepId: "s1", agent: "coder", description: "one", file: null });
+    await append("llm.call", { stepId: "s1", role: "coder", model: "m-fold", tokensIn: 5, tokensOut: 6, costUsd: 0.5 });
+    await append("step.finished", { stepId: "s1", status: "passed", reason: null, runs: 1 });
+    let row = await db.run.findUniqueOrThrow({ where: { id: run.id }, include: { steps: { orderBy: { order: "asc" } } } });
+    expect(row.outcome).toBeNull();
+    const s1 = row.steps[0]!;
+    expect(s1.durationMs).toBe(s1.finishedAt!.getTime() - s1.startedAt!.getTime());
+    expect(row.slowestStepMs).toBe(s1.durationMs);
+    await append("run.finished", { status: "succeeded", reason: null, verification: { outcome: "verified", harnessChanges: [], testChanges: [], commands: [] } });
+    row = await db.run.findUniqueOrThrow({ where: { id: run.id }, include: { steps: { orderBy: { order: "asc" } } } });
+    expect(row).toMatchObject({ status: "SUCCEEDED", outcome: "verified", durationMs: row.finishedAt!.getTime() - row.startedAt!.getTime() });
+    expect(row.steps[1]).toMatchObject({ status: "SKIPPED", durationMs: null });
+    const day = await db.usageDay.findMany({ where: { projectId, authorId: member.id, model: "m-fold" } });
+    expect(day.map((d) => [d.day.toISOString().slice(0, 10), d.role, d.calls, Number(d.tokensIn), d.costUsd])).toEqual([[row.createdAt.toISOString().slice(0, 10), "coder", 1, 5, 0.5]]);
+    await db.run.delete({ where: { id: run.id } });
+    await db.usageDay.deleteMany({ where: { projectId, model: "m-fold" } });
   });
 
   it("filters by date range; refuses a bad range and strangers", async () => {

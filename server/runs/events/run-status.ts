@@ -37,3 +37,24 @@ export const OUTCOME_LABELS: Record<TVerificationOutcome, string> = {
   failed: "Failed",
   not_run: "Needs review: nothing executed",
 };
+
+/** What the insights count a run as; null while it has not finished. Stored in Run.outcome by the event fold. */
+export type InsightsOutcome = "verified" | "needs_review" | "failed" | "cancelled";
+export function insightsOutcome(status: string, outcome: string | null | undefined): InsightsOutcome | null {
+  switch (status.toUpperCase()) {
+    case "SUCCEEDED":
+      return outcome === "verified" ? "verified" : "needs_review";
+    case "FAILED":
+    case "INTERRUPTED":
+      return "failed";
+    case "CANCELLED":
+      return "cancelled";
+    default:
+      return null;
+  }
+}
+
+/** end - start in whole milliseconds (an Int column), or null until both are known. */
+export function durationMs(start: Date | null, end: Date | null): number | null {
+  return start && end ? Math.min(Math.max(0, Math.round(end.getTime() - start.getTime())), 2_147_483_647) : null;
+}
