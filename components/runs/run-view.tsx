@@ -122,6 +122,15 @@ export function RunView({ run, state, tokens, panes, stream, diff, actions, shar
           </span>
         </Alert>
       )}
+      {state.suiteProgress && (
+        <Alert tone="info">
+          <span data-testid="suite-progress">
+            {state.baseline || finished ? "The repository's suite ran" : "Running the repository's suite"}: {state.suiteProgress.passed} passed, {state.suiteProgress.failed} failed
+            {state.suiteProgress.skipped > 0 ? `, ${state.suiteProgress.skipped} skipped` : ""}
+            {state.suiteProgress.latest.length > 0 && !state.baseline && !finished ? ` (last: ${state.suiteProgress.latest.at(-1)!.name} ${state.suiteProgress.latest.at(-1)!.status})` : ""}
+          </span>
+        </Alert>
+      )}
       {state.notes.map((note) => (
         <Alert key={note.seq} tone={note.tone === "error" ? "error" : "info"}>
           {note.text}

@@ -27,11 +27,12 @@ const PIP = "python3 -m pip install --no-input --disable-pip-version-check --ret
 export function testCommandFor(framework: TestFramework): SuiteCommand | null {
   switch (framework) {
     case "pytest":
-      return { shell: "python3 -m pytest -p no:cacheprovider -o junit_family=xunit1 --junitxml={report}", format: "junit" };
+      // -v, --reporter=verbose, --verbose, spec: one line per finished test, read for the run page's progress.
+      return { shell: "python3 -m pytest -v -p no:cacheprovider -o junit_family=xunit1 --junitxml={report}", format: "junit" };
     case "vitest":
-      return { shell: "npx --no-install vitest run --reporter=default --reporter=junit --outputFile.junit={report}", format: "junit" };
+      return { shell: "npx --no-install vitest run --reporter=verbose --reporter=junit --outputFile.junit={report}", format: "junit" };
     case "jest":
-      return { shell: "npx --no-install jest --ci --json --outputFile={report}", format: "jest-json" };
+      return { shell: "npx --no-install jest --ci --verbose --json --outputFile={report}", format: "jest-json" };
     case "node:test":
       return { shell: "node --test --test-reporter=spec --test-reporter-destination=stdout --test-reporter=tap --test-reporter-destination={report}", format: "tap" };
     default:

@@ -106,6 +106,7 @@ export class LegacyChunker {
       case "environment.changed":
       case "environment.change_failed":
       case "verification.baseline":
+      case "verification.progress":
       case "unreadable":
         return [];
       default:

@@ -100,6 +100,7 @@ export function describeRunEvent(runId: string, stored: StoredEvent): ProgressIt
     case "environment.changed":
     case "environment.change_failed":
     case "verification.baseline":
+    case "verification.progress":
     case "unreadable":
       return null;
     default:

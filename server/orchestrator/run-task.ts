@@ -109,7 +109,12 @@ async function verify(scope: RunScope, input: RunTaskInput, progress: Progress):
     const opened = await scope.session();
     await opened.writeFiles(await scope.readFiles([...scope.changedFiles.keys()]));
     scope.throwIfStopped();
-    const { result, comparison } = await runFinalSuite({ session: opened, command, baseline: input.environment?.baseline, signal: scope.signal });
+    const counts = { passed: 0, failed: 0, skipped: 0 };
+    const onProgress = (tests: Array<{ name: string; status: "passed" | "failed" | "skipped" }>) => {
+      for (const test of tests) counts[test.status] += 1;
+      void scope.log.emit("verification.progress", { tests: tests.slice(-50), ...counts });
+    };
+    const { result, comparison } = await runFinalSuite({ session: opened, command, baseline: input.environment?.baseline, signal: scope.signal, onProgress });
     scope.throwIfStopped();
     await scope.recordRun(null, result);
     scope.commands[scope.commands.length - 1] = { ...scope.commands[scope.commands.length - 1]!, passed: comparison.passed, reason: comparison.reason };

@@ -44,8 +44,9 @@ export async function runFinalSuite(options: {
   command: SuiteCommand;
   baseline: Promise<BaselineRun | null> | undefined;
   signal?: AbortSignal;
+  onProgress?: (tests: Array<{ name: string; status: "passed" | "failed" | "skipped" }>) => void;
 }): Promise<{ result: ExecutionResult; comparison: BaselineComparison }> {
-  const result = await options.session.runSuite(options.command, { timeoutMs: env().SANDBOX_SUITE_TIMEOUT * 1000, signal: options.signal });
+  const result = await options.session.runSuite(options.command, { timeoutMs: env().SANDBOX_SUITE_TIMEOUT * 1000, signal: options.signal, onProgress: options.onProgress });
   const baseline = options.baseline ? await options.baseline : null;
   return { result, comparison: compareWithBaseline(baseline, result) };
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireDocker } from "./docker-test-guard";
+import { getDocker } from "./docker-client";
 import { DockerSandbox } from "./docker-sandbox";
 import type { DockerSandboxSession } from "./sandbox-session";
 
@@ -72,5 +73,34 @@ describe.skipIf(!dockerReady)("runSuite: pass and fail from the exit code and th
     expect(result.tests).toHaveLength(1);
     expect(result.passed).toBe(false);
     expect(result.failureReason).toBe("the test command exited with code 3");
+  });
+
+  it("reports each test as it finishes, while the suite still runs (the second test waits until the host has seen the first)", async () => {
+    const waits = "import os, time\n\n\ndef test_a_first():\n    assert True\n\n\ndef test_b_waits_for_the_host():\n    for _ in range(900):\n        if os.path.exists('/tmp/autocode-go'):\n            return\n        time.sleep(0.1)\n    raise AssertionError('the host never reported test_a_first while the suite ran')\n";
+    await session.writeFiles([{ path: "test_progress_wait.py", content: waits }]);
+    const { containerId } = await session.describeContainer();
+    const seen: Array<{ name: string; status: string }> = [];
+    let released: Promise<unknown> | undefined;
+    const result = await session.runSuite(
+      { shell: "python3 -m pytest -v -p no:cacheprovider -o junit_family=xunit1 --junitxml={report} test_progress_wait.py", format: "junit" },
+      {
+        timeoutMs: 120_000,
+        onProgress: (tests) => {
+          seen.push(...tests);
+          // Only a report made during the run can let the second test pass.
+          if (!released && tests.some((t) => t.name.endsWith("::test_a_first"))) {
+            released = getDocker().getContainer(containerId).exec({ Cmd: ["touch", "/tmp/autocode-go"], User: "10001" }).then((exec) => exec.start({ Detach: true }));
+          }
+        },
+      },
+    );
+    await released;
+    expect(result.passed).toBe(true);
+    expect(seen).toEqual([
+      { name: "test_progress_wait.py::test_a_first", status: "passed" },
+      { name: "test_progress_wait.py::test_b_waits_for_the_host", status: "passed" },
+    ]);
+    // The runner still gets the output as before the wrapping.
+    expect(result.stdout).toContain("2 passed");
   });
 });

@@ -5,7 +5,10 @@ import { WORKSPACE_DIR } from "./container-spec";
 import { destroyBox, type Box } from "./sandbox-box";
 import { RunnerGoneError, type RunnerResponse } from "./runner-connection";
 import type { ExecutionResult, RunOptions, SandboxFile, SandboxSession, SandboxTree, SuiteCommand } from "./types";
+import { parseSuiteProgress, progressShell, readProgressFiles, type ProgressTest } from "./suite-progress";
 import { validateSandboxPath } from "./validate-path";
+
+const PROGRESS_POLL_MS = 1_000;
 
 /** Past the runner's own timeout, the host stops waiting and removes the container. */
 const BACKSTOP_GRACE_MS = 5_000;
@@ -27,6 +30,7 @@ export class DockerSandboxSession implements SandboxSession {
   private readonly archives: Array<{ tar: Buffer; dest?: string }> = [];
   private readonly trees: SandboxTree[] = [];
   private sequence = 0;
+  private progressRuns = 0;
   private cancelled = false;
   private closed = false;
 
@@ -85,10 +89,35 @@ export class DockerSandboxSession implements SandboxSession {
     return this.execute("exec", { argv }, argv, opts);
   }
 
-  async runSuite(suite: SuiteCommand, opts: RunOptions = {}): Promise<ExecutionResult> {
+  async runSuite(suite: SuiteCommand, opts: RunOptions & { onProgress?: (tests: ProgressTest[]) => void } = {}): Promise<ExecutionResult> {
     if (suite.shell.includes("\0")) throw new AppError("BAD_REQUEST", "a test command cannot contain NUL bytes");
-    const argv = ["sh", "-c", suite.shell];
-    return this.execute("suite", { argv, reportFormat: suite.format }, [suite.shell], opts);
+    const onProgress = opts.onProgress;
+    if (!onProgress) return this.execute("suite", { argv: ["sh", "-c", suite.shell], reportFormat: suite.format }, [suite.shell], opts);
+    // The runner answers once, at the end: the output goes to files the host reads while the suite runs.
+    const wrapped = progressShell(suite.shell, `${process.pid}-${++this.progressRuns}`);
+    let seen = 0;
+    let running = true;
+    const report = (tests: ProgressTest[]) => {
+      if (tests.length > seen) onProgress(tests.slice(seen));
+      seen = Math.max(seen, tests.length);
+    };
+    const poller = (async () => {
+      while (running) {
+        await new Promise((resolve) => setTimeout(resolve, PROGRESS_POLL_MS));
+        const box = this.box;
+        if (running && box) report(parseSuiteProgress(await readProgressFiles(box.container, wrapped.files)));
+      }
+    })();
+    try {
+      const result = await this.execute("suite", { argv: ["sh", "-c", wrapped.shell], reportFormat: suite.format }, [suite.shell], opts);
+      running = false;
+      await poller;
+      // Whatever finished after the last look (or all of it, for a suite faster than one poll).
+      report(parseSuiteProgress(`${result.stdout}\n${result.stderr}`));
+      return result;
+    } finally {
+      running = false;
+    }
   }
 
   async close(): Promise<void> {

@@ -64,7 +64,8 @@ export interface SandboxSession {
   runPytest(opts?: RunOptions & { testPaths?: string[] }): Promise<ExecutionResult>;
   exec(argv: string[], opts?: RunOptions): Promise<ExecutionResult>;
   /** A test command with a structured reporter (vitest, jest, node:test, pytest): results from its report. */
-  runSuite(suite: SuiteCommand, opts?: RunOptions): Promise<ExecutionResult>;
+  /** onProgress: the tests the output says have finished, as they finish (per-test lines; the report decides). */
+  runSuite(suite: SuiteCommand, opts?: RunOptions & { onProgress?: (tests: Array<{ name: string; status: "passed" | "failed" | "skipped" }>) => void }): Promise<ExecutionResult>;
   /** Unpacks a tar archive (e.g. from a setup container) into the workspace, under `dest` when given. */
   writeArchive(tar: Buffer, dest?: string): Promise<void>;
   /** Kills and removes the container. */

@@ -72,6 +72,7 @@ export const SHARE_EVENT_FIELDS = {
   "agent.repair": { stepId: true, role: true, error: true, ...escaped },
   "budget.exceeded": { kind: true, limit: true, used: true, message: true },
   "verification.started": { suite: true },
+  "verification.progress": { tests: { each: { name: true, status: true } }, passed: true, failed: true, skipped: true },
   "verification.baseline": { regressions: true, alreadyFailing: true, newTests: { each: { id: true, status: true } }, fixed: true, baselineAvailable: true, baselineCached: true, passed: true, reason: true },
   // The image tag and trigger name no secret; the build log stays on the project page.
   "environment.waiting": { reason: true },

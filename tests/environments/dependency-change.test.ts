@@ -74,6 +74,11 @@ describe.skipIf(!dockerReady)("pip_install inside a run: manifest edit, environm
     const s2Started = events.findIndex((e) => e.type === "step.started" && (e.payload as { stepId: string }).stepId === "s2");
     expect(types.indexOf("environment.changed")).toBeLessThan(s2Started);
 
+    // The final suite reported its tests one by one as they finished (pytest -v lines), before its result.
+    const progress = events.filter((e) => e.type === "verification.progress");
+    expect(progress.flatMap((e) => (e.payload as { tests: { name: string }[] }).tests.map((t) => t.name))).toEqual(expect.arrayContaining(["tests/test_core.py::test_word_count", "tests/test_longest.py::test_longest_word"]));
+    expect(progress.at(-1)!.seq).toBeLessThan(events.find((e) => e.type === "verification.baseline")!.seq);
+
     // The manifest edit is the step's committed work on the run's branch.
     const diff = await callerFor(owner.id).run.diff({ runId });
     expect(diff?.files.map((f) => f.path).sort()).toEqual(["requirements.txt", "src/textkit/longest.py", "tests/test_longest.py"]);

@@ -206,6 +206,13 @@ const PAYLOADS = {
   "budget.exceeded": z.object({ kind: z.enum(["tokens", "cost"]).or(z.string()), limit: count, used: count, message: text }),
   "verification.started": z.object({ suite: z.string().optional() }),
   "verification.baseline": ZBaselineSummary,
+  /** Tests of the repository's suite that finished since the last one (from the runner's per-test lines), with running counts. */
+  "verification.progress": z.object({
+    tests: z.array(z.object({ name: text, status: z.enum(["passed", "failed", "skipped"]).or(z.string()) })).default([]),
+    passed: count,
+    failed: count,
+    skipped: count,
+  }),
   /** The run waits for its project's environment image, built by another run or a rebuild. */
   "environment.waiting": z.object({ reason: text }),
   /** This run builds the project's environment image (a setup container with network). */

@@ -184,6 +184,7 @@ export function foldRunRecord(record: RunRecord, event: RunEvent): RunRecord {
     case "environment.changed":
     case "environment.change_failed":
     case "verification.baseline":
+    case "verification.progress":
     case "unreadable":
       return record;
     default:

@@ -148,6 +148,7 @@ export function foldRunTimeline(state: RunTimeline, event: RunEvent): RunTimelin
     case "agent.repair":
     case "budget.exceeded":
     case "verification.baseline":
+    case "verification.progress":
     case "environment.waiting":
     case "environment.building":
     case "environment.ready":

@@ -9,6 +9,21 @@ function ev(type: string, payload: Record<string, unknown> = {}): RunEvent {
 }
 
 describe("the run page's event fold", () => {
+  it("shows the suite's progress and an in-run environment change", () => {
+    seq = 0;
+    const state = applyRunEvents(initialRunEventState, [
+      ev("environment.changing", { stepId: "s1", tool: "pip_install", packages: ["./vendor/wordkit"] }),
+      ev("environment.changed", { stepId: "s1", tool: "pip_install", packages: ["./vendor/wordkit"], image: "autocodeai-env:x", built: true, durationMs: 9, files: ["requirements.txt"] }),
+      ev("verification.started", { suite: "pytest" }),
+      ev("verification.progress", { tests: [{ name: "t::a", status: "passed" }], passed: 1, failed: 0, skipped: 0 }),
+      ev("verification.progress", { tests: [{ name: "t::b", status: "failed" }, { name: "t::c", status: "passed" }], passed: 2, failed: 1, skipped: 0 }),
+    ]);
+    expect(state.suiteProgress).toEqual({ passed: 2, failed: 1, skipped: 0, latest: [{ name: "t::a", status: "passed" }, { name: "t::b", status: "failed" }, { name: "t::c", status: "passed" }] });
+    expect(state.environment).toEqual({ state: "ready", text: "Environment rebuilt with ./vendor/wordkit (requirements.txt changed); the run continues on the new image" });
+    const failed = applyRunEvents(initialRunEventState, [ev("environment.change_failed", { stepId: "s1", tool: "npm_install", packages: ["x"], error: "npm failed" })]);
+    expect(failed.environment).toEqual({ state: "failed", text: "npm_install failed: npm failed" });
+  });
+
   it("follows a run from plan to verified finish", () => {
     seq = 0;
     const events = [

@@ -69,6 +69,8 @@ export interface RunEventState {
   baseline: TBaselineSummary | null;
   /** The project environment while the run waits for it or builds it, then what it ran in. */
   environment: { state: "waiting" | "building" | "ready" | "failed"; text: string } | null;
+  /** The repository's suite while it runs: counts so far and the last tests to finish. */
+  suiteProgress: { passed: number; failed: number; skipped: number; latest: { name: string; status: string }[] } | null;
   /** Lanes and bars of the run over time (fold-run-timeline.ts). */
   timeline: RunTimeline;
 }
@@ -92,6 +94,7 @@ export const initialRunEventState: RunEventState = {
   baseline: null,
   environment: null,
   recalled: null,
+  suiteProgress: null,
   timeline: initialRunTimeline,
 };
 
@@ -197,6 +200,11 @@ function foldPageParts(state: RunEventState, event: RunEvent): RunEventState {
       return { ...state, environment: { state: "failed", text: `${event.payload.tool} failed: ${event.payload.error}` } };
     case "verification.baseline":
       return { ...state, baseline: event.payload };
+    case "verification.progress": {
+      const p = event.payload;
+      const latest = [...(state.suiteProgress?.latest ?? []), ...p.tests].slice(-5);
+      return { ...state, suiteProgress: { passed: p.passed, failed: p.failed, skipped: p.skipped, latest } };
+    }
     default:
       return assertNever(event);
   }
