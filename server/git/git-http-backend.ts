@@ -1,6 +1,8 @@
 import { spawn } from "node:child_process";
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { isolatedHome } from "./run-git";
 
@@ -72,9 +74,26 @@ export function createGitHttpHandler(options: GitHttpOptions) {
   };
 }
 
+/** Refs a worker may create or move: its runs' branches, nothing else. */
+export const WORKER_PUSH_REFS = "refs/heads/autocode/run-";
+
+let pushHooks: string | undefined;
+/**
+ * Our own pre-receive hook (never the repository's): it refuses every ref update outside refs/heads/autocode/run-*,
+ * so a leaked WORKER_SECRET cannot move main or a user's branch, or plant tags; one such ref refuses the whole push.
+ */
+function pushHooksDir(): string {
+  if (pushHooks) return pushHooks;
+  const dir = mkdtempSync(path.join(os.tmpdir(), "autocode-git-hooks-"));
+  const script = ["#!/bin/sh", "while read old new ref; do", `  case "$ref" in`, `    ${WORKER_PUSH_REFS}*) ;;`, `    *) echo "refused: workers push only ${WORKER_PUSH_REFS}* branches, not $ref" >&2; exit 1 ;;`, "  esac", "done", ""].join("\n");
+  writeFileSync(path.join(dir, "pre-receive"), script, { mode: 0o755 });
+  return (pushHooks = dir);
+}
+
 function runBackend(req: IncomingMessage, res: ServerResponse, repoPath: string, gitPath: string, query: string): Promise<void> {
   const config: [string, string][] = [
-    ["core.hooksPath", "/dev/null"],
+    // No hook of the repository runs; only ours, which limits pushes to run branches.
+    ["core.hooksPath", pushHooksDir()],
     ["http.receivepack", "true"],
     ["http.uploadpack", "true"],
     // A follow-up run fetches its previous turn's last commit by id; only commits reachable from a ref are served.

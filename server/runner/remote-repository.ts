@@ -1,4 +1,4 @@
-import { access, mkdir, rm } from "node:fs/promises";
+import { access, mkdir, readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Db } from "@/server/db/client";
 import { env } from "@/server/env";
@@ -57,9 +57,35 @@ function remoteUrl(settings: RemoteSettings, projectId: string): string {
   return `${settings.appUrl}${GIT_ENDPOINT_PREFIX}${encodeURIComponent(projectId)}`;
 }
 
+const cacheDirOf = (dataDir: string) => path.join(dataDir, "repo-cache");
+
+/**
+ * Removes this worker's caches of projects that no longer exist (`only`: just that project's), unless a run of
+ * theirs is still open here. A deleted project's code should not outlive it on machines that worked on it.
+ */
+export async function sweepRepositoryCache(options: { db: Db; dataDir: string; only?: string }): Promise<string[]> {
+  const dir = cacheDirOf(options.dataDir);
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((name) => name.endsWith(".git"));
+  const ids = names.map((name) => name.slice(0, -".git".length)).filter((id) => options.only === undefined || id === options.only);
+  if (ids.length === 0) return [];
+  const existing = new Set((await options.db.project.findMany({ where: { id: { in: ids } }, select: { id: true } })).map((p) => p.id));
+  const removed: string[] = [];
+  for (const id of ids.filter((id) => !existing.has(id))) {
+    const cache = path.join(dir, `${id}.git`);
+    await withRepoLock(cache, async () => {
+      const open = await readdir(`${cache}.worktrees`).catch(() => [] as string[]);
+      if (open.length > 0) return;
+      await rm(`${cache}.worktrees`, { recursive: true, force: true });
+      await rm(cache, { recursive: true, force: true });
+      removed.push(id);
+    });
+  }
+  return removed;
+}
+
 /** This worker's cached copy of a project's repository (bare, under its own DATA_DIR), created on first use. */
 async function cacheRepository(settings: RemoteSettings, projectId: string): Promise<string> {
-  const cache = path.join(settings.dataDir, "repo-cache", `${projectId.replace(/[^A-Za-z0-9_-]/g, "_")}.git`);
+  const cache = path.join(cacheDirOf(settings.dataDir), `${projectId.replace(/[^A-Za-z0-9_-]/g, "_")}.git`);
   const exists = await access(path.join(cache, "HEAD")).then(() => true, () => false);
   if (!exists) {
     await mkdir(cache, { recursive: true });

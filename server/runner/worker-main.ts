@@ -13,9 +13,11 @@ import type { RunPortsFactory } from "@/server/runs/execute-run";
 import { runBus } from "@/server/runs/run-bus";
 import { checkDockerAvailable, DockerSandbox, getSandbox } from "@/server/sandbox";
 import { QueueRunner } from "./queue-runner";
+import { remoteSettings, sweepRepositoryCache } from "./remote-repository";
 import { closeRunQueue, runQueueMode } from "./run-queue";
 
 const SCHEMA_WAIT_MS = 120_000;
+const CACHE_SWEEP_MS = 10 * 60_000;
 
 /** Waits until every migration committed with this code is applied, so a worker never runs on an older schema. */
 async function waitForSchema(log: (line: string) => void): Promise<void> {
@@ -67,10 +69,17 @@ export async function startWorker(options: { ports?: RunPortsFactory; pollMs?: n
     sweepMs: options.sweepMs,
   });
   await runner.start();
+  // A remote worker's repository caches of deleted projects go at start and then every so often.
+  const remote = remoteSettings();
+  const sweepCache = () => (remote ? sweepRepositoryCache({ db: db(), dataDir: remote.dataDir }).then((gone) => gone.length > 0 && log(`removed the repository cache of deleted project(s) ${gone.join(", ")}`)).catch((error: unknown) => log(`repository cache sweep failed: ${String(error)}`)) : undefined);
+  await sweepCache();
+  const cacheSweeper = remote ? setInterval(() => void sweepCache(), CACHE_SWEEP_MS) : undefined;
+  cacheSweeper?.unref();
   log(`${runner.workerId} takes up to ${settings.MAX_CONCURRENT_RUNS} run(s) at a time, ${settings.MAX_CONCURRENT_RUNS_PER_USER} per user`);
   return {
     runner,
     async stop(graceMs = settings.WORKER_SHUTDOWN_GRACE_SECONDS * 1000) {
+      clearInterval(cacheSweeper);
       const { finished, interrupted } = await runner.stop({ graceMs });
       log(`stopped: ${finished} held run(s) finished, ${interrupted} interrupted`);
       await getSandbox().shutdown();

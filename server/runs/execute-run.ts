@@ -14,7 +14,7 @@ import { createSandboxTools } from "@/server/orchestrator/adapters/sandbox-tools
 import type { OrchestratorPorts, RunEventInput } from "@/server/orchestrator/ports";
 import { runTask } from "@/server/orchestrator/run-task";
 import { interruptionReason, lastCompletedStep } from "@/server/runner/interrupt-run";
-import { openRunRepository, type RunRepository } from "@/server/runner/remote-repository";
+import { openRunRepository, remoteSettings, sweepRepositoryCache, type RunRepository } from "@/server/runner/remote-repository";
 import { deliverRunWebhooks } from "@/server/notifications/deliver-run-webhooks";
 import { getSandbox } from "@/server/sandbox";
 import { followUpStart } from "@/server/threads/follow-up-start";
@@ -170,8 +170,10 @@ export async function executeRun(options: {
   }, leaseMs / 3);
   lease.unref();
   let repository: RunRepository | undefined;
+  let projectId: string | undefined;
   try {
     const run = await db.run.findUniqueOrThrow({ where: { id: runId }, include: { task: true, project: true } });
+    projectId = run.projectId;
     repository = await openRunRepository({ projectId: run.projectId, repoPath: run.project.repoPath, defaultBranch: run.project.defaultBranch, runId, startFrom: await followUpStart(db, run), signal });
     const worktree = repository.worktree;
     await appendRunEvent(db, { runId, type: "run.branched", payload: { branch: worktree.branch, baseCommit: worktree.baseCommit } });
@@ -228,6 +230,9 @@ export async function executeRun(options: {
     clearInterval(lease);
     // Every step is committed on the run's branch; the working directory is not needed once the run ends.
     if (repository) await repository.close().catch((error: unknown) => console.error(`[runner] could not remove the worktree of run ${runId}:`, error));
+    // A remote worker drops its copy of a project deleted while it held one of its runs.
+    const remote = repository ? remoteSettings() : null;
+    if (remote && projectId) await sweepRepositoryCache({ db, dataDir: remote.dataDir, only: projectId }).catch(() => undefined);
     // In the background: a slow or failing receiver never holds the worker (attempts are recorded).
     void deliverRunWebhooks({ db, runId });
   }

@@ -100,6 +100,25 @@ describe.skipIf(!dockerReady || embedded)("workers on another machine: repositor
     expect(await gitIn(repoPath, "show", "HEAD:calc.py")).toContain("def add");
   }, 240_000);
 
+  it("runs a follow-up on the remote worker from the previous turn's unmerged commit, fetched by id into an emptied cache", async () => {
+    llm.script("planner", JSON.stringify({ steps: [{ id: "s1", agent: "coder", description: "Write add(a, b) in calc3.py", file: "calc3.py", depends_on: [] }] }));
+    const first = await callerFor(user.id).task.create({ projectId, prompt: "Write add(a, b) in calc3.py" });
+    expect((await waitForRun(first.runId, (r) => !["QUEUED", "RUNNING"].includes(r.status), 180_000, "finished")).status).toBe("SUCCEEDED");
+    const last = (await testDb().runEvent.findMany({ where: { runId: first.runId, type: "step.committed" }, orderBy: { seq: "asc" } })).map((e) => (e.payload as { commit: string }).commit).at(-1)!;
+    // As if another worker had run the first turn: this worker has never seen its commit (not on main either).
+    fs.rmSync(path.join(workerDir, "repo-cache"), { recursive: true, force: true });
+    llm.script("planner", JSON.stringify({ steps: [{ id: "s1", agent: "coder", description: "Write add(a, b) in more3.py", file: "more3.py", depends_on: [] }] }));
+    const second = await callerFor(user.id).task.followUp({ runId: first.runId, prompt: "Now also more3.py" });
+    const finished = await waitForRun(second.runId, (r) => !["QUEUED", "RUNNING"].includes(r.status), 180_000, "finished");
+    const record = await testDb().run.findUniqueOrThrow({ where: { id: second.runId } });
+    expect([finished.status, record.statusReason]).toEqual(["SUCCEEDED", null]);
+    expect(record.baseCommit).toBe(last);
+    // The second turn's branch on the web side builds on the first turn's work.
+    await gitIn(repoPath, "merge-base", "--is-ancestor", last, `autocode/run-${second.runId}`);
+    expect(await gitIn(repoPath, "show", `autocode/run-${second.runId}:calc3.py`)).toContain("def add");
+    expect(await gitIn(repoPath, "show", `autocode/run-${second.runId}:more3.py`)).toContain("def add");
+  }, 400_000);
+
   it("refuses a wrong WORKER_SECRET and a user's API token, over HTTP and over git", async () => {
     const { token } = await createApiToken({ db: testDb(), userId: user.id, name: "not-for-git" });
     const infoRefs = `${appUrl}/internal/git/${projectId}/info/refs?service=git-upload-pack`;
@@ -118,6 +137,24 @@ describe.skipIf(!dockerReady || embedded)("workers on another machine: repositor
     await expect(wrong).rejects.toThrow();
   });
 
+  it("takes pushes with the secret only to autocode/run-* branches: main, other branches and tags are refused", async () => {
+    const clone = fs.mkdtempSync(path.join(os.tmpdir(), "autocode-push-limit-"));
+    const auth = ["-c", `http.extraHeader=Authorization: Bearer ${SECRET}`];
+    const remote = `${appUrl}/internal/git/${projectId}`;
+    await run("git", [...auth, "clone", "--quiet", remote, clone], { env: { ...process.env, GIT_TERMINAL_PROMPT: "0" } });
+    await gitIn(clone, "-c", "user.name=t", "-c", "user.email=t@example.test", "commit", "--allow-empty", "-qm", "not a run");
+    const mainBefore = await gitIn(repoPath, "rev-parse", "refs/heads/main");
+    for (const ref of ["HEAD:refs/heads/main", "HEAD:refs/heads/feature", "HEAD:refs/tags/v9", "HEAD:refs/heads/autocode/other"]) {
+      const pushed = run("git", [...auth, "push", remote, ref], { cwd: clone, env: { ...process.env, GIT_TERMINAL_PROMPT: "0" } });
+      await expect(pushed, ref).rejects.toThrow(/refused: workers push only refs\/heads\/autocode\/run-\* branches/);
+    }
+    expect(await gitIn(repoPath, "rev-parse", "refs/heads/main")).toBe(mainBefore);
+    expect(await gitIn(repoPath, "for-each-ref", "--format=%(refname)", "refs/tags", "refs/heads/feature")).toBe("");
+    await run("git", [...auth, "push", "--quiet", remote, "HEAD:refs/heads/autocode/run-push-limit"], { cwd: clone });
+    expect(await gitIn(repoPath, "rev-parse", "refs/heads/autocode/run-push-limit")).toBe(await gitIn(clone, "rev-parse", "HEAD"));
+    await gitIn(repoPath, "update-ref", "-d", "refs/heads/autocode/run-push-limit");
+  });
+
   it("fails a run cleanly when its project is deleted while the worker holds it", async () => {
     const other = (await callerFor(user.id).project.create({ name: "remote-doomed" })).id;
     llm.script("planner", JSON.stringify({ steps: [{ id: "s1", agent: "coder", description: "Write add(a, b) in calc.py", file: "calc.py", depends_on: [] }] }));
@@ -132,6 +169,11 @@ describe.skipIf(!dockerReady || embedded)("workers on another machine: repositor
     const deadline = Date.now() + 20_000;
     while (fs.existsSync(worktree) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
     expect(fs.existsSync(worktree)).toBe(false);
+    // Nor does the deleted project's code stay on the worker's disk: its repository cache is removed.
+    const cache = path.join(workerDir, "repo-cache", `${other}.git`);
+    while (fs.existsSync(cache) && Date.now() < deadline + 20_000) await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(fs.existsSync(cache)).toBe(false);
+    expect(fs.existsSync(path.join(workerDir, "repo-cache", `${projectId}.git`))).toBe(true);
     expect(worker.process.exitCode).toBeNull();
     // Its repository is no longer served.
     expect((await fetch(`${appUrl}/internal/git/${other}/info/refs?service=git-upload-pack`, { headers: { authorization: `Bearer ${SECRET}` } })).status).toBe(404);
