@@ -21,10 +21,10 @@ export type DiffViewerProps = {
   collapseAbove?: number;
 };
 
-const TOKEN_CLASS: Record<Token["kind"], string> = {
+export const TOKEN_CLASS: Record<Token["kind"], string> = {
   keyword: "text-purple-700 dark:text-purple-300 font-semibold",
   string: "text-emerald-700 dark:text-emerald-300",
-  comment: "text-zinc-500 italic",
+  comment: "text-zinc-600 dark:text-zinc-400 italic",
   number: "text-sky-700 dark:text-sky-300",
   plain: "",
 };
@@ -43,7 +43,7 @@ export function DiffViewer({ files, collapseAbove = 400 }: DiffViewerProps) {
   const added = files.reduce((sum, f) => sum + f.added, 0);
   const removed = files.reduce((sum, f) => sum + f.removed, 0);
 
-  if (files.length === 0) return <p className="text-sm text-zinc-500">No changes.</p>;
+  if (files.length === 0) return <p className="text-sm text-zinc-600 dark:text-zinc-400">No changes.</p>;
   const setAll = (value: boolean) => setExpanded(files.map(() => value));
   return (
     <section aria-label="Changes" className="flex flex-col gap-3">
@@ -97,9 +97,9 @@ function FileDiff({ file, rows, open, onToggle }: { file: DiffViewerFile; rows: 
       </h3>
       <div id={bodyId} hidden={!open}>
         {file.binary ? (
-          <p className="px-3 py-2 text-sm text-zinc-500">Binary file not shown.</p>
+          <p className="px-3 py-2 text-sm text-zinc-600 dark:text-zinc-400">Binary file not shown.</p>
         ) : rows.length === 0 ? (
-          <p className="px-3 py-2 text-sm text-zinc-500">{file.status === "renamed" ? "Renamed without changes." : "No textual changes."}</p>
+          <p className="px-3 py-2 text-sm text-zinc-600 dark:text-zinc-400">{file.status === "renamed" ? "Renamed without changes." : "No textual changes."}</p>
         ) : (
           <div className="overflow-x-auto">
             <table className="w-full border-collapse font-mono text-xs leading-5">
@@ -117,7 +117,7 @@ function FileDiff({ file, rows, open, onToggle }: { file: DiffViewerFile; rows: 
 }
 
 function Row({ row, language }: { row: PatchRow; language: ReturnType<typeof languageOf> }) {
-  const gutter = "w-12 select-none px-2 text-right align-top text-zinc-400";
+  const gutter = "w-12 select-none px-2 text-right align-top text-zinc-600 dark:text-zinc-400";
   if (row.kind === "hunk" || row.kind === "note") {
     return (
       <tr className="bg-sky-50 text-sky-800 dark:bg-sky-950/40 dark:text-sky-300">
@@ -135,7 +135,7 @@ function Row({ row, language }: { row: PatchRow; language: ReturnType<typeof lan
       <td className={gutter}>{row.kind === "added" ? "" : row.oldLine}</td>
       <td className={gutter}>{row.kind === "removed" ? "" : row.newLine}</td>
       <td className="whitespace-pre px-2">
-        <span aria-hidden="true" className="select-none text-zinc-400">{sign}</span>
+        <span aria-hidden="true" className="select-none text-zinc-600 dark:text-zinc-400">{sign}</span>
         <span className="sr-only">{row.kind === "added" ? "added: " : row.kind === "removed" ? "removed: " : ""}</span>
         {tokenize(row.text, language).map((token, i) =>
           token.kind === "plain" ? <span key={i}>{token.text}</span> : <span key={i} className={TOKEN_CLASS[token.kind]}>{token.text}</span>,

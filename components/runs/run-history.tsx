@@ -9,6 +9,7 @@ import { QueryBoundary } from "@/components/ui/query-boundary";
 import { EmptyState } from "@/components/ui/states";
 import { RUN_STATUSES } from "@/server/runs/run-schemas";
 import { formatCost, formatDuration, formatTokens, RunStatusBadge } from "./run-status-badge";
+import { runTitle } from "./run-status-announcer";
 import { useRunChanges } from "./use-run-changes";
 
 type Status = (typeof RUN_STATUSES)[number];
@@ -91,11 +92,13 @@ function RunRows({ projectId, pageSize, status, search }: { projectId: string | 
           <li key={run.id}>
             <Link href={`/runs/${run.id}`} className="flex flex-col gap-1 px-4 py-3 hover:bg-slate-50 sm:flex-row sm:items-center sm:gap-4">
               <RunStatusBadge status={run.displayStatus} />
-              <span className="min-w-0 flex-1 truncate text-sm font-medium text-slate-900">{run.prompt}</span>
+              <span className="min-w-0 flex-1 truncate text-sm font-medium text-slate-900 dark:text-slate-100" title={run.prompt}>
+                {runTitle(run.prompt)}
+              </span>
               <span className="flex flex-wrap gap-x-3 text-xs text-slate-500">
                 <span>{formatDuration(run.startedAt, run.finishedAt)}</span>
                 <span>{formatTokens(run.tokensIn, run.tokensOut)}</span>
-                <span>{formatCost(run.costUsd)}</span>
+                <span>{formatCost(run.costUsd, run.unpricedCalls)}</span>
                 <time dateTime={run.queuedAt.toISOString()}>{run.queuedAt.toLocaleString()}</time>
               </span>
             </Link>

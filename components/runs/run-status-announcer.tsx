@@ -1,9 +1,8 @@
 "use client";
 
 import { useEffect, useRef, useState } from "react";
-import { statusLabel } from "./run-status-badge";
+import { presentStatus } from "@/server/runs/events/run-status";
 
-const ACTIVE = new Set(["QUEUED", "RUNNING"]);
 
 /** The first line of a prompt, short enough for a title or a list row. */
 export function runTitle(prompt: string, max = 80): string {
@@ -17,9 +16,9 @@ export function runTitle(prompt: string, max = 80): string {
  */
 export function RunStatusAnnouncer({ status, prompt }: { status: string; prompt: string }) {
   const key = status.toUpperCase();
-  const seenActive = useRef(ACTIVE.has(key));
+  const { label, active } = presentStatus(key);
+  const seenActive = useRef(active);
   const [message, setMessage] = useState("");
-  const label = statusLabel(key);
   const title = runTitle(prompt, 60);
 
   useEffect(() => {
@@ -27,9 +26,9 @@ export function RunStatusAnnouncer({ status, prompt }: { status: string; prompt:
   }, [label, title]);
 
   useEffect(() => {
-    if (ACTIVE.has(key)) seenActive.current = true;
+    if (active) seenActive.current = true;
     else if (seenActive.current) setMessage(`Run finished: ${label}. ${title}`);
-  }, [key, label, title]);
+  }, [active, label, title]);
 
   return (
     <div role="status" aria-live="polite" className="sr-only" data-testid="run-announcer">

@@ -1,34 +1,44 @@
-const TONES: Record<string, string> = {
-  QUEUED: "bg-slate-100 text-slate-700 ring-slate-300",
-  RUNNING: "bg-sky-50 text-sky-800 ring-sky-300",
-  SUCCEEDED: "bg-emerald-50 text-emerald-800 ring-emerald-300",
-  NEEDS_REVIEW: "bg-amber-100 text-amber-900 ring-amber-400",
-  FAILED: "bg-red-50 text-red-800 ring-red-300",
-  CANCELLED: "bg-amber-50 text-amber-800 ring-amber-300",
-  INTERRUPTED: "bg-amber-50 text-amber-800 ring-amber-300",
+import { presentStatus, type StatusIcon, type StatusTone } from "@/server/runs/events/run-status";
+
+/** Each tone's badge colours, light and dark (all at least 4.5:1 for the text). */
+export const TONE_CLASSES: Record<StatusTone, string> = {
+  neutral: "bg-slate-100 text-slate-700 ring-slate-300 dark:bg-slate-800 dark:text-slate-200 dark:ring-slate-600",
+  info: "bg-sky-50 text-sky-800 ring-sky-300 dark:bg-sky-950 dark:text-sky-200 dark:ring-sky-700",
+  success: "bg-emerald-50 text-emerald-800 ring-emerald-300 dark:bg-emerald-950 dark:text-emerald-200 dark:ring-emerald-700",
+  warning: "bg-amber-100 text-amber-900 ring-amber-400 dark:bg-amber-950 dark:text-amber-200 dark:ring-amber-700",
+  danger: "bg-red-50 text-red-800 ring-red-300 dark:bg-red-950 dark:text-red-200 dark:ring-red-700",
 };
 
-const LABELS: Record<string, string> = {
-  QUEUED: "Queued",
-  RUNNING: "Running",
-  SUCCEEDED: "Succeeded",
-  NEEDS_REVIEW: "Needs review",
-  FAILED: "Failed",
-  CANCELLED: "Stopped",
-  INTERRUPTED: "Interrupted",
+const ICON_PATHS: Record<Exclude<StatusIcon, "spinner">, string> = {
+  clock: "M8 4.5V8l2.5 1.5M14 8A6 6 0 1 1 2 8a6 6 0 0 1 12 0Z",
+  check: "m4 8.5 2.5 2.5L12 5.5",
+  eye: "M1.5 8S4 3.5 8 3.5 14.5 8 14.5 8 12 12.5 8 12.5 1.5 8 1.5 8ZM8 10a2 2 0 1 0 0-4 2 2 0 0 0 0 4Z",
+  cross: "m4.5 4.5 7 7m0-7-7 7",
+  stop: "M5 5h6v6H5z",
+  pause: "M6 4.5v7m4-7v7",
 };
 
-/** The word every page uses for a run's status. */
+export function StatusGlyph({ icon, className = "h-3 w-3" }: { icon: StatusIcon; className?: string }) {
+  if (icon === "spinner") return <span aria-hidden="true" className="h-1.5 w-1.5 animate-pulse rounded-full bg-sky-500" />;
+  return (
+    <svg aria-hidden="true" viewBox="0 0 16 16" fill="none" stroke="currentColor" strokeWidth="1.75" strokeLinecap="round" strokeLinejoin="round" className={className}>
+      <path d={ICON_PATHS[icon]} />
+    </svg>
+  );
+}
+
+/** The word every page uses for a run's status (server/runs/events/run-status.ts). */
 export function statusLabel(status: string): string {
-  return LABELS[status.toUpperCase()] ?? status;
+  return presentStatus(status).label;
 }
 
 export function RunStatusBadge({ status }: { status: string }) {
   const key = status.toUpperCase();
+  const { label, tone, icon } = presentStatus(key);
   return (
-    <span data-testid="run-status" data-status={key} className={`inline-flex items-center gap-1.5 rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${TONES[key] ?? TONES.QUEUED}`}>
-      {key === "RUNNING" && <span aria-hidden="true" className="h-1.5 w-1.5 animate-pulse rounded-full bg-sky-500" />}
-      {LABELS[key] ?? status}
+    <span data-testid="run-status" data-status={key} className={`inline-flex w-fit shrink-0 items-center gap-1.5 rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${TONE_CLASSES[tone]}`}>
+      <StatusGlyph icon={icon} />
+      {label}
     </span>
   );
 }
@@ -41,8 +51,11 @@ export function formatDuration(from: Date | null, to: Date | null): string {
   return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
 }
 
-export function formatCost(usd: number): string {
-  return usd === 0 ? "$0" : usd < 0.01 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;
+/** unpriced: calls to models without a known price; their cost is unknown, never shown as $0. */
+export function formatCost(usd: number, unpriced = 0): string {
+  const known = usd === 0 ? "$0" : usd < 0.01 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;
+  if (!unpriced) return known;
+  return usd === 0 ? "unknown" : `${known} + unknown`;
 }
 
 export function formatTokens(tokensIn: number, tokensOut: number): string {

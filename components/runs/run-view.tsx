@@ -1,17 +1,18 @@
 "use client";
 
-import type { ReactNode } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 import { DiffViewer, type DiffViewerFile } from "@/components/diff/diff-viewer";
+import { Markdown } from "@/components/ui/markdown";
 import { Alert, ErrorState, LoadingState } from "@/components/ui/states";
 import type { TRunDto } from "@/server/runs/run-dto";
 import { PlanGraph } from "./plan-graph";
 import { RecalledContextPanel } from "./recalled-context";
 import { RunTimelineView } from "./run-timeline";
 import type { RunEventState } from "@/server/runs/events/fold-run-view";
-import { displayStatus } from "@/server/runs/events/run-status";
+import { displayStatus, reasonSentence } from "@/server/runs/events/run-status";
 import { BaselineGroups, CommandList, TestTable, VerdictPanel } from "./run-results";
 import { formatCost, formatDuration, formatTokens, RunStatusBadge } from "./run-status-badge";
-import { RunStatusAnnouncer } from "./run-status-announcer";
+import { RunStatusAnnouncer, runTitle } from "./run-status-announcer";
 import type { TokenPane, TokenStore } from "./token-store";
 import { TokenPanes } from "./token-panes";
 
@@ -56,6 +57,18 @@ function Section({ id, title, children, aside }: { id: string; title: string; ch
   );
 }
 
+/** The time, every second while `ticking` (a live run's elapsed time); null until the first tick, so SSR matches. */
+function useNow(ticking: boolean): Date | null {
+  const [now, setNow] = useState<Date | null>(null);
+  useEffect(() => {
+    if (!ticking) return;
+    setNow(new Date());
+    const timer = setInterval(() => setNow(new Date()), 1000);
+    return () => clearInterval(timer);
+  }, [ticking]);
+  return now;
+}
+
 /** Everything about one run; the owner's page and a share link render the same view. */
 export function RunView({ run, state, tokens, panes, stream, diff, actions, sharing, thread, followUp }: RunViewProps) {
   const finished = state.finished !== null || !["QUEUED", "RUNNING"].includes(run.status);
@@ -68,6 +81,10 @@ export function RunView({ run, state, tokens, panes, stream, diff, actions, shar
   const tokensIn = Math.max(run.tokensIn, state.usage.tokensIn);
   const tokensOut = Math.max(run.tokensOut, state.usage.tokensOut);
   const cost = Math.max(run.costUsd, state.usage.costUsd);
+  const unpriced = Math.max(run.unpricedCalls, state.usage.unpriced ?? 0);
+  const startedAt = state.record.startedAt ?? run.startedAt;
+  const finishedAt = state.record.finishedAt ?? run.finishedAt;
+  const now = useNow(!finished && startedAt !== null);
   const reason = state.finished?.reason ?? run.statusReason;
   return (
     <div className="space-y-8" data-testid="run-view" data-last-seq={state.lastSeq} data-repeated={state.repeated} data-missing={state.missing}>
@@ -87,21 +104,29 @@ export function RunView({ run, state, tokens, panes, stream, diff, actions, shar
             )}
           </span>
         </div>
-        <h1 className="whitespace-pre-wrap break-words text-xl font-bold tracking-tight">{run.prompt}</h1>
+        <h1 className="break-words text-xl font-bold tracking-tight" data-testid="run-title">
+          {runTitle(run.prompt, 120)}
+        </h1>
+        <details className="group rounded-md bg-white ring-1 ring-slate-200 dark:bg-slate-900 dark:ring-slate-700" open={run.prompt.length <= 280 && !run.prompt.includes("\n")}>
+          <summary className="cursor-pointer select-none px-3 py-2 text-xs font-medium text-slate-700 dark:text-slate-300">Prompt</summary>
+          <div className="border-t border-slate-200 px-3 py-3 dark:border-slate-700" data-testid="run-prompt">
+            <Markdown source={run.prompt} />
+          </div>
+        </details>
         {run.contextFiles.length > 0 && (
           <p className="text-xs text-slate-500">
             Context: <span className="font-mono">{run.contextFiles.join(", ")}</span>
           </p>
         )}
-        {reason && status !== "SUCCEEDED" && status !== "NEEDS_REVIEW" && <Alert tone={status === "CANCELLED" ? "info" : "error"}>{reason}</Alert>}
+        {reason && status !== "SUCCEEDED" && status !== "NEEDS_REVIEW" && <Alert tone={status === "CANCELLED" ? "info" : "error"}>{reasonSentence(reason)}</Alert>}
         {actions}
       </header>
 
       <dl className="grid grid-cols-2 gap-3 sm:grid-cols-4">
         {[
-          ["Duration", formatDuration(run.startedAt, state.finished ? (run.finishedAt ?? new Date()) : run.finishedAt)],
+          ["Duration", formatDuration(startedAt, finishedAt ?? now ?? startedAt)],
           ["Tokens", formatTokens(tokensIn, tokensOut)],
-          ["Cost", formatCost(cost)],
+          ["Cost", formatCost(cost, unpriced)],
           ["Model calls", String(state.usage.calls)],
         ].map(([label, value]) => (
           <div key={label} className="rounded-md bg-white px-4 py-3 ring-1 ring-slate-200">

@@ -2,35 +2,25 @@
 
 import { useEffect, useRef, useState } from "react";
 import { Button } from "@/components/ui/button";
-
-const TITLE_STATUS: Record<string, string> = {
-  QUEUED: "⏳ Queued",
-  RUNNING: "⏳ Running",
-  SUCCEEDED: "✅ Succeeded",
-  FAILED: "❌ Failed",
-  CANCELLED: "⏹ Cancelled",
-  INTERRUPTED: "⚠️ Interrupted",
-};
+import { presentStatus } from "@/server/runs/events/run-status";
+import { runTitle } from "./run-status-announcer";
 
 /**
- * The tab's title follows the run's status, and a run seen running on this page that ends raises a browser
- * notification when the user allowed them (a finished run opened later notifies nothing).
+ * A run seen running on this page that ends raises a browser notification when the user allowed them (a
+ * finished run opened later notifies nothing). The tab title is RunStatusAnnouncer's.
  */
 export function useRunEndNotice({ status, prompt }: { status: string; prompt: string }) {
   const sawActive = useRef(false);
   useEffect(() => {
-    const short = prompt.length > 40 ? `${prompt.slice(0, 40)}…` : prompt;
-    document.title = `${TITLE_STATUS[status] ?? status} · ${short} · AutoCodeAI`;
-    const active = status === "QUEUED" || status === "RUNNING";
+    const { label, active } = presentStatus(status);
     if (active) sawActive.current = true;
     else if (sawActive.current) {
       sawActive.current = false;
       if (typeof Notification !== "undefined" && Notification.permission === "granted") {
-        new Notification(`Run ${status.toLowerCase()}`, { body: short, tag: "autocode-run" });
+        new Notification(`Run finished: ${label}`, { body: runTitle(prompt, 60), tag: "autocode-run" });
       }
     }
   }, [status, prompt]);
-  useEffect(() => () => void (document.title = "AutoCodeAI"), []);
 }
 
 /** Asks once for permission to notify; hidden where the browser has no notifications or already answered. */

@@ -26,6 +26,12 @@ function settings(overrides: Partial<ModelSettings> = {}): ModelSettings {
 const ask = { role: "coder" as const, runId: "run-1", messages: [{ role: "user" as const, content: "Write it" }] };
 
 describe("createLlmClient against the fake server over HTTP", () => {
+  it("marks a call to a model without a price as unpriced (its cost is unknown, not free)", async () => {
+    llm.script("planner", { text: "a plan" });
+    const result = await createLlmClient({ settings: settings() }).complete({ ...ask, role: "planner" });
+    expect(result.usage).toMatchObject({ model: "fake-planner", costUsd: 0, priced: false });
+  });
+
   it("streams tokens, sends the role and run headers, and records usage and cost", async () => {
     llm.script("coder", { text: "hello streaming world", chunkSize: 5 });
     const calls: CallUsage[] = [];
@@ -41,7 +47,7 @@ describe("createLlmClient against the fake server over HTTP", () => {
     expect(request.headers["x-run-id"]).toBe("run-1");
     expect(request.body.stream).toBe(true);
     expect(request.body.model).toBe("fake-coder");
-    expect(result.usage).toMatchObject({ model: "fake-coder", role: "coder", attempts: 1, estimated: false });
+    expect(result.usage).toMatchObject({ model: "fake-coder", role: "coder", attempts: 1, estimated: false, priced: true });
     expect(result.usage.tokensIn).toBeGreaterThan(0);
     expect(result.usage.tokensOut).toBe(Math.ceil(result.text.length / 4));
     expect(result.usage.costUsd).toBeCloseTo((result.usage.tokensIn * 1 + result.usage.tokensOut * 2) / 1e6, 12);

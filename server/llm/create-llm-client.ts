@@ -1,7 +1,7 @@
 import OpenAI, { APIError, APIUserAbortError } from "openai";
 import { AppError, type AppErrorCode } from "@/server/errors";
 import { endpointEnvVars } from "@/server/llm/check-model-endpoint";
-import { costOf } from "@/server/llm/price-table";
+import { costOf, findPrice } from "@/server/llm/price-table";
 import type { ModelSettings } from "@/server/llm/resolve-model-settings";
 import type { CallUsage, CompleteRequest, CompleteResult, LlmClient } from "@/server/llm/types";
 
@@ -214,6 +214,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
             costUsd: costOf(settings.prices, model, tokensIn, tokensOut),
             attempts: attemptNo,
             estimated,
+            priced: findPrice(settings.prices, model) !== undefined,
           };
           options.onCall?.(usage, request);
           return { text: result.text, finishReason: result.finishReason, usage };

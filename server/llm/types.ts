@@ -19,6 +19,8 @@ export interface CallUsage {
   attempts: number;
   /** True when the server sent no usage and the token counts were estimated from characters. */
   estimated: boolean;
+  /** False when the price table has no price for the model: costUsd is then 0 for want of a price, not free. */
+  priced: boolean;
 }
 
 export interface DiscardNotice {

@@ -18,6 +18,7 @@ export const RECORD_COLUMNS = {
   tokensIn: true,
   tokensOut: true,
   costUsd: true,
+  unpricedCalls: true,
   verdict: true,
   verification: true,
 } as const satisfies Prisma.RunSelect;
@@ -68,7 +69,7 @@ function recordOfRow(run: RunRow, steps: StepRow[]): RunRecord {
   return {
     ...run,
     status: run.status.toLowerCase() as RunRecord["status"],
-    usage: { tokensIn: run.tokensIn, tokensOut: run.tokensOut, costUsd: run.costUsd, calls: emptyUsage.calls },
+    usage: { tokensIn: run.tokensIn, tokensOut: run.tokensOut, costUsd: run.costUsd, calls: emptyUsage.calls, ...(run.unpricedCalls ? { unpriced: run.unpricedCalls } : {}) },
     verdict: run.verdict ? { verdict: run.verdict, reasons: [] } : null,
     verification: run.verification as TVerification | null,
     steps: steps.map(stepOfRow),
@@ -133,7 +134,7 @@ export async function projectRunEvent(tx: Tx, runId: string, run: RunRow, event:
   for (const key of ["statusReason", "startedAt", "finishedAt", "cancelRequestedAt", "branch", "baseCommit", "headCommit"] as const) {
     if (after[key] !== before[key]) (data as Record<string, unknown>)[key] = after[key];
   }
-  if (after.usage !== before.usage) Object.assign(data, { tokensIn: after.usage.tokensIn, tokensOut: after.usage.tokensOut, costUsd: after.usage.costUsd });
+  if (after.usage !== before.usage) Object.assign(data, { tokensIn: after.usage.tokensIn, tokensOut: after.usage.tokensOut, costUsd: after.usage.costUsd, unpricedCalls: after.usage.unpriced ?? 0 });
   if (after.verdict !== before.verdict) data.verdict = after.verdict?.verdict ?? null;
   if (after.verification !== before.verification && after.verification) data.verification = after.verification as unknown as Prisma.InputJsonValue;
   // The insights' stored figures (outcome, durations), written with the status they derive from.

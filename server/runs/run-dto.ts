@@ -39,6 +39,8 @@ export const ZRunSummaryDto = z.object({
   tokensIn: z.number(),
   tokensOut: z.number(),
   costUsd: z.number(),
+  /** Calls whose model has no known price: costUsd leaves them out. */
+  unpricedCalls: z.number(),
   queuedAt: z.date(),
   startedAt: z.date().nullable(),
   finishedAt: z.date().nullable(),
@@ -73,6 +75,7 @@ interface RunRow {
   tokensIn: number;
   tokensOut: number;
   costUsd: number;
+  unpricedCalls?: number;
   queuedAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
@@ -105,6 +108,7 @@ export function toRunSummaryDto(run: RunRow): TRunSummaryDto {
     tokensIn: run.tokensIn,
     tokensOut: run.tokensOut,
     costUsd: run.costUsd,
+    unpricedCalls: run.unpricedCalls ?? 0,
     queuedAt: run.queuedAt,
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,

@@ -15,7 +15,7 @@ export interface FieldSet {
 const commandFields: FieldSet = { stepId: true, command: true, exitCode: true, timedOut: true, oomKilled: true, durationMs: true, passed: true, reason: true };
 const testFields: FieldSet = { stepId: true, name: true, classname: true, file: true, status: true, origin: true, message: true, durationMs: true };
 const verdictFields: FieldSet = { verdict: true, reasons: true };
-const usageFields: FieldSet = { tokensIn: true, tokensOut: true, costUsd: true, calls: true };
+const usageFields: FieldSet = { tokensIn: true, tokensOut: true, costUsd: true, calls: true, unpriced: true };
 /** Set by the event log when it had to escape NUL bytes or lone surrogates: which fields were changed. */
 const escaped = { escaped: true } as const;
 
@@ -66,7 +66,7 @@ export const SHARE_EVENT_FIELDS = {
   "debug.started": { stepId: true, attempt: true, of: true, reason: true, ...escaped },
   "tool.executed": { stepId: true, name: true, command: true, ok: true, exitCode: true, output: true, ...escaped },
   "llm.tokens": { stepId: true, role: true, text: true, ...escaped },
-  "llm.call": { stepId: true, role: true, model: true, tokensIn: true, tokensOut: true, costUsd: true, latencyMs: true, estimated: true },
+  "llm.call": { stepId: true, role: true, model: true, tokensIn: true, tokensOut: true, costUsd: true, latencyMs: true, estimated: true, priced: true },
   // The reason is the endpoint's error text, which can name internal hosts.
   "llm.discarded": { stepId: true, role: true, attempt: true, discardedChars: true },
   "agent.repair": { stepId: true, role: true, error: true, ...escaped },

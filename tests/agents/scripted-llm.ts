@@ -13,7 +13,7 @@ export function scriptedLlm(...answers: string[]): LlmClient & { requests: Compl
       return {
         text,
         finishReason: "stop",
-        usage: { model: "scripted", role: request.role, tokensIn: 10, tokensOut: 5, latencyMs: 0, costUsd: 0, attempts: 1, estimated: false },
+        usage: { model: "scripted", role: request.role, tokensIn: 10, tokensOut: 5, latencyMs: 0, costUsd: 0, attempts: 1, estimated: false, priced: true },
       };
     },
   };

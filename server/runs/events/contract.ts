@@ -36,7 +36,8 @@ export const ZEventPlanStep = z.object({
   tool_params: z.record(z.string(), z.unknown()).optional(),
 });
 
-export const ZUsage = z.object({ tokensIn: count, tokensOut: count, costUsd: count, calls: count });
+/** unpriced: calls to a model with no known price (their cost is unknown, not $0); absent when there were none. */
+export const ZUsage = z.object({ tokensIn: count, tokensOut: count, costUsd: count, calls: count, unpriced: z.number().int().nonnegative().optional() });
 export type TUsage = z.output<typeof ZUsage>;
 
 export const ZVerdictPayload = z.object({ verdict: z.string().default("?"), reasons: z.array(z.string()).default([]) });
@@ -199,6 +200,8 @@ const PAYLOADS = {
     latencyMs: z.number().optional(),
     attempts: z.number().optional(),
     estimated: z.boolean().optional(),
+    /** false: the price table has no price for this model, so costUsd is 0 for want of a price. */
+    priced: z.boolean().optional(),
   }),
   /** A model stream broke after sending text and is retried: readers drop the last discardedChars of that pane. */
   "llm.discarded": z.object({ stepId, role: z.string().default("agent"), attempt: count, reason: text, discardedChars: count }),

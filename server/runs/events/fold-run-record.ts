@@ -69,12 +69,21 @@ export const initialRunRecord: RunRecord = {
 /** The orchestrator's step outcomes as step states. */
 export const STEP_STATE_OF: Record<TStepOutcomeStatus, StepState> = { passed: "succeeded", applied: "succeeded", failed: "failed", skipped: "skipped", cancelled: "cancelled" };
 
-const addUsage = (usage: TUsage, call: { tokensIn: number; tokensOut: number; costUsd: number }): TUsage => ({
-  tokensIn: usage.tokensIn + call.tokensIn,
-  tokensOut: usage.tokensOut + call.tokensOut,
-  costUsd: usage.costUsd + call.costUsd,
-  calls: usage.calls + 1,
-});
+const addUsage = (usage: TUsage, call: { tokensIn: number; tokensOut: number; costUsd: number; priced?: boolean }): TUsage => {
+  const unpriced = (usage.unpriced ?? 0) + (call.priced === false ? 1 : 0);
+  return {
+    tokensIn: usage.tokensIn + call.tokensIn,
+    tokensOut: usage.tokensOut + call.tokensOut,
+    costUsd: usage.costUsd + call.costUsd,
+    calls: usage.calls + 1,
+    ...(unpriced ? { unpriced } : {}),
+  };
+};
+
+const withUnpriced = (usage: TUsage, unpriced: number): TUsage => {
+  const { unpriced: _, ...rest } = usage;
+  return unpriced ? { ...rest, unpriced } : rest;
+};
 
 function updateStep(record: RunRecord, stepId: string | null, change: (step: StepView) => StepView): RunRecord {
   if (!stepId || !record.steps.some((step) => step.id === stepId)) return record;
@@ -157,7 +166,8 @@ export function foldRunRecord(record: RunRecord, event: RunEvent): RunRecord {
         finishedAt: at,
         verdict: verdict ?? record.verdict,
         verification: verification ?? record.verification,
-        usage: usage ?? record.usage,
+        // The orchestrator's total knows no prices: the unpriced count comes from the calls folded so far.
+        usage: usage ? withUnpriced(usage, Math.max(usage.unpriced ?? 0, record.usage.unpriced ?? 0)) : record.usage,
         steps: record.steps.map((step) => (step.status === "pending" || step.status === "running" ? { ...step, status: unfinished, finishedAt: at } : step)),
       };
     }

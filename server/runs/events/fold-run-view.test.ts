@@ -24,6 +24,17 @@ describe("the run page's event fold", () => {
     expect(failed.environment).toEqual({ state: "failed", text: "npm_install failed: npm failed" });
   });
 
+  it("counts calls to models without a price, so the page says the cost is unknown", () => {
+    seq = 0;
+    const priced = applyRunEvents(initialRunEventState, [ev("run.started"), ev("llm.call", { tokensIn: 5, costUsd: 0.02, priced: true })]);
+    expect(priced.usage).toEqual({ tokensIn: 5, tokensOut: 0, costUsd: 0.02, calls: 1 });
+    const mixed = applyRunEvents(priced, [ev("llm.call", { tokensIn: 7, priced: false }), ev("llm.call", { tokensIn: 1, priced: false })]);
+    expect(mixed.usage).toEqual({ tokensIn: 13, tokensOut: 0, costUsd: 0.02, calls: 3, unpriced: 2 });
+    // The orchestrator's final total carries no prices; the count survives it.
+    const finished = applyRunEvents(mixed, [ev("run.finished", { status: "failed", usage: { tokensIn: 13, tokensOut: 0, costUsd: 0.02, calls: 3 } })]);
+    expect(finished.usage).toEqual({ tokensIn: 13, tokensOut: 0, costUsd: 0.02, calls: 3, unpriced: 2 });
+  });
+
   it("follows a run from plan to verified finish", () => {
     seq = 0;
     const events = [

@@ -19,6 +19,34 @@ export function displayStatus(status: string, outcome: string | null | undefined
   return ((DISPLAY_STATUSES as readonly string[]).includes(key) ? key : "FAILED") as DisplayStatus;
 }
 
+export type StatusTone = "neutral" | "info" | "success" | "warning" | "danger";
+export type StatusIcon = "clock" | "spinner" | "check" | "eye" | "cross" | "stop" | "pause";
+
+/**
+ * The one vocabulary for a run's state: the word, the colour (a tone each page maps to its palette, light and
+ * dark) and the icon, used by every badge, history row, the tab title and the live announcer.
+ */
+export const STATUS_PRESENTATION: Record<DisplayStatus, { label: string; tone: StatusTone; icon: StatusIcon; active: boolean }> = {
+  QUEUED: { label: "Queued", tone: "neutral", icon: "clock", active: true },
+  RUNNING: { label: "Running", tone: "info", icon: "spinner", active: true },
+  SUCCEEDED: { label: "Succeeded", tone: "success", icon: "check", active: false },
+  NEEDS_REVIEW: { label: "Needs review", tone: "warning", icon: "eye", active: false },
+  FAILED: { label: "Failed", tone: "danger", icon: "cross", active: false },
+  CANCELLED: { label: "Cancelled", tone: "neutral", icon: "stop", active: false },
+  INTERRUPTED: { label: "Interrupted", tone: "warning", icon: "pause", active: false },
+};
+
+/** The presentation of a status in any case (SUCCEEDED, succeeded); anything unknown reads as FAILED. */
+export function presentStatus(status: string) {
+  const key = status.toUpperCase();
+  return STATUS_PRESENTATION[(DISPLAY_STATUSES as readonly string[]).includes(key) ? (key as DisplayStatus) : "FAILED"];
+}
+
+/** A stored reason as a sentence ("cancelled by the user" -> "Cancelled by the user"). */
+export function reasonSentence(reason: string): string {
+  return reason.charAt(0).toUpperCase() + reason.slice(1);
+}
+
 /** One headline per outcome, for the page, the original API's final line and MCP. */
 export const OUTCOME_HEADLINES: Record<TVerificationOutcome, string> = {
   verified: "Verified by execution: the frozen acceptance tests passed in an independent re-run of the branch.",
