@@ -41,7 +41,7 @@ export function ProjectList() {
               >
                 <p className="font-semibold text-slate-900">{project.name}</p>
                 <p className="mt-1 line-clamp-2 text-sm text-slate-500">{project.description || "No description"}</p>
-                <p className="mt-3 text-xs text-slate-400">
+                <p className="mt-3 text-xs text-slate-500">
                   {project.role} · updated {project.updatedAt.toLocaleDateString()}
                 </p>
               </Link>

@@ -30,7 +30,7 @@ export function ProjectView({ projectId }: { projectId: string }) {
         </nav>
         <h1 className="mt-1 text-2xl font-bold tracking-tight">{data.name}</h1>
         {data.description && <p className="mt-1 text-slate-600">{data.description}</p>}
-        <p className="mt-2 text-xs text-slate-400">
+        <p className="mt-2 text-xs text-slate-500">
           Branch {data.defaultBranch} · {data.source === "EMPTY" ? "started empty" : `imported from ${data.sourceRef}`}
         </p>
         <div className="mt-2 flex flex-wrap items-baseline gap-3">

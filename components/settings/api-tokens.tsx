@@ -63,7 +63,7 @@ export function ApiTokens() {
                 </p>
               </div>
               {token.revokedAt ? (
-                <span className="text-xs text-slate-400">revoked</span>
+                <span className="text-xs text-slate-500">revoked</span>
               ) : (
                 <Button variant="danger" pending={revoke.isPending && revoke.variables?.tokenId === token.id} onClick={() => revoke.mutate({ tokenId: token.id })}>
                   Revoke
