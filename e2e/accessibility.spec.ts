@@ -3,7 +3,7 @@ import { expectAccessible } from "./axe";
 
 /**
  * Keyboard only, from sign-up to a finished run, with axe-core (0 serious or critical violations) on every page
- * on the way, at 1440x900 and again at 390x844.
+ * on the way, at 1440x900 and again at 390x844, in the light and the dark theme.
  */
 test.describe.configure({ timeout: 240_000 });
 
@@ -16,12 +16,19 @@ async function tabTo(page: Page, target: Locator, most = 60) {
   throw new Error(`not reachable with Tab: ${target.toString()}`);
 }
 
+/** axe-core at both sizes in the light theme, and in the dark theme the system asks for. */
 async function checkAtBothSizes(page: Page, label: string) {
   await page.setViewportSize({ width: 1440, height: 900 });
   await expectAccessible(page, `${label} at 1440x900`);
   await page.setViewportSize({ width: 390, height: 844 });
   await expectAccessible(page, `${label} at 390x844`);
+  await page.emulateMedia({ colorScheme: "dark" });
+  await expect(page.locator("html")).toHaveAttribute("data-theme", "dark");
+  await expectAccessible(page, `${label} at 390x844, dark`);
   await page.setViewportSize({ width: 1440, height: 900 });
+  await expectAccessible(page, `${label} at 1440x900, dark`);
+  await page.emulateMedia({ colorScheme: "light" });
+  await expect(page.locator("html")).toHaveAttribute("data-theme", "light");
 }
 
 test("keyboard only, sign-up to a finished run and its share link; axe-core finds nothing serious on any page", async ({ page, browser }, testInfo) => {

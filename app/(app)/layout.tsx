@@ -2,6 +2,7 @@ import Link from "next/link";
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
 import { ModelStatusBanner } from "@/components/settings/model-status-banner";
+import { ThemeToggle } from "@/components/ui/theme-toggle";
 import { auth } from "@/server/auth/auth";
 import { signOutAction } from "../(auth)/actions";
 
@@ -24,6 +25,7 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
             Settings
           </Link>
           <div className="ml-auto flex items-center gap-3">
+            <ThemeToggle />
             <span className="hidden text-sm text-slate-500 sm:inline" data-testid="signed-in-as">
               {session.user.email ?? session.user.name}
             </span>

@@ -22,18 +22,18 @@ export type DiffViewerProps = {
 };
 
 export const TOKEN_CLASS: Record<Token["kind"], string> = {
-  keyword: "text-purple-700 dark:text-purple-300 font-semibold",
-  string: "text-emerald-700 dark:text-emerald-300",
-  comment: "text-zinc-600 dark:text-zinc-400 italic",
-  number: "text-sky-700 dark:text-sky-300",
+  keyword: "text-purple-700 font-semibold",
+  string: "text-emerald-700",
+  comment: "text-zinc-600 italic",
+  number: "text-sky-700",
   plain: "",
 };
 
 const STATUS_CLASS: Record<DiffViewerFile["status"], string> = {
-  added: "bg-green-100 text-green-800 dark:bg-green-900/40 dark:text-green-300",
-  modified: "bg-amber-100 text-amber-800 dark:bg-amber-900/40 dark:text-amber-300",
-  deleted: "bg-red-100 text-red-800 dark:bg-red-900/40 dark:text-red-300",
-  renamed: "bg-sky-100 text-sky-800 dark:bg-sky-900/40 dark:text-sky-300",
+  added: "bg-green-100 text-green-800",
+  modified: "bg-amber-100 text-amber-800",
+  deleted: "bg-red-100 text-red-800",
+  renamed: "bg-sky-100 text-sky-800",
 };
 
 /** The combined diff of a run, one collapsible section per file. */
@@ -43,20 +43,20 @@ export function DiffViewer({ files, collapseAbove = 400 }: DiffViewerProps) {
   const added = files.reduce((sum, f) => sum + f.added, 0);
   const removed = files.reduce((sum, f) => sum + f.removed, 0);
 
-  if (files.length === 0) return <p className="text-sm text-zinc-600 dark:text-zinc-400">No changes.</p>;
+  if (files.length === 0) return <p className="text-sm text-zinc-600">No changes.</p>;
   const setAll = (value: boolean) => setExpanded(files.map(() => value));
   return (
     <section aria-label="Changes" className="flex flex-col gap-3">
       <div className="flex items-center gap-3 text-sm">
         <span>
           {files.length} file{files.length === 1 ? "" : "s"} changed,{" "}
-          <span className="text-green-700 dark:text-green-400">+{added}</span>{" "}
-          <span className="text-red-700 dark:text-red-400">−{removed}</span>
+          <span className="text-green-700">+{added}</span>{" "}
+          <span className="text-red-700">−{removed}</span>
         </span>
-        <button type="button" className="ml-auto rounded border border-zinc-300 px-2 py-0.5 hover:bg-zinc-100 focus-visible:outline-2 dark:border-zinc-700 dark:hover:bg-zinc-800" onClick={() => setAll(true)}>
+        <button type="button" className="ml-auto rounded border border-zinc-300 px-2 py-0.5 hover:bg-zinc-100 focus-visible:outline-2" onClick={() => setAll(true)}>
           Expand all
         </button>
-        <button type="button" className="rounded border border-zinc-300 px-2 py-0.5 hover:bg-zinc-100 focus-visible:outline-2 dark:border-zinc-700 dark:hover:bg-zinc-800" onClick={() => setAll(false)}>
+        <button type="button" className="rounded border border-zinc-300 px-2 py-0.5 hover:bg-zinc-100 focus-visible:outline-2" onClick={() => setAll(false)}>
           Collapse all
         </button>
       </div>
@@ -77,29 +77,29 @@ function FileDiff({ file, rows, open, onToggle }: { file: DiffViewerFile; rows: 
   const bodyId = useId();
   const language = useMemo(() => languageOf(file.path), [file.path]);
   return (
-    <div className="overflow-hidden rounded-md border border-zinc-200 dark:border-zinc-800">
+    <div className="overflow-hidden rounded-md border border-zinc-200">
       <h3 className="m-0">
         <button
           type="button"
           aria-expanded={open}
           aria-controls={bodyId}
           onClick={onToggle}
-          className="flex w-full items-center gap-2 bg-zinc-50 px-3 py-2 text-left font-mono text-sm hover:bg-zinc-100 focus-visible:outline-2 dark:bg-zinc-900 dark:hover:bg-zinc-800"
+          className="flex w-full items-center gap-2 bg-zinc-50 px-3 py-2 text-left font-mono text-sm hover:bg-zinc-100 focus-visible:outline-2"
         >
           <span aria-hidden="true" className="inline-block w-3">{open ? "▾" : "▸"}</span>
           <span className="truncate">{file.oldPath ? `${file.oldPath} → ${file.path}` : file.path}</span>
           <span className={`rounded px-1.5 text-xs ${STATUS_CLASS[file.status]}`}>{file.status}</span>
           <span className="ml-auto shrink-0 text-xs">
-            <span className="text-green-700 dark:text-green-400" aria-label={`${file.added} added`}>+{file.added}</span>{" "}
-            <span className="text-red-700 dark:text-red-400" aria-label={`${file.removed} removed`}>−{file.removed}</span>
+            <span className="text-green-700" aria-label={`${file.added} added`}>+{file.added}</span>{" "}
+            <span className="text-red-700" aria-label={`${file.removed} removed`}>−{file.removed}</span>
           </span>
         </button>
       </h3>
       <div id={bodyId} hidden={!open}>
         {file.binary ? (
-          <p className="px-3 py-2 text-sm text-zinc-600 dark:text-zinc-400">Binary file not shown.</p>
+          <p className="px-3 py-2 text-sm text-zinc-600">Binary file not shown.</p>
         ) : rows.length === 0 ? (
-          <p className="px-3 py-2 text-sm text-zinc-600 dark:text-zinc-400">{file.status === "renamed" ? "Renamed without changes." : "No textual changes."}</p>
+          <p className="px-3 py-2 text-sm text-zinc-600">{file.status === "renamed" ? "Renamed without changes." : "No textual changes."}</p>
         ) : (
           <div className="overflow-x-auto">
             <table className="w-full border-collapse font-mono text-xs leading-5">
@@ -117,10 +117,10 @@ function FileDiff({ file, rows, open, onToggle }: { file: DiffViewerFile; rows: 
 }
 
 function Row({ row, language }: { row: PatchRow; language: ReturnType<typeof languageOf> }) {
-  const gutter = "w-12 select-none px-2 text-right align-top text-zinc-600 dark:text-zinc-400";
+  const gutter = "w-12 select-none px-2 text-right align-top text-zinc-600";
   if (row.kind === "hunk" || row.kind === "note") {
     return (
-      <tr className="bg-sky-50 text-sky-800 dark:bg-sky-950/40 dark:text-sky-300">
+      <tr className="bg-sky-50 text-sky-800">
         <td className={gutter} />
         <td className={gutter} />
         <td className="whitespace-pre px-2">{row.kind === "note" ? `\\ ${row.text}` : row.text}</td>
@@ -128,14 +128,14 @@ function Row({ row, language }: { row: PatchRow; language: ReturnType<typeof lan
     );
   }
   const style =
-    row.kind === "added" ? "bg-green-50 dark:bg-green-950/40" : row.kind === "removed" ? "bg-red-50 dark:bg-red-950/40" : "";
+    row.kind === "added" ? "bg-green-50" : row.kind === "removed" ? "bg-red-50" : "";
   const sign = row.kind === "added" ? "+" : row.kind === "removed" ? "-" : " ";
   return (
     <tr className={style} data-kind={row.kind}>
       <td className={gutter}>{row.kind === "added" ? "" : row.oldLine}</td>
       <td className={gutter}>{row.kind === "removed" ? "" : row.newLine}</td>
       <td className="whitespace-pre px-2">
-        <span aria-hidden="true" className="select-none text-zinc-600 dark:text-zinc-400">{sign}</span>
+        <span aria-hidden="true" className="select-none text-zinc-600">{sign}</span>
         <span className="sr-only">{row.kind === "added" ? "added: " : row.kind === "removed" ? "removed: " : ""}</span>
         {tokenize(row.text, language).map((token, i) =>
           token.kind === "plain" ? <span key={i}>{token.text}</span> : <span key={i} className={TOKEN_CLASS[token.kind]}>{token.text}</span>,

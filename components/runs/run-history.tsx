@@ -92,7 +92,7 @@ function RunRows({ projectId, pageSize, status, search }: { projectId: string | 
           <li key={run.id}>
             <Link href={`/runs/${run.id}`} className="flex flex-col gap-1 px-4 py-3 hover:bg-slate-50 sm:flex-row sm:items-center sm:gap-4">
               <RunStatusBadge status={run.displayStatus} />
-              <span className="min-w-0 flex-1 truncate text-sm font-medium text-slate-900 dark:text-slate-100" title={run.prompt}>
+              <span className="min-w-0 flex-1 truncate text-sm font-medium text-slate-900" title={run.prompt}>
                 {runTitle(run.prompt)}
               </span>
               <span className="flex flex-wrap gap-x-3 text-xs text-slate-500">

@@ -2,11 +2,11 @@ import { presentStatus, type StatusIcon, type StatusTone } from "@/server/runs/e
 
 /** Each tone's badge colours, light and dark (all at least 4.5:1 for the text). */
 export const TONE_CLASSES: Record<StatusTone, string> = {
-  neutral: "bg-slate-100 text-slate-700 ring-slate-300 dark:bg-slate-800 dark:text-slate-200 dark:ring-slate-600",
-  info: "bg-sky-50 text-sky-800 ring-sky-300 dark:bg-sky-950 dark:text-sky-200 dark:ring-sky-700",
-  success: "bg-emerald-50 text-emerald-800 ring-emerald-300 dark:bg-emerald-950 dark:text-emerald-200 dark:ring-emerald-700",
-  warning: "bg-amber-100 text-amber-900 ring-amber-400 dark:bg-amber-950 dark:text-amber-200 dark:ring-amber-700",
-  danger: "bg-red-50 text-red-800 ring-red-300 dark:bg-red-950 dark:text-red-200 dark:ring-red-700",
+  neutral: "bg-slate-100 text-slate-700 ring-slate-300",
+  info: "bg-sky-50 text-sky-800 ring-sky-300",
+  success: "bg-emerald-50 text-emerald-800 ring-emerald-300",
+  warning: "bg-amber-100 text-amber-900 ring-amber-400",
+  danger: "bg-red-50 text-red-800 ring-red-300",
 };
 
 const ICON_PATHS: Record<Exclude<StatusIcon, "spinner">, string> = {

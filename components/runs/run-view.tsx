@@ -107,9 +107,9 @@ export function RunView({ run, state, tokens, panes, stream, diff, actions, shar
         <h1 className="break-words text-xl font-bold tracking-tight" data-testid="run-title">
           {runTitle(run.prompt, 120)}
         </h1>
-        <details className="group rounded-md bg-white ring-1 ring-slate-200 dark:bg-slate-900 dark:ring-slate-700" open={run.prompt.length <= 280 && !run.prompt.includes("\n")}>
-          <summary className="cursor-pointer select-none px-3 py-2 text-xs font-medium text-slate-700 dark:text-slate-300">Prompt</summary>
-          <div className="border-t border-slate-200 px-3 py-3 dark:border-slate-700" data-testid="run-prompt">
+        <details className="group rounded-md bg-white ring-1 ring-slate-200" open={run.prompt.length <= 280 && !run.prompt.includes("\n")}>
+          <summary className="cursor-pointer select-none px-3 py-2 text-xs font-medium text-slate-700">Prompt</summary>
+          <div className="border-t border-slate-200 px-3 py-3" data-testid="run-prompt">
             <Markdown source={run.prompt} />
           </div>
         </details>

@@ -46,7 +46,7 @@ export function parseBlocks(source: string): Block[] {
 /** Inline code, bold and italic; everything else stays text (React escapes it: no HTML from the prompt). */
 function inline(text: string): ReactNode[] {
   return text.split(/(`[^`]+`|\*\*[^*]+\*\*|\*[^*\s][^*]*\*)/g).map((part, i) => {
-    if (/^`[^`]+`$/.test(part)) return <code key={i} className="rounded bg-slate-100 px-1 font-mono text-[0.9em] dark:bg-slate-800">{part.slice(1, -1)}</code>;
+    if (/^`[^`]+`$/.test(part)) return <code key={i} className="rounded bg-slate-100 px-1 font-mono text-[0.9em]">{part.slice(1, -1)}</code>;
     if (/^\*\*[^*]+\*\*$/.test(part)) return <strong key={i}>{part.slice(2, -2)}</strong>;
     if (/^\*[^*]+\*$/.test(part)) return <em key={i}>{part.slice(1, -1)}</em>;
     return part;
@@ -56,12 +56,12 @@ function inline(text: string): ReactNode[] {
 /** A task prompt rendered as Markdown, code blocks highlighted like the diff. */
 export function Markdown({ source }: { source: string }) {
   return (
-    <div className="space-y-3 text-sm leading-6 text-slate-800 dark:text-slate-200">
+    <div className="space-y-3 text-sm leading-6 text-slate-800">
       {parseBlocks(source).map((block, i) => {
         if (block.kind === "code") {
           const language = languageOf(`x.${block.lang || "txt"}`);
           return (
-            <pre key={i} className="overflow-x-auto rounded-md bg-slate-50 p-3 font-mono text-xs leading-5 ring-1 ring-slate-200 dark:bg-slate-900 dark:ring-slate-700">
+            <pre key={i} className="overflow-x-auto rounded-md bg-slate-50 p-3 font-mono text-xs leading-5 ring-1 ring-slate-200">
               <code>
                 {block.text.split("\n").map((line, n) => (
                   <span key={n} className="block">

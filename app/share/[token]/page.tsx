@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { SharedRunPage } from "@/components/runs/shared-run-page";
+import { ThemeToggle } from "@/components/ui/theme-toggle";
 import { getQueryClient, HydrateClient, orNotFound, trpc } from "@/server/api/rsc";
 import { db } from "@/server/db/client";
 import { resolveShareToken } from "@/server/share/share-links";
@@ -30,6 +31,9 @@ export default async function SharePage({ params }: { params: Promise<{ token: s
             Auto<span className="text-indigo-600">Code</span>AI
           </span>
           <span className="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-600">Shared run · read-only</span>
+          <div className="ml-auto">
+            <ThemeToggle />
+          </div>
         </div>
       </header>
       <main id="main" tabIndex={-1} className="mx-auto max-w-6xl px-4 py-8 sm:px-6">
