@@ -29,9 +29,11 @@ export function ThemeToggle() {
       data-testid="theme-toggle"
       aria-label={`Colour theme: ${LABEL[choice ?? "system"]}. Change`}
       title="Colour theme"
-      className="rounded-md px-2.5 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100"
+      className="whitespace-nowrap rounded-md px-2 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100"
     >
-      <span aria-hidden="true">{choice === "dark" ? "☾" : choice === "light" ? "☀" : "◐"}</span> {LABEL[choice ?? "system"]}
+      <span aria-hidden="true">{choice === "dark" ? "☾" : choice === "light" ? "☀" : "◐"}</span>
+      {/* The word only where there is room; the accessible name always says it. */}
+      <span aria-hidden="true" className="hidden sm:inline"> {LABEL[choice ?? "system"]}</span>
     </button>
   );
 }
