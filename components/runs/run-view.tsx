@@ -47,7 +47,7 @@ function Section({ id, title, children, aside }: { id: string; title: string; ch
   return (
     <section aria-labelledby={`${id}-heading`} className="space-y-3">
       <div className="flex flex-wrap items-baseline justify-between gap-2">
-        <h2 id={`${id}-heading`} className="text-lg font-semibold">
+        <h2 id={`${id}-heading`} className="scroll-mt-16 text-lg font-semibold">
           {title}
         </h2>
         {aside}
@@ -67,6 +67,34 @@ function useNow(ticking: boolean): Date | null {
     return () => clearInterval(timer);
   }, [ticking]);
   return now;
+}
+
+const OUTLINE: [id: string, label: string][] = [
+  ["result", "Result"],
+  ["diff", "Diff"],
+  ["plan", "Plan"],
+  ["agents", "Agents"],
+  ["commands", "Commands"],
+  ["tests", "Tests"],
+  ["timeline", "Timeline"],
+  ["context", "Context"],
+];
+
+/** On small screens a long run page gets a sticky outline of its sections, one tap to each. */
+function SectionOutline() {
+  return (
+    <nav aria-label="Sections of this run" className="sticky top-0 z-10 -mx-4 overflow-x-auto border-b border-slate-200 bg-slate-50/95 px-4 py-2 backdrop-blur lg:hidden">
+      <ul role="list" className="flex gap-1 whitespace-nowrap text-sm">
+        {OUTLINE.map(([id, label]) => (
+          <li key={id}>
+            <a href={`#${id === "result" ? "verdict" : id}-heading`} className="inline-block rounded-md px-2.5 py-1 font-medium text-slate-700 hover:bg-slate-200">
+              {label}
+            </a>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  );
 }
 
 /** Everything about one run; the owner's page and a share link render the same view. */
@@ -161,6 +189,8 @@ export function RunView({ run, state, tokens, panes, stream, diff, actions, shar
           {note.text}
         </Alert>
       ))}
+
+      <SectionOutline />
 
       <Section id="context" title="What the planner was told">
         <RecalledContextPanel recalled={state.recalled} />
