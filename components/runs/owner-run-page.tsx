@@ -4,6 +4,7 @@ import { useQuery, useQueryClient, useSuspenseQuery } from "@tanstack/react-quer
 import { useSubscription } from "@trpc/tanstack-react-query";
 import Link from "next/link";
 import { useTRPC } from "@/components/providers/trpc-provider";
+import { BranchFiles } from "./branch-files";
 import { RunActions } from "./run-actions";
 import { liveViewProps, RunView } from "./run-view";
 import { ShareLinksPanel } from "./share-links-panel";
@@ -54,6 +55,7 @@ export function OwnerRunPage({ runId }: { runId: string }) {
         sharing={run.data.canWrite ? <ShareLinksPanel runId={runId} /> : undefined}
         thread={<ThreadTurns thread={thread.data} runId={runId} linkTurns />}
         followUp={run.data.canWrite ? <FollowUpForm runId={runId} thread={thread.data} /> : undefined}
+        files={<BranchFiles runId={runId} />}
       />
     </div>
   );

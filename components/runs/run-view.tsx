@@ -29,6 +29,8 @@ export interface RunViewProps {
   /** The conversation's turns above the run, and the follow-up box under it (server/threads). */
   thread?: ReactNode;
   followUp?: ReactNode;
+  /** The branch's file tree (owner's page). */
+  files?: ReactNode;
 }
 
 /** The stream and diff props both run pages derive from their subscription, its recovery and the diff query. */
@@ -98,7 +100,7 @@ function SectionOutline() {
 }
 
 /** Everything about one run; the owner's page and a share link render the same view. */
-export function RunView({ run, state, tokens, panes, stream, diff, actions, sharing, thread, followUp }: RunViewProps) {
+export function RunView({ run, state, tokens, panes, stream, diff, actions, sharing, thread, followUp, files }: RunViewProps) {
   const finished = state.finished !== null || !["QUEUED", "RUNNING"].includes(run.status);
   // One mapping for every reader (server/runs/events/run-status.ts): succeeded but needing review is amber, never green.
   const status = state.finished
@@ -233,6 +235,7 @@ export function RunView({ run, state, tokens, panes, stream, diff, actions, shar
         ) : (
           <DiffViewer key={diff.files.map((f) => f.path + f.patch.length).join("|")} files={diff.files} />
         )}
+        {files}
       </Section>
 
       {finished && followUp}

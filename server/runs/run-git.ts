@@ -3,16 +3,19 @@ import type { Db } from "@/server/db/client";
 import { AppError } from "@/server/errors";
 import type { Prisma } from "@/generated/prisma/client";
 import { diffRun, formatPatch, mergeRun } from "@/server/git";
+import { readFile, readTree } from "@/server/git/read-repository";
 import type { PayloadOf } from "@/server/runs/events/contract";
 import { readRunEvent } from "@/server/runs/events/read-run-event";
 import { displayStatus, OUTCOME_HEADLINES } from "@/server/runs/events/run-status";
 import { readVerification } from "./run-dto";
 import { appendRunEvent } from "./run-events";
 
+const NO_BRANCH = "This run has no branch yet: it has not started. Wait for it to start.";
+
 type RunWithProject = Awaited<ReturnType<typeof requireRun>>;
 
 function branchOf(run: RunWithProject): { branch: string; baseCommit: string } {
-  if (!run.branch || !run.baseCommit) throw new AppError("CONFLICT", "This run has no branch yet: it has not started. Wait for it to start.");
+  if (!run.branch || !run.baseCommit) throw new AppError("CONFLICT", NO_BRANCH);
   return { branch: run.branch, baseCommit: run.baseCommit };
 }
 
@@ -23,6 +26,19 @@ export async function diffOfRun(run: RunWithProject) {
 
 export async function getRunDiff(options: { db: Db; userId: string; runId: string }) {
   return diffOfRun(await requireRun({ ...options, need: "read" }));
+}
+
+/** Every file on the run's branch as it is now (it moves while the run works); null before it has a branch. */
+export async function getRunTree(options: { db: Db; userId: string; runId: string }) {
+  const run = await requireRun({ ...options, need: "read" });
+  return run.branch ? readTree({ repoPath: run.project.repoPath, ref: run.branch }) : null;
+}
+
+/** One file of the run's branch; the path is checked by readFile (safeRelativePath), the size capped for the page. */
+export async function getRunFile(options: { db: Db; userId: string; runId: string; path: string }) {
+  const run = await requireRun({ ...options, need: "read" });
+  if (!run.branch) throw new AppError("CONFLICT", NO_BRANCH);
+  return readFile({ repoPath: run.project.repoPath, ref: run.branch, path: options.path, maxBytes: 512 * 1024 });
 }
 
 export async function getRunPatch(run: RunWithProject, style: "mbox" | "plain" = "mbox"): Promise<string> {

@@ -5,7 +5,7 @@ import { cancelRun } from "@/server/runs/cancel-run";
 import { getRun } from "@/server/runs/get-run";
 import { listRuns, ZListRuns } from "@/server/runs/list-runs";
 import { ZRunDto, ZRunSummaryDto } from "@/server/runs/run-dto";
-import { getRunDiff, mergeRunIntoProject } from "@/server/runs/run-git";
+import { getRunDiff, getRunFile, getRunTree, mergeRunIntoProject } from "@/server/runs/run-git";
 import { ZRunId } from "@/server/runs/run-schemas";
 import { rerun } from "@/server/runs/start-run";
 import { streamRunChanges } from "@/server/runs/stream-run-changes";
@@ -60,6 +60,11 @@ export const runRouter = createTRPCRouter({
     .mutation(({ ctx, input }) => rerun({ db: ctx.db, userId: ctx.userId, runId: input.runId, prompt: input.prompt })),
 
   diff: protectedProcedure.input(ZRunId).query(({ ctx, input }) => getRunDiff({ db: ctx.db, userId: ctx.userId, runId: input.runId })),
+  /** The branch's files (the page's file tree) and one file's text. */
+  files: protectedProcedure.input(ZRunId).query(({ ctx, input }) => getRunTree({ db: ctx.db, userId: ctx.userId, runId: input.runId })),
+  file: protectedProcedure
+    .input(ZRunId.extend({ path: z.string().min(1).max(1024) }))
+    .query(({ ctx, input }) => getRunFile({ db: ctx.db, userId: ctx.userId, runId: input.runId, path: input.path })),
 
   /** Plain merge only for a verified run; anything else needs `force: true` (recorded in the run's log with who). */
   merge: protectedProcedure
