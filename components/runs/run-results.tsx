@@ -1,6 +1,7 @@
 import type { TVerificationOutcome } from "@/server/runs/events/contract";
 import type { CommandView, RunEventState, TestView } from "@/server/runs/events/fold-run-view";
 import { OUTCOME_LABELS } from "@/server/runs/events/run-status";
+import { AnsiText } from "./ansi-text";
 
 export function CommandList({ commands }: { commands: CommandView[] }) {
   if (commands.length === 0) return <p className="text-sm text-slate-500">No commands have run yet.</p>;
@@ -25,9 +26,13 @@ export function CommandList({ commands }: { commands: CommandView[] }) {
             </summary>
             {command.reason && <p className="mt-2 text-xs text-slate-600">{command.reason}</p>}
             {(command.stdout || command.stderr) && (
-              <pre className="mt-2 max-h-64 overflow-auto whitespace-pre-wrap rounded bg-slate-900 p-2 font-mono text-xs text-slate-100">
-                {command.stdout}
-                {command.stderr && <span className="text-red-300">{command.stderr}</span>}
+              <pre tabIndex={0} aria-label={`Output of ${command.command}`} className="terminal mt-2 max-h-64 overflow-auto whitespace-pre-wrap rounded bg-slate-900 p-2 font-mono text-xs text-slate-100" data-testid="command-output">
+                <AnsiText text={command.stdout} />
+                {command.stderr && (
+                  <span className="text-red-300">
+                    <AnsiText text={command.stderr} />
+                  </span>
+                )}
               </pre>
             )}
           </details>

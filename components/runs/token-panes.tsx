@@ -8,7 +8,7 @@ export function TokenPanes({ panes, tokens, live }: { panes: TokenPane[]; tokens
   return (
     <div className="grid gap-3 lg:grid-cols-2">
       {panes.map((pane) => (
-        <figure key={pane.key} className="overflow-hidden rounded-md bg-slate-900 ring-1 ring-slate-800">
+        <figure key={pane.key} className="terminal overflow-hidden rounded-md bg-slate-900 ring-1 ring-slate-800">
           <figcaption className="flex items-center justify-between px-3 py-1.5 text-xs text-slate-300">
             <span className="font-medium capitalize">{pane.role}</span>
             <span className="font-mono text-slate-400">{pane.stepId ?? "run"}</span>
