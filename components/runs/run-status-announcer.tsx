@@ -6,7 +6,9 @@ import { presentStatus } from "@/server/runs/events/run-status";
 
 /** The first line of a prompt, short enough for a title or a list row. */
 export function runTitle(prompt: string, max = 80): string {
-  const line = prompt.split("\n").map((l) => l.replace(/^#+\s*/, "").trim()).find((l) => l && !l.startsWith("```")) ?? "Untitled run";
+  let fenced = false;
+  const prose = prompt.split("\n").filter((l) => (/^\s*(```|~~~)/.test(l) ? ((fenced = !fenced), false) : !fenced));
+  const line = prose.map((l) => l.replace(/^#+\s*/, "").trim()).find(Boolean) ?? "Untitled run";
   return line.length > max ? `${line.slice(0, max - 1).trimEnd()}…` : line;
 }
 
