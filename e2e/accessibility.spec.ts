@@ -16,6 +16,11 @@ async function tabTo(page: Page, target: Locator, most = 60) {
   throw new Error(`not reachable with Tab: ${target.toString()}`);
 }
 
+/** With DOCS_SCREENSHOTS=1 the pages on the way are photographed into docs/screenshots (README links them). */
+async function shot(page: Page, name: string) {
+  if (process.env.DOCS_SCREENSHOTS) await page.screenshot({ path: `docs/screenshots/${name}.png` });
+}
+
 /** axe-core at both sizes in the light theme, and in the dark theme the system asks for. */
 async function checkAtBothSizes(page: Page, label: string) {
   await page.setViewportSize({ width: 1440, height: 900 });
@@ -48,6 +53,7 @@ test("keyboard only, sign-up to a finished run and its share link; axe-core find
   await page.keyboard.press("Enter");
   await expect(page).toHaveURL(/\/projects$/);
   await checkAtBothSizes(page, "projects (empty)");
+  await shot(page, "first-start");
 
   await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
   await page.keyboard.press("Tab");
@@ -61,6 +67,15 @@ test("keyboard only, sign-up to a finished run and its share link; axe-core find
   await page.keyboard.press("Enter");
   await expect(page.getByRole("heading", { name: "keyboard-calculator" })).toBeVisible();
   await checkAtBothSizes(page, "project page");
+  // `?` lists the shortcuts in a modal dialog; Esc closes it.
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  await page.keyboard.press("?");
+  await expect(page.getByRole("dialog", { name: "Keyboard shortcuts" })).toBeVisible();
+  await expectAccessible(page, "shortcuts dialog");
+  await shot(page, "keyboard-shortcuts");
+  await page.keyboard.press("Escape");
+  await expect(page.getByRole("dialog", { name: "Keyboard shortcuts" })).toBeHidden();
+  await shot(page, "project");
 
   await tabTo(page, page.getByLabel("Task", { exact: true }));
   await page.keyboard.type("Write add(a, b) in calc.py with tests");
@@ -75,6 +90,13 @@ test("keyboard only, sign-up to a finished run and its share link; axe-core find
   await expect(page.getByTestId("run-announcer")).toHaveText(/^Run finished: (Succeeded|Needs review)\. Write add\(a, b\) in calc\.py with tests$/);
   await expect(page).toHaveTitle(/^(Succeeded|Needs review) · Write add\(a, b\) in calc\.py with tests · AutoCodeAI$/);
   await checkAtBothSizes(page, "finished run");
+  await shot(page, "run");
+  await page.emulateMedia({ colorScheme: "dark" });
+  await shot(page, "run-dark");
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shot(page, "run-mobile-dark");
+  await page.emulateMedia({ colorScheme: "light" });
+  await page.setViewportSize({ width: 1440, height: 900 });
   await page.screenshot({ path: testInfo.outputPath("run-finished.png"), fullPage: true });
 
   // Opening a run that ended earlier announces nothing.
@@ -98,6 +120,7 @@ test("keyboard only, sign-up to a finished run and its share link; axe-core find
   await guestPage.goto(shareUrl!);
   await expect(guestPage.getByTestId("run-status").first()).toHaveAttribute("data-status", /SUCCEEDED|NEEDS_REVIEW/);
   await checkAtBothSizes(guestPage, "shared run");
+  await shot(guestPage, "shared-run");
   // A viewer through the link downloads the patch; a made-up token gets nothing.
   const patchHref = await guestPage.getByRole("link", { name: "Download .patch" }).getAttribute("href");
   const patch = await guestPage.request.get(patchHref!);
@@ -119,6 +142,7 @@ test("keyboard only, sign-up to a finished run and its share link; axe-core find
   await page.goto("/settings");
   await expect(page.getByRole("heading", { name: "Settings" })).toBeVisible();
   await checkAtBothSizes(page, "settings");
+  await shot(page, "settings");
   await page.goto("/no-such-page");
   await checkAtBothSizes(page, "not found");
 });
