@@ -115,6 +115,7 @@ export function RunView({ run, state, tokens, panes, stream, diff, actions, shar
   const startedAt = state.record.startedAt ?? run.startedAt;
   const finishedAt = state.record.finishedAt ?? run.finishedAt;
   const now = useNow(!finished && startedAt !== null);
+  const title = runTitle(run.prompt, 120);
   const reason = state.finished?.reason ?? run.statusReason;
   return (
     <div className="space-y-8" data-testid="run-view" data-last-seq={state.lastSeq} data-repeated={state.repeated} data-missing={state.missing}>
@@ -135,14 +136,17 @@ export function RunView({ run, state, tokens, panes, stream, diff, actions, shar
           </span>
         </div>
         <h1 className="break-words text-xl font-bold tracking-tight" data-testid="run-title">
-          {runTitle(run.prompt, 120)}
+          {title}
         </h1>
-        <details className="group rounded-md bg-white ring-1 ring-slate-200" open={run.prompt.length <= 280 && !run.prompt.includes("\n")}>
-          <summary className="cursor-pointer select-none px-3 py-2 text-xs font-medium text-slate-700">Prompt</summary>
-          <div className="border-t border-slate-200 px-3 py-3" data-testid="run-prompt">
-            <Markdown source={run.prompt} />
-          </div>
-        </details>
+        {/* The whole prompt only when it says more than the title; long ones start folded. */}
+        {run.prompt.trim() !== title && (
+          <details className="rounded-md bg-white ring-1 ring-slate-200" open={run.prompt.length <= 600 && run.prompt.split("\n").length <= 12}>
+            <summary className="cursor-pointer select-none px-3 py-2 text-xs font-medium text-slate-700">Prompt</summary>
+            <div className="border-t border-slate-200 px-3 py-3" data-testid="run-prompt">
+              <Markdown source={run.prompt} />
+            </div>
+          </details>
+        )}
         {run.contextFiles.length > 0 && (
           <p className="text-xs text-slate-500">
             Context: <span className="font-mono">{run.contextFiles.join(", ")}</span>
