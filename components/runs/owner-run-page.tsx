@@ -4,6 +4,8 @@ import { useQuery, useQueryClient, useSuspenseQuery } from "@tanstack/react-quer
 import { useSubscription } from "@trpc/tanstack-react-query";
 import Link from "next/link";
 import { useTRPC } from "@/components/providers/trpc-provider";
+import { isActiveStatus } from "@/server/runs/events/run-status";
+import { PlanReviewPanel } from "./plan-review-panel";
 import { RunActions } from "./run-actions";
 import { liveViewProps, RunView } from "./run-view";
 import { ShareLinksPanel } from "./share-links-panel";
@@ -31,7 +33,7 @@ export function OwnerRunPage({ runId }: { runId: string }) {
   const stream = useSubscription(trpc.run.events.subscriptionOptions({ runId, lastEventId: log.resumeFrom }, { onData: log.onData }));
   const recovery = useStreamRecovery(stream, log, log.state.finished !== null);
 
-  const active = !log.state.finished && ["QUEUED", "RUNNING"].includes(run.data.status);
+  const active = !log.state.finished && isActiveStatus(run.data.status);
   return (
     <div className="space-y-4">
       <nav aria-label="Breadcrumb" className="text-sm text-slate-500">
@@ -54,6 +56,7 @@ export function OwnerRunPage({ runId }: { runId: string }) {
         sharing={run.data.canWrite ? <ShareLinksPanel runId={runId} /> : undefined}
         thread={<ThreadTurns thread={thread.data} runId={runId} linkTurns />}
         followUp={run.data.canWrite ? <FollowUpForm runId={runId} thread={thread.data} /> : undefined}
+        planReview={run.data.canWrite ? <PlanReviewPanel runId={runId} steps={log.state.planSteps} deadline={log.state.record.approvalDeadline} /> : undefined}
       />
     </div>
   );

@@ -1,9 +1,9 @@
 "use client";
 
 import { useEffect, useRef, useState } from "react";
+import { isActiveStatus } from "@/server/runs/events/run-status";
 import { statusLabel } from "./run-status-badge";
 
-const ACTIVE = new Set(["QUEUED", "RUNNING"]);
 
 /** The first line of a prompt, short enough for a title or a list row. */
 export function runTitle(prompt: string, max = 80): string {
@@ -17,7 +17,7 @@ export function runTitle(prompt: string, max = 80): string {
  */
 export function RunStatusAnnouncer({ status, prompt }: { status: string; prompt: string }) {
   const key = status.toUpperCase();
-  const seenActive = useRef(ACTIVE.has(key));
+  const seenActive = useRef(isActiveStatus(key));
   const [message, setMessage] = useState("");
   const label = statusLabel(key);
   const title = runTitle(prompt, 60);
@@ -27,7 +27,7 @@ export function RunStatusAnnouncer({ status, prompt }: { status: string; prompt:
   }, [label, title]);
 
   useEffect(() => {
-    if (ACTIVE.has(key)) seenActive.current = true;
+    if (isActiveStatus(key)) seenActive.current = true;
     else if (seenActive.current) setMessage(`Run finished: ${label}. ${title}`);
   }, [key, label, title]);
 

@@ -1,6 +1,7 @@
 const TONES: Record<string, string> = {
   QUEUED: "bg-slate-100 text-slate-700 ring-slate-300",
   RUNNING: "bg-sky-50 text-sky-800 ring-sky-300",
+  AWAITING_APPROVAL: "bg-violet-50 text-violet-900 ring-violet-300",
   SUCCEEDED: "bg-emerald-50 text-emerald-800 ring-emerald-300",
   NEEDS_REVIEW: "bg-amber-100 text-amber-900 ring-amber-400",
   FAILED: "bg-red-50 text-red-800 ring-red-300",
@@ -11,6 +12,7 @@ const TONES: Record<string, string> = {
 const LABELS: Record<string, string> = {
   QUEUED: "Queued",
   RUNNING: "Running",
+  AWAITING_APPROVAL: "Awaiting approval",
   SUCCEEDED: "Succeeded",
   NEEDS_REVIEW: "Needs review",
   FAILED: "Failed",

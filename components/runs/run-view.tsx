@@ -8,7 +8,7 @@ import { PlanGraph } from "./plan-graph";
 import { RecalledContextPanel } from "./recalled-context";
 import { RunTimelineView } from "./run-timeline";
 import type { RunEventState } from "@/server/runs/events/fold-run-view";
-import { displayStatus } from "@/server/runs/events/run-status";
+import { displayStatus, isActiveStatus } from "@/server/runs/events/run-status";
 import { BaselineGroups, CommandList, TestTable, VerdictPanel } from "./run-results";
 import { formatCost, formatDuration, formatTokens, RunStatusBadge } from "./run-status-badge";
 import { RunStatusAnnouncer } from "./run-status-announcer";
@@ -28,6 +28,8 @@ export interface RunViewProps {
   /** The conversation's turns above the run, and the follow-up box under it (server/threads). */
   thread?: ReactNode;
   followUp?: ReactNode;
+  /** The plan review form (owner or editor, while the plan awaits approval). */
+  planReview?: ReactNode;
 }
 
 /** The stream and diff props both run pages derive from their subscription, its recovery and the diff query. */
@@ -57,14 +59,17 @@ function Section({ id, title, children, aside }: { id: string; title: string; ch
 }
 
 /** Everything about one run; the owner's page and a share link render the same view. */
-export function RunView({ run, state, tokens, panes, stream, diff, actions, sharing, thread, followUp }: RunViewProps) {
-  const finished = state.finished !== null || !["QUEUED", "RUNNING"].includes(run.status);
+export function RunView({ run, state, tokens, panes, stream, diff, actions, sharing, thread, followUp, planReview }: RunViewProps) {
+  const finished = state.finished !== null || !isActiveStatus(run.status);
   // One mapping for every reader (server/runs/events/run-status.ts): succeeded but needing review is amber, never green.
   const status = state.finished
     ? displayStatus(state.finished.status, state.verification?.outcome ?? (state.finished.status === "succeeded" ? null : undefined))
-    : state.phase === "queued"
-      ? run.displayStatus
-      : "RUNNING";
+    : state.phase === "awaiting_approval"
+      ? "AWAITING_APPROVAL"
+      : state.phase === "queued"
+        ? // Approved plans go back to the queue: the log knows before the record is fetched again.
+          state.lastSeq > 0 && state.record.status === "queued" ? "QUEUED" : run.displayStatus
+        : "RUNNING";
   const tokensIn = Math.max(run.tokensIn, state.usage.tokensIn);
   const tokensOut = Math.max(run.tokensOut, state.usage.tokensOut);
   const cost = Math.max(run.costUsd, state.usage.costUsd);
@@ -141,6 +146,7 @@ export function RunView({ run, state, tokens, panes, stream, diff, actions, shar
         <RecalledContextPanel recalled={state.recalled} />
       </Section>
 
+      {state.phase === "awaiting_approval" && planReview}
       <Section id="plan" title="Plan">
         <PlanGraph state={state} />
       </Section>

@@ -1,11 +1,13 @@
 "use client";
 
+import { isActiveStatus } from "@/server/runs/events/run-status";
 import { useEffect, useRef, useState } from "react";
 import { Button } from "@/components/ui/button";
 
 const TITLE_STATUS: Record<string, string> = {
   QUEUED: "⏳ Queued",
   RUNNING: "⏳ Running",
+  AWAITING_APPROVAL: "✋ Plan to review",
   SUCCEEDED: "✅ Succeeded",
   FAILED: "❌ Failed",
   CANCELLED: "⏹ Cancelled",
@@ -21,7 +23,10 @@ export function useRunEndNotice({ status, prompt }: { status: string; prompt: st
   useEffect(() => {
     const short = prompt.length > 40 ? `${prompt.slice(0, 40)}…` : prompt;
     document.title = `${TITLE_STATUS[status] ?? status} · ${short} · AutoCodeAI`;
-    const active = status === "QUEUED" || status === "RUNNING";
+    const active = isActiveStatus(status);
+    if (status === "AWAITING_APPROVAL" && sawActive.current && typeof Notification !== "undefined" && Notification.permission === "granted") {
+      new Notification("Plan ready for review", { body: short, tag: "autocode-run" });
+    }
     if (active) sawActive.current = true;
     else if (sawActive.current) {
       sawActive.current = false;

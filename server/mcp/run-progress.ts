@@ -72,6 +72,12 @@ export function describeRunEvent(runId: string, stored: StoredEvent): ProgressIt
       return { ...base, kind: "budget", message: event.payload.message || "A budget was exceeded." };
     case "run.cancel_requested":
       return { ...base, kind: "cancel", message: "Cancellation requested." };
+    case "plan.awaiting_approval":
+      return { ...base, kind: "plan", status: "awaiting_approval", message: `The plan waits for review until ${event.payload.expiresAt}: approve or reject it on the run page or with run.approvePlan / run.rejectPlan.` };
+    case "plan.approved":
+      return { ...base, kind: "plan", status: "approved", message: `Plan ${event.payload.edited ? "edited and approved" : "approved"} (${event.payload.steps.length} step(s)); the run continues.` };
+    case "plan.rejected":
+      return { ...base, kind: "plan", status: "rejected", message: `Plan rejected${event.payload.reason ? `: ${event.payload.reason}` : "."}` };
     case "run.merged":
       return { ...base, kind: "merge", message: `Merged into ${event.payload.into} (${event.payload.kind})${event.payload.forced ? ", forced although not verified" : ""}.` };
     case "run.finished": {

@@ -1,3 +1,4 @@
+import { isActiveStatus } from "@/server/runs/events/run-status";
 import { requireRun } from "@/server/access/run-access";
 import type { Db } from "@/server/db/client";
 import { AppError } from "@/server/errors";
@@ -52,7 +53,7 @@ export function notVerified(run: { status: string; statusReason: string | null; 
  */
 export async function mergeRunIntoProject(options: { db: Db; userId: string; runId: string; force?: boolean }) {
   const run = await requireRun({ ...options, need: "write" });
-  if (run.status === "QUEUED" || run.status === "RUNNING") throw new AppError("CONFLICT", "Wait for the run to finish before merging it.");
+  if (isActiveStatus(run.status)) throw new AppError("CONFLICT", "Wait for the run to finish before merging it.");
   const { branch } = branchOf(run);
   const merged = await lastMerge(options.db, run.id);
   if (merged) throw new AppError("CONFLICT", `This run was already merged into ${merged.into} (commit ${merged.commit.slice(0, 10)}); there is nothing more to merge.`);

@@ -8,7 +8,8 @@ import { deleteProject } from "@/server/projects/delete-project";
 import { getProject } from "@/server/projects/get-project";
 import { listProjects } from "@/server/projects/list-projects";
 import { addMember, listMembers, removeMember, ZAddMember, ZMemberDto, ZRemoveMember } from "@/server/projects/project-members";
-import { ZCreateProject, ZProjectDto, ZProjectId } from "@/server/projects/project-schemas";
+import { ZCreateProject, ZProjectDto, ZProjectId, ZUpdateProjectSettings } from "@/server/projects/project-schemas";
+import { updateProjectSettings } from "@/server/projects/update-project-settings";
 import { createTRPCRouter, protectedProcedure } from "../trpc";
 
 export const projectRouter = createTRPCRouter({
@@ -23,6 +24,12 @@ export const projectRouter = createTRPCRouter({
     .input(ZCreateProject)
     .output(ZProjectDto)
     .mutation(({ ctx, input }) => createProject({ db: ctx.db, userId: ctx.userId, input })),
+
+  /** Project settings (requirePlanApproval: new tasks stop after planning for review by default). */
+  updateSettings: protectedProcedure
+    .input(ZUpdateProjectSettings)
+    .output(ZProjectDto)
+    .mutation(({ ctx, input }) => updateProjectSettings({ db: ctx.db, userId: ctx.userId, input })),
 
   delete: protectedProcedure
     .input(ZProjectId)

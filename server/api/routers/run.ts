@@ -12,6 +12,7 @@ import { streamRunChanges } from "@/server/runs/stream-run-changes";
 import { streamRunEvents } from "@/server/runs/stream-run-events";
 import { requireProject } from "@/server/access/project-access";
 import { listThread, ZThreadDto } from "@/server/threads/list-thread";
+import { approvePlan, rejectPlan, ZApprovePlan, ZRejectPlan } from "@/server/plan-review/review-plan";
 import { createTRPCRouter, protectedProcedure } from "../trpc";
 
 export const ZRunEventDto = z.object({ seq: z.number(), type: z.string(), payload: z.record(z.string(), z.unknown()), createdAt: z.date() });
@@ -47,6 +48,18 @@ export const runRouter = createTRPCRouter({
     const run = await requireRun({ db: ctx.db, userId: ctx.userId, runId: input.runId, need: "read" });
     return listThread({ db: ctx.db, runId: run.id });
   }),
+
+  /** Plan review: approve the plan waiting for review, as is or edited (checked with the planner's plan schema); the run continues. */
+  approvePlan: protectedProcedure
+    .input(ZApprovePlan)
+    .output(z.object({ status: z.literal("QUEUED"), edited: z.boolean(), steps: z.number() }))
+    .mutation(({ ctx, input }) => approvePlan({ db: ctx.db, userId: ctx.userId, input })),
+
+  /** Plan review: reject the plan; the run ends cancelled with the reason, nothing having run. */
+  rejectPlan: protectedProcedure
+    .input(ZRejectPlan)
+    .output(z.object({ status: z.literal("CANCELLED") }))
+    .mutation(({ ctx, input }) => rejectPlan({ db: ctx.db, userId: ctx.userId, input })),
 
   cancel: protectedProcedure
     .input(ZRunId)

@@ -36,6 +36,8 @@ export const ZEventPlanStep = z.object({
   tool_params: z.record(z.string(), z.unknown()).optional(),
 });
 
+export type TEventPlanStep = z.output<typeof ZEventPlanStep>;
+
 export const ZUsage = z.object({ tokensIn: count, tokensOut: count, costUsd: count, calls: count });
 export type TUsage = z.output<typeof ZUsage>;
 
@@ -164,6 +166,12 @@ const PAYLOADS = {
   "memory.remembered": z.object({}),
   "plan.started": z.object({ given: z.boolean().default(false) }),
   "plan.created": z.object({ steps: lenientList(ZEventPlanStep), repaired: z.boolean().default(false) }),
+  /** Plan review: the run stopped after planning and holds no worker until someone approves or rejects (or `expiresAt` passes). */
+  "plan.awaiting_approval": z.object({ expiresAt: text }),
+  /** The plan as approved (edited or not): the run is queued again and a worker executes exactly these steps. */
+  "plan.approved": z.object({ by: text, edited: z.boolean().default(false), steps: lenientList(ZEventPlanStep) }),
+  /** The plan was rejected (run.finished follows); `reason` as the reviewer wrote it. */
+  "plan.rejected": z.object({ by: text, reason: text }),
   "step.started": z.object({ stepId: z.string(), agent: text, description: text, file: nullableText }),
   /** One sandbox run of a code step (1 = the first run, 2 = after the first debug round, ...). */
   "step.running": z.object({ stepId: z.string(), sandboxRun: count, testPaths: z.array(z.string()).default([]) }),

@@ -5,8 +5,16 @@
  */
 import { REVIEW_OUTCOMES, type TVerificationOutcome } from "./contract";
 
-export const DISPLAY_STATUSES = ["QUEUED", "RUNNING", "SUCCEEDED", "NEEDS_REVIEW", "FAILED", "CANCELLED", "INTERRUPTED"] as const;
+export const DISPLAY_STATUSES = ["QUEUED", "RUNNING", "AWAITING_APPROVAL", "SUCCEEDED", "NEEDS_REVIEW", "FAILED", "CANCELLED", "INTERRUPTED"] as const;
 export type DisplayStatus = (typeof DISPLAY_STATUSES)[number];
+
+/** Statuses of a run that has not ended: it may still change the branch, so no follow-up, re-run or merge yet. */
+export const ACTIVE_STATUSES = ["QUEUED", "RUNNING", "AWAITING_APPROVAL"] as const;
+
+/** `status` in either case. */
+export function isActiveStatus(status: string): boolean {
+  return (ACTIVE_STATUSES as readonly string[]).includes(status.toUpperCase());
+}
 
 export function needsReview(outcome: string | null | undefined): boolean {
   return outcome != null && (REVIEW_OUTCOMES as readonly string[]).includes(outcome);
