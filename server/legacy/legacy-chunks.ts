@@ -83,6 +83,10 @@ export class LegacyChunker {
         if (p.status === "cancelled") return line(`⏹ Cancelled: ${p.reason ?? "stopped"}`);
         return line(`❌ Failed: ${p.reason ?? "no reason recorded"}`);
       }
+      case "run.pushed":
+        return line(`⬆️ Pushed ${event.payload.branch} (${event.payload.commit.slice(0, 10)})`);
+      case "run.pull_request":
+        return line(`🔗 ${event.payload.provider === "gitlab" ? "Merge" : "Pull"} request #${event.payload.number} ${event.payload.state}: ${event.payload.url}`);
       case "plan.awaiting_approval":
         return line(`✋ The plan waits for review (approve or reject it on the run page; it expires ${event.payload.expiresAt})`);
       case "plan.approved":

@@ -1,7 +1,6 @@
-import { isActiveStatus } from "@/server/runs/events/run-status";
 import type { RunDiff } from "@/server/git/diff-run";
 import { ZVerification, type TVerification } from "@/server/runs/events/contract";
-import { OUTCOME_HEADLINES } from "@/server/runs/events/run-status";
+import { isActiveStatus, OUTCOME_HEADLINES } from "@/server/runs/events/run-status";
 import type { TRunDto } from "@/server/runs/run-dto";
 
 /** What a result shows of the diff before pointing at get_diff; a calling model's context is not free. */

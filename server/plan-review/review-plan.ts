@@ -7,8 +7,7 @@ import { AppError } from "@/server/errors";
 import { deliverRunWebhooks } from "@/server/notifications/deliver-run-webhooks";
 import { OFFERED_TOOLS } from "@/server/orchestrator/adapters/sandbox-tools";
 import { enqueueRun } from "@/server/runner/run-queue";
-import { readRunEvent } from "@/server/runs/events/read-run-event";
-import { appendRunEventIf, appendRunEventTx, publishRunEvent, type StoredEvent } from "@/server/runs/run-events";
+import { appendRunEventIf, appendRunEventTx, lastRunEvent, publishRunEvent, type StoredEvent } from "@/server/runs/run-events";
 
 export const ZApprovePlan = z.object({
   runId: z.string().min(1).max(64),
@@ -21,10 +20,8 @@ const NOT_WAITING = "This run's plan is not waiting for review (it was already a
 
 /** The steps of the last event of `type` in the run's log (the planner's plan, or the approved one); null if none. */
 async function lastPlanOf(db: Db, runId: string, type: "plan.created" | "plan.approved"): Promise<{ steps: unknown[] } | null> {
-  const row = await db.runEvent.findFirst({ where: { runId, type }, orderBy: { seq: "desc" }, select: { seq: true, type: true, payload: true, createdAt: true, version: true } });
-  if (!row) return null;
-  const event = readRunEvent({ ...row, payload: row.payload as Record<string, unknown> });
-  return event.type === "plan.created" || event.type === "plan.approved" ? { steps: event.payload.steps } : null;
+  const payload = await lastRunEvent(db, runId, type);
+  return payload ? { steps: payload.steps } : null;
 }
 
 /** The plan a resumed run executes: the one approved in review, or null for a run that was never reviewed. */

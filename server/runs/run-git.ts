@@ -1,14 +1,12 @@
-import { isActiveStatus } from "@/server/runs/events/run-status";
 import { requireRun } from "@/server/access/run-access";
 import type { Db } from "@/server/db/client";
 import { AppError } from "@/server/errors";
 import type { Prisma } from "@/generated/prisma/client";
 import { diffRun, formatPatch, mergeRun } from "@/server/git";
 import type { PayloadOf } from "@/server/runs/events/contract";
-import { readRunEvent } from "@/server/runs/events/read-run-event";
-import { displayStatus, OUTCOME_HEADLINES } from "@/server/runs/events/run-status";
+import { displayStatus, isActiveStatus, OUTCOME_HEADLINES } from "@/server/runs/events/run-status";
 import { readVerification } from "./run-dto";
-import { appendRunEvent } from "./run-events";
+import { appendRunEvent, lastRunEvent } from "./run-events";
 
 type RunWithProject = Awaited<ReturnType<typeof requireRun>>;
 
@@ -31,11 +29,8 @@ export async function getRunPatch(run: RunWithProject, style: "mbox" | "plain" =
 }
 
 /** The run's last merge from its event log (the state after a reload), or null. */
-export async function lastMerge(db: Db, runId: string): Promise<PayloadOf<"run.merged"> | null> {
-  const row = await db.runEvent.findFirst({ where: { runId, type: "run.merged" }, orderBy: { seq: "desc" } });
-  if (!row) return null;
-  const event = readRunEvent({ seq: row.seq, type: row.type, payload: row.payload as Record<string, unknown>, createdAt: row.createdAt, version: row.version });
-  return event.type === "run.merged" ? event.payload : null;
+export function lastMerge(db: Db, runId: string): Promise<PayloadOf<"run.merged"> | null> {
+  return lastRunEvent(db, runId, "run.merged");
 }
 
 /** What is not verified about a finished run, in words for the confirmation; null when it is verified. */

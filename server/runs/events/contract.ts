@@ -150,6 +150,10 @@ const PAYLOADS = {
   "run.cancel_requested": z.object({ by: text }),
   /** The run's branch was merged; `forced` when it was not verified and someone confirmed anyway (`notVerified` says what). */
   "run.merged": z.object({ by: text, forced: z.boolean().default(false), notVerified: nullableText, into: text, kind: text, commit: text }),
+  /** The run's branch was pushed to the project's remote (`remote`: the URL, never with credentials). */
+  "run.pushed": z.object({ by: text, remote: text, branch: text, commit: text }),
+  /** A pull request (GitHub) or merge request (GitLab) of the run's branch: opened, or its state as last read. */
+  "run.pull_request": z.object({ provider: text, number: count, url: text, state: z.enum(["open", "merged", "closed"]).catch("open"), base: text }),
   "run.finished": z.object({
     status: z.enum(["succeeded", "failed", "cancelled", "interrupted"]).catch("failed"),
     reason: nullableText,

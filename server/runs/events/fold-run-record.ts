@@ -198,6 +198,8 @@ export function foldRunRecord(record: RunRecord, event: RunEvent): RunRecord {
     case "environment.change_failed":
     case "verification.baseline":
     case "verification.progress":
+    case "run.pushed":
+    case "run.pull_request":
     case "unreadable":
       return record;
     default:

@@ -160,6 +160,8 @@ export function foldRunTimeline(state: RunTimeline, event: RunEvent): RunTimelin
     case "environment.change_failed":
     case "verdict":
     case "sandbox.seeded":
+    case "run.pushed":
+    case "run.pull_request":
     case "unreadable":
       return base;
     default:

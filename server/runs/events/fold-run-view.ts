@@ -190,6 +190,8 @@ function foldPageParts(state: RunEventState, event: RunEvent): RunEventState {
     case "agent.repair":
     case "verdict":
     case "sandbox.seeded":
+    case "run.pushed":
+    case "run.pull_request":
     case "unreadable":
       return state;
     case "environment.waiting":
