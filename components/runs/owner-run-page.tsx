@@ -5,6 +5,7 @@ import { useSubscription } from "@trpc/tanstack-react-query";
 import Link from "next/link";
 import { useTRPC } from "@/components/providers/trpc-provider";
 import { isActiveStatus } from "@/server/runs/events/run-status";
+import { DeliveryPanel } from "./delivery-panel";
 import { PlanReviewPanel } from "./plan-review-panel";
 import { RunActions } from "./run-actions";
 import { liveViewProps, RunView } from "./run-view";
@@ -52,7 +53,12 @@ export function OwnerRunPage({ runId }: { runId: string }) {
         tokens={log.tokens}
         panes={log.panes}
         {...liveViewProps(stream, recovery, diff)}
-        actions={<RunActions run={run.data} active={active} />}
+        actions={
+          <>
+            <RunActions run={run.data} active={active} />
+            <DeliveryPanel run={run.data} active={active} />
+          </>
+        }
         sharing={run.data.canWrite ? <ShareLinksPanel runId={runId} /> : undefined}
         thread={<ThreadTurns thread={thread.data} runId={runId} linkTurns />}
         followUp={run.data.canWrite ? <FollowUpForm runId={runId} thread={thread.data} /> : undefined}
