@@ -94,7 +94,7 @@ describe.skipIf(!dockerReady)("plan review: a run waits after planning until its
     expect(types.filter((t) => t === "run.claimed")).toHaveLength(2);
     const approved = await testDb().runEvent.findFirstOrThrow({ where: { runId, type: "plan.approved" } });
     expect(approved.payload).toMatchObject({ by: owner.id, edited: true });
-  });
+  }, 240_000); // two whole runs one after another on one slot
 
   it("a rejected plan ends the run cancelled with the reason; nothing runs", async () => {
     const as = callerFor(owner.id);
