@@ -10,7 +10,7 @@
  * wrong-apply rate (applied but not identical: must be 0), refusals, and the same figures for jsdiff's own
  * applyPatch and for GNU patch (default fuzz) as baselines.
  *
- * Run alone: npx tsx bench/diff.ts [--quick]
+ * Run alone: npx tsx bench/diff.ts [--quick]; BENCH_DIFF_SEED=n draws other synthetic edits and perturbations.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -225,8 +225,9 @@ function median(values: number[]): number {
 
 export async function benchDiff({ quick = false }: { quick?: boolean } = {}): Promise<Record<string, number>> {
   const repo = path.resolve(import.meta.dirname, "..");
-  const cases = [...historyCases(repo, quick ? 20 : 500), ...syntheticCases("/usr/lib/python3.11", quick ? 25 : 400, 7)];
-  const random = rng(11);
+  const seed = Number(process.env.BENCH_DIFF_SEED ?? 0);
+  const cases = [...historyCases(repo, quick ? 20 : 500), ...syntheticCases("/usr/lib/python3.11", quick ? 25 : 400, 7 + seed)];
+  const random = rng(11 + seed);
   const ours = emptyTally();
   const baseline = emptyTally();
   const byKind = new Map<Perturbation, Tally>(PERTURBATIONS.map((p) => [p, emptyTally()]));

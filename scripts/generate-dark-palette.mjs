@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 
 const theme = readFileSync(new URL("../node_modules/tailwindcss/theme.css", import.meta.url), "utf8");
 const value = Object.fromEntries([...theme.matchAll(/--color-([a-z]+-\d+):\s*([^;]+);/g)].map((m) => [m[1], m[2]]));
-const hues = ["slate", "zinc", "red", "amber", "emerald", "green", "sky", "indigo", "purple"];
+const hues = ["slate", "zinc", "red", "amber", "emerald", "green", "sky", "indigo", "purple", "violet", "cyan"];
 const shades = [50, 100, 200, 300, 400, 500, 600, 700, 800, 900, 950];
 const mirror = (n) => ({ 50: 950, 950: 50, 500: 400, 400: 600 })[n] ?? 1000 - n;
 const block = (selector, pick, white, extra = []) => [

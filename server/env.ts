@@ -94,6 +94,8 @@ export const ZEnv = z
     RUN_TOKEN_BUDGET: int(400_000, 1),
     RUN_COST_BUDGET_USD: num(5, 0),
     MAX_TASK_CHARS: int(20_000, 1),
+    /** Hours a plan may wait for review before its run ends unapproved (plan review). */
+    PLAN_APPROVAL_TIMEOUT_HOURS: num(24, 0.001),
 
     // Sandbox
     SANDBOX_IMAGE: z.string().default("autocodeai-sandbox:latest"),

@@ -12,13 +12,14 @@ const MAX_CONTEXT_FILES = 50;
 const SHOWN_FILES = 200;
 
 /** A task for the agents, with context files picked from the repository; on success, the run page. */
-export function NewTaskForm({ projectId }: { projectId: string }) {
+export function NewTaskForm({ projectId, reviewByDefault = false }: { projectId: string; reviewByDefault?: boolean }) {
   const trpc = useTRPC();
   const router = useRouter();
   const tree = useQuery(trpc.project.tree.queryOptions({ projectId }));
   const [prompt, setPrompt] = useState("");
   const [filter, setFilter] = useState("");
   const [chosen, setChosen] = useState<string[]>([]);
+  const [reviewPlan, setReviewPlan] = useState(reviewByDefault);
   const create = useMutation(trpc.task.create.mutationOptions({ onSuccess: ({ runId }) => router.push(`/runs/${runId}`) }));
 
   const files = useMemo(() => (tree.data ?? []).filter((entry) => entry.kind === "file").map((entry) => entry.path), [tree.data]);
@@ -31,7 +32,7 @@ export function NewTaskForm({ projectId }: { projectId: string }) {
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    create.mutate({ projectId, prompt, contextFiles: chosen });
+    create.mutate({ projectId, prompt, contextFiles: chosen, reviewPlan });
   }
 
   return (
@@ -91,6 +92,10 @@ export function NewTaskForm({ projectId }: { projectId: string }) {
           </>
         )}
       </fieldset>
+      <label className="flex items-center gap-2 text-sm text-slate-700">
+        <input type="checkbox" className="accent-indigo-600" checked={reviewPlan} onChange={(event) => setReviewPlan(event.target.checked)} />
+        Review the plan before it runs
+      </label>
       <div className="flex flex-wrap items-center gap-3">
         <Button type="submit" pending={create.isPending} disabled={!prompt.trim()}>
           Start task

@@ -6,6 +6,8 @@ import { useTRPC } from "@/components/providers/trpc-provider";
 import { RunHistory } from "@/components/runs/run-history";
 import { CostTotals } from "@/components/insights/cost-totals";
 import { ClientUrlsPanel } from "./client-urls-panel";
+import { ProjectSettingsPanel } from "./project-settings-panel";
+import { RemotePanel } from "./remote-panel";
 import { WebhooksPanel } from "./webhooks-panel";
 import { EnvironmentPanel } from "./environment-panel";
 import { MembersPanel } from "./members-panel";
@@ -45,13 +47,15 @@ export function ProjectView({ projectId }: { projectId: string }) {
           <h2 id="new-task-heading" className="text-lg font-semibold">
             New task
           </h2>
-          <NewTaskForm projectId={projectId} />
+          <NewTaskForm key={String(data.requirePlanApproval)} projectId={projectId} reviewByDefault={data.requirePlanApproval} />
         </section>
       )}
       <RunHistory projectId={projectId} />
       <EnvironmentPanel projectId={projectId} canWrite={data.role !== "viewer"} />
       <MemoryPanel projectId={projectId} canWrite={data.role !== "viewer"} />
       {data.role !== "viewer" && <ClientUrlsPanel projectId={projectId} canRevokeAll={data.role === "owner"} viewerName={me.data.name ?? me.data.email ?? null} />}
+      {data.role !== "viewer" && <ProjectSettingsPanel project={data} />}
+      {data.role !== "viewer" && <RemotePanel projectId={projectId} />}
       {data.role !== "viewer" && <WebhooksPanel projectId={projectId} />}
       <MembersPanel projectId={projectId} isOwner={data.role === "owner"} viewerId={me.data.id} />
     </div>

@@ -4,6 +4,9 @@ import { useQuery, useQueryClient, useSuspenseQuery } from "@tanstack/react-quer
 import { useSubscription } from "@trpc/tanstack-react-query";
 import Link from "next/link";
 import { useTRPC } from "@/components/providers/trpc-provider";
+import { isActiveStatus } from "@/server/runs/events/run-status";
+import { DeliveryPanel } from "./delivery-panel";
+import { PlanReviewPanel } from "./plan-review-panel";
 import { BranchFiles } from "./branch-files";
 import { RunActions } from "./run-actions";
 import { liveViewProps, RunView } from "./run-view";
@@ -32,7 +35,7 @@ export function OwnerRunPage({ runId }: { runId: string }) {
   const stream = useSubscription(trpc.run.events.subscriptionOptions({ runId, lastEventId: log.resumeFrom }, { onData: log.onData }));
   const recovery = useStreamRecovery(stream, log, log.state.finished !== null);
 
-  const active = !log.state.finished && ["QUEUED", "RUNNING"].includes(run.data.status);
+  const active = !log.state.finished && isActiveStatus(run.data.status);
   return (
     <div className="space-y-4">
       <nav aria-label="Breadcrumb" className="text-sm text-slate-500">
@@ -51,11 +54,17 @@ export function OwnerRunPage({ runId }: { runId: string }) {
         tokens={log.tokens}
         panes={log.panes}
         {...liveViewProps(stream, recovery, diff)}
-        actions={<RunActions run={run.data} active={active} />}
+        actions={
+          <>
+            <RunActions run={run.data} active={active} />
+            <DeliveryPanel run={run.data} active={active} />
+          </>
+        }
         sharing={run.data.canWrite ? <ShareLinksPanel runId={runId} /> : undefined}
         thread={<ThreadTurns thread={thread.data} runId={runId} linkTurns />}
         followUp={run.data.canWrite ? <FollowUpForm runId={runId} thread={thread.data} /> : undefined}
         files={<BranchFiles runId={runId} />}
+        planReview={run.data.canWrite ? <PlanReviewPanel runId={runId} steps={log.state.planSteps} deadline={log.state.record.approvalDeadline} /> : undefined}
       />
     </div>
   );

@@ -13,6 +13,7 @@ const PHASE_TEXT: Record<RunEventState["phase"], string> = {
   queued: "Waiting for a worker…",
   starting: "Starting: preparing the branch and recalling memory…",
   planning: "The planner is writing the plan…",
+  awaiting_approval: "The plan waits for review: approve, edit or reject it above.",
   executing: "",
   verifying: "",
   finished: "",

@@ -4,6 +4,7 @@ import { presentStatus, type StatusIcon, type StatusTone } from "@/server/runs/e
 export const TONE_CLASSES: Record<StatusTone, string> = {
   neutral: "bg-slate-100 text-slate-700 ring-slate-300",
   info: "bg-sky-50 text-sky-800 ring-sky-300",
+  attention: "bg-violet-50 text-violet-900 ring-violet-300",
   success: "bg-emerald-50 text-emerald-800 ring-emerald-300",
   warning: "bg-amber-100 text-amber-900 ring-amber-400",
   danger: "bg-red-50 text-red-800 ring-red-300",
@@ -11,6 +12,7 @@ export const TONE_CLASSES: Record<StatusTone, string> = {
 
 const ICON_PATHS: Record<Exclude<StatusIcon, "spinner">, string> = {
   clock: "M8 4.5V8l2.5 1.5M14 8A6 6 0 1 1 2 8a6 6 0 0 1 12 0Z",
+  flag: "M4 14V2.5m0 0h7l-1.5 3 1.5 3H4",
   check: "m4 8.5 2.5 2.5L12 5.5",
   eye: "M1.5 8S4 3.5 8 3.5 14.5 8 14.5 8 12 12.5 8 12.5 1.5 8 1.5 8ZM8 10a2 2 0 1 0 0-4 2 2 0 0 0 0 4Z",
   cross: "m4.5 4.5 7 7m0-7-7 7",

@@ -9,7 +9,7 @@ import { PlanGraph } from "./plan-graph";
 import { RecalledContextPanel } from "./recalled-context";
 import { RunTimelineView } from "./run-timeline";
 import type { RunEventState } from "@/server/runs/events/fold-run-view";
-import { displayStatus, reasonSentence } from "@/server/runs/events/run-status";
+import { displayStatus, isActiveStatus, reasonSentence } from "@/server/runs/events/run-status";
 import { BaselineGroups, CommandList, TestTable, VerdictPanel } from "./run-results";
 import { formatCost, formatDuration, formatTokens, RunStatusBadge } from "./run-status-badge";
 import { RunStatusAnnouncer, runTitle } from "./run-status-announcer";
@@ -31,6 +31,8 @@ export interface RunViewProps {
   followUp?: ReactNode;
   /** The branch's file tree (owner's page). */
   files?: ReactNode;
+  /** The plan review form (owner or editor, while the plan awaits approval). */
+  planReview?: ReactNode;
 }
 
 /** The stream and diff props both run pages derive from their subscription, its recovery and the diff query. */
@@ -100,14 +102,17 @@ function SectionOutline() {
 }
 
 /** Everything about one run; the owner's page and a share link render the same view. */
-export function RunView({ run, state, tokens, panes, stream, diff, actions, sharing, thread, followUp, files }: RunViewProps) {
-  const finished = state.finished !== null || !["QUEUED", "RUNNING"].includes(run.status);
+export function RunView({ run, state, tokens, panes, stream, diff, actions, sharing, thread, followUp, files, planReview }: RunViewProps) {
+  const finished = state.finished !== null || !isActiveStatus(run.status);
   // One mapping for every reader (server/runs/events/run-status.ts): succeeded but needing review is amber, never green.
   const status = state.finished
     ? displayStatus(state.finished.status, state.verification?.outcome ?? (state.finished.status === "succeeded" ? null : undefined))
-    : state.phase === "queued"
-      ? run.displayStatus
-      : "RUNNING";
+    : state.phase === "awaiting_approval"
+      ? "AWAITING_APPROVAL"
+      : state.phase === "queued"
+        ? // Approved plans go back to the queue: the log knows before the record is fetched again.
+          state.lastSeq > 0 && state.record.status === "queued" ? "QUEUED" : run.displayStatus
+        : "RUNNING";
   const tokensIn = Math.max(run.tokensIn, state.usage.tokensIn);
   const tokensOut = Math.max(run.tokensOut, state.usage.tokensOut);
   const cost = Math.max(run.costUsd, state.usage.costUsd);
@@ -202,6 +207,7 @@ export function RunView({ run, state, tokens, panes, stream, diff, actions, shar
         <RecalledContextPanel recalled={state.recalled} />
       </Section>
 
+      {state.phase === "awaiting_approval" && planReview}
       <Section id="plan" title="Plan">
         <PlanGraph state={state} />
       </Section>

@@ -13,6 +13,9 @@ export function useRunEndNotice({ status, prompt }: { status: string; prompt: st
   const sawActive = useRef(false);
   useEffect(() => {
     const { label, active } = presentStatus(status);
+    if (status === "AWAITING_APPROVAL" && sawActive.current && typeof Notification !== "undefined" && Notification.permission === "granted") {
+      new Notification("Plan ready for review", { body: runTitle(prompt, 60), tag: "autocode-run" });
+    }
     if (active) sawActive.current = true;
     else if (sawActive.current) {
       sawActive.current = false;

@@ -73,8 +73,10 @@ export type Choice = { pick: number } | { ambiguous: number[] } | { none: true }
 
 /**
  * Picks among candidate positions. A single candidate, or one at the expected line, is taken; otherwise
- * the nearest wins only when it is clearly nearer than the next (more than twice as near, plus slack),
- * because two near-equal candidates are equal confidence and a wrong guess would be a silent wrong apply.
+ * the nearest wins only when it is clearly nearer than the next (more than twice as near, plus slack, and
+ * at least 20 lines nearer), because two near-equal candidates are equal confidence and a wrong guess would
+ * be a silent wrong apply. Models misstate line numbers by dozens of lines: copies of a block 14 lines apart
+ * with the stated line 4 from one and 18 from the other do not say which one was meant.
  */
 export function chooseCandidate(candidates: readonly number[], expected: number | null): Choice {
   if (candidates.length === 0) return { none: true };
@@ -84,7 +86,7 @@ export function chooseCandidate(candidates: readonly number[], expected: number 
   const sorted = [...candidates].sort((a, b) => Math.abs(a - expected) - Math.abs(b - expected));
   const d1 = Math.abs(sorted[0]! - expected);
   const d2 = Math.abs(sorted[1]! - expected);
-  if (d2 > 2 * d1 + 2) return { pick: sorted[0]! };
+  if (d2 > 2 * d1 + 2 && d2 - d1 >= 20) return { pick: sorted[0]! };
   return { ambiguous: [...candidates] };
 }
 

@@ -113,6 +113,14 @@ describe("applyHunks", () => {
     expect(result.ok ? "applied" : result.failures[0]!.code).toBe("ambiguous");
   });
 
+  it("refuses when the stated line is nearer one copy but a misstatement of a few lines could mean the other", () => {
+    const content = numbered(10) + "dup\ndup2\n" + numbered(12, 20) + "dup\ndup2\n" + numbered(10, 40);
+    // copies start at lines 11 and 25; the header says 29: 4 lines from the second, 18 from the first.
+    const diff = "--- a/x\n+++ b/x\n@@ -29,2 +29,2 @@\n dup\n-dup2\n+changed\n";
+    const result = applyDiff(content, diff);
+    expect(result.ok ? "applied" : result.failures[0]!.code).toBe("ambiguous");
+  });
+
   it("uses the stated line to pick among duplicates when it is clearly nearest", () => {
     const content = "dup\ndup2\n" + numbered(50) + "dup\ndup2\n";
     const diff = "--- a/x\n+++ b/x\n@@ -51,2 +51,2 @@\n dup\n-dup2\n+changed\n";

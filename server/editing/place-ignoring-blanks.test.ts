@@ -120,4 +120,36 @@ describe("hunks whose context lost or gained blank lines", () => {
     expect(fail.detail).toContain('hunk expects "    x = 100", file has "    x = 1"');
     expect(fail.detail).toContain("The file has 1 blank line(s) in this region and the hunk's context has 0");
   });
+
+  describe("added lines beside a blank line the hunk left out: the code's structure chooses the side", () => {
+    it("indentation: a statement at the body's indentation stays in the function above", () => {
+      const result = applyBodies(source, ["     return x\n+    log(x)\n def b():"]);
+      expect(ok(result)).toBe(source.replace("    return x\n", "    return x\n    log(x)\n"));
+    });
+
+    it("a definition below keeps its blank line: an import goes with the imports above", () => {
+      const result = applyBodies(source, [" import os\n+import sys\n def a():"]);
+      expect(ok(result)).toBe(source.replace("import os\n", "import os\nimport sys\n"));
+    });
+
+    it("added lines ending in a comment document what follows them", () => {
+      const ts = "const a = 1;\n\nexport const b = 2;\n";
+      const result = applyDiff(ts, "--- a/m.ts\n+++ b/m.ts\n@@ ... @@\n const a = 1;\n+/** The second. */\n export const b = 2;\n");
+      expect(ok(result)).toBe("const a = 1;\n\n/** The second. */\nexport const b = 2;\n");
+    });
+
+    it("a line like the one above goes with it; a blank line the model added to the context is dropped", () => {
+      const ts = "const a = 1;\nconst b = 2;\n\nrun(a, b);\n";
+      const result = applyDiff(ts, "--- a/m.ts\n+++ b/m.ts\n@@ ... @@\n const b = 2;\n \n+const c = 3;\n \n run(a, b);\n");
+      expect(ok(result)).toBe("const a = 1;\nconst b = 2;\nconst c = 3;\n\nrun(a, b);\n");
+    });
+
+    it("refuses, showing the region with its blank lines, when the structure does not say", () => {
+      const py = "a = 1\n\nb = 2\n";
+      const fail = failure(applyDiff(py, "--- a/m.py\n+++ b/m.py\n@@ ... @@\n a = 1\n+c = 3\n b = 2\n"));
+      expect(fail.code).toBe("ambiguous");
+      expect(fail.detail).toContain("leaves out blank lines next to the lines it adds");
+      expect(fail.detail).toMatch(/2 \| \n/);
+    });
+  });
 });

@@ -72,23 +72,66 @@ function gapOutcomes(items: readonly Item[], blanks: readonly string[], fix: (li
   return walk(0, 0, Math.min(oldCount, blanks.length), 0, false);
 }
 
+const indentOf = (line: string) => /^[ \t]*/.exec(line)![0];
+// A line that starts a block of its own (a definition, a decorator, a heading or a comment above something):
+// style guides put the blank line before it, so a blank line above it belongs to it.
+const OPENS_BLOCK = /^[ \t]*(?:(?:export\s+)?(?:default\s+)?(?:async\s+)?(?:def|class|function|interface|enum|model)\b|@\w|#|\/\/|\/\*)/;
+
+const COMMENT = /^[ \t]*(?:#|\/\/|\/\*|\*)/;
+
+/** A line's kind: its first word (a keyword, a name) or its first character. */
+const kindOf = (line: string) => /^[ \t]*([A-Za-z_$][\w$]*|\S)/.exec(line)?.[1] ?? "";
+
+/**
+ * Which neighbour a block of added lines belongs to when the hunk left out the blank line between the
+ * lines around it (`above`, `below`): the one with the same indentation when only one has it; with both the
+ * same, the one above when the line below opens a block of its own (a definition, a comment) and the added
+ * lines do not, the one below when the added lines end in a comment, the one above when they start or end
+ * like it (an `import` below imports) and not like the line below. Null when the code's structure does
+ * not say (then the hunk is refused with the region shown).
+ */
+function sideOfAdded(added: readonly string[], above: string | undefined, below: string | undefined): "above" | "below" | null {
+  const first = added.find((line) => !isBlank(line));
+  if (first === undefined || above === undefined || below === undefined || isBlank(above) || isBlank(below)) return null;
+  const last = added.findLast((line) => !isBlank(line))!;
+  const [a, u, d] = [indentOf(first), indentOf(above), indentOf(below)];
+  if (a === u && a !== d) return "above";
+  if (a === d && a !== u) return "below";
+  if (a !== u || a !== d) return null;
+  const opener = added.some((line) => OPENS_BLOCK.test(line) && !COMMENT.test(line));
+  if (OPENS_BLOCK.test(below) && !opener && !COMMENT.test(last)) return "above";
+  // A block ending in a comment documents what follows it.
+  if (COMMENT.test(last)) return "below";
+  // Otherwise the neighbour of the same kind: `import` beside imports, `const` beside a `const`.
+  const [f, l, up, down] = [first, last, above, below].map(kindOf);
+  const likeAbove = f === up || l === up;
+  const likeBelow = f === down || l === down;
+  // Only toward the line above: a block like the line below is as often the start of what follows it.
+  return likeAbove && !likeBelow ? "above" : null;
+}
+
 /** The single text of a gap, or null when the readings disagree. */
-function resolveGap(items: readonly Item[], blanks: readonly string[], fix: (line: string) => string, afterRemoved: boolean): string[] | null {
+function resolveGap(items: readonly Item[], blanks: readonly string[], fix: (line: string) => string, afterRemoved: boolean, around: { above?: string; below?: string } = {}): string[] | null {
   // A blank line between two removed lines that the hunk does not list stays: it may have been context
   // (git writes "-a", " ", "-b"), and the file's blank lines are kept wherever the hunk does not remove one.
   if (items.length > 40 || blanks.length > 40) return items.some((i) => i.op !== "+") || blanks.length > 0 ? null : items.map((i) => fix(i.text));
   const outcomes = gapOutcomes(items, blanks, fix, afterRemoved).map((o) => (o === "" ? [] : o.split(SEP).slice(0, -1)));
   if (outcomes.length === 1) return outcomes[0]!;
   if (outcomes.length === 0 || outcomes.length >= MAX_READINGS) return null;
-  // With more blank lines in the hunk than in the file, which of them is the extra one decides the text: refuse.
-  if (items.filter((i) => i.op !== "+").length > blanks.length) return null;
+  // With more blank lines in the hunk than in the file, which of them is the extra one decides the text:
+  // only the code's structure may choose (below).
+  const extra = items.filter((i) => i.op !== "+").length > blanks.length;
   // Readings differ only in where the file's blank lines sit around the added lines. One that does not pile
   // blank lines together (added code ending in a blank line lands after the file's blank, not before it) is
   // preferred when it is the only one.
   const runs = outcomes.map(longestBlankRun);
-  const best = outcomes.filter((_, i) => runs[i] === Math.min(...runs));
-  // Two readings still equally plausible (a doc comment belongs below, a statement often above): refuse.
-  return best.length === 1 ? best[0]! : null;
+  const best = extra ? outcomes : outcomes.filter((_, i) => runs[i] === Math.min(...runs));
+  if (best.length === 1) return best[0]!;
+  // Still two readings: the language's structure (indentation, a definition below) may say which side the
+  // added lines go; otherwise (a doc comment belongs below, a statement often above) refuse.
+  const side = sideOfAdded(items.filter((i) => i.op === "+").map((i) => i.text), around.above, around.below);
+  const onSide = best.filter((lines) => (side === "above" ? !isBlank(lines[0] ?? "") : side === "below" ? !isBlank(lines.at(-1) ?? "") : false));
+  return onSide.length === 1 ? onSide[0]! : null;
 }
 
 function layout(fileLines: readonly string[], parsed: ParsedHunk, oldIdx: readonly number[], matched: readonly number[], whitespace: boolean): BlankPlacement | null {
@@ -96,8 +139,8 @@ function layout(fileLines: readonly string[], parsed: ParsedHunk, oldIdx: readon
   const pairs: AlignedLine[] = oldIdx.map((itemIndex, n) => ({ item: items[itemIndex]!, fileLine: fileLines[matched[n]!]! }));
   const fix = whitespace ? indentFixer(pairs) : (line: string) => line;
   const lines: string[] = [];
-  const take = (from: number, to: number, blanks: string[], afterRemoved = false): boolean => {
-    const gap = resolveGap(items.slice(from, to), blanks, fix, afterRemoved);
+  const take = (from: number, to: number, blanks: string[], afterRemoved = false, around: { above?: string; below?: string } = {}): boolean => {
+    const gap = resolveGap(items.slice(from, to), blanks, fix, afterRemoved, around);
     if (gap === null) return false;
     lines.push(...gap);
     return true;
@@ -112,7 +155,8 @@ function layout(fileLines: readonly string[], parsed: ParsedHunk, oldIdx: readon
     if (item.op === " ") lines.push(fileLines[matched[n]!]!);
     const next = oldIdx[n + 1];
     if (next === undefined) break;
-    if (!take(oldIdx[n]! + 1, next, fileLines.slice(matched[n]! + 1, matched[n + 1]), item.op === "-")) return null;
+    const around = { above: fileLines[matched[n]!], below: fileLines[matched[n + 1]!] };
+    if (!take(oldIdx[n]! + 1, next, fileLines.slice(matched[n]! + 1, matched[n + 1]), item.op === "-", around)) return null;
   }
   const last = oldIdx.at(-1)!;
   const trailOld = items.slice(last + 1).filter((i) => i.op !== "+").length;

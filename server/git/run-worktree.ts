@@ -15,15 +15,16 @@ export function runWorktreePath(repoPath: string, runId: string): string {
  * `startFrom`, a follow-up's previous turn), in `<repoPath>.worktrees/run-<runId>`: concurrent runs on one
  * project never share files or an index.
  */
-export async function createRunWorktree({ repoPath, runId, startFrom }: { repoPath: string; runId: string; startFrom?: string }): Promise<RunWorktree> {
+export async function createRunWorktree({ repoPath, runId, startFrom, resume = false }: { repoPath: string; runId: string; startFrom?: string; resume?: boolean }): Promise<RunWorktree> {
   const branch = runBranch(runId);
   const worktreePath = runWorktreePath(repoPath, runId);
   return withRepoLock(repoPath, async () => {
     const exists = await git(["show-ref", "--verify", "--quiet", `refs/heads/${branch}`], { cwd: repoPath, okCodes: [1] });
-    if (exists.code === 0) throw new AppError("CONFLICT", `The branch ${branch} already exists; run ids must be unique.`);
+    // A run resumed after plan review has its branch already (at its base: nothing is committed before approval).
+    if (exists.code === 0 && !resume) throw new AppError("CONFLICT", `The branch ${branch} already exists; run ids must be unique.`);
     const baseCommit = await resolveCommit(repoPath, startFrom ?? "HEAD");
     await mkdir(path.dirname(worktreePath), { recursive: true });
-    await git(["worktree", "add", "--quiet", "-b", branch, "--", worktreePath, baseCommit], { cwd: repoPath });
+    await git(["worktree", "add", "--quiet", resume ? "-B" : "-b", branch, "--", worktreePath, baseCommit], { cwd: repoPath });
     return { worktreePath, branch, baseCommit };
   });
 }

@@ -83,6 +83,16 @@ export class LegacyChunker {
         if (p.status === "cancelled") return line(`⏹ Cancelled: ${p.reason ?? "stopped"}`);
         return line(`❌ Failed: ${p.reason ?? "no reason recorded"}`);
       }
+      case "run.pushed":
+        return line(`⬆️ Pushed ${event.payload.branch} (${event.payload.commit.slice(0, 10)})`);
+      case "run.pull_request":
+        return line(`🔗 ${event.payload.provider === "gitlab" ? "Merge" : "Pull"} request #${event.payload.number} ${event.payload.state}: ${event.payload.url}`);
+      case "plan.awaiting_approval":
+        return line(`✋ The plan waits for review (approve or reject it on the run page; it expires ${event.payload.expiresAt})`);
+      case "plan.approved":
+        return line(`👍 Plan ${event.payload.edited ? "edited and approved" : "approved"}; continuing`);
+      case "plan.rejected":
+        return line(`👎 Plan rejected${event.payload.reason ? `: ${event.payload.reason}` : ""}`);
       case "run.merged":
         return line(`🔀 Merged into ${event.payload.into} (${event.payload.kind})${event.payload.forced ? `, confirmed although not verified: ${event.payload.notVerified ?? ""}` : ""}`);
       case "run.queued":

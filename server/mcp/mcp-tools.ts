@@ -1,3 +1,4 @@
+import { isActiveStatus } from "@/server/runs/events/run-status";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { CallToolResult, ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
@@ -61,7 +62,7 @@ async function runResult(context: ToolContext, runId: string): Promise<CallToolR
   // Both at once (one access check each, as the API's byId and diff do); a live run's partial diff is not shown.
   await requireRunInScope({ db: context.db, scope: context.scope, runId });
   const [run, finalDiff] = await Promise.all([getRun({ db: context.db, userId: context.userId, runId }), getRunDiff({ db: context.db, userId: context.userId, runId })]);
-  const diff = run.status === "QUEUED" || run.status === "RUNNING" ? null : finalDiff;
+  const diff = isActiveStatus(run.status) ? null : finalDiff;
   const { text, structured } = describeRun(run, diff);
   return result(text, structured);
 }
@@ -151,7 +152,7 @@ export function registerTools(server: McpServer, context: ToolContext): void {
     safely(async ({ runId, timeoutSeconds }: { runId: string; timeoutSeconds?: number }, extra) => {
       await inScope(runId);
       const run = await requireRun({ db, userId, runId, need: "read" });
-      if (run.status === "QUEUED" || run.status === "RUNNING") {
+      if (isActiveStatus(run.status)) {
         const signal = AbortSignal.any([extra.signal, AbortSignal.timeout((timeoutSeconds ?? WAIT_DEFAULT_SECONDS) * 1000)]);
         let sent = 0;
         for await (const event of streamRunEvents({ db, runId, afterSeq: run.lastSeq, signal })) {

@@ -5,7 +5,7 @@ import { readRunEvent } from "@/server/runs/events/read-run-event";
 export interface ProgressItem {
   runId: string;
   seq: number;
-  kind: "queued" | "started" | "plan" | "step" | "edit" | "command" | "debug" | "verification" | "verdict" | "budget" | "cancel" | "merge" | "finished";
+  kind: "queued" | "started" | "plan" | "step" | "edit" | "command" | "debug" | "verification" | "verdict" | "budget" | "cancel" | "merge" | "push" | "pull_request" | "finished";
   message: string;
   stepId?: string;
   exitCode?: number | null;
@@ -72,6 +72,16 @@ export function describeRunEvent(runId: string, stored: StoredEvent): ProgressIt
       return { ...base, kind: "budget", message: event.payload.message || "A budget was exceeded." };
     case "run.cancel_requested":
       return { ...base, kind: "cancel", message: "Cancellation requested." };
+    case "run.pushed":
+      return { ...base, kind: "push", message: `Pushed ${event.payload.branch} (${event.payload.commit.slice(0, 10)}) to the project's remote.` };
+    case "run.pull_request":
+      return { ...base, kind: "pull_request", status: event.payload.state, message: `${event.payload.provider === "gitlab" ? "Merge" : "Pull"} request #${event.payload.number} ${event.payload.state}: ${event.payload.url}` };
+    case "plan.awaiting_approval":
+      return { ...base, kind: "plan", status: "awaiting_approval", message: `The plan waits for review until ${event.payload.expiresAt}: approve or reject it on the run page or with run.approvePlan / run.rejectPlan.` };
+    case "plan.approved":
+      return { ...base, kind: "plan", status: "approved", message: `Plan ${event.payload.edited ? "edited and approved" : "approved"} (${event.payload.steps.length} step(s)); the run continues.` };
+    case "plan.rejected":
+      return { ...base, kind: "plan", status: "rejected", message: `Plan rejected${event.payload.reason ? `: ${event.payload.reason}` : "."}` };
     case "run.merged":
       return { ...base, kind: "merge", message: `Merged into ${event.payload.into} (${event.payload.kind})${event.payload.forced ? ", forced although not verified" : ""}.` };
     case "run.finished": {

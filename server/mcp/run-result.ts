@@ -1,6 +1,6 @@
 import type { RunDiff } from "@/server/git/diff-run";
 import { ZVerification, type TVerification } from "@/server/runs/events/contract";
-import { OUTCOME_HEADLINES } from "@/server/runs/events/run-status";
+import { isActiveStatus, OUTCOME_HEADLINES } from "@/server/runs/events/run-status";
 import type { TRunDto } from "@/server/runs/run-dto";
 
 /** What a result shows of the diff before pointing at get_diff; a calling model's context is not free. */
@@ -18,7 +18,7 @@ export function readVerification(value: unknown): TVerification | null {
 
 /** The first line of every run result: the verification outcome, plainly, so a calling model cannot miss it. */
 export function outcomeHeadline(run: TRunDto): string {
-  if (run.status === "QUEUED" || run.status === "RUNNING") {
+  if (isActiveStatus(run.status)) {
     const done = run.steps.filter((s) => s.status !== "PENDING" && s.status !== "RUNNING").length;
     return `NOT finished: the run is ${run.status.toLowerCase()} (${done} of ${run.steps.length} step(s) done). Call wait_for_run again.`;
   }
@@ -79,7 +79,7 @@ export function describeRun(run: TRunDto, diff: RunDiff | null): { text: string;
   lines.push(`Steps: ${run.steps.map((s) => `${s.planStepId} ${s.agent}${s.targetFile ? ` ${s.targetFile}` : ""} ${s.status}`).join("; ") || "none yet"}`);
   lines.push(`Usage: ${run.tokensIn} tokens in, ${run.tokensOut} out, $${run.costUsd.toFixed(4)}.`);
   if (run.branch) lines.push(`Branch: ${run.branch} (base ${run.baseCommit?.slice(0, 10)}, head ${run.headCommit?.slice(0, 10)}).`);
-  if (run.status !== "QUEUED" && run.status !== "RUNNING") lines.push(...diffSection(run.id, diff));
+  if (!isActiveStatus(run.status)) lines.push(...diffSection(run.id, diff));
   const structured = {
     runId: run.id,
     status: run.status,

@@ -68,8 +68,9 @@ async function attemptOnce(url: string, body: string, signature: string, timeout
 export async function deliverRunWebhooks(options: { db: Db; runId: string; delivery?: Partial<DeliveryOptions> }): Promise<void> {
   const { timeoutMs, attempts, backoffMs } = { ...DEFAULTS, ...options.delivery };
   try {
-    const run = await options.db.run.findUnique({ where: { id: options.runId }, select: { projectId: true } });
-    if (!run) return;
+    const run = await options.db.run.findUnique({ where: { id: options.runId }, select: { projectId: true, finishedAt: true } });
+    // A run that stopped for plan review has not ended: it is announced when it does.
+    if (!run?.finishedAt) return;
     const hooks = await options.db.projectWebhook.findMany({ where: { projectId: run.projectId } });
     if (hooks.length === 0) return;
     const payload = await runFinishedPayload(options.db, options.runId);

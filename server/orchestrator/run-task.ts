@@ -21,8 +21,10 @@ export interface RunTaskInput {
   projectId: string;
   task: string;
   contextFiles: FileText[];
-  /** A fixed plan from the caller (stored on the task): validated like a planner's and run without the Planner. */
+  /** A fixed plan from the caller (stored on the task, or approved in review): validated like a planner's and run without the Planner. */
   plan?: unknown;
+  /** Stop after the Planner until the plan is reviewed (ignored with a given plan: that one is already decided). */
+  planReview?: { expiresAt: Date };
   settings?: Partial<RunSettings>;
   signal?: AbortSignal;
   ports: OrchestratorPorts;
@@ -54,6 +56,8 @@ export async function runTask(input: RunTaskInput): Promise<RunOutcome> {
     await scope.log.emit("run.started", { task: input.task, settings: { ...scope.settings } });
     scope.throwIfStopped();
     progress.plan = await plan(scope, input);
+    scope.throwIfStopped();
+    if (input.planReview && input.plan == null) return await awaitApproval(scope, input.planReview.expiresAt, progress);
     progress.steps = await new StepScheduler(scope, progress.plan, input).run();
     scope.throwIfStopped();
     await verify(scope, input, progress);
@@ -62,6 +66,18 @@ export async function runTask(input: RunTaskInput): Promise<RunOutcome> {
   }
   await scope.close();
   return finish(scope, input, progress);
+}
+
+/**
+ * Plan review: the run stops here and its worker lets go of it (no slot, no container, no worktree is held while
+ * a person reads the plan); approval queues it again and a worker runs the approved plan without the Planner.
+ */
+async function awaitApproval(scope: RunScope, expiresAt: Date, progress: Progress): Promise<RunOutcome> {
+  await scope.log.emit("plan.awaiting_approval", { expiresAt: expiresAt.toISOString() });
+  await scope.close();
+  await scope.log.drain();
+  const verification = buildVerification({ commands: [], modelTestFiles: new Set(), testsChangedByDebugger: new Set(), tests: [], finalRun: undefined, verdict: null, failed: false });
+  return { status: "awaiting_approval", verdict: null, verification, usage: { ...scope.metered.usage }, plan: progress.plan, steps: [] };
 }
 
 async function plan(scope: RunScope, input: RunTaskInput): Promise<Plan> {

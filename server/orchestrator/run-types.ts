@@ -49,7 +49,8 @@ export type TestRecord = TTestRecord;
 export type Verification = TVerification;
 
 export interface RunOutcome {
-  status: "succeeded" | "failed" | "cancelled";
+  /** awaiting_approval: the run stopped after planning for review (plan review); it has not ended. */
+  status: "succeeded" | "failed" | "cancelled" | "awaiting_approval";
   reason?: string;
   verdict: Verdict | null;
   verification: Verification;

@@ -7,6 +7,7 @@ interface ProjectRow {
   source: "EMPTY" | "LOCAL" | "GIT_URL";
   sourceRef: string | null;
   defaultBranch: string;
+  requirePlanApproval: boolean;
   ownerId: string;
   createdAt: Date;
   updatedAt: Date;
@@ -25,6 +26,7 @@ export function toProjectDto(project: ProjectRow, userId: string): TProjectDto {
     sourceRef: project.sourceRef,
     defaultBranch: project.defaultBranch,
     role,
+    requirePlanApproval: project.requirePlanApproval,
     createdAt: project.createdAt,
     updatedAt: project.updatedAt,
   };

@@ -42,7 +42,13 @@ export const ZProjectDto = z.object({
   sourceRef: z.string().nullable(),
   defaultBranch: z.string(),
   role: z.enum(["owner", "editor", "viewer"]),
+  /** New tasks stop after planning for review unless the task says otherwise. */
+  requirePlanApproval: z.boolean(),
   createdAt: z.date(),
   updatedAt: z.date(),
 });
 export type TProjectDto = z.infer<typeof ZProjectDto>;
+
+/** Project settings an editor may change; each is optional, absent keeps the current value. */
+export const ZUpdateProjectSettings = z.object({ projectId: z.string().min(1).max(64), requirePlanApproval: z.boolean().optional() });
+export type TUpdateProjectSettings = z.input<typeof ZUpdateProjectSettings>;

@@ -1,6 +1,7 @@
 import type { Db } from "@/server/db/client";
 import { executeRun, type RunPortsFactory } from "@/server/runs/execute-run";
 import { runBus } from "@/server/runs/run-bus";
+import { expirePlanReviews } from "@/server/plan-review/review-plan";
 import { interruptExpiredRuns } from "./interrupt-run";
 import { HeldRuns, newWorkerId, type Runner } from "./runner";
 
@@ -38,7 +39,8 @@ export class LocalRunner implements Runner {
 
   async start(): Promise<void> {
     this.unsubscribe = runBus().subscribeAll((runId, _seq, type) => {
-      if (type === "run.queued") this.enqueue(runId);
+      // An approved plan puts its run back in the queue (plan review).
+      if (type === "run.queued" || type === "plan.approved") this.enqueue(runId);
       else if (type === "run.cancel_requested") this.active.cancel(runId);
     });
     await this.sweep();
@@ -80,6 +82,7 @@ export class LocalRunner implements Runner {
     this.deferred.clear();
     for (const { id } of queued) this.enqueue(id);
     await interruptExpiredRuns(this.db);
+    await expirePlanReviews(this.db);
   }
 
   /**

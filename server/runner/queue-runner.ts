@@ -3,6 +3,7 @@ import type { Db } from "@/server/db/client";
 import { env } from "@/server/env";
 import { claimRun, executeRun, type ClaimOutcome, type RunPortsFactory } from "@/server/runs/execute-run";
 import { runBus } from "@/server/runs/run-bus";
+import { expirePlanReviews } from "@/server/plan-review/review-plan";
 import { interruptExpiredRuns } from "./interrupt-run";
 import { pickFairRun } from "./pick-fair-run";
 import { HeldRuns, newWorkerId, type Runner } from "./runner";
@@ -57,7 +58,7 @@ export class QueueRunner implements Runner {
     this.boss = this.options.boss ?? createBoss({ supervise: true });
     if (!this.options.boss) await startBoss(this.boss);
     this.unsubscribe = runBus().subscribeAll((runId, _seq, type) => {
-      if (type === "run.queued" || type === "run.finished") this.wake?.();
+      if (type === "run.queued" || type === "plan.approved" || type === "run.finished") this.wake?.();
       else if (type === "run.cancel_requested") this.active.cancel(runId);
     });
     const pollMs = this.options.pollMs ?? 1000;
@@ -146,6 +147,7 @@ export class QueueRunner implements Runner {
 
   private async sweep(): Promise<void> {
     await interruptExpiredRuns(this.db);
+    await expirePlanReviews(this.db);
     await requeueStrandedRuns({ db: this.db, boss: this.boss!, olderThanMs: env().RUN_LEASE_SECONDS * 1000 });
   }
 

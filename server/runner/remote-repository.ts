@@ -95,12 +95,12 @@ async function cacheRepository(settings: RemoteSettings, projectId: string): Pro
 }
 
 /** Opens a run's repository: the local one on the web machine, or a fetched cache on a remote worker. */
-type OpenOptions = { projectId: string; repoPath: string; defaultBranch: string; runId: string; startFrom?: string; signal?: AbortSignal };
+type OpenOptions = { projectId: string; repoPath: string; defaultBranch: string; runId: string; startFrom?: string; resume?: boolean; signal?: AbortSignal };
 
 export async function openRunRepository(options: OpenOptions): Promise<RunRepository> {
   const settings = remoteSettings();
   if (!settings) {
-    const worktree = await createRunWorktree({ repoPath: options.repoPath, runId: options.runId, startFrom: options.startFrom });
+    const worktree = await createRunWorktree({ repoPath: options.repoPath, runId: options.runId, startFrom: options.startFrom, resume: options.resume });
     return {
       worktree,
       publish: async () => undefined,

@@ -1,5 +1,6 @@
 import { requireRun } from "@/server/access/run-access";
 import type { Db } from "@/server/db/client";
+import { isActiveStatus } from "./events/run-status";
 import { appendRunEvent, appendRunEventIf } from "./run-events";
 
 /**
@@ -8,13 +9,14 @@ import { appendRunEvent, appendRunEventIf } from "./run-events";
  */
 export async function cancelRun(options: { db: Db; userId: string; runId: string }): Promise<{ status: string }> {
   const run = await requireRun({ ...options, need: "write" });
-  if (run.status !== "QUEUED" && run.status !== "RUNNING") return { status: run.status };
+  if (!isActiveStatus(run.status)) return { status: run.status };
   await appendRunEvent(options.db, { runId: run.id, type: "run.cancel_requested", payload: { by: options.userId } });
   // Only a run no worker has claimed is ended here; the conditional append loses any race to a claim.
   const ended = await appendRunEventIf(
     options.db,
-    { runId: run.id, type: "run.finished", payload: { status: "cancelled", reason: "cancelled by the user before it started" } },
-    { status: "QUEUED" },
+    { runId: run.id, type: "run.finished", payload: { status: "cancelled", reason: run.status === "AWAITING_APPROVAL" ? "cancelled by the user while its plan waited for review" : "cancelled by the user before it started" } },
+    // A run waiting for plan review holds no worker either (and one approved meanwhile is queued again).
+    { status: { in: ["QUEUED", "AWAITING_APPROVAL"] } },
   );
   if (ended) return { status: "CANCELLED" };
   return { status: "CANCELLING" };

@@ -17,6 +17,7 @@ import { interruptionReason, lastCompletedStep } from "@/server/runner/interrupt
 import { openRunRepository, remoteSettings, sweepRepositoryCache, type RunRepository } from "@/server/runner/remote-repository";
 import { deliverRunWebhooks } from "@/server/notifications/deliver-run-webhooks";
 import { getSandbox } from "@/server/sandbox";
+import { approvalDeadline, approvedPlanOf } from "@/server/plan-review/review-plan";
 import { followUpStart } from "@/server/threads/follow-up-start";
 import { taskWithConversation } from "@/server/threads/thread-conversation";
 import { prepareRunEnvironment } from "./prepare-run-environment";
@@ -174,7 +175,10 @@ export async function executeRun(options: {
   try {
     const run = await db.run.findUniqueOrThrow({ where: { id: runId }, include: { task: true, project: true } });
     projectId = run.projectId;
-    repository = await openRunRepository({ projectId: run.projectId, repoPath: run.project.repoPath, defaultBranch: run.project.defaultBranch, runId, startFrom: await followUpStart(db, run), signal });
+    // A run whose plan was approved in review resumes from the same base commit on its own branch.
+    const approved = await approvedPlanOf(db, runId);
+    const startFrom = approved && run.baseCommit ? run.baseCommit : await followUpStart(db, run);
+    repository = await openRunRepository({ projectId: run.projectId, repoPath: run.project.repoPath, defaultBranch: run.project.defaultBranch, runId, startFrom, resume: approved !== null, signal });
     const worktree = repository.worktree;
     await appendRunEvent(db, { runId, type: "run.branched", payload: { branch: worktree.branch, baseCommit: worktree.baseCommit } });
 
@@ -203,7 +207,8 @@ export async function executeRun(options: {
       projectId: run.projectId,
       task: await taskWithConversation({ db, repoPath: run.project.repoPath, prompt: run.task.prompt, parentRunId: run.parentRunId }),
       contextFiles,
-      plan: run.task.plan ?? undefined,
+      plan: approved ?? run.task.plan ?? undefined,
+      planReview: run.planReview && !approved ? { expiresAt: approvalDeadline() } : undefined,
       settings: { tokenBudget: run.tokenBudget ?? undefined, costBudgetUsd: run.costBudgetUsd ?? undefined },
       signal,
       ports: {

@@ -1,3 +1,4 @@
+import { isActiveStatus } from "@/server/runs/events/run-status";
 import { canAccessProject } from "@/server/access/project-access";
 import { requireRun } from "@/server/access/run-access";
 import type { Db } from "@/server/db/client";
@@ -21,7 +22,7 @@ export async function loadRunDto(options: { db: Db; runId: string; canWrite: boo
     headCommit: run.headCommit,
     verification: readVerification(run.verification),
     merged: merged && { into: merged.into, commit: merged.commit, kind: merged.kind, forced: merged.forced },
-    notVerified: ["QUEUED", "RUNNING"].includes(run.status) ? null : notVerified(run),
+    notVerified: isActiveStatus(run.status) ? null : notVerified(run),
     modelSettings: run.modelSettings,
     lastSeq: run.lastSeq,
     steps: run.steps.map(({ runId: _runId, ...step }) => step),

@@ -21,6 +21,7 @@ export const RECORD_COLUMNS = {
   unpricedCalls: true,
   verdict: true,
   verification: true,
+  approvalDeadline: true,
 } as const satisfies Prisma.RunSelect;
 
 type RunRow = Prisma.RunGetPayload<{ select: typeof RECORD_COLUMNS }>;
@@ -30,6 +31,7 @@ type StepRow = Prisma.StepGetPayload<object>;
 function touchesSteps(event: RunEvent): boolean {
   switch (event.type) {
     case "plan.created":
+    case "plan.approved":
     case "step.started":
     case "step.running":
     case "step.finished":
@@ -131,7 +133,7 @@ export async function projectRunEvent(tx: Tx, runId: string, run: RunRow, event:
 
   const data: Prisma.RunUpdateInput = {};
   if (after.status !== before.status) data.status = after.status.toUpperCase() as RunStatus;
-  for (const key of ["statusReason", "startedAt", "finishedAt", "cancelRequestedAt", "branch", "baseCommit", "headCommit"] as const) {
+  for (const key of ["statusReason", "startedAt", "finishedAt", "cancelRequestedAt", "branch", "baseCommit", "headCommit", "approvalDeadline"] as const) {
     if (after[key] !== before[key]) (data as Record<string, unknown>)[key] = after[key];
   }
   if (after.usage !== before.usage) Object.assign(data, { tokensIn: after.usage.tokensIn, tokensOut: after.usage.tokensOut, costUsd: after.usage.costUsd, unpricedCalls: after.usage.unpriced ?? 0 });
@@ -141,12 +143,14 @@ export async function projectRunEvent(tx: Tx, runId: string, run: RunRow, event:
   if (after.status !== before.status || after.verification !== before.verification) data.outcome = insightsOutcome(after.status, after.verification?.outcome);
   if (after.finishedAt !== before.finishedAt || after.startedAt !== before.startedAt) data.durationMs = durationMs(after.startedAt, after.finishedAt);
   if (after.steps !== before.steps && slowestStepMs(after.steps) !== slowestStepMs(before.steps)) data.slowestStepMs = slowestStepMs(after.steps);
-  // A run that ended is no longer held by any worker.
-  if (after.finishedAt !== before.finishedAt) Object.assign(data, { workerId: null, leaseExpiresAt: null });
+  // A run that ended, or waits for its plan's review, is no longer held by any worker.
+  if (after.finishedAt !== before.finishedAt || (after.status === "awaiting_approval" && before.status !== after.status)) Object.assign(data, { workerId: null, leaseExpiresAt: null });
   if (Object.keys(data).length) await tx.run.update({ where: { id: runId }, data });
 
   if (after.steps === before.steps) return;
-  if (event.type === "plan.created") {
+  if (event.type === "plan.created" || event.type === "plan.approved") {
+    // A reviewed plan replaces the planner's (ids may be the same with other descriptions): no step has started yet.
+    await tx.step.deleteMany({ where: { runId } });
     await tx.step.createMany({
       data: after.steps.map((step, order) => ({
         runId,

@@ -1,8 +1,8 @@
 import { Prisma } from "@/generated/prisma/client";
 import type { Db } from "@/server/db/client";
 import type { EventSink } from "@/server/orchestrator/ports";
-import { EVENT_SCHEMA_VERSION, type RunEventInput, type StoredEvent } from "@/server/runs/events/contract";
-import { parseRunEventBody } from "@/server/runs/events/read-run-event";
+import { EVENT_SCHEMA_VERSION, type PayloadOf, type RunEventInput, type RunEventType, type StoredEvent } from "@/server/runs/events/contract";
+import { parseRunEventBody, readRunEvent } from "@/server/runs/events/read-run-event";
 import { projectRunEvent, RECORD_COLUMNS } from "./project-run-event";
 import { RUN_EVENTS_CHANNEL, runBus } from "./run-bus";
 import { storablePayload } from "./storable-payload";
@@ -74,4 +74,12 @@ export async function listRunEvents(options: { db: Db; runId: string; afterSeq?:
     select: { seq: true, type: true, payload: true, createdAt: true, version: true },
   });
   return rows.map((row) => ({ ...row, payload: row.payload as Record<string, unknown> }));
+}
+
+/** The last event of one type in a run's log, parsed by the contract (merges, plan reviews, pushes); null when there is none. */
+export async function lastRunEvent<T extends RunEventType>(db: Db, runId: string, type: T): Promise<PayloadOf<T> | null> {
+  const row = await db.runEvent.findFirst({ where: { runId, type }, orderBy: { seq: "desc" }, select: { seq: true, type: true, payload: true, createdAt: true, version: true } });
+  if (!row) return null;
+  const event = readRunEvent({ ...row, payload: row.payload as Record<string, unknown> });
+  return event.type === type ? (event.payload as PayloadOf<T>) : null;
 }

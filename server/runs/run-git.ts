@@ -5,10 +5,9 @@ import type { Prisma } from "@/generated/prisma/client";
 import { diffRun, formatPatch, mergeRun } from "@/server/git";
 import { readFile, readTree } from "@/server/git/read-repository";
 import type { PayloadOf } from "@/server/runs/events/contract";
-import { readRunEvent } from "@/server/runs/events/read-run-event";
-import { displayStatus, OUTCOME_HEADLINES } from "@/server/runs/events/run-status";
+import { displayStatus, isActiveStatus, OUTCOME_HEADLINES } from "@/server/runs/events/run-status";
 import { readVerification } from "./run-dto";
-import { appendRunEvent } from "./run-events";
+import { appendRunEvent, lastRunEvent } from "./run-events";
 
 const NO_BRANCH = "This run has no branch yet: it has not started. Wait for it to start.";
 
@@ -46,11 +45,8 @@ export async function getRunPatch(run: RunWithProject, style: "mbox" | "plain" =
 }
 
 /** The run's last merge from its event log (the state after a reload), or null. */
-export async function lastMerge(db: Db, runId: string): Promise<PayloadOf<"run.merged"> | null> {
-  const row = await db.runEvent.findFirst({ where: { runId, type: "run.merged" }, orderBy: { seq: "desc" } });
-  if (!row) return null;
-  const event = readRunEvent({ seq: row.seq, type: row.type, payload: row.payload as Record<string, unknown>, createdAt: row.createdAt, version: row.version });
-  return event.type === "run.merged" ? event.payload : null;
+export function lastMerge(db: Db, runId: string): Promise<PayloadOf<"run.merged"> | null> {
+  return lastRunEvent(db, runId, "run.merged");
 }
 
 /** What is not verified about a finished run, in words for the confirmation; null when it is verified. */
@@ -68,7 +64,7 @@ export function notVerified(run: { status: string; statusReason: string | null; 
  */
 export async function mergeRunIntoProject(options: { db: Db; userId: string; runId: string; force?: boolean }) {
   const run = await requireRun({ ...options, need: "write" });
-  if (run.status === "QUEUED" || run.status === "RUNNING") throw new AppError("CONFLICT", "Wait for the run to finish before merging it.");
+  if (isActiveStatus(run.status)) throw new AppError("CONFLICT", "Wait for the run to finish before merging it.");
   const { branch } = branchOf(run);
   const merged = await lastMerge(options.db, run.id);
   if (merged) throw new AppError("CONFLICT", `This run was already merged into ${merged.into} (commit ${merged.commit.slice(0, 10)}); there is nothing more to merge.`);

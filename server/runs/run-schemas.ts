@@ -20,10 +20,11 @@ export const ZStartTask = z.object({
   costBudgetUsd: z.number().min(0).max(10_000).optional(),
   /** A fixed plan: the steps run as given, without the Planner. */
   plan: ZPlan.optional(),
+  /** Stop after planning until the plan is approved; absent: the project's default (requirePlanApproval). */
+  reviewPlan: z.boolean().optional(),
 });
 export type TStartTask = z.input<typeof ZStartTask>;
 
 export const ZRunId = z.object({ runId: z.string().min(1).max(64) });
 
-export const RUN_STATUSES = ["QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "INTERRUPTED"] as const;
-export const ACTIVE_STATUSES = ["QUEUED", "RUNNING"] as const;
+export const RUN_STATUSES = ["QUEUED", "RUNNING", "AWAITING_APPROVAL", "SUCCEEDED", "FAILED", "CANCELLED", "INTERRUPTED"] as const;

@@ -1,3 +1,4 @@
+import { isActiveStatus } from "@/server/runs/events/run-status";
 import { requireProject } from "@/server/access/project-access";
 import { requireRun } from "@/server/access/run-access";
 import type { Prisma } from "@/generated/prisma/client";
@@ -57,7 +58,9 @@ export async function startTask(options: { db: Db; userId: string; input: TStart
 
   const { task, run } = await options.db.$transaction(async (tx) => {
     const task = await tx.task.create({ data: { projectId, authorId: options.userId, prompt, contextFiles: uniqueFiles, plan: plan ? (plan.value as unknown as Prisma.InputJsonObject) : undefined } });
-    const run = await tx.run.create({ data: { taskId: task.id, projectId, tokenBudget, costBudgetUsd } });
+    // A fixed plan is the caller's decision already: there is nothing to review.
+    const planReview = !plan && (parsed.data.reviewPlan ?? project.requirePlanApproval);
+    const run = await tx.run.create({ data: { taskId: task.id, projectId, tokenBudget, costBudgetUsd, planReview } });
     return { task, run };
   });
   await appendRunEvent(options.db, { runId: run.id, type: "run.queued", payload: { taskId: task.id, prompt, contextFiles: uniqueFiles } });
@@ -68,7 +71,7 @@ export async function startTask(options: { db: Db; userId: string; input: TStart
 /** Runs a finished run's task again, as a new run with the same context files and the same prompt, or an edited one (a new task). */
 export async function rerun(options: { db: Db; userId: string; runId: string; prompt?: string }) {
   const previous = await requireRun({ ...options, need: "write" });
-  if (previous.status === "QUEUED" || previous.status === "RUNNING") {
+  if (isActiveStatus(previous.status)) {
     throw new AppError("CONFLICT", "This run is still going. Stop it first, or wait for it to finish.");
   }
   const edited = options.prompt === undefined ? undefined : checkPrompt(options.prompt);
@@ -77,7 +80,7 @@ export async function rerun(options: { db: Db; userId: string; runId: string; pr
       ? await options.db.task.create({ data: { projectId: previous.projectId, authorId: options.userId, prompt: edited, contextFiles: previous.task.contextFiles, plan: previous.task.plan ?? undefined } })
       : previous.task;
   const run = await options.db.run.create({
-    data: { taskId: task.id, projectId: previous.projectId, tokenBudget: previous.tokenBudget, costBudgetUsd: previous.costBudgetUsd },
+    data: { taskId: task.id, projectId: previous.projectId, tokenBudget: previous.tokenBudget, costBudgetUsd: previous.costBudgetUsd, planReview: previous.planReview },
   });
   await appendRunEvent(options.db, {
     runId: run.id,

@@ -1,3 +1,4 @@
+import { isActiveStatus } from "@/server/runs/events/run-status";
 import type { Db } from "@/server/db/client";
 import { cleanupWorktrees } from "@/server/git";
 
@@ -16,7 +17,7 @@ export async function sweepRunBranches(options: { db: Db; retentionDays: number;
   const removedRunIds: string[] = [];
   for (const project of projects) {
     const runs = await db.run.findMany({ where: { projectId: project.id }, select: { id: true, status: true, finishedAt: true } });
-    const active = runs.filter((run) => run.status === "QUEUED" || run.status === "RUNNING").map((run) => run.id);
+    const active = runs.filter((run) => isActiveStatus(run.status)).map((run) => run.id);
     const keepBranches = runs.filter((run) => retentionDays === 0 || run.finishedAt === null || run.finishedAt >= cutoff).map((run) => run.id);
     try {
       const result = await cleanupWorktrees({ repoPath: project.repoPath, keepRunIds: active, keepBranchRunIds: keepBranches });

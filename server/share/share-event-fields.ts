@@ -40,6 +40,14 @@ export const SHARE_EVENT_FIELDS = {
   "memory.remembered": {},
   "plan.started": { given: true },
   "plan.created": { steps: { each: { id: true, agent: true, description: true, file: true, depends_on: true, group: true, tool_name: true } }, repaired: true, ...escaped },
+  "plan.awaiting_approval": { expiresAt: true },
+  // Not who pushed, not the remote's URL (it can name a private host): the branch and commit are the run's.
+  "run.pushed": { branch: true, commit: true },
+  // The request's number and state; its URL can name a private host.
+  "run.pull_request": { provider: true, number: true, state: true, base: true },
+  // Who approved or rejected (`by`) is a user id: private; what was approved and why it was rejected are the run's.
+  "plan.approved": { edited: true, steps: { each: { id: true, agent: true, description: true, file: true, depends_on: true, group: true, tool_name: true } }, ...escaped },
+  "plan.rejected": { reason: true, ...escaped },
   "step.started": { stepId: true, agent: true, description: true, file: true, ...escaped },
   // `run` is the version-1 name of sandboxRun (upcast by the reader, server/runs/events/read-run-event.ts).
   "step.running": { stepId: true, sandboxRun: true, run: true, testPaths: true },

@@ -1,3 +1,4 @@
+import { isActiveStatus } from "@/server/runs/events/run-status";
 import { z } from "zod";
 import { requireRun } from "@/server/access/run-access";
 import type { Db } from "@/server/db/client";
@@ -23,7 +24,7 @@ export async function followUp(options: { db: Db; userId: string; input: TFollow
   if (!parsed.success) throw new AppError("BAD_REQUEST", parsed.error.issues[0]?.message ?? "Check the follow-up.");
   const previous = await requireRun({ db: options.db, userId: options.userId, runId: parsed.data.runId, need: "write" });
   const prompt = checkPrompt(parsed.data.prompt);
-  if (previous.status === "QUEUED" || previous.status === "RUNNING") {
+  if (isActiveStatus(previous.status)) {
     throw new AppError("CONFLICT", "This run is still going. Wait for it to finish (or stop it), then write the follow-up.");
   }
   const threadId = threadIdOf(previous);
@@ -37,7 +38,7 @@ export async function followUp(options: { db: Db; userId: string; input: TFollow
     if (previous.threadId === null) await tx.run.update({ where: { id: previous.id }, data: { threadId } });
     const task = await tx.task.create({ data: { projectId: previous.projectId, authorId: options.userId, prompt, contextFiles: previous.task.contextFiles } });
     const run = await tx.run.create({
-      data: { taskId: task.id, projectId: previous.projectId, tokenBudget: previous.tokenBudget, costBudgetUsd: previous.costBudgetUsd, threadId, parentRunId: previous.id },
+      data: { taskId: task.id, projectId: previous.projectId, tokenBudget: previous.tokenBudget, costBudgetUsd: previous.costBudgetUsd, threadId, parentRunId: previous.id, planReview: previous.planReview },
     });
     return { task, run };
   });

@@ -3,12 +3,14 @@ import { requireProject } from "@/server/access/project-access";
 import { AppError } from "@/server/errors";
 import { readTree } from "@/server/git";
 import { deleteMemory, getIndexStatus, listMemories } from "@/server/memory/memory-store";
+import { deleteProjectRemote, getProjectRemote, setProjectRemote, ZProjectRemoteDto, ZSetProjectRemote } from "@/server/delivery/project-remote";
 import { createProject } from "@/server/projects/create-project";
 import { deleteProject } from "@/server/projects/delete-project";
 import { getProject } from "@/server/projects/get-project";
 import { listProjects } from "@/server/projects/list-projects";
 import { addMember, listMembers, removeMember, ZAddMember, ZMemberDto, ZRemoveMember } from "@/server/projects/project-members";
-import { ZCreateProject, ZProjectDto, ZProjectId } from "@/server/projects/project-schemas";
+import { ZCreateProject, ZProjectDto, ZProjectId, ZUpdateProjectSettings } from "@/server/projects/project-schemas";
+import { updateProjectSettings } from "@/server/projects/update-project-settings";
 import { createTRPCRouter, protectedProcedure } from "../trpc";
 
 export const projectRouter = createTRPCRouter({
@@ -23,6 +25,27 @@ export const projectRouter = createTRPCRouter({
     .input(ZCreateProject)
     .output(ZProjectDto)
     .mutation(({ ctx, input }) => createProject({ db: ctx.db, userId: ctx.userId, input })),
+
+  /** Project settings (requirePlanApproval: new tasks stop after planning for review by default). */
+  updateSettings: protectedProcedure
+    .input(ZUpdateProjectSettings)
+    .output(ZProjectDto)
+    .mutation(({ ctx, input }) => updateProjectSettings({ db: ctx.db, userId: ctx.userId, input })),
+
+  /** The project's remote for pushes and pull requests; the token never comes back, only whether one is set. */
+  remote: protectedProcedure
+    .input(ZProjectId)
+    .output(ZProjectRemoteDto.nullable())
+    .query(({ ctx, input }) => getProjectRemote({ db: ctx.db, userId: ctx.userId, projectId: input.projectId })),
+
+  setRemote: protectedProcedure
+    .input(ZSetProjectRemote)
+    .output(ZProjectRemoteDto)
+    .mutation(({ ctx, input }) => setProjectRemote({ db: ctx.db, userId: ctx.userId, input })),
+
+  deleteRemote: protectedProcedure
+    .input(ZProjectId)
+    .mutation(({ ctx, input }) => deleteProjectRemote({ db: ctx.db, userId: ctx.userId, projectId: input.projectId })),
 
   delete: protectedProcedure
     .input(ZProjectId)

@@ -12,6 +12,9 @@ import { streamRunChanges } from "@/server/runs/stream-run-changes";
 import { streamRunEvents } from "@/server/runs/stream-run-events";
 import { requireProject } from "@/server/access/project-access";
 import { listThread, ZThreadDto } from "@/server/threads/list-thread";
+import { getPullRequest, openPullRequest, ZOpenPullRequest, ZPullRequestDto } from "@/server/delivery/open-pull-request";
+import { pushRunBranch } from "@/server/delivery/push-run-branch";
+import { approvePlan, rejectPlan, ZApprovePlan, ZRejectPlan } from "@/server/plan-review/review-plan";
 import { createTRPCRouter, protectedProcedure } from "../trpc";
 
 export const ZRunEventDto = z.object({ seq: z.number(), type: z.string(), payload: z.record(z.string(), z.unknown()), createdAt: z.date() });
@@ -47,6 +50,36 @@ export const runRouter = createTRPCRouter({
     const run = await requireRun({ db: ctx.db, userId: ctx.userId, runId: input.runId, need: "read" });
     return listThread({ db: ctx.db, runId: run.id });
   }),
+
+  /** Plan review: approve the plan waiting for review, as is or edited (checked with the planner's plan schema); the run continues. */
+  approvePlan: protectedProcedure
+    .input(ZApprovePlan)
+    .output(z.object({ status: z.literal("QUEUED"), edited: z.boolean(), steps: z.number() }))
+    .mutation(({ ctx, input }) => approvePlan({ db: ctx.db, userId: ctx.userId, input })),
+
+  /** Plan review: reject the plan; the run ends cancelled with the reason, nothing having run. */
+  rejectPlan: protectedProcedure
+    .input(ZRejectPlan)
+    .output(z.object({ status: z.literal("CANCELLED") }))
+    .mutation(({ ctx, input }) => rejectPlan({ db: ctx.db, userId: ctx.userId, input })),
+
+  /** Pushes the run's branch to the project's remote (its token only; the host's credentials never). */
+  push: protectedProcedure
+    .input(ZRunId)
+    .output(z.object({ branch: z.string(), commit: z.string(), remote: z.string() }))
+    .mutation(({ ctx, input }) => pushRunBranch({ db: ctx.db, userId: ctx.userId, runId: input.runId })),
+
+  /** Pushes and opens a GitHub pull request / GitLab merge request with the verification record; unverified runs need `force`. */
+  openPullRequest: protectedProcedure
+    .input(ZOpenPullRequest)
+    .output(ZPullRequestDto)
+    .mutation(({ ctx, input }) => openPullRequest({ db: ctx.db, userId: ctx.userId, input })),
+
+  /** The run's pull request and its state as the forge has it now; null when none was opened. */
+  pullRequest: protectedProcedure
+    .input(ZRunId)
+    .output(ZPullRequestDto.nullable())
+    .query(({ ctx, input }) => getPullRequest({ db: ctx.db, userId: ctx.userId, runId: input.runId })),
 
   cancel: protectedProcedure
     .input(ZRunId)

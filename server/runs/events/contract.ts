@@ -36,6 +36,8 @@ export const ZEventPlanStep = z.object({
   tool_params: z.record(z.string(), z.unknown()).optional(),
 });
 
+export type TEventPlanStep = z.output<typeof ZEventPlanStep>;
+
 /** unpriced: calls to a model with no known price (their cost is unknown, not $0); absent when there were none. */
 export const ZUsage = z.object({ tokensIn: count, tokensOut: count, costUsd: count, calls: count, unpriced: z.number().int().nonnegative().optional() });
 export type TUsage = z.output<typeof ZUsage>;
@@ -149,6 +151,10 @@ const PAYLOADS = {
   "run.cancel_requested": z.object({ by: text }),
   /** The run's branch was merged; `forced` when it was not verified and someone confirmed anyway (`notVerified` says what). */
   "run.merged": z.object({ by: text, forced: z.boolean().default(false), notVerified: nullableText, into: text, kind: text, commit: text }),
+  /** The run's branch was pushed to the project's remote (`remote`: the URL, never with credentials). */
+  "run.pushed": z.object({ by: text, remote: text, branch: text, commit: text }),
+  /** A pull request (GitHub) or merge request (GitLab) of the run's branch: opened, or its state as last read. */
+  "run.pull_request": z.object({ provider: text, number: count, url: text, state: z.enum(["open", "merged", "closed"]).catch("open"), base: text }),
   "run.finished": z.object({
     status: z.enum(["succeeded", "failed", "cancelled", "interrupted"]).catch("failed"),
     reason: nullableText,
@@ -165,6 +171,12 @@ const PAYLOADS = {
   "memory.remembered": z.object({}),
   "plan.started": z.object({ given: z.boolean().default(false) }),
   "plan.created": z.object({ steps: lenientList(ZEventPlanStep), repaired: z.boolean().default(false) }),
+  /** Plan review: the run stopped after planning and holds no worker until someone approves or rejects (or `expiresAt` passes). */
+  "plan.awaiting_approval": z.object({ expiresAt: text }),
+  /** The plan as approved (edited or not): the run is queued again and a worker executes exactly these steps. */
+  "plan.approved": z.object({ by: text, edited: z.boolean().default(false), steps: lenientList(ZEventPlanStep) }),
+  /** The plan was rejected (run.finished follows); `reason` as the reviewer wrote it. */
+  "plan.rejected": z.object({ by: text, reason: text }),
   "step.started": z.object({ stepId: z.string(), agent: text, description: text, file: nullableText }),
   /** One sandbox run of a code step (1 = the first run, 2 = after the first debug round, ...). */
   "step.running": z.object({ stepId: z.string(), sandboxRun: count, testPaths: z.array(z.string()).default([]) }),

@@ -4,9 +4,9 @@
  * Run and Step rows in the same transaction as each append (server/runs/project-run-event.ts), so the
  * history, the API and the page can never disagree.
  */
-import { assertNever, type RunEvent, type TStepOutcomeStatus, type TUsage, type TVerification } from "./contract";
+import { assertNever, type RunEvent, type TEventPlanStep, type TStepOutcomeStatus, type TUsage, type TVerification } from "./contract";
 
-export type RunState = "queued" | "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
+export type RunState = "queued" | "running" | "awaiting_approval" | "succeeded" | "failed" | "cancelled" | "interrupted";
 export type StepState = "pending" | "running" | "succeeded" | "failed" | "skipped" | "cancelled";
 
 export interface StepView {
@@ -44,6 +44,8 @@ export interface RunRecord {
   verdict: { verdict: string; reasons: string[] } | null;
   verification: TVerification | null;
   steps: StepView[];
+  /** While the plan awaits review: when it expires (the run then ends unapproved). */
+  approvalDeadline: Date | null;
   /** The last merge of the run's branch (who, whether confirmed although not verified); null: never merged. */
   merged: { by: string; forced: boolean; into: string; commit: string; at: Date } | null;
 }
@@ -63,6 +65,7 @@ export const initialRunRecord: RunRecord = {
   verdict: null,
   verification: null,
   steps: [],
+  approvalDeadline: null,
   merged: null,
 };
 
@@ -90,6 +93,27 @@ function updateStep(record: RunRecord, stepId: string | null, change: (step: Ste
   return { ...record, steps: record.steps.map((step) => (step.id === stepId ? change(step) : step)) };
 }
 
+function pendingSteps(steps: TEventPlanStep[]): StepView[] {
+  return steps.map((step) => ({
+    id: step.id,
+    agent: step.agent,
+    description: step.description,
+    file: step.file ?? null,
+    dependsOn: step.depends_on,
+    group: step.group ?? null,
+    toolName: step.tool_name ?? null,
+    status: "pending",
+    reason: null,
+    attempts: 0,
+    sandboxRuns: 0,
+    commit: null,
+    harness: [],
+    usage: emptyUsage,
+    startedAt: null,
+    finishedAt: null,
+  }));
+}
+
 /** Folds one event into the record; events that do not concern it return the same object. */
 export function foldRunRecord(record: RunRecord, event: RunEvent): RunRecord {
   const at = event.createdAt;
@@ -112,27 +136,14 @@ export function foldRunRecord(record: RunRecord, event: RunEvent): RunRecord {
     case "run.cancel_requested":
       return { ...record, cancelRequestedAt: at };
     case "plan.created":
-      return {
-        ...record,
-        steps: event.payload.steps.map((step) => ({
-          id: step.id,
-          agent: step.agent,
-          description: step.description,
-          file: step.file ?? null,
-          dependsOn: step.depends_on,
-          group: step.group ?? null,
-          toolName: step.tool_name ?? null,
-          status: "pending",
-          reason: null,
-          attempts: 0,
-          sandboxRuns: 0,
-          commit: null,
-          harness: [],
-          usage: emptyUsage,
-          startedAt: null,
-          finishedAt: null,
-        })),
-      };
+      return { ...record, steps: pendingSteps(event.payload.steps) };
+    case "plan.awaiting_approval": {
+      const deadline = new Date(event.payload.expiresAt);
+      return { ...record, status: "awaiting_approval", approvalDeadline: Number.isNaN(deadline.getTime()) ? null : deadline };
+    }
+    case "plan.approved":
+      // Back in the queue with the approved steps; the worker that takes it runs exactly these.
+      return { ...record, status: "queued", approvalDeadline: null, steps: pendingSteps(event.payload.steps) };
     case "step.started":
       return updateStep(record, event.payload.stepId, (step) => ({ ...step, status: "running", startedAt: at }));
     case "step.running":
@@ -164,6 +175,7 @@ export function foldRunRecord(record: RunRecord, event: RunEvent): RunRecord {
         status,
         statusReason: reason,
         finishedAt: at,
+        approvalDeadline: null,
         verdict: verdict ?? record.verdict,
         verification: verification ?? record.verification,
         // The orchestrator's total knows no prices: the unpriced count comes from the calls folded so far.
@@ -176,6 +188,7 @@ export function foldRunRecord(record: RunRecord, event: RunEvent): RunRecord {
     case "memory.unavailable":
     case "memory.remembered":
     case "plan.started":
+    case "plan.rejected":
     case "step.commit_failed":
     case "edit.rejected":
     case "sandbox.command":
@@ -195,6 +208,8 @@ export function foldRunRecord(record: RunRecord, event: RunEvent): RunRecord {
     case "environment.change_failed":
     case "verification.baseline":
     case "verification.progress":
+    case "run.pushed":
+    case "run.pull_request":
     case "unreadable":
       return record;
     default:

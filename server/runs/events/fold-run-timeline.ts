@@ -136,6 +136,9 @@ export function foldRunTimeline(state: RunTimeline, event: RunEvent): RunTimelin
     case "memory.remembered":
     case "plan.started":
     case "plan.created":
+    case "plan.awaiting_approval":
+    case "plan.approved":
+    case "plan.rejected":
     case "step.running":
     case "step.committed":
     case "step.commit_failed":
@@ -157,6 +160,8 @@ export function foldRunTimeline(state: RunTimeline, event: RunEvent): RunTimelin
     case "environment.change_failed":
     case "verdict":
     case "sandbox.seeded":
+    case "run.pushed":
+    case "run.pull_request":
     case "unreadable":
       return base;
     default:

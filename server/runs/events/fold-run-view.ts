@@ -3,7 +3,7 @@
  * same fold the server stores) plus what only the page shows (commands, tests, edits, notes, recalled
  * context). Pure, so the owner's page and a share link agree, and replays of any prefix give the same picture.
  */
-import { assertNever, type RunEvent, type StoredEvent, type TBaselineSummary, type TCommandRecord, type TTestRecord, type TUsage, type TFileChangeReview, type TIndependentRun, type TVerificationOutcome } from "./contract";
+import { assertNever, type RunEvent, type StoredEvent, type TEventPlanStep, type TBaselineSummary, type TCommandRecord, type TTestRecord, type TUsage, type TFileChangeReview, type TIndependentRun, type TVerificationOutcome } from "./contract";
 import { foldRunRecord, initialRunRecord, type RunRecord, type StepView } from "./fold-run-record";
 import { foldRunTimeline, initialRunTimeline, type RunTimeline } from "./fold-run-timeline";
 import { readRunEvent } from "./read-run-event";
@@ -52,7 +52,7 @@ export interface RunEventState {
   repeated: number;
   /** Seqs skipped over (should stay 0: nothing is lost on a reconnect). */
   missing: number;
-  phase: "queued" | "starting" | "planning" | "executing" | "verifying" | "finished";
+  phase: "queued" | "starting" | "planning" | "awaiting_approval" | "executing" | "verifying" | "finished";
   record: RunRecord;
   steps: PlanStepView[];
   commands: CommandView[];
@@ -73,6 +73,8 @@ export interface RunEventState {
   suiteProgress: { passed: number; failed: number; skipped: number; latest: { name: string; status: string }[] } | null;
   /** Lanes and bars of the run over time (fold-run-timeline.ts). */
   timeline: RunTimeline;
+  /** The plan's steps as the planner (or a reviewer) gave them, tool parameters included: what plan review edits. */
+  planSteps: TEventPlanStep[];
 }
 
 export const initialRunEventState: RunEventState = {
@@ -96,6 +98,7 @@ export const initialRunEventState: RunEventState = {
   recalled: null,
   suiteProgress: null,
   timeline: initialRunTimeline,
+  planSteps: [],
 };
 
 const MAX_OUTPUT_CHARS = 4000;
@@ -115,7 +118,13 @@ function foldPageParts(state: RunEventState, event: RunEvent): RunEventState {
     case "plan.started":
       return { ...state, phase: "planning" };
     case "plan.created":
-      return { ...state, phase: "executing" };
+      return { ...state, phase: "executing", planSteps: event.payload.steps };
+    case "plan.awaiting_approval":
+      return { ...state, phase: "awaiting_approval" };
+    case "plan.approved":
+      return { ...note("info", `Plan ${event.payload.edited ? "edited and approved" : "approved"}; the run continues when a worker is free.`), phase: "queued", planSteps: event.payload.steps };
+    case "plan.rejected":
+      return note("info", `The plan was rejected${event.payload.reason ? `: ${event.payload.reason}` : "."}`);
     case "verification.started":
       return { ...state, phase: "verifying" };
     case "edit.applied": {
@@ -181,6 +190,8 @@ function foldPageParts(state: RunEventState, event: RunEvent): RunEventState {
     case "agent.repair":
     case "verdict":
     case "sandbox.seeded":
+    case "run.pushed":
+    case "run.pull_request":
     case "unreadable":
       return state;
     case "environment.waiting":

@@ -5,8 +5,16 @@
  */
 import { REVIEW_OUTCOMES, type TVerificationOutcome } from "./contract";
 
-export const DISPLAY_STATUSES = ["QUEUED", "RUNNING", "SUCCEEDED", "NEEDS_REVIEW", "FAILED", "CANCELLED", "INTERRUPTED"] as const;
+export const DISPLAY_STATUSES = ["QUEUED", "RUNNING", "AWAITING_APPROVAL", "SUCCEEDED", "NEEDS_REVIEW", "FAILED", "CANCELLED", "INTERRUPTED"] as const;
 export type DisplayStatus = (typeof DISPLAY_STATUSES)[number];
+
+/** Statuses of a run that has not ended: it may still change the branch, so no follow-up, re-run or merge yet. */
+export const ACTIVE_STATUSES = ["QUEUED", "RUNNING", "AWAITING_APPROVAL"] as const;
+
+/** `status` in either case. */
+export function isActiveStatus(status: string): boolean {
+  return (ACTIVE_STATUSES as readonly string[]).includes(status.toUpperCase());
+}
 
 export function needsReview(outcome: string | null | undefined): boolean {
   return outcome != null && (REVIEW_OUTCOMES as readonly string[]).includes(outcome);
@@ -19,8 +27,8 @@ export function displayStatus(status: string, outcome: string | null | undefined
   return ((DISPLAY_STATUSES as readonly string[]).includes(key) ? key : "FAILED") as DisplayStatus;
 }
 
-export type StatusTone = "neutral" | "info" | "success" | "warning" | "danger";
-export type StatusIcon = "clock" | "spinner" | "check" | "eye" | "cross" | "stop" | "pause";
+export type StatusTone = "neutral" | "info" | "attention" | "success" | "warning" | "danger";
+export type StatusIcon = "clock" | "spinner" | "flag" | "check" | "eye" | "cross" | "stop" | "pause";
 
 /**
  * The one vocabulary for a run's state: the word, the colour (a tone each page maps to its palette, light and
@@ -29,6 +37,7 @@ export type StatusIcon = "clock" | "spinner" | "check" | "eye" | "cross" | "stop
 export const STATUS_PRESENTATION: Record<DisplayStatus, { label: string; tone: StatusTone; icon: StatusIcon; active: boolean }> = {
   QUEUED: { label: "Queued", tone: "neutral", icon: "clock", active: true },
   RUNNING: { label: "Running", tone: "info", icon: "spinner", active: true },
+  AWAITING_APPROVAL: { label: "Awaiting approval", tone: "attention", icon: "flag", active: true },
   SUCCEEDED: { label: "Succeeded", tone: "success", icon: "check", active: false },
   NEEDS_REVIEW: { label: "Needs review", tone: "warning", icon: "eye", active: false },
   FAILED: { label: "Failed", tone: "danger", icon: "cross", active: false },

@@ -1,0 +1,85 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { useTRPC } from "@/components/providers/trpc-provider";
+import { Button } from "@/components/ui/button";
+import { Alert } from "@/components/ui/states";
+import type { TRunDto } from "@/server/runs/run-dto";
+
+const STATE_TONE = { open: "bg-emerald-50 text-emerald-800 ring-emerald-300", merged: "bg-violet-50 text-violet-900 ring-violet-300", closed: "bg-slate-100 text-slate-700 ring-slate-300" } as const;
+
+/**
+ * Push the run's branch to the project's remote and open a pull (merge) request; the request's link and its
+ * state (open, merged, closed) as the host has it now. Like merging, an unverified run needs a confirmation.
+ */
+export function DeliveryPanel({ run, active }: { run: TRunDto; active: boolean }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const remote = useQuery(trpc.project.remote.queryOptions({ projectId: run.projectId }));
+  const pullRequest = useQuery(trpc.run.pullRequest.queryOptions({ runId: run.id }, { enabled: !active }));
+  const push = useMutation(trpc.run.push.mutationOptions());
+  const refresh = () => void queryClient.invalidateQueries({ queryKey: trpc.run.pullRequest.queryKey({ runId: run.id }) });
+  const open = useMutation(trpc.run.openPullRequest.mutationOptions({ onSuccess: (data) => queryClient.setQueryData(trpc.run.pullRequest.queryKey({ runId: run.id }), data) }));
+  const [confirming, setConfirming] = useState(false);
+  if (active || !run.branch) return null;
+  const pr = pullRequest.data;
+  const word = remote.data?.provider === "gitlab" ? "merge request" : "pull request";
+  const canOpen = run.canWrite && remote.data && (!pr || pr.state !== "open");
+  return (
+    <div className="space-y-2" data-testid="delivery">
+      {pr && (
+        <p className="flex flex-wrap items-center gap-2 text-sm">
+          <span>{pr.provider === "gitlab" ? "Merge" : "Pull"} request</span>
+          <a href={pr.url} target="_blank" rel="noreferrer" className="font-medium text-indigo-600 underline" data-testid="pull-request-link">
+            #{pr.number}
+          </a>
+          <span data-testid="pull-request-state" data-state={pr.state} className={`rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${STATE_TONE[pr.state]}`}>
+            {pr.state}
+          </span>
+          <Button variant="ghost" onClick={refresh} pending={pullRequest.isFetching}>
+            Refresh state
+          </Button>
+        </p>
+      )}
+      {pr?.error && <Alert tone="info">{pr.error}</Alert>}
+      {run.canWrite && remote.data && (
+        <div className="flex flex-wrap gap-2">
+          <Button variant="secondary" pending={push.isPending} onClick={() => push.mutate({ runId: run.id })}>
+            Push branch
+          </Button>
+          {canOpen &&
+            (run.notVerified === null ? (
+              <Button variant="secondary" pending={open.isPending} onClick={() => open.mutate({ runId: run.id })}>
+                Open {word}
+              </Button>
+            ) : (
+              <Button variant="secondary" onClick={() => setConfirming(true)}>
+                Open {word} anyway…
+              </Button>
+            ))}
+        </div>
+      )}
+      {confirming && run.notVerified && canOpen && (
+        <div role="alertdialog" aria-label={`Confirm ${word}`} className="space-y-2 rounded-md bg-amber-50 p-3 text-sm text-amber-900 ring-1 ring-amber-300">
+          <p className="font-semibold">This run is not verified: {run.notVerified}</p>
+          <p>The {word}&apos;s description will say so.</p>
+          <div className="flex gap-2">
+            <Button variant="danger" pending={open.isPending} onClick={() => open.mutate({ runId: run.id, force: true }, { onSuccess: () => setConfirming(false) })}>
+              Open {word} without verification
+            </Button>
+            <Button variant="secondary" onClick={() => setConfirming(false)}>
+              Cancel
+            </Button>
+          </div>
+        </div>
+      )}
+      {push.data && !open.data && (
+        <Alert tone="success">
+          Pushed {push.data.branch} ({push.data.commit.slice(0, 10)}) to {push.data.remote}.
+        </Alert>
+      )}
+      {(push.error ?? open.error) && <Alert>{(push.error ?? open.error)!.message}</Alert>}
+    </div>
+  );
+}

@@ -1,0 +1,81 @@
+import { z } from "zod";
+import { requireRun } from "@/server/access/run-access";
+import type { Db } from "@/server/db/client";
+import { env } from "@/server/env";
+import { AppError, toPublicError } from "@/server/errors";
+import { isActiveStatus } from "@/server/runs/events/run-status";
+import { readVerification } from "@/server/runs/run-dto";
+import { appendRunEvent, lastRunEvent } from "@/server/runs/run-events";
+import { notVerified } from "@/server/runs/run-git";
+import { createShareLink } from "@/server/share/share-links";
+import { createPullRequest, readPullRequest } from "./forge-api";
+import { resolveRemote } from "./project-remote";
+import { pullRequestBody } from "./pull-request-body";
+import { pushRunBranch } from "./push-run-branch";
+
+export const ZOpenPullRequest = z.object({
+  runId: z.string().min(1).max(64),
+  /** Open it although the run is not verified (the page's confirmation names what is missing). */
+  force: z.boolean().default(false),
+  title: z.string().trim().min(1).max(200, "Keep the title under 200 characters.").optional(),
+});
+
+export const ZPullRequestDto = z.object({ provider: z.string(), number: z.number(), url: z.string(), state: z.enum(["open", "merged", "closed"]), base: z.string(), error: z.string().nullable() });
+export type TPullRequestDto = z.infer<typeof ZPullRequestDto>;
+
+const requestWord = (provider: string) => (provider === "gitlab" ? "merge request" : "pull request");
+
+/**
+ * Pushes the run's branch and opens a pull request (GitHub) or merge request (GitLab) into the project's default
+ * branch, its body carrying the verification record and a share link. Like merging, only a verified run goes plainly;
+ * anything else needs `force`, and the body says what is not verified.
+ */
+export async function openPullRequest(options: { db: Db; userId: string; input: z.input<typeof ZOpenPullRequest> }): Promise<TPullRequestDto> {
+  const parsed = ZOpenPullRequest.safeParse(options.input);
+  if (!parsed.success) throw new AppError("BAD_REQUEST", parsed.error.issues[0]?.message ?? "Check the request.");
+  const { runId, force, title } = parsed.data;
+  const run = await requireRun({ db: options.db, userId: options.userId, runId, need: "write" });
+  if (isActiveStatus(run.status)) throw new AppError("CONFLICT", "Wait for the run to finish before opening a pull request.");
+  const existing = await lastRunEvent(options.db, run.id, "run.pull_request");
+  if (existing?.state === "open") throw new AppError("CONFLICT", `This run's ${requestWord(existing.provider)} #${existing.number} is already open: ${existing.url}`);
+  const missing = notVerified(run);
+  if (missing && !force) throw new AppError("CONFLICT", `This run is not verified (${missing}). Opening a pull request for it needs an explicit confirmation (force).`);
+  const remote = await resolveRemote(options.db, run.projectId);
+  const pushed = await pushRunBranch({ db: options.db, userId: options.userId, runId: run.id });
+
+  const base = env().AUTH_URL?.replace(/\/+$/, "");
+  const shareUrl = base ? `${base}/share/${(await createShareLink({ db: options.db, userId: options.userId, runId: run.id })).token}` : null;
+  const verdict = await lastRunEvent(options.db, run.id, "verdict");
+  const body = pullRequestBody({
+    prompt: run.task.prompt,
+    verification: readVerification(run.verification),
+    verdict: verdict ? { verdict: verdict.verdict, reasons: verdict.reasons } : null,
+    shareUrl,
+    runId: run.id,
+    forcedReason: missing,
+  });
+  const firstLine = run.task.prompt.split("\n").find((line) => line.trim())?.trim() ?? "AutoCodeAI run";
+  const info = await createPullRequest(remote, { head: pushed.branch, base: run.project.defaultBranch, title: title ?? firstLine.slice(0, 120), body });
+  const payload = { provider: remote.provider, number: info.number, url: info.url, state: info.state, base: run.project.defaultBranch };
+  await appendRunEvent(options.db, { runId: run.id, type: "run.pull_request", payload });
+  return { ...payload, error: null };
+}
+
+/** The run's pull request with its state as the forge has it now (recorded when it changed); the last known state and why when the forge cannot be asked. */
+export async function getPullRequest(options: { db: Db; userId: string; runId: string }): Promise<TPullRequestDto | null> {
+  const run = await requireRun({ ...options, need: "read" });
+  const known = await lastRunEvent(options.db, run.id, "run.pull_request");
+  if (!known) return null;
+  try {
+    const now = await readPullRequest(await resolveRemote(options.db, run.projectId), known.number);
+    if (now.state !== known.state) await appendRunEvent(options.db, { runId: run.id, type: "run.pull_request", payload: { ...known, state: now.state, url: now.url } });
+    return { ...known, state: now.state, url: now.url, error: null };
+  } catch (error) {
+    return { ...known, error: `Could not refresh its state: ${toPublicError(error, "pull request").message}` };
+  }
+}
+
+/** The run's last push, for the page ("pushed abc1234"); null when never pushed. */
+export function lastPush(db: Db, runId: string) {
+  return lastRunEvent(db, runId, "run.pushed");
+}
