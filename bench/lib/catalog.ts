@@ -241,7 +241,7 @@ export const HEADLINE: Record<string, FigureSpec> = {
     module: "workers",
     unit: "ms",
     meaning:
-      "A one-step task (zero-latency fake model, real sandbox) on a remote-style worker process (its own DATA_DIR, the repository fetched from and pushed to the web app over git smart HTTP, warm cache) minus the same task on a local-path worker (the web machine's repository), both taking runs one at a time from the same queue in the same bench run: median run.claimed to run.finished of each, first run of each worker unmeasured.",
+      "A one-step task (zero-latency fake model, real sandbox) on a remote-style worker process (its own DATA_DIR, the repository fetched from and pushed to the web app over git smart HTTP, warm cache) minus the same task on a local-path worker (the web machine's repository), both taking runs one at a time from the same queue in the same bench run, in pairs (one run on each worker back to back, the other paused so the intended one claims it, order alternating): median of the paired differences of run.claimed to run.finished, first run of each worker unmeasured.",
     goal: { op: "<=", value: 150 },
     goalWhy: "issue #21: a worker on another machine may cost at most 150 ms more per run",
     baseline: "workers.local_run_p50_ms",
