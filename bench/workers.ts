@@ -3,7 +3,8 @@
  * the repository fetched from and pushed to the web app over git smart HTTP, warm repository cache) against the
  * same task on a local-path worker (the web machine's repository, as the in-process worker uses it), both
  * worker processes taking runs from the same queue in the same bench run. Each run is timed from run.claimed to
- * run.finished and attributed to the worker that claimed it; runs go one at a time so they never contend.
+ * run.finished; runs go one at a time, in pairs (one on each worker, back to back, the other worker paused so the
+ * intended one claims it, the order alternating), and the figure is the median of the paired differences.
  *
  * Needs a Postgres server: BENCH_DATABASE_URL or TEST_DATABASE_URL (a superuser URL; a database is created and
  * dropped), else postgres://autocode:autocode@127.0.0.1:5432/postgres.
@@ -76,22 +77,39 @@ export async function benchWorkers({ quick = false }: { quick?: boolean } = {}):
     workers.push(spawnEntry("tests/workers/worker-entry.ts", { ...env, DATA_DIR: remoteDir, APP_URL: appUrl, WORKER_SECRET: SECRET }, "remote"));
     const [local, remote] = await Promise.all(workers.map((w) => w.waitFor((m) => m.ready === true, 120_000, "readiness")));
 
-    const samples = new Map<string, number[]>([[local!.workerId as string, []], [remote!.workerId as string, []]]);
-    // Unmeasured until each worker has run once: module loading, the sandbox pool and, for the remote one, a warm cache.
-    const warmed = new Set<string>();
-    for (let i = 0; i < perWorker * 8 && [...samples.values()].some((s) => s.length < perWorker); i++) {
-      const { workerId, ms } = await oneRun(db, user.id, project.id, i);
-      if (!warmed.has(workerId)) warmed.add(workerId);
-      else samples.get(workerId)?.push(ms);
+    // Paired: each pair is one run on each worker back to back (the other worker paused with SIGSTOP, so the
+    // intended one claims it), alternating which goes first, so load drifts on this shared machine cancel out.
+    const byName = { local: { child: workers[0]!, id: local!.workerId as string }, remote: { child: workers[1]!, id: remote!.workerId as string } };
+    const runOn = async (name: "local" | "remote", i: number): Promise<number> => {
+      const other = byName[name === "local" ? "remote" : "local"].child;
+      other.killGroup("SIGSTOP");
+      try {
+        const { workerId, ms } = await oneRun(db!, user.id, project.id, i);
+        if (workerId !== byName[name].id) throw new Error(`run ${i} meant for the ${name} worker was claimed by ${workerId}`);
+        return ms;
+      } finally {
+        other.killGroup("SIGCONT");
+      }
+    };
+    // Unmeasured: one run each (module loading, the sandbox pool and, for the remote one, a warm cache).
+    await runOn("local", -2);
+    await runOn("remote", -1);
+    const localMs: number[] = [];
+    const remoteMs: number[] = [];
+    const diffs: number[] = [];
+    for (let i = 0; i < perWorker; i++) {
+      const order: Array<"local" | "remote"> = i % 2 === 0 ? ["local", "remote"] : ["remote", "local"];
+      const ms: Record<string, number> = {};
+      for (const name of order) ms[name] = await runOn(name, i);
+      localMs.push(ms.local!);
+      remoteMs.push(ms.remote!);
+      diffs.push(ms.remote! - ms.local!);
     }
-    const localMs = samples.get(local!.workerId as string)!;
-    const remoteMs = samples.get(remote!.workerId as string)!;
-    if (localMs.length === 0 || remoteMs.length === 0) throw new Error(`one worker took no measured run (local ${localMs.length}, remote ${remoteMs.length})`);
     return {
-      "workers.remote_run_overhead_ms": round(median(remoteMs) - median(localMs)),
+      "workers.remote_run_overhead_ms": round(median(diffs)),
       "workers.remote_run_p50_ms": round(median(remoteMs)),
       "workers.local_run_p50_ms": round(median(localMs)),
-      "workers.runs_per_worker": Math.min(localMs.length, remoteMs.length),
+      "workers.runs_per_worker": diffs.length,
     };
   } finally {
     for (const worker of workers) if (worker.process.exitCode === null) worker.killGroup("SIGTERM");

@@ -101,6 +101,8 @@ export const ZEnv = z
     SANDBOX_IMAGE: z.string().default("autocodeai-sandbox:latest"),
     /** Base image of Node.js/TypeScript project environments (npm run sandbox:build:node). */
     SANDBOX_NODE_IMAGE: z.string().default("autocodeai-sandbox-node:latest"),
+    /** Hours an environment image no project uses and no container runs is kept before it is removed (hourly sweep). */
+    ENV_IMAGE_RETENTION_HOURS: num(168, 0),
     /** Seconds the repository's whole test suite may run (baseline and final verification). */
     SANDBOX_SUITE_TIMEOUT: num(600, 1),
     SANDBOX_TIMEOUT: num(30, 1),

@@ -6,7 +6,7 @@ import { useState } from "react";
 import { useTRPC } from "@/components/providers/trpc-provider";
 import { formatCost } from "@/components/runs/run-status-badge";
 import { ErrorState, LoadingState } from "@/components/ui/states";
-import { OUTCOMES } from "@/server/insights/insights-schemas";
+import { MAX_RANGE_DAYS, OUTCOMES } from "@/server/insights/insights-schemas";
 import { BarList, ChartCard, DataTable } from "./chart-card";
 
 const OUTCOME_STYLE: Record<(typeof OUTCOMES)[number], { label: string; colour: string }> = {
@@ -54,8 +54,11 @@ export function ProjectInsights({ projectId }: { projectId: string }) {
   const trpc = useTRPC();
   const [range, setRange] = useState(() => ({ from: isoDay(new Date(Date.now() - 30 * DAY_MS)), to: isoDay(new Date()) }));
   const [authorId, setAuthorId] = useState<string>("");
-  const badRange = !range.from || !range.to || range.from > range.to;
   const input = { projectId, from: new Date(`${range.from}T00:00:00Z`), to: new Date(new Date(`${range.to}T00:00:00Z`).getTime() + DAY_MS), authorId: authorId || null };
+  // The server's limits, said before asking it (a refused range would otherwise show the previous figures while retrying).
+  const badRange = !range.from || !range.to || range.from > range.to
+    ? "Choose a start date on or before the end date."
+    : input.to.getTime() - input.from.getTime() > MAX_RANGE_DAYS * DAY_MS ? `Choose a range of at most ${MAX_RANGE_DAYS} days.` : null;
   const insights = useQuery({ ...trpc.insights.project.queryOptions(input), enabled: !badRange, placeholderData: (previous) => previous });
   const data = insights.data;
   const empty = !data || data.summary.runs === 0;
@@ -92,7 +95,7 @@ export function ProjectInsights({ projectId }: { projectId: string }) {
         )}
       </form>
       {badRange ? (
-        <p role="alert" className="text-sm text-red-700">Choose a start date on or before the end date.</p>
+        <p role="alert" className="text-sm text-red-700" data-testid="filter-error">{badRange}</p>
       ) : insights.isError ? (
         <ErrorState message={insights.error.message} onRetry={() => void insights.refetch()} />
       ) : !data ? (

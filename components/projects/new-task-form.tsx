@@ -7,6 +7,7 @@ import { useTRPC } from "@/components/providers/trpc-provider";
 import { Button } from "@/components/ui/button";
 import { TextAreaField } from "@/components/ui/field";
 import { Alert, ErrorState, LoadingState } from "@/components/ui/states";
+import { CostTotals } from "@/components/insights/cost-totals";
 
 const MAX_CONTEXT_FILES = 50;
 const SHOWN_FILES = 200;
@@ -20,6 +21,7 @@ export function NewTaskForm({ projectId, reviewByDefault = false }: { projectId:
   const [filter, setFilter] = useState("");
   const [chosen, setChosen] = useState<string[]>([]);
   const [reviewPlan, setReviewPlan] = useState(reviewByDefault);
+  const [budget, setBudget] = useState({ tokens: "", usd: "" });
   const create = useMutation(trpc.task.create.mutationOptions({ onSuccess: ({ runId }) => router.push(`/runs/${runId}`) }));
 
   const files = useMemo(() => (tree.data ?? []).filter((entry) => entry.kind === "file").map((entry) => entry.path), [tree.data]);
@@ -32,7 +34,15 @@ export function NewTaskForm({ projectId, reviewByDefault = false }: { projectId:
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    create.mutate({ projectId, prompt, contextFiles: chosen, reviewPlan });
+    // Empty fields keep the server's default budgets (RUN_TOKEN_BUDGET, RUN_COST_BUDGET_USD).
+    create.mutate({
+      projectId,
+      prompt,
+      contextFiles: chosen,
+      reviewPlan,
+      ...(budget.tokens.trim() ? { tokenBudget: Number(budget.tokens) } : {}),
+      ...(budget.usd.trim() ? { costBudgetUsd: Number(budget.usd) } : {}),
+    });
   }
 
   return (
@@ -91,6 +101,23 @@ export function NewTaskForm({ projectId, reviewByDefault = false }: { projectId:
             {matches.length === SHOWN_FILES && <p className="text-xs text-slate-500">Showing the first {SHOWN_FILES}; filter to find others.</p>}
           </>
         )}
+      </fieldset>
+      <fieldset className="space-y-2">
+        <legend className="text-sm font-medium text-slate-700">
+          Budgets <span className="font-normal text-slate-500">(empty: the server's defaults)</span>
+        </legend>
+        <div className="flex flex-wrap items-end gap-4">
+          <label className="text-sm">
+            <span className="block text-slate-700">Token budget</span>
+            <input type="number" min={1000} step={1000} inputMode="numeric" value={budget.tokens} onChange={(e) => setBudget((b) => ({ ...b, tokens: e.target.value }))} className="w-36 rounded-md px-2 py-1 ring-1 ring-slate-300" data-testid="budget-tokens" />
+          </label>
+          <label className="text-sm">
+            <span className="block text-slate-700">Cost budget (USD)</span>
+            <input type="number" min={0} step={0.01} inputMode="decimal" value={budget.usd} onChange={(e) => setBudget((b) => ({ ...b, usd: e.target.value }))} className="w-36 rounded-md px-2 py-1 ring-1 ring-slate-300" data-testid="budget-usd" />
+          </label>
+          {/* What runs have cost so far, beside the budgets it informs. */}
+          <CostTotals projectId={projectId} beside="budgets" />
+        </div>
       </fieldset>
       <label className="flex items-center gap-2 text-sm text-slate-700">
         <input type="checkbox" className="accent-indigo-600" checked={reviewPlan} onChange={(event) => setReviewPlan(event.target.checked)} />

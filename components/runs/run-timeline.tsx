@@ -56,12 +56,36 @@ function jumpTo(bar: TimelineBar) {
 
 type Row = { lane: TimelineLane; bars: TimelineBar[] };
 
+const MAX_ZOOM = 64;
+
+/** The visible window of a `span`-long run at `zoom`, centred on `centre` as far as the run's edges allow. */
+export function zoomWindow(span: number, zoom: number, centre: number): { from: number; to: number } {
+  const width = span / zoom;
+  const from = Math.min(Math.max(0, centre - width / 2), span - width);
+  return { from, to: from + width };
+}
+
 const Chart = memo(function Chart({ rows, span }: { rows: Row[]; span: number }) {
   const bars = useMemo(() => rows.flatMap((row) => row.bars).sort((a, b) => a.start - b.start), [rows]);
   const [active, setActive] = useState<number | null>(null);
-  const x = (ms: number) => LABEL_WIDTH + (ms / span) * (CHART_WIDTH - LABEL_WIDTH - 8);
+  const [zoom, setZoom] = useState(1);
+  const [centre, setCentre] = useState(0);
+  const view = zoomWindow(span, zoom, centre);
+  const x = (ms: number) => LABEL_WIDTH + ((ms - view.from) / (view.to - view.from)) * (CHART_WIDTH - LABEL_WIDTH - 8);
   const height = rows.length * LANE_HEIGHT + 24;
   const current = active === null ? null : bars[Math.min(active, bars.length - 1)];
+  // Zooming keeps the focused bar (or the middle of the view) in sight; moving past the edge follows the bar.
+  const zoomBy = (factor: number) => {
+    setCentre(current ? (current.start + current.end) / 2 : (view.from + view.to) / 2);
+    setZoom((z) => Math.min(MAX_ZOOM, Math.max(1, z * factor)));
+  };
+  const pan = (direction: number) => setCentre((view.from + view.to) / 2 + (direction * (view.to - view.from)) / 2);
+  const select = (index: number) => {
+    setActive(index);
+    const bar = bars[index];
+    if (bar && (bar.end < view.from || bar.start > view.to)) setCentre((bar.start + bar.end) / 2);
+  };
+  const visible = (bar: { start: number; end: number }) => bar.end >= view.from && bar.start <= view.to;
 
   // One tab stop for the whole chart; arrows move between bars in time order, Enter jumps to the event.
   const onKeyDown = (event: KeyboardEvent<SVGSVGElement>) => {
@@ -69,21 +93,34 @@ const Chart = memo(function Chart({ rows, span }: { rows: Row[]; span: number })
     const step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[event.key];
     if (step !== undefined) {
       event.preventDefault();
-      setActive((index) => (index === null ? 0 : Math.max(0, Math.min(bars.length - 1, index + step))));
+      select(active === null ? 0 : Math.max(0, Math.min(bars.length - 1, active + step)));
     } else if (event.key === "Home" || event.key === "End") {
       event.preventDefault();
-      setActive(event.key === "Home" ? 0 : bars.length - 1);
+      select(event.key === "Home" ? 0 : bars.length - 1);
+    } else if (event.key === "+" || event.key === "=" || event.key === "-") {
+      event.preventDefault();
+      zoomBy(event.key === "-" ? 0.5 : 2);
     } else if (event.key === "Enter" && current) {
       jumpTo(current);
     }
   };
-  const ticks = Array.from({ length: 6 }, (_, i) => (span * i) / 5);
+  const ticks = Array.from({ length: 6 }, (_, i) => view.from + ((view.to - view.from) * i) / 5);
+  const button = "rounded px-2 py-0.5 font-medium text-indigo-700 ring-1 ring-slate-300 hover:bg-slate-50 disabled:text-slate-500";
 
   return (
     <div className="relative">
+      <div className="mb-1 flex flex-wrap items-center gap-2 text-xs text-slate-700" role="group" aria-label="Zoom">
+        <button type="button" className={button} onClick={() => zoomBy(2)} disabled={zoom >= MAX_ZOOM} data-testid="timeline-zoom-in">Zoom in</button>
+        <button type="button" className={button} onClick={() => zoomBy(0.5)} disabled={zoom <= 1} data-testid="timeline-zoom-out">Zoom out</button>
+        <button type="button" className={button} onClick={() => pan(-1)} disabled={view.from <= 0} aria-label="Earlier">←</button>
+        <button type="button" className={button} onClick={() => pan(1)} disabled={view.to >= span} aria-label="Later">→</button>
+        <span data-testid="timeline-window">
+          {zoom > 1 ? `${zoom}×: ${seconds(view.from)} to ${seconds(view.to)}` : "The whole run"}
+        </span>
+      </div>
       <svg
         role="group"
-        aria-label="Run timeline: use the arrow keys to move between model calls and commands, Enter to open one in the log"
+        aria-label="Run timeline: use the arrow keys to move between model calls and commands, + and - to zoom, Enter to open one in the log"
         aria-describedby="timeline-focused"
         tabIndex={0}
         viewBox={`0 0 ${CHART_WIDTH} ${height}`}
@@ -100,17 +137,25 @@ const Chart = memo(function Chart({ rows, span }: { rows: Row[]; span: number })
             </text>
           </g>
         ))}
+        <defs>
+          <clipPath id="timeline-plot">
+            <rect x={LABEL_WIDTH} y={0} width={CHART_WIDTH - LABEL_WIDTH} height={height} />
+          </clipPath>
+        </defs>
         {rows.map(({ lane, bars: laneBarList }, index) => {
           const y = index * LANE_HEIGHT + 4;
           return (
             <g key={lane.id} data-testid="timeline-lane" data-lane={lane.id} data-start={lane.start ?? ""} data-end={lane.end ?? ""}>
-              <text x={4} y={y + 16} fontSize={11} fill="#0f172a">
+              <text x={4} y={y + 16} fontSize={11} fill="#0f172a" data-testid="timeline-lane-label">
+                {/* The whole label on hover (the chart cuts it at 28 characters; the table shows it in full). */}
+                <title>{lane.label}</title>
                 {lane.label.length > 28 ? `${lane.label.slice(0, 27)}…` : lane.label}
               </text>
+              <g clipPath="url(#timeline-plot)">
               {lane.start !== null && (
                 <rect x={x(lane.start)} y={y + 2} width={Math.max(1, x(lane.end ?? span) - x(lane.start))} height={LANE_HEIGHT - 8} fill="#f1f5f9" rx={3} aria-hidden="true" />
               )}
-              {laneBarList.map((bar) => (
+              {laneBarList.filter(visible).map((bar) => (
                 <rect
                   key={bar.seq}
                   x={x(bar.start)}
@@ -123,16 +168,17 @@ const Chart = memo(function Chart({ rows, span }: { rows: Row[]; span: number })
                   strokeWidth={current === bar ? 2 : undefined}
                   data-testid="timeline-bar"
                   data-kind={bar.kind}
-                  onMouseEnter={() => setActive(bars.indexOf(bar))}
+                  onMouseEnter={() => select(bars.indexOf(bar))}
                   onClick={() => jumpTo(bar)}
                 />
               ))}
-              {lane.debugRounds.map((round) => (
+              {lane.debugRounds.filter((round) => visible({ start: round.at, end: round.at })).map((round) => (
                 <g key={round.seq} data-testid="timeline-debug">
                   <line x1={x(round.at)} x2={x(round.at)} y1={y} y2={y + LANE_HEIGHT - 4} stroke="#ea580c" strokeWidth={2} strokeDasharray="3 2" />
                   <title>{`debug round ${round.attempt}`}</title>
                 </g>
               ))}
+              </g>
             </g>
           );
         })}

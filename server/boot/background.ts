@@ -12,6 +12,7 @@ import type { Runner } from "@/server/runner/runner";
 import { closeRunQueue, runQueueMode } from "@/server/runner/run-queue";
 import { runBus } from "@/server/runs/run-bus";
 import { sweepRunBranches } from "@/server/runs/sweep-run-branches";
+import { pruneEnvironmentImages } from "@/server/environments/prune-environment-images";
 import { checkDockerAvailable, getSandbox, reapOrphans, startReaper, stopReaper } from "@/server/sandbox";
 
 const SWEEP_EVERY_MS = 60 * 60 * 1000;
@@ -36,7 +37,13 @@ export async function startBackgroundServices(options: { log?: (line: string) =>
     const reaped = await reapOrphans();
     if (reaped) log(`removed ${reaped} sandbox container(s) left by a stopped process`);
     startReaper();
+    // Old environment images go hourly; a failed sweep only logs (the next one tries again).
+    const prune = () => void pruneEnvironmentImages({ db: db(), retentionHours: settings.ENV_IMAGE_RETENTION_HOURS }).then((gone) => gone.length > 0 && log(`removed ${gone.length} unused environment image(s)`)).catch((error: unknown) => log(`environment image sweep failed: ${String(error)}`));
+    prune();
+    const pruner = setInterval(prune, 3_600_000);
+    pruner.unref();
     stops.push(async () => {
+      clearInterval(pruner);
       stopReaper();
       await getSandbox().shutdown();
     });

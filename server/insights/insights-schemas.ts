@@ -1,6 +1,8 @@
 import { z } from "zod";
 
 const DAY_MS = 86_400_000;
+/** The longest range the insights aggregate over. */
+export const MAX_RANGE_DAYS = 400;
 
 export const ZInsightsInput = z
   .object({
@@ -17,7 +19,7 @@ export const ZInsightsInput = z
     return { ...input, from, to, authorId: input.authorId ?? null };
   })
   .refine((input) => input.from < input.to, { message: "The range must start before it ends." })
-  .refine((input) => input.to.getTime() - input.from.getTime() <= 400 * DAY_MS, { message: "Choose a range of at most 400 days." });
+  .refine((input) => input.to.getTime() - input.from.getTime() <= MAX_RANGE_DAYS * DAY_MS, { message: `Choose a range of at most ${MAX_RANGE_DAYS} days.` });
 export type TInsightsInput = z.output<typeof ZInsightsInput>;
 
 export const OUTCOMES = ["verified", "needs_review", "failed", "cancelled"] as const;

@@ -4,13 +4,15 @@ import { OUTCOME_HEADLINES } from "@/server/runs/events/run-status";
 import type { BaselineSummary } from "./verify-suite";
 import type { CommandRecord, TestRecord, Verification } from "./run-types";
 
-export type FinalRun = { passed: boolean; reason?: string };
+/** coveredByStep: not run again, since that step's passing run ran every test file on the same tree. */
+export type FinalRun = { passed: boolean; reason?: string; coveredByStep?: string };
 export type AcceptanceReview = { outcome: TVerificationOutcome; independent: TIndependentRun; harness: TFileChangeReview[]; tests: TFileChangeReview[] };
 
 /** What was executed, for the critic: each command with its exit code, and the final full run. */
 export function describeCommands(commands: CommandRecord[], finalRun: FinalRun | undefined): string {
   const lines = commands.map((c) => `- [${c.stepId ?? "final"}] ${c.command} -> exit ${c.exitCode ?? "none"}${c.passed ? " (passed)" : ` (failed: ${c.reason})`}`);
-  if (finalRun) lines.push(finalRun.passed ? "The final full test run passed." : `The final full test run failed: ${finalRun.reason}`);
+  if (finalRun?.coveredByStep) lines.push(`The final full test run was not repeated: step ${finalRun.coveredByStep}'s passing run ran every test file on the same files.`);
+  else if (finalRun) lines.push(finalRun.passed ? "The final full test run passed." : `The final full test run failed: ${finalRun.reason}`);
   return lines.length ? lines.join("\n") : "Nothing was executed (no Python tests apply to these changes).";
 }
 

@@ -41,6 +41,9 @@ export class RunScope {
   readonly acceptance: AcceptanceSet;
   /** The image the run's sandbox starts from: the environment's, until a dependency step rebuilds it. */
   image: string | undefined;
+  /** Edits applied so far, and what the latest test run covered: a final run on the same files may be skipped. */
+  private editsApplied = 0;
+  private latestRun: { stepId: string | null; testPaths: string[]; edits: number; image: string | undefined; passed: boolean } | undefined;
   private killing: Promise<unknown> = Promise.resolve();
   private sessionPromise: Promise<SandboxSession> | undefined;
   private readonly onUserAbort = () => {
@@ -157,6 +160,7 @@ export class RunScope {
       return edits.length > 1 ? `${result.error} None of the ${edits.length} files of this answer was written.` : result.error;
     }
     for (const change of result.changes) this.changedFiles.set(change.path, change);
+    this.editsApplied++;
     for (const edit of edits) {
       // Marked when it happens, so a reviewer sees a harness change before the run ends.
       const harness = await this.acceptance.classify(edit.path, before.get(edit.path) ?? null, await workspace.readFile(edit.path));
@@ -175,7 +179,28 @@ export class RunScope {
     const command = this.profile.testCommand;
     const result = command ? await opened.runSuite(suiteFor(command, testPaths ?? []), run) : await opened.runPytest({ testPaths, ...run });
     this.throwIfStopped();
-    return { result, judgement: await this.recordRun(stepId, result) };
+    const judgement = await this.recordRun(stepId, result);
+    this.latestRun = { stepId, testPaths: testPaths ?? [], edits: this.editsApplied, image: this.image, passed: judgement.passed };
+    return { result, judgement };
+  }
+
+  /**
+   * The step whose passing run already ran every test file of the workspace on the files as they are now (no
+   * edit since), so a full pytest run would repeat it exactly; null when anything could differ. Only plain pytest
+   * with no configuration that could collect other files (pytest's default file patterns, no conftest or ini).
+   */
+  async finalRunCoveredBy(): Promise<string | null> {
+    const last = this.latestRun;
+    if (!last?.passed || last.stepId === null || last.edits !== this.editsApplied || last.image !== this.image || this.profile.testCommand || last.testPaths.length === 0) return null;
+    const files = await this.ports.workspace.listFiles();
+    const base = (file: string) => file.slice(file.lastIndexOf("/") + 1);
+    if (files.some((file) => /^(conftest\.py|pytest\.ini|tox\.ini|setup\.cfg|pyproject\.toml)$/.test(base(file)))) return null;
+    const testFiles = files.filter((file) => /^test_.*\.py$|_test\.py$/.test(base(file)));
+    const ran = new Set(last.testPaths);
+    if (testFiles.length !== ran.size || !testFiles.every((file) => ran.has(file))) return null;
+    // The final run lists exactly the tests of those files: rows of earlier runs of files since removed go.
+    for (const [key, test] of this.lastTests) if (test.file === undefined || !ran.has(test.file)) this.lastTests.delete(key);
+    return last.stepId;
   }
 
   async recordRun(stepId: string | null, result: ExecutionResult) {

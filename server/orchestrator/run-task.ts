@@ -2,6 +2,7 @@ import { reviewRun, type Verdict } from "@/server/agents/critic";
 import { validatePlan, type Plan } from "@/server/agents/plan";
 import { planTask, type FileText } from "@/server/agents/planner";
 import { AppError, errorText } from "@/server/errors";
+import { trackAfterRun } from "@/server/runs/after-run-work";
 import type { OrchestratorPorts } from "@/server/orchestrator/ports";
 import type { EmittedEvent } from "@/server/orchestrator/run-event-log";
 import { runFinalSuite, summarizeComparison, type BaselineSummary, type RunEnvironment } from "@/server/orchestrator/verify-suite";
@@ -142,8 +143,10 @@ async function verify(scope: RunScope, input: RunTaskInput, progress: Progress):
       return;
     }
   } else if (scope.modelTestFiles.size > 0) {
-    await scope.log.emit("verification.started", {});
-    const { judgement } = await scope.runTests(null);
+    const coveredBy = await scope.finalRunCoveredBy();
+    await scope.log.emit("verification.started", coveredBy ? { coveredByStep: coveredBy } : {});
+    // The same test files on the same tree already passed in that step's run: running them again proves nothing new.
+    const judgement: FinalRun = coveredBy ? { passed: true, coveredByStep: coveredBy } : (await scope.runTests(null)).judgement;
     progress.finalRun = judgement;
     if (!judgement.passed) {
       progress.failure = `the final full test run failed: ${judgement.reason}`;
@@ -195,14 +198,15 @@ async function finish(scope: RunScope, input: RunTaskInput, progress: Progress):
   else status = "succeeded";
 
   const memory = scope.ports.memory;
+  // Off the run's critical path and its worker slot: nothing may follow run.finished in the record, so a failed
+  // write is logged; a stopping worker still waits for it (after-run-work.ts).
   if (status === "succeeded" && verification.outcome === "verified" && memory && progress.plan) {
-    try {
-      const diffSummary = [...scope.changedFiles.values()].map((c) => `${c.kind} ${c.path} (+${c.added} -${c.removed})`).join("\n");
-      await memory.rememberRun({ projectId: input.projectId, runId: input.runId, task: input.task, plan: progress.plan, diffSummary });
-      await log.emit("memory.remembered", {});
-    } catch (error) {
-      await log.emit("memory.unavailable", { error: errorText(error) });
-    }
+    const diffSummary = [...scope.changedFiles.values()].map((c) => `${c.kind} ${c.path} (+${c.added} -${c.removed})`).join("\n");
+    trackAfterRun(
+      memory
+        .rememberRun({ projectId: input.projectId, runId: input.runId, task: input.task, plan: progress.plan, diffSummary })
+        .catch((error: unknown) => console.warn(`[memory] run ${input.runId} could not be remembered: ${errorText(error)}`)),
+    );
   }
 
   const { plan, steps, verdict } = progress;

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import os from "node:os";
+import { settleAfterRunWork } from "@/server/runs/after-run-work";
 import { WorkerStoppedError } from "@/server/runs/execute-run";
 
 /**
@@ -65,6 +66,7 @@ export class HeldRuns {
     const interrupted = this.runs.size;
     this.interruptAll();
     await allDone;
+    await settleAfterRunWork();
     return { finished: held.length - interrupted, interrupted };
   }
 }

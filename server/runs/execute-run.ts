@@ -20,6 +20,7 @@ import { getSandbox } from "@/server/sandbox";
 import { approvalDeadline, approvedPlanOf } from "@/server/plan-review/review-plan";
 import { followUpStart } from "@/server/threads/follow-up-start";
 import { taskWithConversation } from "@/server/threads/thread-conversation";
+import { trackAfterRun } from "./after-run-work";
 import { prepareRunEnvironment } from "./prepare-run-environment";
 import { changeRunEnvironment } from "@/server/environments/change-run-environment";
 import { appendRunEvent, appendRunEventTx, PgEventSink, publishRunEvent, type StoredEvent } from "./run-events";
@@ -233,11 +234,20 @@ export async function executeRun(options: {
     }
   } finally {
     clearInterval(lease);
-    // Every step is committed on the run's branch; the working directory is not needed once the run ends.
-    if (repository) await repository.close().catch((error: unknown) => console.error(`[runner] could not remove the worktree of run ${runId}:`, error));
-    // A remote worker drops its copy of a project deleted while it held one of its runs.
-    const remote = repository ? remoteSettings() : null;
-    if (remote && projectId) await sweepRepositoryCache({ db, dataDir: remote.dataDir, only: projectId }).catch(() => undefined);
+    // Every step is committed on the run's branch; the working directory is not needed once the run ends. A local
+    // worktree is removed after the slot is freed (the next queued run need not wait; a stopping worker waits for it,
+    // after-run-work.ts); a remote worker's close also finishes pushing the branch, so the slot waits for it.
+    const opened = repository;
+    if (opened) {
+      const remote = remoteSettings();
+      const cleanup = (async () => {
+        await opened.close().catch((error: unknown) => console.error(`[runner] could not remove the worktree of run ${runId}:`, error));
+        // A remote worker drops its copy of a project deleted while it held one of its runs.
+        if (remote && projectId) await sweepRepositoryCache({ db, dataDir: remote.dataDir, only: projectId }).catch(() => undefined);
+      })();
+      if (remote) await cleanup;
+      else trackAfterRun(cleanup);
+    }
     // In the background: a slow or failing receiver never holds the worker (attempts are recorded).
     void deliverRunWebhooks({ db, runId });
   }

@@ -79,7 +79,7 @@ export const SHARE_EVENT_FIELDS = {
   "llm.discarded": { stepId: true, role: true, attempt: true, discardedChars: true },
   "agent.repair": { stepId: true, role: true, error: true, ...escaped },
   "budget.exceeded": { kind: true, limit: true, used: true, message: true },
-  "verification.started": { suite: true },
+  "verification.started": { suite: true, coveredByStep: true },
   "verification.progress": { tests: { each: { name: true, status: true } }, passed: true, failed: true, skipped: true },
   "verification.baseline": { regressions: true, alreadyFailing: true, newTests: { each: { id: true, status: true } }, fixed: true, baselineAvailable: true, baselineCached: true, passed: true, reason: true },
   // The image tag and trigger name no secret; the build log stays on the project page.

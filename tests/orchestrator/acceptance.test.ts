@@ -154,5 +154,7 @@ describe.skipIf(!dockerReady)("frozen acceptance tests and the base harness (rea
     expect(outcome.verification.outcome).toBe("verified");
     expect(outcome.verification.independent!.restoredHarness).toEqual(["conftest.py"]);
     expect(outcome.verification.harnessChanges.map((c) => c.path)).toEqual(["conftest.py"]);
+    // A conftest.py can change what pytest collects: the final full run is really run, not taken from a step's run.
+    expect(outcome.verification.commands.filter((c) => c.stepId === null).map((c) => c.passed)).toEqual([true]);
   });
 });

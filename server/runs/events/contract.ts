@@ -219,7 +219,8 @@ const PAYLOADS = {
   "llm.discarded": z.object({ stepId, role: z.string().default("agent"), attempt: count, reason: text, discardedChars: count }),
   "agent.repair": z.object({ stepId, role: z.string().default("agent"), error: text }),
   "budget.exceeded": z.object({ kind: z.enum(["tokens", "cost"]).or(z.string()), limit: count, used: count, message: text }),
-  "verification.started": z.object({ suite: z.string().optional() }),
+  // coveredByStep: the final run was skipped, that step's passing run having run every test file on the same tree.
+  "verification.started": z.object({ suite: z.string().optional(), coveredByStep: z.string().optional() }),
   "verification.baseline": ZBaselineSummary,
   /** Tests of the repository's suite that finished since the last one (from the runner's per-test lines), with running counts. */
   "verification.progress": z.object({
