@@ -30,19 +30,22 @@ const PYTEST = "PYTHONNOUSERSITE=1 PYTHONDONTWRITEBYTECODE=1 python3 -s -m pytes
 
 /**
  * The independent re-verification: a fresh container (not the agents' session), seeded with the branch's committed
- * tree, the frozen acceptance tests written back, every harness file restored to the base commit's (new ones
+ * tree (git archive of its head), the frozen acceptance tests written back, every harness file restored to the base commit's (new ones
  * removed), then the acceptance suite. The record names commit, tree, image, container, commands and results.
  */
 export async function reverifyBranch(input: ReverifyInput): Promise<{ record: TIndependentRun; result: ExecutionResult | null }> {
   const started = performance.now();
-  const head = (await input.workspace.head?.()) ?? null;
+  // Exactly the committed tree (git archive of the head), not the worktree the agents left behind.
+  const snapshot = (await input.workspace.snapshot?.()) ?? null;
+  const committed = snapshot?.workspace ?? input.workspace;
+  const head = (await committed.head?.()) ?? null;
   const session = await input.sandbox.openSession(input.runId, { image: input.image });
   try {
-    await seedSandbox({ session, workspace: input.workspace, log: input.log, nodeModules: input.profile.language === "node" });
+    await seedSandbox({ session, workspace: committed, log: input.log, nodeModules: input.profile.language === "node" });
     const writes = [...input.frozenTests].map(([path, content]) => ({ path, content }));
     const removed: string[] = [];
     for (const [path, base] of input.harnessBase) {
-      const content = restoredHarnessContent(path, base, await input.workspace.readFile(path));
+      const content = restoredHarnessContent(path, base, await committed.readFile(path));
       if (content === null) removed.push(path);
       else writes.push({ path, content });
     }
@@ -81,6 +84,7 @@ export async function reverifyBranch(input: ReverifyInput): Promise<{ record: TI
     };
   } finally {
     await session.close().catch(() => undefined);
+    await snapshot?.dispose();
   }
 }
 
