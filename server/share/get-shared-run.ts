@@ -18,7 +18,8 @@ export async function getSharedRun(options: { db: Db; token: string }): Promise<
   const dto = await loadRunDto({ db: options.db, runId, canWrite: false });
   if (!dto) throw new AppError("NOT_FOUND", "This share link's run no longer exists.");
   const snapshot = (dto.modelSettings ?? {}) as { models?: unknown };
-  return { ...dto, modelSettings: snapshot.models ? { models: snapshot.models } : {} };
+  // Who asked for a re-verification is a user id: private, like who merged.
+  return { ...dto, modelSettings: snapshot.models ? { models: snapshot.models } : {}, reverifications: dto.reverifications.map((r) => ({ ...r, by: "" })) };
 }
 
 /**
