@@ -7,6 +7,7 @@ import { useTRPC } from "@/components/providers/trpc-provider";
 import { isActiveStatus } from "@/server/runs/events/run-status";
 import { DeliveryPanel } from "./delivery-panel";
 import { PlanReviewPanel } from "./plan-review-panel";
+import { ReverifyPanel } from "./reverify-panel";
 import { RunActions } from "./run-actions";
 import { liveViewProps, RunView } from "./run-view";
 import { ShareLinksPanel } from "./share-links-panel";
@@ -57,6 +58,7 @@ export function OwnerRunPage({ runId }: { runId: string }) {
           <>
             <RunActions run={run.data} active={active} />
             <DeliveryPanel run={run.data} active={active} />
+            <ReverifyPanel run={run.data} active={active} />
           </>
         }
         sharing={run.data.canWrite ? <ShareLinksPanel runId={runId} /> : undefined}
