@@ -76,7 +76,7 @@ export const HEADLINE: Record<string, FigureSpec> = {
   "verify.rerun_ms": {
     module: "verification",
     unit: "ms",
-    meaning: "The independent re-verification of a one-step run, median: a fresh container from the warm pool, the branch's tree seeded, frozen tests written back, pytest in a fresh interpreter (user site and cache off), report parsed and cross-checked.",
+    meaning: "The independent re-verification of a one-step run, median: a fresh container kept warm in the pool (isolated, same limits), git archive of the branch head seeded, frozen tests written back, pytest forked by its resident runner (started before the seed; cache off), report parsed and cross-checked.",
     baseline: "verify.pool_pytest_ms",
     runs: "verify.runs",
   },

@@ -25,8 +25,6 @@ export interface ReverifyInput {
   by?: string;
 }
 
-// Pytest in a fresh interpreter: no user site-packages (-s, PYTHONNOUSERSITE), no cache between runs.
-const PYTEST = "PYTHONNOUSERSITE=1 PYTHONDONTWRITEBYTECODE=1 python3 -s -m pytest -p no:cacheprovider -o junit_family=xunit1 --junitxml={report}";
 
 /**
  * The independent re-verification: a fresh container (not the agents' session), seeded with the branch's committed
@@ -53,9 +51,13 @@ export async function reverifyBranch(input: ReverifyInput): Promise<{ record: TI
     if (removed.length) await session.exec(["rm", "-f", "--", ...removed.map((p) => `/workspace/${p}`)]);
     const container = (await session.describeContainer?.()) ?? null;
     const own = input.profile.testCommand;
-    // The repository's own command, with user site-packages off for Python; else pytest as above.
-    const command = own ? { ...own, shell: input.profile.language === "python" ? `PYTHONNOUSERSITE=1 ${own.shell}` : own.shell } : { shell: PYTEST, format: "junit" as const };
-    const result = await session.runSuite(command, { timeoutMs: env().SANDBOX_SUITE_TIMEOUT * 1000, signal: input.signal });
+    const run = { timeoutMs: env().SANDBOX_SUITE_TIMEOUT * 1000, signal: input.signal };
+    // The repository's own command, with user site-packages off for Python. Else the container's resident runner forks
+    // pytest (already imported, cache off): that interpreter started with the container, before anything was seeded,
+    // so no sitecustomize, .pth or user site the branch carries can load into it, and no interpreter start is paid.
+    const result = own
+      ? await session.runSuite({ ...own, shell: input.profile.language === "python" ? `PYTHONNOUSERSITE=1 ${own.shell}` : own.shell }, run)
+      : await session.runPytest(run);
     // With a baseline, tests already failing on the base commit do not count (as in the agents' final run).
     const judgement = own && input.baseline ? compareWithBaseline(await input.baseline, result) : judgeExecution(result);
     const crossCheck = judgement.passed ? checkReport(result, [...input.frozenTests.keys()]) : undefined;
