@@ -1,53 +1,38 @@
 /**
- * AutoCodeAI's process: settings, the database (embedded Postgres when DATABASE_URL is unset), migrations,
- * then Next.js, with WebSocket upgrades for the original /api/ws endpoint and the MCP endpoint at /mcp. `npm run dev` runs this file.
+ * AutoCodeAI's process: settings, then the HTTP server at once (so /health answers truthfully while the rest
+ * starts: server/health/startup-health.ts), the database (embedded Postgres when DATABASE_URL is unset),
+ * migrations, Next.js, then the worker and the other background services, with WebSocket upgrades for the
+ * original /api/ws endpoint and the MCP endpoint at /mcp. `npm run dev` runs this file. The heavy modules are
+ * imported after the server listens: importing them is most of a start's time.
  */
-import { createServer } from "node:http";
-
-import next from "next";
-import { CLIENT_ADDRESS_HEADER, clientAddress, parseTrustedProxies } from "@/server/auth/client-address";
-import { bootstrap } from "@/server/boot/bootstrap";
-import { startBackgroundServices } from "@/server/boot/background";
-import { db } from "@/server/db/client";
-import { isGitRequest } from "@/server/git/git-http-backend";
-import { describeServerModelStatus, serverModelStatus } from "@/server/llm/server-model-status";
-import { createMcpHttpHandler, isMcpRequest } from "@/server/mcp/mcp-http";
-import { createWorkerGitHandler } from "@/server/runner/remote-repository";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import { loadSettings } from "@/server/boot/load-settings";
+import { isHealthRequest, StartupHealth } from "@/server/health/startup-health";
 
 // A self-hosted product phones nowhere by default (and these machines have no route out).
 process.env.NEXT_TELEMETRY_DISABLED ??= "1";
 
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
 async function main(): Promise<void> {
   const dev = process.env.NODE_ENV !== "production";
-  const boot = await bootstrap();
-  const { PORT: port, HOSTNAME: hostname } = boot.env;
+  const settings = loadSettings();
+  const { PORT: port, HOSTNAME: hostname } = settings;
+  const health = new StartupHealth();
+  const stops: Array<() => Promise<unknown>> = [];
+  let serve: Handler | undefined;
+  let upgrade: UpgradeHandler | undefined;
 
-  const app = next({ dev, hostname, port, turbopack: dev });
-  await app.prepare();
-  const handle = app.getRequestHandler();
-  const upgradeNext = app.getUpgradeHandler();
-  const background = await startBackgroundServices();
-
-  // MCP sessions live in this process (long-lived SSE streams, per-session state), beside Next rather than in it.
-  const mcp = createMcpHttpHandler();
-  // Remote workers fetch and push project repositories here, with WORKER_SECRET only (docs/workers.md).
-  const gitEndpoint = createWorkerGitHandler({ db });
-  const trusted = parseTrustedProxies(boot.env.TRUST_PROXY)!;
   const server = createServer((req, res) => {
-    // Overwrites whatever the client sent under that name: only this line says who the client is.
-    req.headers[CLIENT_ADDRESS_HEADER] = clientAddress({ remoteAddress: req.socket.remoteAddress, forwardedFor: req.headers["x-forwarded-for"], trusted });
-    if (isGitRequest(req.url)) void gitEndpoint(req, res);
-    else if (isMcpRequest(req.url)) void mcp.handle(req, res);
-    else void handle(req, res);
+    if (isHealthRequest(req.url) && (req.method === "GET" || req.method === "HEAD")) void health.respond(res);
+    else if (serve) serve(req, res);
+    else health.refuse(req, res);
   });
-  server.on("upgrade", (req, socket, head) => {
-    if (background.handleUpgrade(req, socket, head)) return;
-    void upgradeNext(req, socket, head);
-  });
+  server.on("upgrade", (req, socket, head) => (upgrade ? upgrade(req, socket, head) : socket.destroy()));
   await new Promise<void>((resolve) => server.listen(port, hostname === "localhost" ? undefined : hostname, resolve));
-  console.log(`[autocode] ready on http://localhost:${port} (${dev ? "development" : "production"})`);
-  // First start: say now, not at the first run's failure, whether the model endpoint answers.
-  void serverModelStatus().then((status) => (status.ok ? console.log : console.warn)(`[autocode] ${describeServerModelStatus(status)}`));
+  console.log(`[autocode] listening on http://localhost:${port}; /health answers while starting`);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -55,14 +40,59 @@ async function main(): Promise<void> {
     stopping = true;
     console.log(`[autocode] ${signal}: shutting down`);
     server.close();
-    await mcp.close();
-    await background.stop();
-    await app.close();
-    await boot.stop();
+    for (const step of stops.reverse()) await step().catch((error: unknown) => console.error("[autocode] shutdown step failed:", error));
     process.exit(0);
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
+
+  const { bootstrap } = await import("@/server/boot/bootstrap");
+  const boot = await bootstrap();
+  stops.push(() => boot.stop());
+  health.set("database", "ok");
+
+  const [{ default: next }, { CLIENT_ADDRESS_HEADER, clientAddress, parseTrustedProxies }, { isGitRequest }, { createMcpHttpHandler, isMcpRequest }, { createWorkerGitHandler }, { db }] = await Promise.all([
+    import("next"),
+    import("@/server/auth/client-address"),
+    import("@/server/git/git-http-backend"),
+    import("@/server/mcp/mcp-http"),
+    import("@/server/runner/remote-repository"),
+    import("@/server/db/client"),
+  ]);
+  const app = next({ dev, hostname, port, turbopack: dev });
+  await app.prepare();
+  stops.push(() => app.close());
+  const handle = app.getRequestHandler();
+  const upgradeNext = app.getUpgradeHandler();
+  // MCP sessions live in this process (long-lived SSE streams, per-session state), beside Next rather than in it.
+  const mcp = createMcpHttpHandler();
+  stops.push(() => mcp.close());
+  // Remote workers fetch and push project repositories here, with WORKER_SECRET only (docs/workers.md).
+  const gitEndpoint = createWorkerGitHandler({ db });
+  const trusted = parseTrustedProxies(boot.env.TRUST_PROXY)!;
+  serve = (req, res) => {
+    // Overwrites whatever the client sent under that name: only this line says who the client is.
+    req.headers[CLIENT_ADDRESS_HEADER] = clientAddress({ remoteAddress: req.socket.remoteAddress, forwardedFor: req.headers["x-forwarded-for"], trusted });
+    if (isGitRequest(req.url)) void gitEndpoint(req, res);
+    else if (isMcpRequest(req.url)) void mcp.handle(req, res);
+    else void handle(req, res);
+  };
+  health.set("web", "ok");
+
+  // The worker, the sandbox reaper and the repository index come up while the app already serves.
+  const { startBackgroundServices } = await import("@/server/boot/background");
+  const background = await startBackgroundServices();
+  stops.push(() => background.stop());
+  upgrade = (req, socket, head) => {
+    if (background.handleUpgrade(req, socket, head)) return;
+    void upgradeNext(req, socket, head);
+  };
+  health.set("worker", background.runner || !boot.env.WORKER_ENABLED ? "ok" : "unavailable");
+  console.log(`[autocode] ready on http://localhost:${port} (${dev ? "development" : "production"})`);
+
+  // First start: say now, not at the first run's failure, whether the model endpoint answers.
+  const { describeServerModelStatus, serverModelStatus } = await import("@/server/llm/server-model-status");
+  void serverModelStatus().then((status) => (status.ok ? console.log : console.warn)(`[autocode] ${describeServerModelStatus(status)}`));
 }
 
 main().catch((error: unknown) => {

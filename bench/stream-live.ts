@@ -8,22 +8,23 @@
  *     was connected; stream.live_lost / stream.live_duplicated: per viewer, against the run's record;
  *   stream.viewer_slowdown: the run's duration (plan.created to run.finished; the planner's answer waits for every viewer to connect) with the 200 viewers over the
  *     same run with none, alternated, medians; stream.live_failed_runs: runs that did not succeed.
+ *   stream.live_p99_trpc_ms / stream.viewer_slowdown_trpc: the same, alternated in the same bench, with the streams
+ *     served by tRPC's own SSE producer instead of the encode-once path (the comparison under the same load);
+ *   stream.live_load1: the machine's median 1-minute load average after each round (other work moves every figure).
  *
  * Needs a Postgres server (BENCH_DATABASE_URL or TEST_DATABASE_URL, superuser) and Docker.
  * Run alone: npx tsx bench/stream-live.ts [--quick]
  */
 import fs from "node:fs";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { createHTTPServer } from "@trpc/server/adapters/standalone";
 import superjson from "superjson";
+import { serveFetch } from "@/tests/helpers/serve-fetch";
 import { epochNow, subscribeSse, subscriptionUrl } from "@/bench/lib/sse-subscriber";
 import { runStandalone } from "@/bench/lib/standalone";
 import { median, percentile, round, sleep } from "@/bench/lib/stats";
-import { appRouter } from "@/server/api/root";
-import { createContext } from "@/server/api/trpc";
+import { handleTrpcRequest, handleWithTrpc } from "@/server/api/handle-trpc-request";
 import { createApiToken } from "@/server/auth/api-tokens";
 import { signUp } from "@/server/auth/credentials";
 import { db, type Db } from "@/server/db/client";
@@ -39,12 +40,6 @@ import { createThrowawayDatabase } from "@/tests/helpers/throwaway-database";
 import { spawnEntry, type Child } from "@/tests/workers/child-process";
 
 const VIEWERS = 200;
-
-function headersOf(req: http.IncomingMessage): Headers {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) if (typeof value === "string") headers.set(name, value);
-  return headers;
-}
 
 async function waitFinished(database: Db, runId: string): Promise<void> {
   const deadline = Date.now() + 180_000;
@@ -131,24 +126,29 @@ export async function benchStreamLive({ quick = false }: { quick?: boolean } = {
       "worker",
     );
     await worker.waitFor((m) => m.ready === true, 120_000, "readiness");
-    server = createHTTPServer({
-      router: appRouter,
-      basePath: "/api/trpc/",
-      createContext: ({ req }) => createContext({ headers: headersOf(req), sessionUserId: async () => null }),
-    });
-    await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/trpc`;
+    // The app's own /api/trpc handler (the route handler's), served the way Next.js serves it.
+    let viaTrpc = false;
+    const served = await serveFetch((req) => (viaTrpc ? handleWithTrpc : handleTrpcRequest)(req, async () => null));
+    server = served.server;
+    const base = `${served.url}/api/trpc`;
     const common = { llm, database, base, userId: user.id, projectId: project.id, apiToken };
 
     await viewedRun({ ...common, viewers: 0, label: "warm-up" });
     const alone: number[] = [];
     const watched: Awaited<ReturnType<typeof viewedRun>>[] = [];
+    const watchedViaTrpc: Awaited<ReturnType<typeof viewedRun>>[] = [];
     let failed = 0;
+    const loads: number[] = [];
     for (let rep = 0; rep < reps; rep++) {
       const quiet = await viewedRun({ ...common, viewers: 0, label: `alone ${rep}` });
       alone.push(quiet.durationMs);
       failed += quiet.failed;
       watched.push(await viewedRun({ ...common, viewers: VIEWERS, label: `watched ${rep}` }));
+      // The same watched run with tRPC's own SSE producer (each viewer serialises each event), under the same load.
+      viaTrpc = true;
+      watchedViaTrpc.push(await viewedRun({ ...common, viewers: VIEWERS, label: `watched via tRPC ${rep}` }));
+      viaTrpc = false;
+      loads.push(os.loadavg()[0]!);
     }
     const sum = (pick: (r: (typeof watched)[number]) => number) => watched.reduce((total, r) => total + pick(r), 0);
     return {
@@ -158,9 +158,12 @@ export async function benchStreamLive({ quick = false }: { quick?: boolean } = {
       "stream.live_p50_ms": round(median(watched.map((r) => median(r.latency)))),
       "stream.live_lost": sum((r) => r.lost),
       "stream.live_duplicated": sum((r) => r.duplicated),
-      "stream.live_failed_runs": failed + sum((r) => r.failed),
+      "stream.live_failed_runs": failed + sum((r) => r.failed) + watchedViaTrpc.reduce((total, r) => total + r.failed, 0),
       "stream.viewer_slowdown": round(median(watched.map((r) => r.durationMs)) / median(alone), 2),
       "stream.unviewed_run_ms": round(median(alone)),
+      "stream.live_p99_trpc_ms": round(median(watchedViaTrpc.map((r) => percentile(r.latency, 99)))),
+      "stream.viewer_slowdown_trpc": round(median(watchedViaTrpc.map((r) => r.durationMs)) / median(alone), 2),
+      "stream.live_load1": round(median(loads), 1),
     };
   } finally {
     if (server) {

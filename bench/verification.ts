@@ -1,7 +1,8 @@
 /**
  * The independent re-verification of a one-step run (server/orchestrator/reverify-branch.ts): a fresh container
- * from the warm pool, the branch's tree seeded, frozen tests written back, pytest in a fresh interpreter with
- * user site and cache off; against the same pytest through the warm pool's resident runner, in the same run.
+ * kept warm in the pool (no network, the same limits), git archive of the branch head seeded, frozen tests written
+ * back, pytest forked by that container's resident runner (started before anything was seeded: no sitecustomize,
+ * .pth or user site of the branch can load), cache off; against the same pytest through the warm pool, same run.
  *
  * Run alone: npx tsx bench/run.ts --only verification --out /tmp/bench-13
  */

@@ -76,7 +76,7 @@ export const HEADLINE: Record<string, FigureSpec> = {
   "verify.rerun_ms": {
     module: "verification",
     unit: "ms",
-    meaning: "The independent re-verification of a one-step run, median: a fresh container from the warm pool, the branch's tree seeded, frozen tests written back, pytest in a fresh interpreter (user site and cache off), report parsed and cross-checked.",
+    meaning: "The independent re-verification of a one-step run, median: a fresh container kept warm in the pool (isolated, same limits), git archive of the branch head seeded, frozen tests written back, pytest forked by its resident runner (started before the seed; cache off), report parsed and cross-checked.",
     baseline: "verify.pool_pytest_ms",
     runs: "verify.runs",
   },
@@ -185,6 +185,7 @@ export const HEADLINE: Record<string, FigureSpec> = {
       "200 SSE viewers (half run.events with an API token, half share.events with a share link) of a real one-step run executed by a worker process (pg-boss, Docker sandbox, a fake model streaming a chunk every 20 ms): 99th percentile of receive time minus the event's stored createdAt, for events stored after every viewer connected; median over runs.",
     goal: { op: "<=", value: 100 },
     goalWhy: "issue #17: viewers cost nothing; a live view trails the record by at most 100 ms at 200 viewers",
+    baseline: "stream.live_p99_trpc_ms",
     runs: "stream.live_runs",
   },
   "stream.live_lost": {
@@ -219,6 +220,17 @@ export const HEADLINE: Record<string, FigureSpec> = {
     goalWhy: "issue #17: a run's duration within 10% of the same run with no viewer",
     baseline: "stream.unviewed_run_ms",
     runs: "stream.live_runs",
+  },
+  "stream.live_p99_trpc_ms": {
+    module: "stream-live",
+    unit: "ms",
+    meaning: "stream.live_p99_ms for the same watched run with the streams served by tRPC's own SSE producer (each viewer serialises every event and writes it in five chunks) instead of the encode-once path; alternated with it in the same bench, so under the same machine load.",
+    runs: "stream.live_runs",
+  },
+  "stream.live_load1": {
+    module: "stream-live",
+    unit: "load",
+    meaning: "The machine's 1-minute load average after each watched round of the stream-live bench, median (2 cores: above 2 the figures measure the neighbours too).",
   },
   "run.one_step_ms": {
     module: "one-step",

@@ -8,6 +8,7 @@ import { isActiveStatus } from "@/server/runs/events/run-status";
 import { DeliveryPanel } from "./delivery-panel";
 import { PlanReviewPanel } from "./plan-review-panel";
 import { BranchFiles } from "./branch-files";
+import { ReverifyPanel } from "./reverify-panel";
 import { RunActions } from "./run-actions";
 import { liveViewProps, RunView } from "./run-view";
 import { ShareLinksPanel } from "./share-links-panel";
@@ -58,6 +59,7 @@ export function OwnerRunPage({ runId }: { runId: string }) {
           <>
             <RunActions run={run.data} active={active} />
             <DeliveryPanel run={run.data} active={active} />
+            <ReverifyPanel run={run.data} active={active} />
           </>
         }
         sharing={run.data.canWrite ? <ShareLinksPanel runId={runId} /> : undefined}

@@ -4,6 +4,7 @@ import { useQuery, useQueryClient, useSuspenseQuery } from "@tanstack/react-quer
 import { useSubscription } from "@trpc/tanstack-react-query";
 import { EmptyState } from "@/components/ui/states";
 import { useTRPC } from "@/components/providers/trpc-provider";
+import { ReverifyPanel } from "./reverify-panel";
 import { liveViewProps, RunView } from "./run-view";
 import { ThreadTurns } from "./thread-panel";
 import { useRunEventLog, useStreamRecovery } from "./use-run-event-log";
@@ -45,15 +46,19 @@ export function SharedRunPage({ token }: { token: string }) {
       {...liveViewProps(stream, recovery, diff)}
       thread={<ThreadTurns thread={thread.data} runId={run.data.id} linkTurns={false} />}
       actions={
-        run.data.branch ? (
-          <a
-            href={`/share/${token}/patch`}
-            download
-            className="inline-flex items-center rounded-md bg-white px-3.5 py-2 text-sm font-medium text-slate-800 shadow-sm ring-1 ring-inset ring-slate-300 hover:bg-slate-50"
-          >
-            Download .patch
-          </a>
-        ) : undefined
+        <>
+          {run.data.branch ? (
+            <a
+              href={`/share/${token}/patch`}
+              download
+              className="inline-flex items-center rounded-md bg-white px-3.5 py-2 text-sm font-medium text-slate-800 shadow-sm ring-1 ring-inset ring-slate-300 hover:bg-slate-50"
+            >
+              Download .patch
+            </a>
+          ) : null}
+          {/* Read-only here: the records, never the button (canWrite is false on a share link). */}
+          <ReverifyPanel run={run.data} active={false} />
+        </>
       }
     />
   );

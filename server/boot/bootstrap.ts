@@ -3,20 +3,13 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "@/server/db/embedded-postgres";
 import { migrateDatabase } from "@/server/db/migrate";
-import { EnvError, env, resetEnvForTests, type Env } from "@/server/env";
+import { env, resetEnvForTests, type Env } from "@/server/env";
+import { loadSettings } from "./load-settings";
 
 export interface Bootstrapped {
   env: Env;
   embeddedPostgres?: EmbeddedPostgres;
   stop(): Promise<void>;
-}
-
-function loadDotEnv(): void {
-  try {
-    process.loadEnvFile(".env");
-  } catch {
-    // no .env file: settings come from the environment alone
-  }
 }
 
 /** A stable AUTH_SECRET for self-hosted installs that did not set one, kept with the data (mode 0600). */
@@ -39,18 +32,7 @@ async function ensureAuthSecret(dataDir: string): Promise<void> {
  */
 export async function bootstrap(options: { migrate?: boolean; log?: (line: string) => void } = {}): Promise<Bootstrapped> {
   const log = options.log ?? ((line: string) => console.log(`[autocode] ${line}`));
-  loadDotEnv();
-  resetEnvForTests();
-  let settings: Env;
-  try {
-    settings = env();
-  } catch (error) {
-    if (error instanceof EnvError) {
-      console.error(error.message);
-      process.exit(1);
-    }
-    throw error;
-  }
+  let settings = loadSettings();
   await fs.mkdir(settings.DATA_DIR, { recursive: true });
   await ensureAuthSecret(settings.DATA_DIR);
 

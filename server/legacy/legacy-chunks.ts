@@ -117,6 +117,9 @@ export class LegacyChunker {
       case "environment.change_failed":
       case "verification.baseline":
       case "verification.progress":
+      case "acceptance.frozen":
+      case "verification.reverify_started":
+      case "verification.reverified":
       case "unreadable":
         return [];
       default:

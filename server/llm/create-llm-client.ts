@@ -20,6 +20,13 @@ const KEY_REQUIRED = new Set(["openai", "deepseek"]);
 /** The openai package refuses an empty key; local servers and keyless proxies ignore it. */
 const PLACEHOLDER_KEY = "not-needed";
 
+/** Tokens the failed attempts of a call consumed (a stream cut after text): the call's usage when it finally fails. */
+export function usageOf(error: unknown): CallUsage | undefined {
+  return error instanceof AppError ? (error as AppError & { usage?: CallUsage }).usage : undefined;
+}
+
+const partialCharsOf = (error: unknown): number => (typeof error === "object" && error !== null ? ((error as { partialChars?: number }).partialChars ?? 0) : 0);
+
 class StreamCutError extends Error {
   constructor(message: string) {
     super(message);
@@ -185,6 +192,8 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
     } catch (error) {
       if (text.length > 0 && !request.signal?.aborted) {
         request.onDiscard?.({ attempt: attemptNo, reason: classify(error).message, discardedChars: text.length });
+        // The provider produced (and bills) this text even though it is thrown away: the call's usage counts it.
+        if (typeof error === "object" && error !== null) (error as { partialChars?: number }).partialChars = text.length;
       }
       throw error;
     } finally {
@@ -197,36 +206,45 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
     async complete(request: CompleteRequest): Promise<CompleteResult> {
       const model = settings.models[request.role];
       const started = performance.now();
+      const promptChars = request.messages.reduce((sum, m) => sum + m.content.length, 0);
+      // Attempts that streamed text and then failed: estimated from characters, added to the call's usage.
+      const wasted = { tokensIn: 0, tokensOut: 0 };
+      const usageWith = (tokensIn: number, tokensOut: number, attempts: number, estimated: boolean): CallUsage => ({
+        model,
+        role: request.role,
+        tokensIn: tokensIn + wasted.tokensIn,
+        tokensOut: tokensOut + wasted.tokensOut,
+        latencyMs: Math.round(performance.now() - started),
+        costUsd: costOf(settings.prices, model, tokensIn + wasted.tokensIn, tokensOut + wasted.tokensOut),
+        attempts,
+        estimated: estimated || wasted.tokensIn + wasted.tokensOut > 0,
+        priced: findPrice(settings.prices, model) !== undefined,
+      });
       for (let attemptNo = 1; ; attemptNo++) {
         if (request.signal?.aborted) throw abortReason(request.signal);
         try {
           const result = await attempt(request, model, attemptNo);
-          const estimated = result.usage === undefined;
-          const promptChars = request.messages.reduce((sum, m) => sum + m.content.length, 0);
           const tokensIn = result.usage?.prompt_tokens ?? estimateTokens(promptChars);
           const tokensOut = result.usage?.completion_tokens ?? estimateTokens(result.text.length);
-          const usage: CallUsage = {
-            model,
-            role: request.role,
-            tokensIn,
-            tokensOut,
-            latencyMs: Math.round(performance.now() - started),
-            costUsd: costOf(settings.prices, model, tokensIn, tokensOut),
-            attempts: attemptNo,
-            estimated,
-            priced: findPrice(settings.prices, model) !== undefined,
-          };
+          const usage = usageWith(tokensIn, tokensOut, attemptNo, result.usage === undefined);
           options.onCall?.(usage, request);
           return { text: result.text, finishReason: result.finishReason, usage };
         } catch (error) {
           if (isAbortError(error) || request.signal?.aborted) throw error;
+          const partial = partialCharsOf(error);
+          if (partial > 0) {
+            wasted.tokensIn += estimateTokens(promptChars);
+            wasted.tokensOut += estimateTokens(partial);
+          }
           const failure = classify(error);
           if (!failure.retryable || attemptNo > settings.maxRetries) {
-            throw new AppError(
+            const failed = new AppError(
               failure.code,
               `${request.role} call to ${model} failed after ${attemptNo} attempt(s): ${failure.message}`,
               { cause: error, userMessage: userMessageFor(failure.code, settings) },
             );
+            if (wasted.tokensIn + wasted.tokensOut > 0) Object.assign(failed, { usage: usageWith(0, 0, attemptNo, true) });
+            throw failed;
           }
           const backoff = Math.min(retryMaxMs, retryBaseMs * 2 ** (attemptNo - 1));
           const jittered = backoff / 2 + Math.random() * (backoff / 2);

@@ -111,6 +111,9 @@ export function describeRunEvent(runId: string, stored: StoredEvent): ProgressIt
     case "environment.change_failed":
     case "verification.baseline":
     case "verification.progress":
+    case "acceptance.frozen":
+    case "verification.reverify_started":
+    case "verification.reverified":
     case "unreadable":
       return null;
     default:

@@ -20,11 +20,12 @@ export class AcceptanceSet {
 
   constructor(private readonly workspace: Workspace) {}
 
-  /** Freezes a test file's current content the first time it is about to run. */
-  async freeze(path: string): Promise<void> {
-    if (this.frozenTests.has(path)) return;
+  /** Freezes a test file's current content the first time it is about to run; the content when it froze it now. */
+  async freeze(path: string): Promise<string | null> {
+    if (this.frozenTests.has(path)) return null;
     const content = await this.workspace.readFile(path);
     if (content !== null) this.frozenTests.set(path, content);
+    return content;
   }
 
   noteTestChange(path: string, reason: string): void {

@@ -1,5 +1,6 @@
 import { AppError } from "@/server/errors";
-import type { CompleteRequest, CompleteResult, LlmClient } from "@/server/llm/types";
+import { usageOf } from "@/server/llm/create-llm-client";
+import type { CallUsage, CompleteRequest, CompleteResult, LlmClient } from "@/server/llm/types";
 
 export interface RunUsage {
   tokensIn: number;
@@ -14,6 +15,9 @@ export interface Budget {
 }
 
 export class BudgetExceededError extends AppError {
+  /** The usage of the call that crossed the budget (counted, then refused): its llm.call must still be recorded. */
+  callUsage?: CallUsage;
+
   constructor(readonly kind: "tokens" | "cost", readonly limit: number, readonly used: number) {
     const what = kind === "tokens" ? `token budget of ${limit} tokens (used ${used})` : `cost budget of $${limit.toFixed(2)} (used $${used.toFixed(4)})`;
     super("TOO_MANY_REQUESTS", `The run reached its ${what}`, {
@@ -43,16 +47,29 @@ export class MeteredLlm implements LlmClient {
   async complete(request: CompleteRequest): Promise<CompleteResult> {
     const before = this.exceeded();
     if (before) throw before;
-    const result = await this.inner.complete(request);
-    this.usage.tokensIn += result.usage.tokensIn;
-    this.usage.tokensOut += result.usage.tokensOut;
-    this.usage.costUsd += result.usage.costUsd;
-    this.usage.calls += 1;
+    let result: CompleteResult;
+    try {
+      result = await this.inner.complete(request);
+    } catch (error) {
+      // A call that failed after attempts that produced text still consumed tokens.
+      const spent = usageOf(error);
+      if (spent) this.add(spent);
+      throw error;
+    }
+    this.add(result.usage);
     const after = this.exceeded();
     if (after) {
+      after.callUsage = result.usage;
       this.onExceeded(after);
       throw after;
     }
     return result;
+  }
+
+  private add(usage: CallUsage): void {
+    this.usage.tokensIn += usage.tokensIn;
+    this.usage.tokensOut += usage.tokensOut;
+    this.usage.costUsd += usage.costUsd;
+    this.usage.calls += 1;
   }
 }

@@ -35,6 +35,8 @@ export interface Workspace {
   applyEdits?(edits: FileEdit[]): Promise<ApplyEditResult>;
   /** The committed head (commit and tree hash) of the run's branch; null when the workspace is not a git work tree. */
   head?(): Promise<{ commit: string; tree: string } | null>;
+  /** A read-only copy of exactly the committed head's tree (git archive); null when not a git work tree. */
+  snapshot?(): Promise<{ workspace: Workspace; dispose(): Promise<void> } | null>;
   /** Commits these paths (one step's work, not a parallel step's); the commit id, or null if nothing changed. */
   commitStep(input: { message: string; paths: string[] }): Promise<string | null>;
 }

@@ -25,24 +25,25 @@ export interface ReverifyInput {
   by?: string;
 }
 
-// Pytest in a fresh interpreter: no user site-packages (-s, PYTHONNOUSERSITE), no cache between runs.
-const PYTEST = "PYTHONNOUSERSITE=1 PYTHONDONTWRITEBYTECODE=1 python3 -s -m pytest -p no:cacheprovider -o junit_family=xunit1 --junitxml={report}";
 
 /**
  * The independent re-verification: a fresh container (not the agents' session), seeded with the branch's committed
- * tree, the frozen acceptance tests written back, every harness file restored to the base commit's (new ones
+ * tree (git archive of its head), the frozen acceptance tests written back, every harness file restored to the base commit's (new ones
  * removed), then the acceptance suite. The record names commit, tree, image, container, commands and results.
  */
 export async function reverifyBranch(input: ReverifyInput): Promise<{ record: TIndependentRun; result: ExecutionResult | null }> {
   const started = performance.now();
-  const head = (await input.workspace.head?.()) ?? null;
+  // Exactly the committed tree (git archive of the head), not the worktree the agents left behind.
+  const snapshot = (await input.workspace.snapshot?.()) ?? null;
+  const committed = snapshot?.workspace ?? input.workspace;
+  const head = (await committed.head?.()) ?? null;
   const session = await input.sandbox.openSession(input.runId, { image: input.image });
   try {
-    await seedSandbox({ session, workspace: input.workspace, log: input.log, nodeModules: input.profile.language === "node" });
+    await seedSandbox({ session, workspace: committed, log: input.log, nodeModules: input.profile.language === "node" });
     const writes = [...input.frozenTests].map(([path, content]) => ({ path, content }));
     const removed: string[] = [];
     for (const [path, base] of input.harnessBase) {
-      const content = restoredHarnessContent(path, base, await input.workspace.readFile(path));
+      const content = restoredHarnessContent(path, base, await committed.readFile(path));
       if (content === null) removed.push(path);
       else writes.push({ path, content });
     }
@@ -50,9 +51,13 @@ export async function reverifyBranch(input: ReverifyInput): Promise<{ record: TI
     if (removed.length) await session.exec(["rm", "-f", "--", ...removed.map((p) => `/workspace/${p}`)]);
     const container = (await session.describeContainer?.()) ?? null;
     const own = input.profile.testCommand;
-    // The repository's own command, with user site-packages off for Python; else pytest as above.
-    const command = own ? { ...own, shell: input.profile.language === "python" ? `PYTHONNOUSERSITE=1 ${own.shell}` : own.shell } : { shell: PYTEST, format: "junit" as const };
-    const result = await session.runSuite(command, { timeoutMs: env().SANDBOX_SUITE_TIMEOUT * 1000, signal: input.signal });
+    const run = { timeoutMs: env().SANDBOX_SUITE_TIMEOUT * 1000, signal: input.signal };
+    // The repository's own command, with user site-packages off for Python. Else the container's resident runner forks
+    // pytest (already imported, cache off): that interpreter started with the container, before anything was seeded,
+    // so no sitecustomize, .pth or user site the branch carries can load into it, and no interpreter start is paid.
+    const result = own
+      ? await session.runSuite({ ...own, shell: input.profile.language === "python" ? `PYTHONNOUSERSITE=1 ${own.shell}` : own.shell }, run)
+      : await session.runPytest(run);
     // With a baseline, tests already failing on the base commit do not count (as in the agents' final run).
     const judgement = own && input.baseline ? compareWithBaseline(await input.baseline, result) : judgeExecution(result);
     const crossCheck = judgement.passed ? checkReport(result, [...input.frozenTests.keys()]) : undefined;
@@ -81,6 +86,7 @@ export async function reverifyBranch(input: ReverifyInput): Promise<{ record: TI
     };
   } finally {
     await session.close().catch(() => undefined);
+    await snapshot?.dispose();
   }
 }
 

@@ -1,6 +1,7 @@
 import type { AgentContext } from "@/server/agents/agent-context";
 import type { FileEdit } from "@/server/agents/file-edit";
 import type { FileText } from "@/server/agents/planner";
+import { usageOf } from "@/server/llm/create-llm-client";
 import type { CompleteRequest, LlmClient } from "@/server/llm/types";
 import { BudgetExceededError, MeteredLlm } from "@/server/orchestrator/metered-llm";
 import type { ExecutionResult, FileChangeSummary, OrchestratorPorts, SandboxSession } from "@/server/orchestrator/ports";
@@ -94,9 +95,16 @@ export class RunScope {
   agentContext(stepId: string | null): AgentContext {
     const llm: LlmClient = {
       complete: async (request: CompleteRequest) => {
-        const result = await this.metered.complete(request);
-        void this.log.emit("llm.call", { stepId, ...result.usage });
-        return result;
+        try {
+          const result = await this.metered.complete(request);
+          void this.log.emit("llm.call", { stepId, ...result.usage });
+          return result;
+        } catch (error) {
+          // Usage is exact: the call that crossed the budget, and one that failed after consuming tokens, are recorded too.
+          const spent = error instanceof BudgetExceededError ? error.callUsage : usageOf(error);
+          if (spent) void this.log.emit("llm.call", { stepId, ...spent });
+          throw error;
+        }
       },
     };
     return {

@@ -103,7 +103,11 @@ export class StepScheduler {
         readFiles: (paths) => scope.readFiles(paths),
         applyEdit: (edit, by) => scope.applyEdit(step.id, edit, by),
         applyEdits: (edits, by) => scope.applyEdits(step.id, edits, by),
-        freezeTest: (path) => scope.acceptance.freeze(path),
+        freezeTest: async (path) => {
+          // Recorded, so a Re-verify long after the run still judges the branch by the tests as they were frozen.
+          const content = await scope.acceptance.freeze(path);
+          if (content !== null) await scope.log.emit("acceptance.frozen", { path, content });
+        },
         noteTestChange: (path, reason) => scope.acceptance.noteTestChange(path, reason),
         runTests: async (path, files) => {
           await (await scope.session()).writeFiles(files);

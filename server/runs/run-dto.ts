@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Prisma } from "@/generated/prisma/client";
-import { VERIFICATION_OUTCOMES, ZVerification } from "./events/contract";
+import { VERIFICATION_OUTCOMES, ZIndependentRun, ZVerification } from "./events/contract";
 import { DISPLAY_STATUSES, displayStatus } from "./events/run-status";
 import { RUN_STATUSES } from "./run-schemas";
 
@@ -56,6 +56,9 @@ export const ZRunDto = ZRunSummaryDto.extend({
   verification: ZVerification.nullable(),
   /** From the run's log (run.merged), so a reload shows the merge; null: never merged. */
   merged: z.object({ into: z.string(), commit: z.string(), kind: z.string(), forced: z.boolean() }).nullable(),
+  /** "Re-verify" records from the run's log (verification.reverified), oldest first; one may be in progress. */
+  reverifications: z.array(ZIndependentRun),
+  reverifying: z.boolean(),
   /** What is not verified, in words (the merge confirmation names it); null for a verified run. */
   notVerified: z.string().nullable(),
   modelSettings: z.unknown(),

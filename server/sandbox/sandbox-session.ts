@@ -78,7 +78,8 @@ export class DockerSandboxSession implements SandboxSession {
 
   async runPytest(opts: RunOptions & { testPaths?: string[] } = {}): Promise<ExecutionResult> {
     const paths = (opts.testPaths ?? []).map(validateSandboxPath);
-    const command = ["python3", "-m", "pytest", ...paths, "--junitxml=<report>"];
+    // What the resident runner really runs (sandbox/runner.py adds the report, the JUnit family and cache off).
+    const command = ["python3", "-m", "pytest", ...paths, "--junitxml=<report>", "-o", "junit_family=xunit1", "-p", "no:cacheprovider"];
     return this.execute("pytest", { args: paths }, command, opts);
   }
 

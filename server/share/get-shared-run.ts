@@ -6,10 +6,8 @@ import type { StoredEvent } from "@/server/runs/run-events";
 import { diffOfRun, getRunPatch } from "@/server/runs/run-git";
 import { streamRunEvents } from "@/server/runs/stream-run-events";
 import { forShareViewer } from "./share-event-fields";
-import { isShareLinkLive, resolveShareToken } from "./share-links";
-
-/** How often a live share stream re-checks that its link was not revoked. */
-const REVOCATION_CHECK_MS = 2000;
+import { resolveShareToken } from "./share-links";
+import { watchShareLink } from "./watch-share-link";
 
 /**
  * The run behind a share token, as a read-only DTO. Only which models ran is kept from the settings
@@ -20,12 +18,14 @@ export async function getSharedRun(options: { db: Db; token: string }): Promise<
   const dto = await loadRunDto({ db: options.db, runId, canWrite: false });
   if (!dto) throw new AppError("NOT_FOUND", "This share link's run no longer exists.");
   const snapshot = (dto.modelSettings ?? {}) as { models?: unknown };
-  return { ...dto, modelSettings: snapshot.models ? { models: snapshot.models } : {} };
+  // Who asked for a re-verification is a user id: private, like who merged.
+  return { ...dto, modelSettings: snapshot.models ? { models: snapshot.models } : {}, reverifications: dto.reverifications.map((r) => ({ ...r, by: "" })) };
 }
 
 /**
- * The shared run's events after afterSeq, then live ones, each cut to SHARE_EVENT_FIELDS. Revoking the link
- * ends the stream within REVOCATION_CHECK_MS with NOT_FOUND, like any later request with the token.
+ * The shared run's events after afterSeq, then live ones, each cut to SHARE_EVENT_FIELDS (once per event
+ * for all viewers: the same cut object, so the stream encodes it once). Revoking the link
+ * ends the stream within REVOCATION_CHECK_MS (watch-share-link.ts) with NOT_FOUND, like any later request with the token.
  */
 export async function* streamSharedRunEvents(options: {
   db: Db;
@@ -38,25 +38,32 @@ export async function* streamSharedRunEvents(options: {
   const onOuterAbort = () => inner.abort();
   options.signal?.addEventListener("abort", onOuterAbort);
   let revoked = false;
-  const timer = setInterval(() => {
-    // Through the viewers' pool: a hundred share viewers checking their link must not take the writers' connections.
-    void isShareLinkLive({ db: viewerDbFor(options.db), linkId }).then((live) => {
-      if (!live) {
-        revoked = true;
-        inner.abort();
-      }
-    }, () => undefined);
-  }, REVOCATION_CHECK_MS);
+  // Through the viewers' pool, and once per link however many viewers: checks must not take the writers' connections.
+  const stopWatching = watchShareLink({
+    db: viewerDbFor(options.db),
+    linkId,
+    onRevoked: () => {
+      revoked = true;
+      inner.abort();
+    },
+  });
   try {
     for await (const event of streamRunEvents({ db: options.db, runId, afterSeq: options.afterSeq, signal: inner.signal })) {
       if (revoked) break;
-      yield forShareViewer(event);
+      yield sharedView(event);
     }
     if (revoked) throw new AppError("NOT_FOUND", "This share link was revoked.");
   } finally {
-    clearInterval(timer);
+    stopWatching();
     options.signal?.removeEventListener("abort", onOuterAbort);
   }
+}
+
+const sharedViews = new WeakMap<StoredEvent, StoredEvent>();
+function sharedView(event: StoredEvent): StoredEvent {
+  let view = sharedViews.get(event);
+  if (!view) sharedViews.set(event, (view = forShareViewer(event)));
+  return view;
 }
 
 async function loadSharedRunRecord(options: { db: Db; token: string }) {

@@ -67,6 +67,10 @@ export const SHARE_EVENT_FIELDS = {
     ...escaped,
   },
   // Who merged (`by`) is a user id: private.
+  "acceptance.frozen": { path: true, content: true, ...escaped },
+  // Who asked for a re-verification (`by`) is a user id: private; its record is not.
+  "verification.reverify_started": {},
+  "verification.reverified": { at: true, commit: true, tree: true, image: true, containerId: true, commands: { each: commandFields }, tests: { each: testFields }, restoredHarness: true, frozenTests: true, passed: true, reason: true, durationMs: true, ...escaped },
   "run.merged": { forced: true, notVerified: true, into: true, kind: true, commit: true },
   "edit.rejected": { stepId: true, by: true, path: true, kind: true, error: true, ...escaped },
   "sandbox.command": { ...commandFields, stdout: true, stderr: true, summary: { passed: true, failed: true, errors: true, skipped: true }, ...escaped },

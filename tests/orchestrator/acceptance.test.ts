@@ -93,6 +93,28 @@ describe.skipIf(!dockerReady)("frozen acceptance tests and the base harness (rea
     expect(h.memory.remembered).toHaveLength(0);
   });
 
+  it("a debugger that fixes a provably wrong test gets the review outcome: the code passes every frozen test but that one, and the diff is shown", async () => {
+    h = await createHarness(sandbox, { git: true });
+    const wrongTest = "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n\n\ndef test_add_twos():\n    assert add(2, 2) == 5\n";
+    h.llm.script("coder", block("calc.py", "def add(a, b):\n    return a + b\n"));
+    h.llm.script("tester", block("test_calc.py", wrongTest));
+    h.llm.script("debugger", block("test_calc.py", wrongTest.replace("add(2, 2) == 5", "add(2, 2) == 4"), "test_add_twos is wrong: 2 + 2 is 4, the task says add returns the sum."));
+    const runId = "acc-wrong-test";
+    const outcome = await h.run({ runId, task: "Write add(a, b) in calc.py returning the sum. Note: a test that expects add(2, 2) == 5 is wrong." });
+    expect(outcome.status).toBe("succeeded");
+    expect(outcome.verification.outcome).toBe("verified_with_changed_tests");
+    const independent = outcome.verification.independent!;
+    expect(independent.passed).toBe(false);
+    // Against the frozen file: the right code passes everything except the provably wrong test.
+    expect(independent.tests.map((t) => [t.name, t.status])).toEqual([["test_add", "passed"], ["test_add_twos", "failed"]]);
+    const change = outcome.verification.testChanges[0]!;
+    expect(change).toMatchObject({ path: "test_calc.py", reason: "test_add_twos is wrong: 2 + 2 is 4, the task says add returns the sum." });
+    expect(change.diff).toContain("-    assert add(2, 2) == 5");
+    expect(change.diff).toContain("+    assert add(2, 2) == 4");
+    expect(h.events.ofRun(runId).find((e) => e.type === "acceptance.frozen")?.payload).toMatchObject({ path: "test_calc.py", content: wrongTest });
+    expect(h.memory.remembered).toHaveLength(0);
+  });
+
   it("a debugger answer whose second block does not apply writes nothing, and the model is told so", async () => {
     h = await createHarness(sandbox, { git: true });
     h.llm.script("coder", block("calc.py", BUGGY));

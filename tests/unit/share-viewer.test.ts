@@ -45,6 +45,9 @@ const emitted: Record<string, Record<string, unknown>> = {
   "environment.changed": { stepId: "s1", tool: "npm_install", packages: ["ms"], image: "autocodeai-env:def", built: true, durationMs: 5, files: ["package.json"], ...secret },
   "environment.change_failed": { stepId: "s1", tool: "pip_install", packages: ["x"], error: "the setup failed", log: "GET https://registry.internal/x", ...secret },
   verdict: { verdict: "PASS", reasons: ["fine"], ...secret },
+  "acceptance.frozen": { path: "test_a.py", content: "def test_a():\n    pass\n", ...secret },
+  "verification.reverify_started": { by: "user-1", ...secret },
+  "verification.reverified": { at: "2026-12-01T00:00:00.000Z", by: "user-1", commit: "abc", tree: "def", image: "sha256:1", containerId: "c1", commands: [command], tests: [test], restoredHarness: [], frozenTests: ["test_a.py"], passed: true, durationMs: 5, ...secret },
   "run.cancel_requested": { by: "user-1" },
   "run.merged": { by: "user-1", forced: true, notVerified: "the run failed", into: "main", kind: "fast-forward", commit: "abc", ...secret },
   "run.finished": {
@@ -98,6 +101,9 @@ const shown: Record<string, Record<string, unknown>> = {
   "environment.changed": { stepId: "s1", tool: "npm_install", packages: ["ms"], built: true, durationMs: 5, files: ["package.json"] },
   "environment.change_failed": { stepId: "s1", tool: "pip_install", packages: ["x"], error: "the setup failed" },
   verdict: { verdict: "PASS", reasons: ["fine"] },
+  "acceptance.frozen": { path: "test_a.py", content: "def test_a():\n    pass\n" },
+  "verification.reverify_started": {},
+  "verification.reverified": { at: "2026-12-01T00:00:00.000Z", commit: "abc", tree: "def", image: "sha256:1", containerId: "c1", commands: [shownCommand], tests: [shownTest], restoredHarness: [], frozenTests: ["test_a.py"], passed: true, durationMs: 5 },
   "run.cancel_requested": {},
   "run.merged": { forced: true, notVerified: "the run failed", into: "main", kind: "fast-forward", commit: "abc" },
   "run.finished": {

@@ -7,6 +7,8 @@ import { listRuns, ZListRuns } from "@/server/runs/list-runs";
 import { ZRunDto, ZRunSummaryDto } from "@/server/runs/run-dto";
 import { getRunDiff, getRunFile, getRunTree, mergeRunIntoProject } from "@/server/runs/run-git";
 import { ZRunId } from "@/server/runs/run-schemas";
+import { ZIndependentRun } from "@/server/runs/events/contract";
+import { reverifyRun } from "@/server/runs/reverify-run";
 import { rerun } from "@/server/runs/start-run";
 import { streamRunChanges } from "@/server/runs/stream-run-changes";
 import { streamRunEvents } from "@/server/runs/stream-run-events";
@@ -98,6 +100,12 @@ export const runRouter = createTRPCRouter({
   file: protectedProcedure
     .input(ZRunId.extend({ path: z.string().min(1).max(1024) }))
     .query(({ ctx, input }) => getRunFile({ db: ctx.db, userId: ctx.userId, runId: input.runId, path: input.path })),
+
+  /** The independent re-verification of the finished run's branch head, again; its record is appended to the log and returned. */
+  reverify: protectedProcedure
+    .input(ZRunId)
+    .output(ZIndependentRun)
+    .mutation(({ ctx, input }) => reverifyRun({ db: ctx.db, userId: ctx.userId, runId: input.runId })),
 
   /** Plain merge only for a verified run; anything else needs `force: true` (recorded in the run's log with who). */
   merge: protectedProcedure

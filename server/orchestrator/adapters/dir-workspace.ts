@@ -7,6 +7,7 @@ import { resolveSafePath } from "@/server/editing/resolve-safe-path";
 import { AUTOCODE_AUTHOR, git, withRepoLock } from "@/server/git/run-git";
 import { PACK_SKIPPED_DIRS, packDirectory } from "@/server/sandbox/pack-directory";
 import type { ApplyEditResult, FileEdit, Workspace } from "@/server/orchestrator/ports";
+import { snapshotCommit } from "./commit-snapshot";
 
 
 /** A diff's path as the model wrote it, without a/ b/ prefixes. */
@@ -32,7 +33,7 @@ function prepareEdit(edit: FileEdit): { ok: true; edit: Edit } | { ok: false; er
   return { ok: true, edit: { kind: "patch", diff } };
 }
 
-export function createDirWorkspace(root: string): Workspace & Required<Pick<Workspace, "applyEdits" | "head">> {
+export function createDirWorkspace(root: string): Workspace & Required<Pick<Workspace, "applyEdits" | "head" | "snapshot">> {
   return {
     async head() {
       const isRepo = await stat(path.join(root, ".git")).then(() => true, () => false);
@@ -40,6 +41,11 @@ export function createDirWorkspace(root: string): Workspace & Required<Pick<Work
       const out = await git(["rev-parse", "HEAD", "HEAD^{tree}"], { cwd: root, okCodes: [128] });
       const [commit, tree] = out.stdout.trim().split("\n");
       return out.code === 0 && commit && tree ? { commit, tree } : null;
+    },
+
+    async snapshot() {
+      const head = await this.head();
+      return head ? snapshotCommit({ repoPath: root, commit: head.commit }) : null;
     },
 
     async readFile(relative) {

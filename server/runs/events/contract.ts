@@ -229,6 +229,12 @@ const PAYLOADS = {
     failed: count,
     skipped: count,
   }),
+  /** A model-written test file as frozen before its first sandbox run: the acceptance test a later Re-verify uses. */
+  "acceptance.frozen": z.object({ path: z.string(), content: text }),
+  /** Someone asked for the independent re-verification of the finished run's branch head again ("Re-verify"). */
+  "verification.reverify_started": z.object({ by: text }),
+  /** Its record, appended: earlier records stay (the run's own one in run.finished, earlier re-runs here). */
+  "verification.reverified": ZIndependentRun,
   /** The run waits for its project's environment image, built by another run or a rebuild. */
   "environment.waiting": z.object({ reason: text }),
   /** This run builds the project's environment image (a setup container with network). */

@@ -210,6 +210,9 @@ export function foldRunRecord(record: RunRecord, event: RunEvent): RunRecord {
     case "verification.progress":
     case "run.pushed":
     case "run.pull_request":
+    case "acceptance.frozen":
+    case "verification.reverify_started":
+    case "verification.reverified":
     case "unreadable":
       return record;
     default:

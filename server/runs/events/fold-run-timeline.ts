@@ -162,6 +162,9 @@ export function foldRunTimeline(state: RunTimeline, event: RunEvent): RunTimelin
     case "sandbox.seeded":
     case "run.pushed":
     case "run.pull_request":
+    case "acceptance.frozen":
+    case "verification.reverify_started":
+    case "verification.reverified":
     case "unreadable":
       return base;
     default:

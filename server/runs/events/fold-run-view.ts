@@ -75,6 +75,9 @@ export interface RunEventState {
   timeline: RunTimeline;
   /** The plan's steps as the planner (or a reviewer) gave them, tool parameters included: what plan review edits. */
   planSteps: TEventPlanStep[];
+  /** Independent re-verifications asked for after the run ("Re-verify"), oldest first; one in progress. */
+  reverifications: TIndependentRun[];
+  reverifying: boolean;
 }
 
 export const initialRunEventState: RunEventState = {
@@ -92,6 +95,8 @@ export const initialRunEventState: RunEventState = {
   verification: null,
   usage: initialRunRecord.usage,
   finished: null,
+  reverifications: [],
+  reverifying: false,
   cancelRequested: false,
   baseline: null,
   environment: null,
@@ -192,8 +197,14 @@ function foldPageParts(state: RunEventState, event: RunEvent): RunEventState {
     case "sandbox.seeded":
     case "run.pushed":
     case "run.pull_request":
+    case "acceptance.frozen":
     case "unreadable":
       return state;
+    case "verification.reverify_started":
+      return { ...state, reverifying: true };
+    case "verification.reverified":
+      // Appended, never replacing: the run's own record and every earlier re-run stay visible.
+      return { ...state, reverifying: false, reverifications: [...state.reverifications, event.payload] };
     case "environment.waiting":
       return { ...state, environment: { state: "waiting", text: `Waiting: ${event.payload.reason || "the project's environment is being built"}` } };
     case "environment.building":
