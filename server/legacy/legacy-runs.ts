@@ -45,7 +45,7 @@ export async function dropMissingContextFiles(options: { db: Db; userId: string;
 }
 
 /** `parent_run_id` / `thread_id` of a request that continues a conversation, or null for a new task. */
-function legacyThreadIds(body: Record<string, unknown>): { parentRunId?: string; threadId?: string } | null {
+export function legacyThreadIds(body: Record<string, unknown>): { parentRunId?: string; threadId?: string } | null {
   const id = (value: unknown) => (typeof value === "string" && value.trim() ? value.trim().slice(0, 64) : undefined);
   const parentRunId = id(body.parent_run_id);
   const threadId = id(body.thread_id);
@@ -149,7 +149,10 @@ export async function respondLegacyRunParallel(req: Request, options: LegacyOpti
     const project = await requireProject({ db: options.db, userId: caller.userId, projectId: request.projectId, need: "write" });
     const { files, warnings } = await dropMissingContextFiles({ db: options.db, userId: caller.userId, projectId: request.projectId, files: request.contextFiles, strict: request.strict || strictOf(req, body) });
     prepared = { caller, request, files, warnings, repoPath: project.repoPath };
-    if (request.input) started = { ...(await startTask({ db: options.db, userId: caller.userId, input: { ...request.input, contextFiles: files } })), warnings };
+    const thread = legacyThreadIds(body);
+    // With thread_id / parent_run_id the steps are the next turn of that conversation, on its branch.
+    if (request.input && thread) started = { ...(await followUpByIds({ db: options.db, userId: caller.userId, prompt: request.input.prompt, plan: request.input.plan, ...thread })), warnings };
+    else if (request.input) started = { ...(await startTask({ db: options.db, userId: caller.userId, input: { ...request.input, contextFiles: files } })), warnings };
   } catch (error) {
     return errorResponse(error);
   }

@@ -9,7 +9,8 @@ import { resolveLegacyCaller, type LegacyCaller } from "./legacy-caller";
 import { LegacyChunker } from "./legacy-chunks";
 import { MAX_BODY_BYTES } from "./legacy-http";
 import { legacyTaskInput } from "./legacy-input";
-import { dropMissingContextFiles } from "./legacy-runs";
+import { followUpByIds } from "@/server/threads/follow-up";
+import { dropMissingContextFiles, legacyThreadIds } from "./legacy-runs";
 
 export const LEGACY_WS_PATH = "/api/ws";
 /** The same endpoint under a client URL: /c/<token>/api/ws. */
@@ -72,11 +73,23 @@ export function createLegacyWsServer(options: { db: () => Db }): LegacyWsServer 
     const runTask = async (data: RawData, isBinary: boolean) => {
       try {
         const message = parseTaskMessage(data, isBinary);
-        const input = legacyTaskInput(message, caller.projectId ?? projectHint);
-        const strict = (message as { strict?: unknown } | null)?.strict === true;
-        const { files, warnings } = await dropMissingContextFiles({ db: options.db(), userId: caller.userId, projectId: input.projectId, files: input.contextFiles ?? [], strict });
-        const { runId } = await startTask({ db: options.db(), userId: caller.userId, input: { ...input, contextFiles: files } });
-        send(`🚀 Run ${runId} queued\n`);
+        const thread = message && typeof message === "object" ? legacyThreadIds(message as Record<string, unknown>) : null;
+        let runId: string;
+        let warnings: string[] = [];
+        if (thread) {
+          // The next turn of a conversation: its project and context files are the previous turn's.
+          const task = (message as { task?: unknown }).task;
+          const started = await followUpByIds({ db: options.db(), userId: caller.userId, prompt: typeof task === "string" ? task : "", ...thread });
+          runId = started.runId;
+          send(`🚀 Run ${runId} queued (thread ${started.threadId})\n`);
+        } else {
+          const input = legacyTaskInput(message, caller.projectId ?? projectHint);
+          const strict = (message as { strict?: unknown } | null)?.strict === true;
+          const checked = await dropMissingContextFiles({ db: options.db(), userId: caller.userId, projectId: input.projectId, files: input.contextFiles ?? [], strict });
+          warnings = checked.warnings;
+          runId = (await startTask({ db: options.db(), userId: caller.userId, input: { ...input, contextFiles: checked.files } })).runId;
+          send(`🚀 Run ${runId} queued\n`);
+        }
         for (const warning of warnings) send(`⚠️ ${warning}\n`);
         const chunker = new LegacyChunker();
         for await (const event of streamRunEvents({ db: options.db(), runId, afterSeq: 0, signal: stop.signal })) {

@@ -429,6 +429,38 @@ describe.skipIf(!dockerReady)("the original API, end to end on the fake model se
     expect((await testDb().run.findUniqueOrThrow({ where: { id: runId } })).status).toBe("SUCCEEDED");
   });
 
+  it("/run_parallel and WS /api/ws take thread_id: the given steps, or the message, are the thread's next turn on its branch", async () => {
+    const latest = await testDb().run.findFirstOrThrow({ where: { projectId, status: "SUCCEEDED" }, orderBy: { createdAt: "desc" } });
+    const threadId = latest.threadId ?? latest.id;
+    const plannerCallsBefore = llm.requests.filter((r) => r.role === "planner").length;
+    const response = await postRunParallel(
+      post("/api/agent/run_parallel", { thread_id: threadId, steps: [{ agent: "coder", description: "Write add(a, b) in parallel_turn.py", file: "parallel_turn.py" }] }, ownerHeaders()),
+    );
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    expect(body).toMatchObject({ status: "succeeded", thread_id: threadId, parent_run_id: latest.id });
+    const parallelRun = await testDb().run.findUniqueOrThrow({ where: { id: body.run_id } });
+    expect(parallelRun).toMatchObject({ threadId, parentRunId: latest.id, baseCommit: latest.headCommit });
+    // The given steps ran as the plan: no planner call.
+    expect(llm.requests.filter((r) => r.role === "planner").length).toBe(plannerCallsBefore);
+
+    llm.script("planner", JSON.stringify({ steps: [{ id: "s1", agent: "coder", description: "Write add(a, b) in ws_turn.py", file: "ws_turn.py" }] }));
+    const outcome = await talkWs(wsUrl, bearer(ownerToken), JSON.stringify({ task: "Now also ws_turn.py", thread_id: threadId }));
+    expect(outcome.messages[0]).toMatch(new RegExp(`^🚀 Run \\S+ queued \\(thread ${threadId}\\)`));
+    expect(outcome.messages.at(-1)).toBe(DONE_SENTINEL);
+    const wsRunId = /Run (\S+) queued/.exec(outcome.messages[0]!)![1]!;
+    const wsRun = await testDb().run.findUniqueOrThrow({ where: { id: wsRunId } });
+    expect(wsRun).toMatchObject({ status: "SUCCEEDED", threadId, parentRunId: parallelRun.id, baseCommit: parallelRun.headCommit });
+
+    // Someone else's thread is not found, over either endpoint; nothing is created.
+    const before = await testDb().run.count();
+    const foreign = await talkWs(wsUrl, bearer(strangerToken), JSON.stringify({ task: "hijack", thread_id: threadId }));
+    expect(foreign.messages).toEqual([expect.stringMatching(/^Error: Run not found/), DONE_SENTINEL]);
+    const refused = await postRunParallel(post("/api/agent/run_parallel", { thread_id: threadId, project_id: projectId, steps: [{ agent: "coder", description: "x", file: "x.py" }] }, bearer(strangerToken)));
+    expect(refused.status).toBe(404);
+    expect(await testDb().run.count()).toBe(before);
+  }, 360_000); // two whole runs, one after the other (125 s seen at load 26)
+
   it("WS /api/ws takes the token and project from the query (for browsers) and refuses bad input without crashing", async () => {
     const base = `${wsUrl}?token=${encodeURIComponent(ownerToken)}&project_id=${projectId}`;
     const before = await testDb().task.count();

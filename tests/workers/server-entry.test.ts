@@ -65,10 +65,13 @@ describe.skipIf(!dockerReady || embedded)("server.ts (the production entry) with
   afterAll(async () => {
     worker?.killGroup("SIGKILL");
     web?.killGroup("SIGTERM");
+    // server.ts's own shutdown; past 20 s (a loaded machine) the whole group goes.
+    const killer = setTimeout(() => web?.killGroup("SIGKILL"), 20_000);
     await web?.exited;
+    clearTimeout(killer);
     await closeRunQueue();
     await llm?.close();
-  });
+  }, 60_000);
 
   it("a task runs on the remote worker, its branch comes back through server.ts's git endpoint, and server.ts serves the result", async () => {
     const user = await createTestUser("server-entry");
