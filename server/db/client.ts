@@ -13,8 +13,14 @@ export function databaseUrl(): string {
   return url;
 }
 
+/**
+ * A burst (twenty tasks at once, a busy machine) waits for one of the pool's connections instead of failing:
+ * Prisma's 2 s default gave "Unable to start a transaction in the given time" to task.create at load 25.
+ */
+const TRANSACTION_OPTIONS = { maxWait: 15_000, timeout: 30_000 };
+
 export function createDb(url = databaseUrl()): Db {
-  return new PrismaClient({ adapter: new PrismaPg(poolConfigFromUrl(url, { max: 10 })) });
+  return new PrismaClient({ adapter: new PrismaPg(poolConfigFromUrl(url, { max: 10 })), transactionOptions: TRANSACTION_OPTIONS });
 }
 
 // One client per process; cached on globalThis so dev hot reloads do not open a new pool each time.

@@ -14,6 +14,8 @@ import { bareRepoOf, commitToRepo } from "./fixture-repos";
 const dockerReady = await requireDocker("project environments (TypeScript)");
 const root = mkdtempSync(path.join(os.tmpdir(), "env-ts-"));
 process.env.LOCAL_IMPORT_ROOTS = root;
+// A step's first vitest run in a fresh container took more than the default 30 s at load 25 on 2 cores.
+process.env.SANDBOX_TIMEOUT = "120";
 resetEnvForTests();
 // Environment builds and whole runs: minutes on a loaded machine, not the default 60 s.
 vi.setConfig({ testTimeout: 480000, hookTimeout: 480000 });

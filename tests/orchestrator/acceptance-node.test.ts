@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { resetEnvForTests } from "@/server/env";
 import type { RunEnvironment } from "@/server/orchestrator/verify-suite";
 import { DockerSandbox } from "@/server/sandbox/docker-sandbox";
 import { requireDocker } from "@/server/sandbox/docker-test-guard";
@@ -6,6 +7,9 @@ import { mathkitEnvironment } from "@/tests/orchestrator/node-environment";
 import { createHarness, type Harness } from "@/tests/orchestrator/orchestrator-harness";
 
 const dockerReady = await requireDocker("JavaScript harness tests");
+// A step's first vitest run in a fresh container took more than the default 30 s at load 25 on 2 cores.
+process.env.SANDBOX_TIMEOUT = "120";
+resetEnvForTests();
 // The environment image (npm ci) may have to be built once: minutes on a loaded machine.
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 600_000 });
 
