@@ -6,6 +6,7 @@ import { useTRPC } from "@/components/providers/trpc-provider";
 import { Button } from "@/components/ui/button";
 import { Alert } from "@/components/ui/states";
 import type { TRunDto } from "@/server/runs/run-dto";
+import { ConfirmUnverified } from "./confirm-unverified";
 
 const STATE_TONE = { open: "bg-emerald-50 text-emerald-800 ring-emerald-300", merged: "bg-violet-50 text-violet-900 ring-violet-300", closed: "bg-slate-100 text-slate-700 ring-slate-300" } as const;
 
@@ -61,18 +62,16 @@ export function DeliveryPanel({ run, active }: { run: TRunDto; active: boolean }
         </div>
       )}
       {confirming && run.notVerified && canOpen && (
-        <div role="alertdialog" aria-label={`Confirm ${word}`} className="space-y-2 rounded-md bg-amber-50 p-3 text-sm text-amber-900 ring-1 ring-amber-300">
-          <p className="font-semibold">This run is not verified: {run.notVerified}</p>
-          <p>The {word}&apos;s description will say so.</p>
-          <div className="flex gap-2">
-            <Button variant="danger" pending={open.isPending} onClick={() => open.mutate({ runId: run.id, force: true }, { onSuccess: () => setConfirming(false) })}>
-              Open {word} without verification
-            </Button>
-            <Button variant="secondary" onClick={() => setConfirming(false)}>
-              Cancel
-            </Button>
-          </div>
-        </div>
+        <ConfirmUnverified
+          label={`Confirm ${word}`}
+          notVerified={run.notVerified}
+          action={`Open ${word} without verification`}
+          pending={open.isPending}
+          onConfirm={() => open.mutate({ runId: run.id, force: true }, { onSuccess: () => setConfirming(false) })}
+          onCancel={() => setConfirming(false)}
+        >
+          The {word}&apos;s description will say so.
+        </ConfirmUnverified>
       )}
       {push.data && !open.data && (
         <Alert tone="success">

@@ -8,6 +8,7 @@ import { Button } from "@/components/ui/button";
 import { TextAreaField } from "@/components/ui/field";
 import { Alert } from "@/components/ui/states";
 import type { TRunDto } from "@/server/runs/run-dto";
+import { ConfirmUnverified } from "./confirm-unverified";
 import { NotifyButton } from "./use-run-end-notice";
 
 /** Stop, re-run, merge and download: only for people who may change the run. */
@@ -88,18 +89,17 @@ export function RunActions({ run, active }: { run: TRunDto; active: boolean }) {
         </form>
       )}
       {confirming && run.notVerified && !run.merged && (
-        <div role="alertdialog" aria-label="Confirm merge" data-testid="merge-confirmation" className="space-y-2 rounded-md bg-amber-50 p-3 text-sm text-amber-900 ring-1 ring-amber-300">
-          <p className="font-semibold">This run is not verified: {run.notVerified}</p>
-          <p>Merging puts code into {branch} that no frozen test run vouches for. The run&apos;s log will record that you confirmed it.</p>
-          <div className="flex gap-2">
-            <Button variant="danger" pending={merge.isPending} onClick={() => merge.mutate({ runId: run.id, force: true })}>
-              Merge into {branch} without verification
-            </Button>
-            <Button variant="secondary" onClick={() => setConfirming(false)}>
-              Cancel
-            </Button>
-          </div>
-        </div>
+        <ConfirmUnverified
+          label="Confirm merge"
+          testId="merge-confirmation"
+          notVerified={run.notVerified}
+          action={`Merge into ${branch} without verification`}
+          pending={merge.isPending}
+          onConfirm={() => merge.mutate({ runId: run.id, force: true })}
+          onCancel={() => setConfirming(false)}
+        >
+          Merging puts code into {branch} that no frozen test run vouches for. The run&apos;s log will record that you confirmed it.
+        </ConfirmUnverified>
       )}
       {run.merged && !merge.isSuccess && (
         <Alert tone="success">
