@@ -1,9 +1,13 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, type Page } from "@playwright/test";
 
-/** Fails the test on any serious or critical axe-core violation (WCAG 2.1 A/AA rules) on the page as it is now. */
-export async function expectAccessible(page: Page, label: string): Promise<void> {
-  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+/**
+ * Fails the test on any serious or critical axe-core violation (WCAG 2.1 A/AA rules) on the page as it is now,
+ * or only within `include` (a CSS selector) when a spec checks its own part of a page.
+ */
+export async function expectAccessible(page: Page, label: string, include?: string): Promise<void> {
+  const builder = new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]);
+  const results = await (include ? builder.include(include) : builder).analyze();
   const blocking = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
   const described = blocking.map((v) => `${v.id} (${v.impact}, ${v.nodes.length}): ${v.help}\n  ${v.nodes.slice(0, 5).map((n) => n.target.join(" ")).join("\n  ")}`);
   expect(described, `axe-core on ${label}`).toEqual([]);
