@@ -50,6 +50,11 @@ const emitted: Record<string, Record<string, unknown>> = {
   "verification.reverified": { at: "2026-12-01T00:00:00.000Z", by: "user-1", commit: "abc", tree: "def", image: "sha256:1", containerId: "c1", commands: [command], tests: [test], restoredHarness: [], frozenTests: ["test_a.py"], passed: true, durationMs: 5, ...secret },
   "run.cancel_requested": { by: "user-1" },
   "run.merged": { by: "user-1", forced: true, notVerified: "the run failed", into: "main", kind: "fast-forward", commit: "abc", ...secret },
+  "plan.awaiting_approval": { expiresAt: "2026-12-02T00:00:00.000Z", ...secret },
+  "plan.approved": { by: "user-1", edited: true, steps: [{ id: "s1", agent: "coder", description: "add", file: "a.py", depends_on: [], group: 0, ...secret }], ...secret },
+  "plan.rejected": { by: "user-1", reason: "too broad", ...secret },
+  "run.pushed": { by: "user-1", remote: "https://git.internal/team/x.git", branch: "autocode/run-x", commit: "abc", ...secret },
+  "run.pull_request": { provider: "github", number: 7, url: "https://ghe.internal/team/x/pull/7", state: "open", base: "main", ...secret },
   "run.finished": {
     status: "succeeded",
     reason: null,
@@ -106,6 +111,11 @@ const shown: Record<string, Record<string, unknown>> = {
   "verification.reverified": { at: "2026-12-01T00:00:00.000Z", commit: "abc", tree: "def", image: "sha256:1", containerId: "c1", commands: [shownCommand], tests: [shownTest], restoredHarness: [], frozenTests: ["test_a.py"], passed: true, durationMs: 5 },
   "run.cancel_requested": {},
   "run.merged": { forced: true, notVerified: "the run failed", into: "main", kind: "fast-forward", commit: "abc" },
+  "plan.awaiting_approval": { expiresAt: "2026-12-02T00:00:00.000Z" },
+  "plan.approved": { edited: true, steps: [{ id: "s1", agent: "coder", description: "add", file: "a.py", depends_on: [], group: 0 }] },
+  "plan.rejected": { reason: "too broad" },
+  "run.pushed": { branch: "autocode/run-x", commit: "abc" },
+  "run.pull_request": { provider: "github", number: 7, state: "open", base: "main" },
   "run.finished": {
     status: "succeeded",
     reason: null,
