@@ -25,8 +25,10 @@ async function setScript(page: Page, setup: string) {
   await page.getByRole("button", { name: "Edit settings" }).click();
   await page.getByLabel("Language").selectOption("python");
   await page.getByLabel("Setup script").fill(setup);
-  await page.getByRole("button", { name: "Save" }).click();
-  await expect(page.getByRole("button", { name: "Save" })).toHaveCount(0);
+  // The project page has other forms with a Save button (the remote, webhooks): this one is the environment's.
+  const panel = page.locator("section[aria-labelledby=environment-heading]");
+  await panel.getByRole("button", { name: "Save" }).click();
+  await expect(panel.getByRole("button", { name: "Save" })).toHaveCount(0);
 }
 
 test.describe.configure({ timeout: 240_000 });
