@@ -3,6 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { resetEnvForTests } from "@/server/env";
+import { resolveEnvironment } from "@/server/environments/resolve-environment";
+import { getDocker } from "@/server/sandbox/docker-client";
 import { requireDocker } from "@/server/sandbox/docker-test-guard";
 import { startTestRunner, waitForRunEnd, type TestRunner } from "@/tests/helpers/test-runner";
 import { callerFor, createTestUser, testDb } from "../helpers/db";
@@ -30,6 +32,10 @@ describe.skipIf(!dockerReady)("a JavaScript repository with jest installed by np
     runner = await startTestRunner();
     owner = await createTestUser("env-jest");
     projectId = (await callerFor(owner.id).project.create({ name: "jestkit", source: { kind: "local", path: bareRepoOf("js-jestkit", root) } })).id;
+    // The image of an earlier run on this engine would be reused (built: false): this test is about building it.
+    const repoPath = (await testDb().project.findUniqueOrThrow({ where: { id: projectId } })).repoPath;
+    const { imageTag } = await resolveEnvironment({ repoRoot: repoPath, overrides: null });
+    await getDocker().getImage(imageTag).remove({ force: true }).catch(() => undefined);
   });
 
   afterAll(async () => {
