@@ -24,7 +24,8 @@ export function ProjectSettingsPanel({ project }: { project: TProjectDto }) {
           <input
             type="checkbox"
             className="accent-indigo-600"
-            checked={project.requirePlanApproval}
+            // While saving, the box shows what was asked (TanStack's optimistic "variables" pattern), not the old value.
+            checked={update.isPending ? update.variables.requirePlanApproval : project.requirePlanApproval}
             disabled={update.isPending}
             onChange={(event) => update.mutate({ projectId: project.id, requirePlanApproval: event.target.checked })}
           />
