@@ -16,10 +16,8 @@ const nullableText = z.string().nullable().default(null);
 
 /** A list whose malformed entries are dropped instead of failing the event (old runs keep rendering). */
 function lenientList<T extends z.ZodType>(item: T) {
-  return z
-    .array(z.unknown())
-    .default([])
-    .transform((values) => values.flatMap((value) => {
+  return z.array(z.unknown()).default([]).transform((values) =>
+    values.flatMap((value) => {
       const parsed = item.safeParse(value);
       return parsed.success ? [parsed.data as z.output<T>] : [];
     }));
