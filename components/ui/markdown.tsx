@@ -61,7 +61,7 @@ export function Markdown({ source }: { source: string }) {
         if (block.kind === "code") {
           const language = languageOf(`x.${block.lang || "txt"}`);
           return (
-            <pre key={i} className="overflow-x-auto rounded-md bg-slate-50 p-3 font-mono text-xs leading-5 ring-1 ring-slate-200">
+            <pre key={i} tabIndex={0} className="overflow-x-auto rounded-md bg-slate-50 p-3 font-mono text-xs leading-5 ring-1 ring-slate-200">
               <code>
                 {block.text.split("\n").map((line, n) => (
                   <span key={n} className="block">
