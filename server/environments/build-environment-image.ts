@@ -12,6 +12,8 @@ const CA_IN_CONTAINER = "/etc/autocode/host-ca.crt";
 /** Where a Node project's node_modules live in the image: the run's workspace volume would hide /workspace. */
 export const ENV_NODE_MODULES = "/opt/autocode-env/node_modules";
 const LOG_LIMIT = 200_000;
+/** Version of what setupProgram adds around the script; part of the image tag's hash. */
+export const IMAGE_LAYOUT = 2;
 
 export type BuildImageResult =
   | { ok: true; imageTag: string; bytes: number; durationMs: number; log: string; collected: Record<string, string | null> }
@@ -30,8 +32,9 @@ function setupProgram(script: string, secrets: Record<string, string>): string {
     script,
     "set +x",
     `if [ -d node_modules ]; then mkdir -p ${ENV_NODE_MODULES.replace(/\/node_modules$/, "")} && mv node_modules ${ENV_NODE_MODULES}; fi`,
-    // The image is read-only at run time; tools that cache under node_modules (vite, babel) get the run's /tmp.
-    `if [ -d ${ENV_NODE_MODULES} ]; then ln -sfn /tmp ${ENV_NODE_MODULES}/.vite && ln -sfn /tmp ${ENV_NODE_MODULES}/.cache; fi`,
+    // The sandbox user owns node_modules (same layer, no copy): a run writes caches into it through its container's
+    // copy-on-write layer (container-spec), never into the image.
+    `if [ -d ${ENV_NODE_MODULES} ]; then chown -R 10001:10001 ${ENV_NODE_MODULES}; fi`,
     "",
   ].join("\n");
 }

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { IMAGE_LAYOUT } from "@/server/environments/build-environment-image";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { decryptSecret } from "@/server/auth/secrets";
@@ -69,7 +70,8 @@ export async function resolveEnvironment(options: {
     .inspect()
     .then((info) => info.Id, () => baseImage);
   const hash = createHash("sha256");
-  hash.update(`base ${baseId}\nsetup ${setupScript}\n`);
+  // "layout": how the setup wraps the script (node_modules' place and owner); bumped so older images are rebuilt.
+  hash.update(`layout ${IMAGE_LAYOUT}\nbase ${baseId}\nsetup ${setupScript}\n`);
   // Secret values change what an install may fetch; only their hash enters the tag.
   hash.update(`secrets ${createHash("sha256").update(JSON.stringify(Object.entries(secrets).sort())).digest("hex")}\n`);
   for (const manifest of detected.manifests) {
