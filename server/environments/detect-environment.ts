@@ -73,8 +73,9 @@ export async function detectEnvironment(input: { files: string[]; read: (file: s
     else if (deps.jest) framework = "jest";
     else if (/node\s+(--[\w-]+\s+)*--test/.test(pkg.scripts?.test ?? "") || files.some((f) => JS_TEST.test(f))) framework = "node:test";
     if (has("package-lock.json") || has("npm-shrinkwrap.json")) lines.push("npm ci --no-audit --no-fund");
-    else if (has("pnpm-lock.yaml")) lines.push("(corepack enable 2>/dev/null && pnpm --version >/dev/null 2>&1 || npm install -g pnpm@9) && pnpm install --frozen-lockfile");
-    else if (has("yarn.lock")) lines.push("(corepack enable 2>/dev/null && yarn --version >/dev/null 2>&1 || npm install -g yarn@1) && yarn install --frozen-lockfile");
+    // Package stores and caches in the setup's /tmp (a tmpfs): they would otherwise be committed into the image.
+    else if (has("pnpm-lock.yaml")) lines.push("(corepack enable 2>/dev/null && pnpm --version >/dev/null 2>&1 || npm install -g pnpm@9) && pnpm install --frozen-lockfile --store-dir /tmp/pnpm-store");
+    else if (has("yarn.lock")) lines.push("(corepack enable 2>/dev/null && yarn --version >/dev/null 2>&1 || npm install -g yarn@1) && yarn install --frozen-lockfile --non-interactive --cache-folder /tmp/yarn-cache");
     else if (Object.keys(deps).length > 0) lines.push("npm install --no-audit --no-fund");
   } else if (has("pyproject.toml") || has("setup.py") || has("setup.cfg") || files.some((f) => f.endsWith(".py") || /^requirements[^/]*\.txt$/.test(f))) {
     language = "python";

@@ -103,4 +103,19 @@ describe.skipIf(!dockerReady)("runSuite: pass and fail from the exit code and th
     // The runner still gets the output as before the wrapping.
     expect(result.stdout).toContain("2 passed");
   });
+  it("keeps what a suite printed when it is killed at its time limit with progress on", async () => {
+    const seen: string[] = [];
+    const result = await session.runSuite(
+      { shell: "echo 'ok 1 - before the limit'; echo 'warming up' >&2; echo '  ✓ early test 1ms'; sleep 600", format: "tap" },
+      { timeoutMs: 5_000, onProgress: (tests) => seen.push(...tests.map((t) => t.name)) },
+    );
+    expect(result.timedOut).toBe(true);
+    expect(result.passed).toBe(false);
+    expect(result.stdout).toContain("ok 1 - before the limit");
+    expect(result.stdout).toContain("early test");
+    expect(result.stderr).toContain("warming up");
+    expect(seen).toContain("early test");
+    // The timed-out container went; the session carries on in a fresh one.
+    expect((await session.exec(["echo", "after"])).stdout).toBe("after\n");
+  });
 });

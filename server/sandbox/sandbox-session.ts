@@ -110,7 +110,9 @@ export class DockerSandboxSession implements SandboxSession {
       }
     })();
     try {
-      const result = await this.execute("suite", { argv: ["sh", "-c", wrapped.shell], reportFormat: suite.format }, [suite.shell], opts);
+      // Killed at its limit, the wrapper never replays the files: read them before the container goes.
+      const salvage = async (box: Box) => ({ stdout: await readProgressFiles(box.container, wrapped.files.slice(0, 1)), stderr: await readProgressFiles(box.container, wrapped.files.slice(1)) });
+      const result = await this.execute("suite", { argv: ["sh", "-c", wrapped.shell], reportFormat: suite.format }, [suite.shell], opts, salvage);
       running = false;
       await poller;
       // Whatever finished after the last look (or all of it, for a suite faster than one poll).
@@ -140,6 +142,7 @@ export class DockerSandboxSession implements SandboxSession {
     payload: Record<string, unknown>,
     command: string[],
     opts: RunOptions,
+    salvage?: (box: Box) => Promise<{ stdout: string; stderr: string }>,
   ): Promise<ExecutionResult> {
     const settings = env();
     const timeoutMs = opts.timeoutMs ?? settings.SANDBOX_TIMEOUT * 1000;
@@ -163,6 +166,11 @@ export class DockerSandboxSession implements SandboxSession {
       });
       const raw = this.parse(response);
       // A timed-out or OOM-killed run may leave stray processes behind: the container goes, the files stay.
+      if ((raw.timedOut || raw.oomKilled) && salvage) {
+        const kept = await salvage(box);
+        raw.stdout = kept.stdout + raw.stdout;
+        raw.stderr = kept.stderr + raw.stderr;
+      }
       if (raw.timedOut || raw.oomKilled) await this.discard(box, "timed out");
       return buildExecutionResult(raw, context);
     } catch (error) {

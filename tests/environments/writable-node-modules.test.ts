@@ -1,13 +1,13 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { resetEnvForTests } from "@/server/env";
-import { buildEnvironmentImage, ENV_NODE_MODULES } from "@/server/environments/build-environment-image";
-import { resolveEnvironment } from "@/server/environments/resolve-environment";
+import { ENV_NODE_MODULES } from "@/server/environments/build-environment-image";
 import { getDocker } from "@/server/sandbox/docker-client";
 import { DockerSandbox } from "@/server/sandbox/docker-sandbox";
 import { requireDocker } from "@/server/sandbox/docker-test-guard";
-import { packDirectory, symlinkTree } from "@/server/sandbox/pack-directory";
+import { symlinkTree } from "@/server/sandbox/pack-directory";
 import type { DockerSandboxSession } from "@/server/sandbox/sandbox-session";
+import { buildFixtureImage, openFixtureSession, removeImage } from "./fixture-image";
 import { FIXTURES } from "./fixture-repos";
 
 const dockerReady = await requireDocker("a writable node_modules");
@@ -25,28 +25,15 @@ describe.skipIf(!dockerReady)("a run's node_modules is writable, copy-on-write o
   let imageId: string;
 
   beforeAll(async () => {
-    const resolved = await resolveEnvironment({ repoRoot: REPO, overrides: null });
-    const built = await buildEnvironmentImage({
-      repoRoot: REPO,
-      baseImage: resolved.baseImage,
-      setupScript: resolved.setupScript,
-      imageTag: TAG,
-      labels: {},
-      timeoutMs: 480_000,
-      secrets: {},
-      workspaceLimitBytes: 64 * 1024 * 1024,
-    });
-    if (!built.ok) throw new Error(`${built.error}\n${built.log.slice(-3000)}`);
+    await buildFixtureImage(REPO, TAG);
     imageId = (await getDocker().getImage(TAG).inspect()).Id;
     sandbox = new DockerSandbox({ poolSize: 0 });
-    session = await sandbox.openSession("test-writable-node-modules", { image: TAG });
-    await session.writeTree(await packDirectory({ root: REPO, limitBytes: 64 * 1024 * 1024, limitName: "test" }));
-    await session.writeTree(symlinkTree("node_modules", ENV_NODE_MODULES));
+    session = await openFixtureSession(sandbox, "test-writable-node-modules", REPO, TAG);
   });
 
   afterAll(async () => {
     await sandbox?.shutdown();
-    await getDocker().getImage(TAG).remove({ force: true }).catch(() => undefined);
+    await removeImage(TAG);
   });
 
   it("runs the repository's jest suite with its cache in node_modules/.cache/jest; the image is unchanged; no full copy", async () => {
