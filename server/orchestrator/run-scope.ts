@@ -46,7 +46,8 @@ export class RunScope {
   private editsApplied = 0;
   private latestRun: { stepId: string | null; testPaths: string[]; edits: number; image: string | undefined; passed: boolean } | undefined;
   private killing: Promise<unknown> = Promise.resolve();
-  private sessionPromise: Promise<SandboxSession> | undefined;
+  /** The run's sandbox, and the pieces of work in flight in it (parallel steps). */
+  private current: { session: Promise<SandboxSession>; uses: Set<Promise<unknown>> } | undefined;
   private readonly onUserAbort = () => {
     this.stop ??= { kind: "cancelled" };
     this.controller.abort(this.userSignal?.reason);
@@ -119,20 +120,39 @@ export class RunScope {
 
   /** The run's sandbox session, opened on first use with the repository's files in it (so imports and existing tests work). */
   session(): Promise<SandboxSession> {
-    this.sessionPromise ??= (async () => {
-      const opened = await this.ports.sandbox.openSession(this.runId, { image: this.image });
-      await seedSandbox({ session: opened, workspace: this.ports.workspace, log: this.log, nodeModules: this.profile.language === "node" });
-      return opened;
-    })();
-    return this.sessionPromise;
+    this.current ??= {
+      session: (async () => {
+        const opened = await this.ports.sandbox.openSession(this.runId, { image: this.image });
+        await seedSandbox({ session: opened, workspace: this.ports.workspace, log: this.log, nodeModules: this.profile.language === "node" });
+        return opened;
+      })(),
+      uses: new Set(),
+    };
+    return this.current.session;
+  }
+
+  /** One piece of work in the run's sandbox: a dependency step's image switch closes that sandbox only after it. */
+  async withSession<T>(use: (session: SandboxSession) => Promise<T>): Promise<T> {
+    const session = this.session();
+    const uses = this.current!.uses;
+    const work = session.then(use);
+    uses.add(work);
+    try {
+      return await work;
+    } finally {
+      uses.delete(work);
+    }
   }
 
   /** Continues on a rebuilt environment image: the current sandbox goes; the next use opens one from `image`, re-seeded. */
   async switchImage(image: string): Promise<void> {
-    const previous = this.sessionPromise;
-    this.sessionPromise = undefined;
+    const previous = this.current;
+    this.current = undefined;
     this.image = image;
-    if (previous) await previous.then((s) => s.close()).catch(() => undefined);
+    if (!previous) return;
+    // Parallel steps may have a command running in it: closing now would kill their test run mid-way.
+    await Promise.allSettled([...previous.uses]);
+    await previous.session.then((s) => s.close()).catch(() => undefined);
   }
 
   async readFiles(paths: string[]): Promise<FileText[]> {
@@ -182,10 +202,9 @@ export class RunScope {
   /** Runs the tests in the session (these paths, or all) with the repository's runner, and records the command and each test. */
   async runTests(stepId: string | null, testPaths?: string[]) {
     this.throwIfStopped();
-    const opened = await this.session();
     const run = { signal: this.signal, timeoutMs: this.settings.sandboxTimeoutMs };
     const command = this.profile.testCommand;
-    const result = command ? await opened.runSuite(suiteFor(command, testPaths ?? []), run) : await opened.runPytest({ testPaths, ...run });
+    const result = await this.withSession((opened) => (command ? opened.runSuite(suiteFor(command, testPaths ?? []), run) : opened.runPytest({ testPaths, ...run })));
     this.throwIfStopped();
     const judgement = await this.recordRun(stepId, result);
     this.latestRun = { stepId, testPaths: testPaths ?? [], edits: this.editsApplied, image: this.image, passed: judgement.passed };
@@ -241,6 +260,6 @@ export class RunScope {
   async close(): Promise<void> {
     this.userSignal?.removeEventListener("abort", this.onUserAbort);
     await this.killing;
-    if (this.sessionPromise) await this.sessionPromise.then((s) => s.close()).catch(() => undefined);
+    if (this.current) await this.current.session.then((s) => s.close()).catch(() => undefined);
   }
 }

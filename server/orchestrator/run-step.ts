@@ -110,7 +110,7 @@ export class StepScheduler {
         },
         noteTestChange: (path, reason) => scope.acceptance.noteTestChange(path, reason),
         runTests: async (path, files) => {
-          await (await scope.session()).writeFiles(files);
+          await scope.withSession((session) => session.writeFiles(files));
           return scope.runTests(step.id, [path]);
         },
         emit: (type, payload) => scope.log.emit(type, payload),
@@ -129,7 +129,7 @@ export class StepScheduler {
     if (!scope.settings.enableToolUse) return { id: step.id, status: "failed", reason: "tool use is disabled", runs: 0 };
     if (isDependencyTool(step.tool_name)) return runDependencyStep(scope, step);
     if (!tools) return { id: step.id, status: "failed", reason: "tool use is disabled", runs: 0 };
-    const result = await tools.execute({ runId: scope.runId, name: step.tool_name!, params: step.tool_params ?? {}, session: await scope.session(), signal: scope.signal });
+    const result = await scope.withSession((session) => tools.execute({ runId: scope.runId, name: step.tool_name!, params: step.tool_params ?? {}, session, signal: scope.signal }));
     scope.throwIfStopped();
     const command = result.command ? commandText(result.command) : null;
     await scope.log.emit("tool.executed", { stepId: step.id, name: step.tool_name ?? "", command, ok: result.ok, exitCode: result.exitCode ?? null, output: tail(result.output) });
