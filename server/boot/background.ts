@@ -12,7 +12,7 @@ import type { Runner } from "@/server/runner/runner";
 import { closeRunQueue, runQueueMode } from "@/server/runner/run-queue";
 import { runBus } from "@/server/runs/run-bus";
 import { sweepRunBranches } from "@/server/runs/sweep-run-branches";
-import { pruneEnvironmentImages } from "@/server/environments/prune-environment-images";
+import { startImageSweep } from "@/server/environments/prune-environment-images";
 import { checkDockerAvailable, getSandbox, reapOrphans, startReaper, stopReaper } from "@/server/sandbox";
 
 const SWEEP_EVERY_MS = 60 * 60 * 1000;
@@ -38,12 +38,9 @@ export async function startBackgroundServices(options: { log?: (line: string) =>
     if (reaped) log(`removed ${reaped} sandbox container(s) left by a stopped process`);
     startReaper();
     // Old environment images go hourly; a failed sweep only logs (the next one tries again).
-    const prune = () => void pruneEnvironmentImages({ db: db(), retentionHours: settings.ENV_IMAGE_RETENTION_HOURS }).then((gone) => gone.length > 0 && log(`removed ${gone.length} unused environment image(s)`)).catch((error: unknown) => log(`environment image sweep failed: ${String(error)}`));
-    prune();
-    const pruner = setInterval(prune, 3_600_000);
-    pruner.unref();
+    const stopSweep = startImageSweep({ db, retentionHours: settings.ENV_IMAGE_RETENTION_HOURS, log });
     stops.push(async () => {
-      clearInterval(pruner);
+      stopSweep();
       stopReaper();
       await getSandbox().shutdown();
     });

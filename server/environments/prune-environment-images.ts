@@ -28,3 +28,18 @@ export async function pruneEnvironmentImages(options: { db: Db; retentionHours: 
   }
   return removed;
 }
+
+/**
+ * The hourly sweep of one process: the web process and every worker run it, because a worker on another machine
+ * has its own Docker engine, where its runs' environment images pile up. A failed sweep only logs.
+ */
+export function startImageSweep(options: { db: () => Db; retentionHours: number; log: (line: string) => void }): () => void {
+  const prune = () =>
+    void pruneEnvironmentImages({ db: options.db(), retentionHours: options.retentionHours })
+      .then((gone) => gone.length > 0 && options.log(`removed ${gone.length} unused environment image(s)`))
+      .catch((error: unknown) => options.log(`environment image sweep failed: ${String(error)}`));
+  prune();
+  const timer = setInterval(prune, 3_600_000);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -9,6 +9,7 @@ import { pathToFileURL } from "node:url";
 import { bootstrap } from "@/server/boot/bootstrap";
 import { db } from "@/server/db/client";
 import { env } from "@/server/env";
+import { startImageSweep } from "@/server/environments/prune-environment-images";
 import type { RunPortsFactory } from "@/server/runs/execute-run";
 import { runBus } from "@/server/runs/run-bus";
 import { checkDockerAvailable, DockerSandbox, getSandbox } from "@/server/sandbox";
@@ -75,11 +76,14 @@ export async function startWorker(options: { ports?: RunPortsFactory; pollMs?: n
   await sweepCache();
   const cacheSweeper = remote ? setInterval(() => void sweepCache(), CACHE_SWEEP_MS) : undefined;
   cacheSweeper?.unref();
+  // This worker's Docker engine (another machine's, for a remote worker) keeps its runs' environment images too.
+  const stopImageSweep = startImageSweep({ db, retentionHours: settings.ENV_IMAGE_RETENTION_HOURS, log });
   log(`${runner.workerId} takes up to ${settings.MAX_CONCURRENT_RUNS} run(s) at a time, ${settings.MAX_CONCURRENT_RUNS_PER_USER} per user`);
   return {
     runner,
     async stop(graceMs = settings.WORKER_SHUTDOWN_GRACE_SECONDS * 1000) {
       clearInterval(cacheSweeper);
+      stopImageSweep();
       const { finished, interrupted } = await runner.stop({ graceMs });
       log(`stopped: ${finished} held run(s) finished, ${interrupted} interrupted`);
       await getSandbox().shutdown();

@@ -11,9 +11,11 @@ import { isGitRequest } from "@/server/git/git-http-backend";
 import { interruptExpiredRuns } from "@/server/runner/interrupt-run";
 import { createWorkerGitHandler } from "@/server/runner/remote-repository";
 import { closeRunQueue, isEmbeddedDatabase } from "@/server/runner/run-queue";
+import { getDocker } from "@/server/sandbox/docker-client";
 import { requireDocker } from "@/server/sandbox/docker-test-guard";
 import { DEFAULT_CODE, startFakeLlm, type FakeLlm } from "@/tests/fake-llm/fake-llm-server";
 import { callerFor, createTestUser, testDb } from "../helpers/db";
+import { loadOldImage } from "../helpers/old-image";
 import { spawnEntry, type Child } from "./child-process";
 import { expectNoContainers, waitForEvent, waitForRun, workerTestEnv } from "./run-waits";
 
@@ -28,6 +30,7 @@ const embedded = await isEmbeddedDatabase(testDb());
 if (embedded && process.env.CI === "true") throw new Error("tests/workers need a Postgres server under CI: set TEST_DATABASE_URL.");
 
 const SECRET = "remote-worker-secret-for-tests-0123456789";
+const OLD_IMAGE = `autocodeai-env:remote-old-${process.pid}`;
 const LEASE_SECONDS = 4;
 const run = promisify(execFile);
 const codeFor = (file: string) => `File: ${file}\n\`\`\`python\n${DEFAULT_CODE}\`\`\`\n`;
@@ -67,15 +70,26 @@ describe.skipIf(!dockerReady || embedded)("workers on another machine: repositor
       APP_URL: appUrl,
       WORKER_SECRET: SECRET,
     };
+    // An environment image left on this engine years ago and used by nothing: the worker's own sweep removes it.
+    await loadOldImage(OLD_IMAGE);
     worker = spawnEntry("tests/workers/worker-entry.ts", common, "remote-worker");
     await worker.waitFor((m) => m.ready === true, 90_000, "readiness");
   });
 
   afterAll(async () => {
     worker?.killGroup("SIGKILL");
+    await getDocker().getImage(OLD_IMAGE).remove({ force: true }).catch(() => undefined);
     server?.close();
     await closeRunQueue();
     await llm?.close();
+  });
+
+  it("sweeps old environment images from its own Docker engine (ENV_IMAGE_RETENTION_HOURS), as the web process does from its one", async () => {
+    const deadline = Date.now() + 120_000;
+    while (await getDocker().getImage(OLD_IMAGE).inspect().then(() => true, () => false)) {
+      if (Date.now() > deadline) throw new Error(`the worker left ${OLD_IMAGE} on its engine`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
   });
 
   it("runs a task queued through the API on the remote worker; its branch and commits land in the web app's repository; diff and merge work", async () => {
