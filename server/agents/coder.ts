@@ -6,7 +6,8 @@ import type { ChatMessage } from "@/server/llm/types";
 
 export interface CoderInput {
   task: string;
-  step: { id: string; description: string; file: string };
+  /** interface: the planned public names and signatures; the tester writes its tests from them at the same time. */
+  step: { id: string; description: string; file: string; interface?: string };
   /** The file's current content, or null when it does not exist yet. */
   currentContent: string | null;
   /** Other files worth seeing (attached files, files written by earlier steps, repository snippets). */
@@ -29,6 +30,7 @@ const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0
 
 export function buildCoderMessages(input: CoderInput): ChatMessage[] {
   const parts = [...(input.repository ? [input.repository] : []), `Overall task:\n${input.task}`, `Your step (${input.step.id}): ${input.step.description}`, `File: ${input.step.file}`];
+  if (input.step.interface) parts.push(`Planned interface (the tests are written against it, so keep these names and signatures exactly):\n\`\`\`\n${input.step.interface}\n\`\`\``);
   parts.push(
     input.currentContent === null
       ? "The file does not exist yet: write its full content."

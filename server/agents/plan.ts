@@ -9,6 +9,8 @@ export const ZPlanStep = z.object({
   agent: z.enum(["coder", "tester", "tool"]),
   description: z.string().trim().min(1),
   file: z.string().trim().min(1).optional(),
+  /** For a coder step that creates a file: its public names with signatures; the tester writes its tests from them without seeing the code. */
+  interface: z.string().trim().min(1).optional(),
   depends_on: z.array(ZId).optional(),
   group: z.number().int().min(0).optional(),
   tool_name: z.string().trim().min(1).optional(),

@@ -26,11 +26,11 @@ Agents:
 - "tester": writes tests (in the repository's test framework, pytest by default) for one existing file (field "file" = the file under test).
 - "tool": runs one tool (fields "tool_name", "tool_params"); only tools listed by the user may be used.
 Answer with ONE JSON object and nothing else:
-{"steps": [{"id": "s1", "agent": "coder", "description": "...", "file": "path/relative/to/repo.py", "depends_on": []}]}
-Rules: ids are unique; "depends_on" lists ids of steps that must finish first; steps without a dependency between them run in parallel, so only add dependencies that are real; keep the plan as short as the task allows (usually 1-4 steps); code goes in files of the repository's language (.py by default); a new dependency is added with the pip_install or npm_install tool step when it is listed (it edits the manifest and rebuilds the project's environment before the steps that depend on it), never by installing it any other way; never overwrite the repository's existing test files; paths are relative, never absolute, never with "..".`;
+{"steps": [{"id": "s1", "agent": "coder", "description": "...", "file": "path/relative/to/repo.py", "interface": "def name(arg: type) -> type", "depends_on": []}]}
+Rules: ids are unique; a coder step that creates a new file gives "interface": the public functions and classes it will define, with their exact signatures, one per line (its tests are written from the task, the description and this interface, at the same time as the code); "depends_on" lists ids of steps that must finish first; steps without a dependency between them run in parallel, so only add dependencies that are real; keep the plan as short as the task allows (usually 1-4 steps); code goes in files of the repository's language (.py by default); a new dependency is added with the pip_install or npm_install tool step when it is listed (it edits the manifest and rebuilds the project's environment before the steps that depend on it), never by installing it any other way; never overwrite the repository's existing test files; paths are relative, never absolute, never with "..".`;
 
 export const PLAN_FORMAT_REMINDER =
-  'The format is one JSON object {"steps": [{"id", "agent": "coder"|"tester"|"tool", "description", "file"?, "depends_on"?: [ids], "tool_name"?, "tool_params"?}]}.';
+  'The format is one JSON object {"steps": [{"id", "agent": "coder"|"tester"|"tool", "description", "file"?, "interface"?, "depends_on"?: [ids], "tool_name"?, "tool_params"?}]}.';
 
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}\n[... ${text.length - max} more characters]` : text);
 

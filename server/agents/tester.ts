@@ -4,10 +4,11 @@ import type { ChatMessage } from "@/server/llm/types";
 
 export interface TesterInput {
   task: string;
-  step: { id: string; description: string };
-  /** The file under test and its content. */
+  /** interface: the planner's public names and signatures for the file. */
+  step: { id: string; description: string; interface?: string };
+  /** The file under test and its content; null for a new file the coder is writing at the same time (never shown). */
   codePath: string;
-  code: string;
+  code: string | null;
   /** Tests already in the repository for this module, if any, to extend rather than replace. */
   existingTests: string | null;
   /** Where the tests go (chosen by the orchestrator where the repository keeps its tests); default beside the module. */
@@ -34,6 +35,7 @@ export const TESTER_SYSTEM_PROMPT = `You are the Tester of a coding system. You 
 - Cover normal cases, edge cases (empty input, zero, negative, large values, boundaries) and the exceptions the code should raise (pytest.raises).
 - Tests must be deterministic: no network, no sleeping, no randomness without a seed.
 - Test the behaviour the task asks for, not implementation details.
+- For a NEW module you do not see its code: it is being written at the same time from the same step. Write the tests from the task, the step and its planned interface, calling exactly the names and signatures given there.
 Answer with the complete test file in ONE \`\`\`python code block.`;
 
 export const TESTER_FORMAT_REMINDER = "The format is exactly ONE ```python code block with the complete pytest file.";
@@ -52,10 +54,20 @@ export function jsTesterSystemPrompt(framework: string): string {
 - Cover normal cases, edge cases (empty input, zero, negative, large values, boundaries) and the errors the code should throw.
 - Tests must be deterministic: no network, no sleeping, no randomness without a seed.
 - Test the behaviour the task asks for, not implementation details.
+- For a NEW module you do not see its code: it is being written at the same time from the same step. Write the tests from the task, the step and its planned interface, calling exactly the names and signatures given there.
 Answer with the complete test file in ONE \`\`\`ts code block.`;
 }
 
 const isJs = (input: TesterInput) => input.framework !== undefined && input.framework !== "pytest" && input.framework !== "none";
+
+/** A new module: what the planner promised, never the coder's code (the tests are an independent check, not fitted to it). */
+function newModuleText(input: TesterInput, js: boolean): string {
+  const name = js ? "" : ` (import it as \`${moduleNameOf(input.codePath)}\`)`;
+  const planned = input.step.interface
+    ? `Planned interface:\n\`\`\`\n${input.step.interface}\n\`\`\``
+    : "The planner gave no interface: use the names and signatures the task and the step give.";
+  return `Module under test: ${input.codePath}${name}. It is a NEW module, being written right now by the Coder from the same step; you do not see its code.\n${planned}`;
+}
 
 export function buildTesterMessages(input: TesterInput): ChatMessage[] {
   const path = input.testPath ?? testPathFor(input.codePath);
@@ -64,7 +76,7 @@ export function buildTesterMessages(input: TesterInput): ChatMessage[] {
     ...(input.repository ? [input.repository] : []),
     `Overall task:\n${input.task}`,
     `Step (${input.step.id}): ${input.step.description}`,
-    js
+    input.code === null ? newModuleText(input, js) : js
       ? `Module under test: ${input.codePath}\n\`\`\`ts\n${input.code}\n\`\`\``
       : `Module under test: ${input.codePath} (import it as \`${moduleNameOf(input.codePath)}\`)\n\`\`\`python\n${input.code}\n\`\`\``,
     `File: ${path}`,

@@ -50,7 +50,7 @@ export class LegacyChunker {
         return line(`▶ ${tag}${p.agent || "step"}: ${p.description}${p.file ? ` (${p.file})` : ""}`);
       }
       case "edit.applied":
-        return line(`✏️ ${tag}${event.payload.by || "agent"} ${event.payload.kind === "patch" ? "patched" : "wrote"} ${event.payload.path}`);
+        return line(`✏️ ${tag}${event.payload.by || "agent"} ${event.payload.kind === "patch" ? "patched" : "wrote"} ${event.payload.path}${event.payload.independent ? " (designed from the task and the planned interface, without seeing the code)" : ""}`);
       case "edit.rejected":
         return line(`⚠️ ${tag}edit to ${event.payload.path} rejected: ${event.payload.error}`);
       case "sandbox.command": {

@@ -1,5 +1,12 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AgentContext } from "@/server/agents/agent-context";
+import { writeCode } from "@/server/agents/coder";
+import { debugFailure } from "@/server/agents/debugger";
+import { writeTests } from "@/server/agents/tester";
+import { parseEnv } from "@/server/env";
+import { createLlmClient } from "@/server/llm/create-llm-client";
+import { resolveModelSettings } from "@/server/llm/resolve-model-settings";
+import { startFakeLlm, type FakeLlm, type RecordedRequest } from "@/tests/fake-llm/fake-llm-server";
 import type { FileEdit } from "@/server/agents/file-edit";
 import type { PlanStep } from "@/server/agents/plan";
 import { BudgetExceededError } from "@/server/orchestrator/metered-llm";
@@ -55,14 +62,14 @@ function fakes(options: { runs: boolean[]; rejectEdits?: (edit: FileEdit, by: st
     maxDebugAttempts: 2,
     readFile: async (path) => files.get(path) ?? null,
     readFiles: async (paths) => paths.flatMap((path) => (files.has(path) ? [{ path, content: files.get(path)! }] : [])),
-    applyEdit: async (edit, by) => {
+    applyEdit: async (edit, by, note) => {
       const error = options.rejectEdits?.(edit, by);
       if (error) {
         events.push(`edit.rejected:${by}`);
         return error;
       }
       if (edit.kind === "write") files.set(edit.path, edit.content);
-      events.push(`edit.applied:${by}`);
+      events.push(`edit.applied:${by}${note?.independent ? ":independent" : ""}`);
       return undefined;
     },
     async applyEdits(edits, by) {
@@ -100,7 +107,7 @@ describe("the code step executor", () => {
     const { ports, calls, events } = fakes({ runs: [true] });
     expect(await executeCodeStep(step, ports)).toEqual({ id: "s1", status: "passed", runs: 1 });
     expect(calls).toEqual(["coder", "tester"]);
-    expect(events).toEqual(["edit.applied:coder", "edit.applied:tester", "step.running:1", "sandbox.command:passed"]);
+    expect(events).toEqual(["edit.applied:coder", "edit.applied:tester:independent", "step.running:1", "sandbox.command:passed"]);
     expect([...ports.modelTestFiles]).toEqual(["test_calc.py"]);
   });
 
@@ -121,7 +128,8 @@ describe("the code step executor", () => {
   it("gives the coder one corrected edit, then fails the step if that is rejected too", async () => {
     const retried = fakes({ runs: [true], rejectEdits: (edit, by) => (by === "coder" && !retried.calls.includes("coder-retry") ? "hunk does not apply" : undefined) });
     expect(await executeCodeStep(step, retried.ports)).toMatchObject({ status: "passed", runs: 1 });
-    expect(retried.calls).toEqual(["coder", "coder-retry", "tester"]);
+    // The tester of a new file is asked alongside the coder, so it comes before the coder's retry.
+    expect(retried.calls).toEqual(["coder", "tester", "coder-retry"]);
 
     const rejected = fakes({ runs: [true], rejectEdits: (_edit, by) => (by === "coder" ? "hunk does not apply" : undefined) });
     expect(await executeCodeStep(step, rejected.ports)).toEqual({ id: "s1", status: "failed", runs: 0, reason: "the coder's edit to calc.py could not be applied: hunk does not apply" });
@@ -152,5 +160,76 @@ describe("the code step executor", () => {
     const { ports } = fakes({ runs: [] });
     expect(await executeCodeStep({ ...step, file: "README.md" }, { ...ports, testPath: undefined })).toEqual({ id: "s1", status: "applied", runs: 0, reason: "README.md has no tests to run: written, not executed" });
     expect(await executeCodeStep({ ...step, agent: "tester", file: "missing.py" }, ports)).toEqual({ id: "s1", status: "failed", runs: 0, reason: "missing.py does not exist, so there is nothing to test" });
+  });
+});
+
+/** The real agents over HTTP against the fake model, answering after 300 ms; the sandbox and files stay fakes. */
+describe("the independent tester (real agents, fake model over HTTP)", () => {
+  const MARK = "# coder-output-7f3a";
+  const CODE = `def add(a, b):\n    return a + b  ${MARK}\n`;
+  const INTERFACE = "def add(a: int, b: int) -> int";
+  let llm: FakeLlm;
+  let ctx: AgentContext;
+  beforeAll(async () => {
+    llm = await startFakeLlm({ latencyMs: 300 });
+    const settings = { ...resolveModelSettings(parseEnv({ LLM_MODE: "litellm" }), { baseUrl: llm.url }), maxRetries: 0, timeoutMs: 30_000 };
+    ctx = { llm: createLlmClient({ settings }), runId: "independent-tester" };
+  });
+  afterAll(() => llm.close());
+
+  const withModel = (options: Parameters<typeof fakes>[0], overrides: Partial<CodeStepPorts> = {}) => {
+    const made = fakes(options);
+    const agents: CodeStepAgents = { writeCode, writeTests, debugFailure };
+    return { ...made, ports: { ...made.ports, agents, ctx, ...overrides } };
+  };
+  const scriptCoder = () => llm.script("coder", `File: calc.py\n\`\`\`python\n${CODE}\`\`\`\n`);
+  const last = (role: string): RecordedRequest => llm.requests.filter((r) => r.role === role).at(-1)!;
+  const prompt = (request: RecordedRequest) => (request.body.messages ?? []).map((m) => m.content).join("\n");
+
+  it("for a new file, asks the tester while the coder is answering, from the task and the interface, never the code", async () => {
+    scriptCoder();
+    const { ports, files, events } = withModel({ runs: [true] });
+    const outcome = await executeCodeStep({ ...step, interface: INTERFACE }, ports);
+    expect(outcome).toEqual({ id: "s1", status: "passed", runs: 1 });
+    const [coder, tester] = [last("coder"), last("tester")];
+    // Overlap: the tester's request arrived before the coder's answer was finished.
+    expect(tester.receivedAt).toBeLessThan(coder.answeredAt!);
+    expect(prompt(tester)).not.toContain(MARK);
+    expect(prompt(tester)).not.toContain("return a + b");
+    expect(prompt(tester)).toContain(INTERFACE);
+    expect(prompt(tester)).toContain("you do not see its code");
+    // The coder is held to the same interface.
+    expect(prompt(coder)).toContain(INTERFACE);
+    expect(files.get("calc.py")).toBe(CODE);
+    expect(events.slice(0, 2)).toEqual(["edit.applied:coder", "edit.applied:tester:independent"]);
+  });
+
+  it("for an existing file, the tester comes after the coder and sees the file as it now is", async () => {
+    scriptCoder();
+    const { ports, files, events } = withModel({ runs: [true] });
+    files.set("calc.py", "def add(a, b):\n    return 0\n");
+    expect(await executeCodeStep(step, ports)).toMatchObject({ status: "passed" });
+    const [coder, tester] = [last("coder"), last("tester")];
+    expect(tester.receivedAt).toBeGreaterThanOrEqual(coder.answeredAt!);
+    expect(prompt(tester)).toContain(MARK);
+    expect(events.slice(0, 2)).toEqual(["edit.applied:coder", "edit.applied:tester"]);
+  });
+
+  it("testerAfterCoder (the bench's comparison point) keeps the old order for a new file", async () => {
+    scriptCoder();
+    const { ports } = withModel({ runs: [true] }, { testerAfterCoder: true });
+    expect(await executeCodeStep(step, ports)).toMatchObject({ status: "passed" });
+    expect(last("tester").receivedAt).toBeGreaterThanOrEqual(last("coder").answeredAt!);
+    expect(prompt(last("tester"))).toContain(MARK);
+  });
+
+  it("a coder that fails leaves no tester call running and writes no tests", async () => {
+    llm.script("coder", { status: 400, message: "bad request" });
+    const testersBefore = llm.requests.filter((r) => r.role === "tester").length;
+    const { ports, files } = withModel({ runs: [true] });
+    await expect(executeCodeStep(step, ports)).rejects.toThrow();
+    expect(llm.requests.filter((r) => r.role === "tester")).toHaveLength(testersBefore + 1);
+    expect(last("tester").answeredAt).toBeDefined();
+    expect(files.has("test_calc.py")).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 /**
- * The code step as a small state machine: code (the coder's edit, one corrected retry) -> tests (the
- * tester's file) -> run (in the sandbox) -> passed, or debug (the debugger's fix, one corrected retry) ->
- * run again, until the debug cap. Every effect goes through CodeStepPorts, so each transition is unit
+ * The code step as a small state machine: code (the coder's edit, one corrected retry; for a new file the
+ * tester designs its tests at the same time, without the code) -> tests (the tester's file) -> run (in the
+ * sandbox) -> passed, or debug (the debugger's fix, one corrected retry) -> run again, until the debug cap. Every effect goes through CodeStepPorts, so each transition is unit
  * tested on fakes (code-step.test.ts); runTask supplies the real ones.
  */
 import type { AgentContext } from "@/server/agents/agent-context";
@@ -35,10 +35,12 @@ export interface CodeStepPorts {
   agents: CodeStepAgents;
   ctx: AgentContext;
   maxDebugAttempts: number;
+  /** The tester waits for the coder and sees its code even for a new file (the comparison point of the bench). */
+  testerAfterCoder?: boolean;
   readFile(path: string): Promise<string | null>;
   readFiles(paths: string[]): Promise<FileText[]>;
-  /** Applies and records an edit; the error (written for the model) when it was rejected. */
-  applyEdit(edit: FileEdit, by: "coder" | "tester" | "debugger"): Promise<string | undefined>;
+  /** Applies and records an edit (independent: tests written without seeing the code); the error (written for the model) when it was rejected. */
+  applyEdit(edit: FileEdit, by: "coder" | "tester" | "debugger", note?: { independent: boolean }): Promise<string | undefined>;
   /** A batch: if one edit fails, none is written (the debugger's multi-file answers). */
   applyEdits(edits: FileEdit[], by: "debugger"): Promise<string | undefined>;
   /** Freezes a model-written test file before its first run (the acceptance set), and notes a later change's reason. */
@@ -54,9 +56,12 @@ export interface CodeStepPorts {
   testsChangedByDebugger: Set<string>;
 }
 
+type Written = { path: string; content: string };
+
 type State =
   | { at: "code" }
-  | { at: "tests" }
+  /** designed: the independent tester's answer, requested while the coder wrote a new file. */
+  | { at: "tests"; designed?: Promise<Written> }
   | { at: "run"; run: number }
   | { at: "debug"; run: number; result: ExecutionResult; judgement: Judgement }
   | { at: "done"; outcome: Omit<StepOutcome, "id"> };
@@ -65,40 +70,67 @@ type Transition<S extends State["at"]> = (state: Extract<State, { at: S }>, step
 
 const done = (status: StepOutcome["status"], runs: number, reason?: string): State => ({ at: "done", outcome: { status, runs, ...(reason ? { reason } : {}) } });
 
+const testerInput = (step: PlanStep & { file: string }, ports: CodeStepPorts, code: string | null, existingTests: string | null) => ({
+  task: ports.task,
+  step: { id: step.id, description: step.description, ...(step.interface ? { interface: step.interface } : {}) },
+  codePath: step.file,
+  code,
+  existingTests,
+  testPath: ports.testPath,
+  repository: ports.repository,
+  framework: ports.framework,
+});
+
+/**
+ * A new module's tests are designed from the task and the planned interface while the coder writes it (AgentCoder's
+ * test designer): the tester never sees the code, so its tests are a check the model cannot fit to its own code.
+ */
+async function designTests(step: PlanStep & { file: string }, ports: CodeStepPorts): Promise<Written> {
+  const existingTests = ports.testPath ? await ports.readFile(ports.testPath) : null;
+  ports.throwIfStopped();
+  return ports.agents.writeTests(ports.ctx, testerInput(step, ports, null, existingTests));
+}
+
 const code: Transition<"code"> = async (_state, step, ports) => {
   const { isTestFile } = ports;
   if (step.agent !== "coder") {
     return (await ports.readFile(step.file)) === null ? done("failed", 0, `${step.file} does not exist, so there is nothing to test`) : { at: "tests" };
   }
-  const input = { task: ports.task, step: { id: step.id, description: step.description, file: step.file }, currentContent: await ports.readFile(step.file), relatedFiles: ports.relatedFiles, repository: ports.repository };
-  let edit = await ports.agents.writeCode(ports.ctx, input);
-  let error = await ports.applyEdit(edit, "coder");
-  if (error) {
-    // One corrected edit, the failure shown to the model (aider style).
-    edit = await ports.agents.writeCode(ports.ctx, { ...input, previousFailure: { edit, error } });
-    error = await ports.applyEdit(edit, "coder");
-    if (error) return done("failed", 0, `the coder's edit to ${step.file} could not be applied: ${error}`);
+  const currentContent = await ports.readFile(step.file);
+  const designed = currentContent === null && !isTestFile && ports.testPath && !ports.testerAfterCoder ? designTests(step, ports) : undefined;
+  // Handled at once (its failure is thrown where it is awaited), and settled before a failed coder's step returns.
+  const settled = () => designed?.then(() => undefined, () => undefined);
+  void settled();
+  const input = { task: ports.task, step: { id: step.id, description: step.description, file: step.file, ...(step.interface ? { interface: step.interface } : {}) }, currentContent, relatedFiles: ports.relatedFiles, repository: ports.repository };
+  try {
+    let edit = await ports.agents.writeCode(ports.ctx, input);
+    let error = await ports.applyEdit(edit, "coder");
+    if (error) {
+      // One corrected edit, the failure shown to the model (aider style).
+      edit = await ports.agents.writeCode(ports.ctx, { ...input, previousFailure: { edit, error } });
+      error = await ports.applyEdit(edit, "coder");
+      if (error) {
+        await settled();
+        return done("failed", 0, `the coder's edit to ${step.file} could not be applied: ${error}`);
+      }
+    }
+  } catch (error) {
+    await settled();
+    throw error;
   }
   if (isTestFile) ports.modelTestFiles.add(step.file);
-  return { at: "tests" };
+  return designed ? { at: "tests", designed } : { at: "tests" };
 };
 
-const tests: Transition<"tests"> = async (_state, step, ports) => {
+const tests: Transition<"tests"> = async (state, step, ports) => {
   const { isTestFile, testPath } = ports;
   if (!testPath) return done("applied", 0, `${step.file} has no tests to run: written, not executed`);
   if (isTestFile) return { at: "run", run: 1 };
   ports.throwIfStopped();
-  const written = await ports.agents.writeTests(ports.ctx, {
-    task: ports.task,
-    step: { id: step.id, description: step.description },
-    codePath: step.file,
-    code: (await ports.readFile(step.file)) ?? "",
-    existingTests: await ports.readFile(testPath),
-    testPath,
-    repository: ports.repository,
-    framework: ports.framework,
-  });
-  const error = await ports.applyEdit({ kind: "write", path: written.path, content: written.content }, "tester");
+  // An existing file's tester sees the file as it is now (after the coder's edit), as before.
+  const written =
+    (await state.designed) ?? (await ports.agents.writeTests(ports.ctx, testerInput(step, ports, (await ports.readFile(step.file)) ?? "", await ports.readFile(testPath))));
+  const error = await ports.applyEdit({ kind: "write", path: written.path, content: written.content }, "tester", { independent: state.designed !== undefined });
   if (error) return done("failed", 0, `the tests could not be written: ${error}`);
   ports.modelTestFiles.add(testPath);
   return { at: "run", run: 1 };

@@ -165,12 +165,12 @@ export class RunScope {
   }
 
   /** Applies and records an edit; returns the error (written for the model) when it was rejected. */
-  applyEdit(stepId: string, edit: FileEdit, by: string): Promise<string | undefined> {
-    return this.applyEdits(stepId, [edit], by);
+  applyEdit(stepId: string, edit: FileEdit, by: string, note?: { independent: boolean }): Promise<string | undefined> {
+    return this.applyEdits(stepId, [edit], by, note);
   }
 
   /** Several edits as one batch (a debugger's answer): if one cannot be applied, none is written, and the model is told so. */
-  async applyEdits(stepId: string, edits: FileEdit[], by: string): Promise<string | undefined> {
+  async applyEdits(stepId: string, edits: FileEdit[], by: string, note?: { independent: boolean }): Promise<string | undefined> {
     const before = new Map<string, string | null>();
     for (const edit of edits) {
       before.set(edit.path, await this.ports.workspace.readFile(edit.path));
@@ -194,7 +194,7 @@ export class RunScope {
       const harness = await this.acceptance.classify(edit.path, before.get(edit.path) ?? null, await workspace.readFile(edit.path));
       const body = edit.kind === "patch" ? { diff: edit.diff } : { content: edit.content };
       const changes = result.changes.filter((c) => c.path === edit.path);
-      await this.log.emit("edit.applied", { stepId, by, path: edit.path, kind: edit.kind, changes, ...body, ...(harness ? { harness } : {}) });
+      await this.log.emit("edit.applied", { stepId, by, path: edit.path, kind: edit.kind, changes, ...body, ...(harness ? { harness } : {}), ...(note ? note : {}) });
     }
     return undefined;
   }

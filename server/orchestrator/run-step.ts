@@ -101,7 +101,8 @@ export class StepScheduler {
         maxDebugAttempts: scope.settings.maxDebugAttempts,
         readFile: (path) => scope.ports.workspace.readFile(path),
         readFiles: (paths) => scope.readFiles(paths),
-        applyEdit: (edit, by) => scope.applyEdit(step.id, edit, by),
+        testerAfterCoder: scope.settings.testerAfterCoder,
+        applyEdit: (edit, by, note) => scope.applyEdit(step.id, edit, by, note),
         applyEdits: (edits, by) => scope.applyEdits(step.id, edits, by),
         freezeTest: async (path) => {
           // Recorded, so a Re-verify long after the run still judges the branch by the tests as they were frozen.

@@ -15,6 +15,8 @@ export interface RunSettings {
   snippetsTopK: number;
   /** Per sandbox run; undefined leaves the sandbox's own SANDBOX_TIMEOUT. */
   sandboxTimeoutMs?: number;
+  /** The tester waits for the coder and sees its code even for a new file: only the bench's comparison point. */
+  testerAfterCoder?: boolean;
 }
 
 export function resolveRunSettings(overrides: Partial<RunSettings> = {}): RunSettings {

@@ -60,6 +60,7 @@ export const SHARE_EVENT_FIELDS = {
     by: true,
     path: true,
     harness: true,
+    independent: true,
     kind: true,
     changes: { each: { path: true, kind: true, added: true, removed: true } },
     diff: true,

@@ -22,6 +22,8 @@ export interface RecordedRequest {
   headers: http.IncomingHttpHeaders;
   body: ChatBody & Record<string, unknown>;
   receivedAt: number;
+  /** When the answer was finished (or the request given up); undefined while it is being answered. */
+  answeredAt?: number;
 }
 
 interface ChatBody {
@@ -293,7 +295,10 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
             if (!res.headersSent) res.writeHead(500);
             res.end(String(error));
           })
-          .finally(() => inFlight--);
+          .finally(() => {
+            inFlight--;
+            recorded.answeredAt = Date.now();
+          });
       } else if (req.method === "POST" && path.endsWith("/embeddings")) {
         answerEmbeddings(recorded, res);
       } else if (req.method === "GET" && path.endsWith("/v1/models")) {

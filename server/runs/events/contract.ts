@@ -28,6 +28,7 @@ export const ZEventPlanStep = z.object({
   agent: z.enum(["coder", "tester", "tool"]),
   description: text,
   file: z.string().optional(),
+  interface: z.string().optional(),
   depends_on: z.array(z.string()).default([]),
   group: z.number().int().optional(),
   tool_name: z.string().optional(),
@@ -190,6 +191,8 @@ const PAYLOADS = {
     content: z.string().optional(),
     /** Why this file is part of the test harness (server/orchestrator/harness-files.ts); absent: it is not. */
     harness: z.string().optional(),
+    /** A tester's file: true when it was written without seeing the step's code (a new file, designed alongside the coder). */
+    independent: z.boolean().optional(),
   }),
   "edit.rejected": z.object({ ...editBase, error: text }),
   "sandbox.command": ZCommandRecord.extend({
