@@ -35,6 +35,7 @@ export const MODULES: BenchModule[] = [
   { name: "timeline", file: "timeline.ts", exportName: "benchTimeline" },
   { name: "insights", file: "insights.ts", exportName: "benchInsights" },
   { name: "verification", file: "verification.ts", exportName: "benchVerification" },
+  { name: "coder-tester", file: "coder-tester.ts", exportName: "benchCoderTester" },
 ];
 
 export interface Goal {
@@ -79,6 +80,29 @@ export const HEADLINE: Record<string, FigureSpec> = {
     meaning: "The independent re-verification of a one-step run, median: a fresh container kept warm in the pool (isolated, same limits), git archive of the branch head seeded, frozen tests written back, pytest forked by its resident runner (started before the seed; cache off), report parsed and cross-checked.",
     baseline: "verify.pool_pytest_ms",
     runs: "verify.runs",
+  },
+  "step.coder_tester_overlap": {
+    module: "coder-tester",
+    unit: "x",
+    meaning:
+      "A one-step task (a new calc.py) with 300 ms per model answer, the real sandbox running its tests: the step's wall time (step.started to step.finished) with the independent tester asked alongside the coder, divided by the same step with the tester after the coder (settings.testerAfterCoder), both medians of the same run, alternating order.",
+    goal: { op: "<=", value: 0.75 },
+    goalWhy: "issue #13: the tester runs concurrently with the coder, so a step costs one model round trip less",
+    baseline: "step.sequential_ms",
+    runs: "step.coder_tester_runs",
+  },
+  "step.tester_started_early": {
+    module: "coder-tester",
+    unit: "share",
+    meaning: "Share of the concurrent runs whose tester request reached the model before the coder's answer had ended.",
+    goal: { op: "==", value: 1 },
+    goalWhy: "issue #13: the tester's request starts before the coder's answer ends",
+    runs: "step.coder_tester_runs",
+  },
+  "step.coder_tester_load1": {
+    module: "coder-tester",
+    unit: "load",
+    meaning: "The machine's 1-minute load average during the coder-tester bench, median over rounds (2 cores).",
   },
   "verify.rerun_vs_pool_ratio": {
     module: "verification",
