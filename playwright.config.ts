@@ -41,7 +41,8 @@ export default defineConfig({
     {
       command: "rm -rf .data/e2e && npm run build && npm start",
       url: `${baseURL}/health`,
-      timeout: 300_000,
+      // The production build takes ~2 min on a quiet 2-core machine and over 5 min when it is loaded.
+      timeout: 900_000,
       reuseExistingServer: !process.env.CI,
       stdout: "pipe",
       stderr: "pipe",
