@@ -1,7 +1,29 @@
 import type { TVerificationOutcome } from "@/server/runs/events/contract";
 import type { CommandView, RunEventState, TestView } from "@/server/runs/events/fold-run-view";
 import { OUTCOME_LABELS } from "@/server/runs/events/run-status";
+import { useEffect, useRef } from "react";
 import { AnsiText } from "./ansi-text";
+
+/** The running command's output as it comes (sandbox.output), in the terminal pane a finished command has. */
+export function LiveOutput({ live }: { live: NonNullable<RunEventState["live"]> }) {
+  const pane = useRef<HTMLPreElement>(null);
+  // Follows the newest line, as a terminal does.
+  useEffect(() => {
+    if (pane.current) pane.current.scrollTop = pane.current.scrollHeight;
+  }, [live.output]);
+  return (
+    <div className="mb-3 rounded-md bg-white px-3 py-2 text-sm ring-1 ring-slate-200" data-testid="live-output">
+      <p className="flex flex-wrap items-center gap-x-3 gap-y-1 text-xs text-slate-600">
+        <span className="font-semibold text-indigo-700">Running</span>
+        <code className="min-w-0 flex-1 truncate font-mono text-slate-800">{live.command}</code>
+        <span>{live.stepId ?? "final run"}</span>
+      </p>
+      <pre ref={pane} tabIndex={0} aria-label={`Output so far of ${live.command}`} className="terminal mt-2 max-h-64 overflow-auto whitespace-pre-wrap rounded bg-slate-900 p-2 font-mono text-xs text-slate-100">
+        <AnsiText text={live.output} />
+      </pre>
+    </div>
+  );
+}
 
 export function CommandList({ commands }: { commands: CommandView[] }) {
   if (commands.length === 0) return <p className="text-sm text-slate-500">No commands have run yet.</p>;

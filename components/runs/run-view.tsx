@@ -10,7 +10,7 @@ import { RecalledContextPanel } from "./recalled-context";
 import { RunTimelineView } from "./run-timeline";
 import type { RunEventState } from "@/server/runs/events/fold-run-view";
 import { displayStatus, isActiveStatus, reasonSentence } from "@/server/runs/events/run-status";
-import { BaselineGroups, CommandList, TestTable, VerdictPanel } from "./run-results";
+import { BaselineGroups, CommandList, LiveOutput, TestTable, VerdictPanel } from "./run-results";
 import { formatCost, formatDuration, formatTokens, RunStatusBadge } from "./run-status-badge";
 import { RunStatusAnnouncer, runTitle } from "./run-status-announcer";
 import type { TokenPane, TokenStore } from "./token-store";
@@ -221,6 +221,7 @@ export function RunView({ run, state, tokens, panes, stream, diff, actions, shar
       </Section>
 
       <Section id="commands" title="Commands in the sandbox">
+        {state.live && <LiveOutput live={state.live} />}
         <CommandList commands={state.commands} />
       </Section>
 

@@ -117,6 +117,7 @@ export class LegacyChunker {
       case "environment.change_failed":
       case "verification.baseline":
       case "verification.progress":
+      case "sandbox.output":
       case "acceptance.frozen":
       case "verification.reverify_started":
       case "verification.reverified":

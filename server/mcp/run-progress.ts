@@ -111,6 +111,7 @@ export function describeRunEvent(runId: string, stored: StoredEvent): ProgressIt
     case "environment.change_failed":
     case "verification.baseline":
     case "verification.progress":
+    case "sandbox.output":
     case "acceptance.frozen":
     case "verification.reverify_started":
     case "verification.reverified":

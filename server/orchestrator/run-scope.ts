@@ -5,6 +5,7 @@ import { usageOf } from "@/server/llm/create-llm-client";
 import type { CompleteRequest, LlmClient } from "@/server/llm/types";
 import { BudgetExceededError, MeteredLlm } from "@/server/orchestrator/metered-llm";
 import type { ExecutionResult, FileChangeSummary, OrchestratorPorts, SandboxSession } from "@/server/orchestrator/ports";
+import type { OutputChunk } from "@/server/sandbox/watch-suite-output";
 import { RunEventLog, type EmittedEvent } from "@/server/orchestrator/run-event-log";
 import { seedSandbox } from "@/server/orchestrator/seed-sandbox";
 import { DEFAULT_PROFILE, describeProfile, refuseTestEdit, suiteFor, testPathFor, type RepoProfile } from "@/server/orchestrator/test-layout";
@@ -204,7 +205,9 @@ export class RunScope {
     this.throwIfStopped();
     const run = { signal: this.signal, timeoutMs: this.settings.sandboxTimeoutMs };
     const command = this.profile.testCommand;
-    const result = await this.withSession((opened) => (command ? opened.runSuite(suiteFor(command, testPaths ?? []), run) : opened.runPytest({ testPaths, ...run })));
+    const suite = command ? suiteFor(command, testPaths ?? []) : null;
+    // The resident runner's pytest answers once, at the end: only suite commands stream their output live.
+    const result = await this.withSession((opened) => (suite ? opened.runSuite(suite, { ...run, onOutput: this.liveOutput(stepId, suite.shell) }) : opened.runPytest({ testPaths, ...run })));
     this.throwIfStopped();
     const judgement = await this.recordRun(stepId, result);
     this.latestRun = { stepId, testPaths: testPaths ?? [], edits: this.editsApplied, image: this.image, passed: judgement.passed };
@@ -228,6 +231,11 @@ export class RunScope {
     // The final run lists exactly the tests of those files: rows of earlier runs of files since removed go.
     for (const [key, test] of this.lastTests) if (test.file === undefined || !ran.has(test.file)) this.lastTests.delete(key);
     return last.stepId;
+  }
+
+  /** Stores a running command's output chunks in order (the log appends one at a time; sandbox.command follows them). */
+  liveOutput(stepId: string | null, command: string) {
+    return (chunk: OutputChunk) => void this.log.emit("sandbox.output", { stepId, command, ...chunk }).catch(() => undefined);
   }
 
   async recordRun(stepId: string | null, result: ExecutionResult) {

@@ -131,7 +131,8 @@ async function verify(scope: RunScope, input: RunTaskInput, progress: Progress):
       for (const test of tests) counts[test.status] += 1;
       void scope.log.emit("verification.progress", { tests: tests.slice(-50), ...counts });
     };
-    const { result, comparison } = await runFinalSuite({ session: opened, command, baseline: input.environment?.baseline, signal: scope.signal, onProgress });
+    const onOutput = scope.liveOutput(null, command.shell);
+    const { result, comparison } = await runFinalSuite({ session: opened, command, baseline: input.environment?.baseline, signal: scope.signal, onProgress, onOutput });
     scope.throwIfStopped();
     await scope.recordRun(null, result);
     scope.commands[scope.commands.length - 1] = { ...scope.commands[scope.commands.length - 1]!, passed: comparison.passed, reason: comparison.reason };

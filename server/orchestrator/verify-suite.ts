@@ -1,5 +1,5 @@
 import { env } from "@/server/env";
-import type { ExecutionResult, SandboxSession, SuiteCommand } from "@/server/sandbox/types";
+import type { ExecutionResult, SandboxSession, SuiteCommand, SuiteRunOptions } from "@/server/sandbox/types";
 import { compareWithBaseline, type BaselineComparison, type BaselineRun } from "./compare-baseline";
 import type { RepoProfile } from "./test-layout";
 
@@ -44,9 +44,11 @@ export async function runFinalSuite(options: {
   command: SuiteCommand;
   baseline: Promise<BaselineRun | null> | undefined;
   signal?: AbortSignal;
-  onProgress?: (tests: Array<{ name: string; status: "passed" | "failed" | "skipped" }>) => void;
+  onProgress?: SuiteRunOptions["onProgress"];
+  onOutput?: SuiteRunOptions["onOutput"];
 }): Promise<{ result: ExecutionResult; comparison: BaselineComparison }> {
-  const result = await options.session.runSuite(options.command, { timeoutMs: env().SANDBOX_SUITE_TIMEOUT * 1000, signal: options.signal, onProgress: options.onProgress });
+  const { onProgress, onOutput } = options;
+  const result = await options.session.runSuite(options.command, { timeoutMs: env().SANDBOX_SUITE_TIMEOUT * 1000, signal: options.signal, onProgress, onOutput });
   const baseline = options.baseline ? await options.baseline : null;
   return { result, comparison: compareWithBaseline(baseline, result) };
 }

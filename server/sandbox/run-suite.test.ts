@@ -3,6 +3,7 @@ import { requireDocker } from "./docker-test-guard";
 import { getDocker } from "./docker-client";
 import { DockerSandbox } from "./docker-sandbox";
 import type { DockerSandboxSession } from "./sandbox-session";
+import { LIVE_CHUNK_CHARS } from "./watch-suite-output";
 
 const dockerReady = await requireDocker("test suites with structured reports");
 
@@ -117,5 +118,38 @@ describe.skipIf(!dockerReady)("runSuite: pass and fail from the exit code and th
     expect(seen).toContain("early test");
     // The timed-out container went; the session carries on in a fresh one.
     expect((await session.exec(["echo", "after"])).stdout).toBe("after\n");
+  });
+
+  it("streams a command's output while it runs (it waits until the host has seen each part), every byte shown or counted", async () => {
+    const { containerId } = await session.describeContainer();
+    const release = (file: string) => getDocker().getContainer(containerId).exec({ Cmd: ["touch", file], User: "10001" }).then((exec) => exec.start({ Detach: true }));
+    const waitFor = (file: string) => `for i in $(seq 1 1200); do if [ -e ${file} ]; then break; fi; sleep 0.1; done`;
+    // Part two is 20 000 characters at once: more than a chunk carries, so the newest are sent and the rest counted.
+    const shell = `echo first line; echo to stderr >&2; ${waitFor("/tmp/autocode-go-1")}; head -c 20000 /dev/zero | tr '\\0' x; echo; echo middle line; ${waitFor("/tmp/autocode-go-2")}; exit 0`;
+    const chunks: Array<{ stdout: string; stderr: string; skippedBytes: number }> = [];
+    const released: Promise<unknown>[] = [];
+    const result = await session.runSuite(
+      { shell, format: "junit" },
+      {
+        timeoutMs: 300_000,
+        onOutput: (chunk) => {
+          chunks.push(chunk);
+          // Only output seen during the run lets the command go on.
+          const all = chunks.map((c) => c.stdout).join("");
+          if (released.length === 0 && all.includes("first line\n")) released.push(release("/tmp/autocode-go-1"));
+          if (released.length === 1 && all.includes("middle line\n")) released.push(release("/tmp/autocode-go-2"));
+        },
+      },
+    );
+    await Promise.all(released);
+    expect(released).toHaveLength(2);
+    expect(chunks.map((c) => c.stderr).join("")).toBe("to stderr\n");
+    expect(chunks.every((c) => c.stdout.length <= LIVE_CHUNK_CHARS && c.stderr.length <= LIVE_CHUNK_CHARS)).toBe(true);
+    const produced = "first line\n".length + "to stderr\n".length + 20_000 + "\nmiddle line\n".length;
+    expect(chunks.reduce((sum, c) => sum + c.stdout.length + c.stderr.length + c.skippedBytes, 0)).toBe(produced);
+    expect(chunks.reduce((sum, c) => sum + c.skippedBytes, 0)).toBeGreaterThan(0);
+    // The record is unchanged by the watching: the whole output, and no report means no pass.
+    expect(result.stdout).toContain(`${"x".repeat(20_000)}\nmiddle line`);
+    expect(result.passed).toBe(false);
   });
 });

@@ -4,8 +4,9 @@ import { buildExecutionResult, ZRunnerExecution, type TRunnerExecution } from ".
 import { WORKSPACE_DIR } from "./container-spec";
 import { destroyBox, type Box } from "./sandbox-box";
 import { RunnerGoneError, type RunnerResponse } from "./runner-connection";
-import type { ExecutionResult, RunOptions, SandboxFile, SandboxSession, SandboxTree, SuiteCommand } from "./types";
-import { parseSuiteProgress, progressShell, readProgressFiles, type ProgressTest } from "./suite-progress";
+import type { ExecutionResult, RunOptions, SandboxFile, SandboxSession, SandboxTree, SuiteCommand, SuiteRunOptions } from "./types";
+import { parseSuiteProgress, progressShell, readProgressFiles } from "./suite-progress";
+import { watchSuiteOutput } from "./watch-suite-output";
 import { validateSandboxPath } from "./validate-path";
 
 const PROGRESS_POLL_MS = 1_000;
@@ -90,36 +91,34 @@ export class DockerSandboxSession implements SandboxSession {
     return this.execute("exec", { argv }, argv, opts);
   }
 
-  async runSuite(suite: SuiteCommand, opts: RunOptions & { onProgress?: (tests: ProgressTest[]) => void } = {}): Promise<ExecutionResult> {
+  async runSuite(suite: SuiteCommand, opts: SuiteRunOptions = {}): Promise<ExecutionResult> {
     if (suite.shell.includes("\0")) throw new AppError("BAD_REQUEST", "a test command cannot contain NUL bytes");
-    const onProgress = opts.onProgress;
-    if (!onProgress) return this.execute("suite", { argv: ["sh", "-c", suite.shell], reportFormat: suite.format }, [suite.shell], opts);
+    const { onProgress, onOutput } = opts;
+    if (!onProgress && !onOutput) return this.execute("suite", { argv: ["sh", "-c", suite.shell], reportFormat: suite.format }, [suite.shell], opts);
     // The runner answers once, at the end: the output goes to files the host reads while the suite runs.
     const wrapped = progressShell(suite.shell, `${process.pid}-${++this.progressRuns}`);
     let seen = 0;
-    let running = true;
-    const report = (tests: ProgressTest[]) => {
-      if (tests.length > seen) onProgress(tests.slice(seen));
-      seen = Math.max(seen, tests.length);
-    };
-    const poller = (async () => {
-      while (running) {
-        await new Promise((resolve) => setTimeout(resolve, PROGRESS_POLL_MS));
-        const box = this.box;
-        if (running && box) report(parseSuiteProgress(await readProgressFiles(box.container, wrapped.files)));
-      }
-    })();
+    const watcher = watchSuiteOutput({
+      container: () => this.box?.container,
+      files: [wrapped.files[0]!, wrapped.files[1]!],
+      pollMs: PROGRESS_POLL_MS,
+      onTests: (tests) => {
+        seen += tests.length;
+        onProgress?.(tests);
+      },
+      onOutput,
+    });
     try {
       // Killed at its limit, the wrapper never replays the files: read them before the container goes.
       const salvage = async (box: Box) => ({ stdout: await readProgressFiles(box.container, wrapped.files.slice(0, 1)), stderr: await readProgressFiles(box.container, wrapped.files.slice(1)) });
       const result = await this.execute("suite", { argv: ["sh", "-c", wrapped.shell], reportFormat: suite.format }, [suite.shell], opts, salvage);
-      running = false;
-      await poller;
+      await watcher.stop();
       // Whatever finished after the last look (or all of it, for a suite faster than one poll).
-      report(parseSuiteProgress(`${result.stdout}\n${result.stderr}`));
+      const all = parseSuiteProgress(`${result.stdout}\n${result.stderr}`);
+      if (all.length > seen) onProgress?.(all.slice(seen));
       return result;
     } finally {
-      running = false;
+      await watcher.stop();
     }
   }
 

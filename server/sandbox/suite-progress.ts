@@ -48,8 +48,13 @@ export function progressShell(shell: string, id: string): { shell: string; files
 
 /** What the files hold now (a docker exec of cat; empty when the container is gone). */
 export async function readProgressFiles(container: Docker.Container, files: string[]): Promise<string> {
+  return (await execStdout(container, `cat ${files.join(" ")} 2>/dev/null | tail -c 200000`)).toString("utf8");
+}
+
+/** A shell line's stdout from a docker exec in the container (empty when the container is gone). */
+export async function execStdout(container: Docker.Container, script: string): Promise<Buffer> {
   try {
-    const exec = await container.exec({ Cmd: ["sh", "-c", `cat ${files.join(" ")} 2>/dev/null | tail -c 200000`], AttachStdout: true, AttachStderr: false });
+    const exec = await container.exec({ Cmd: ["sh", "-c", script], AttachStdout: true, AttachStderr: false });
     const stream = await exec.start({ hijack: true, stdin: false });
     const out = new PassThrough();
     getDocker().modem.demuxStream(stream, out, new PassThrough());
@@ -60,8 +65,8 @@ export async function readProgressFiles(container: Docker.Container, files: stri
       stream.on("close", resolve);
       stream.on("error", () => resolve());
     });
-    return Buffer.concat(chunks).toString("utf8");
+    return Buffer.concat(chunks);
   } catch {
-    return "";
+    return Buffer.alloc(0);
   }
 }

@@ -1,4 +1,5 @@
 import type { Readable } from "node:stream";
+import type { OutputChunk } from "./watch-suite-output";
 
 /** Files handed to the sandbox: relative POSIX paths inside the workspace, validated before use. */
 export interface SandboxFile {
@@ -55,6 +56,13 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
+export interface SuiteRunOptions extends RunOptions {
+  /** The tests the output says have finished, as they finish (per-test lines; the report decides). */
+  onProgress?: (tests: Array<{ name: string; status: "passed" | "failed" | "skipped" }>) => void;
+  /** The command's new output while it runs, at most one chunk a poll (bounded: watch-suite-output.ts). */
+  onOutput?: (chunk: OutputChunk) => void;
+}
+
 /** Bound to one run; reuses its container across the run's iterations. */
 export interface SandboxSession {
   readonly runId: string;
@@ -64,8 +72,7 @@ export interface SandboxSession {
   runPytest(opts?: RunOptions & { testPaths?: string[] }): Promise<ExecutionResult>;
   exec(argv: string[], opts?: RunOptions): Promise<ExecutionResult>;
   /** A test command with a structured reporter (vitest, jest, node:test, pytest): results from its report. */
-  /** onProgress: the tests the output says have finished, as they finish (per-test lines; the report decides). */
-  runSuite(suite: SuiteCommand, opts?: RunOptions & { onProgress?: (tests: Array<{ name: string; status: "passed" | "failed" | "skipped" }>) => void }): Promise<ExecutionResult>;
+  runSuite(suite: SuiteCommand, opts?: SuiteRunOptions): Promise<ExecutionResult>;
   /** Unpacks a tar archive (e.g. from a setup container) into the workspace, under `dest` when given. */
   writeArchive(tar: Buffer, dest?: string): Promise<void>;
   /** Kills and removes the container. */

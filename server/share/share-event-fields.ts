@@ -75,6 +75,8 @@ export const SHARE_EVENT_FIELDS = {
   "run.merged": { forced: true, notVerified: true, into: true, kind: true, commit: true },
   "edit.rejected": { stepId: true, by: true, path: true, kind: true, error: true, ...escaped },
   "sandbox.command": { ...commandFields, stdout: true, stderr: true, summary: { passed: true, failed: true, errors: true, skipped: true }, ...escaped },
+  // The output a finished command's record shows too, while it runs.
+  "sandbox.output": { stepId: true, command: true, stdout: true, stderr: true, skippedBytes: true, ...escaped },
   "test.result": { ...testFields, ...escaped },
   "debug.started": { stepId: true, attempt: true, of: true, reason: true, ...escaped },
   "tool.executed": { stepId: true, name: true, command: true, ok: true, exitCode: true, output: true, ...escaped },

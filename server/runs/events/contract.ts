@@ -34,7 +34,6 @@ export const ZEventPlanStep = z.object({
   tool_name: z.string().optional(),
   tool_params: z.record(z.string(), z.unknown()).optional(),
 });
-
 export type TEventPlanStep = z.output<typeof ZEventPlanStep>;
 
 /** unpriced: calls to a model with no known price (their cost is unknown, not $0); absent when there were none. */
@@ -88,7 +87,6 @@ export const ZBaselineSummary = z.object({
   passed: z.boolean().default(false),
   reason: z.string().optional(),
 });
-
 export type TBaselineSummary = z.output<typeof ZBaselineSummary>;
 
 /** A test or harness file the model changed during the run, with the diff against its frozen (or base) version. */
@@ -200,6 +198,8 @@ const PAYLOADS = {
     stderr: text,
     summary: z.object({ passed: count, failed: count, errors: count, skipped: count }).optional(),
   }),
+  /** A test command's new output while it runs (at most one a second, each bounded; skippedBytes left out); sandbox.command closes it. */
+  "sandbox.output": z.object({ stepId, command: text, stdout: text, stderr: text, skippedBytes: count }),
   "test.result": ZTestRecord.extend({ stepId, message: z.string().optional(), durationMs: z.number().optional() }),
   "tool.executed": z.object({ stepId, name: text, command: z.string().nullable().optional(), ok: z.boolean().default(false), exitCode: z.number().nullable().default(null), output: text }),
   "llm.tokens": z.object({ stepId, role: z.string().default("agent"), text }),

@@ -208,6 +208,7 @@ export function foldRunRecord(record: RunRecord, event: RunEvent): RunRecord {
     case "environment.change_failed":
     case "verification.baseline":
     case "verification.progress":
+    case "sandbox.output":
     case "run.pushed":
     case "run.pull_request":
     case "acceptance.frozen":

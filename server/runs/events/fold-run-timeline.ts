@@ -152,6 +152,7 @@ export function foldRunTimeline(state: RunTimeline, event: RunEvent): RunTimelin
     case "budget.exceeded":
     case "verification.baseline":
     case "verification.progress":
+    case "sandbox.output":
     case "environment.waiting":
     case "environment.building":
     case "environment.ready":

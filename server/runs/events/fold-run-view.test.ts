@@ -24,6 +24,22 @@ describe("the run page's event fold", () => {
     expect(failed.environment).toEqual({ state: "failed", text: "npm_install failed: npm failed" });
   });
 
+  it("shows a running command's output as it comes, stderr in red, and drops it when the command's record arrives", () => {
+    seq = 0;
+    const running = applyRunEvents(initialRunEventState, [
+      ev("sandbox.output", { stepId: "s1", command: "npx vitest run", stdout: "✓ adds\n", stderr: "" }),
+      ev("sandbox.output", { stepId: "s1", command: "npx vitest run", stdout: "", stderr: "warn\n", skippedBytes: 0 }),
+      ev("sandbox.output", { stepId: "s1", command: "npx vitest run", stdout: "✓ last\n", skippedBytes: 9000 }),
+    ]);
+    expect(running.live).toEqual({ stepId: "s1", command: "npx vitest run", output: "✓ adds\n\u001b[31mwarn\n\u001b[0m\n… 9000 bytes not shown …\n✓ last\n" });
+    // Another command starts its own pane.
+    const next = applyRunEvents(running, [ev("sandbox.output", { stepId: null, command: "npx vitest run", stdout: "final\n" })]);
+    expect(next.live).toEqual({ stepId: null, command: "npx vitest run", output: "final\n" });
+    const done = applyRunEvents(next, [ev("sandbox.command", { stepId: null, command: "npx vitest run", exitCode: 0, passed: true, durationMs: 5, stdout: "final\n" })]);
+    expect(done.live).toBeNull();
+    expect(done.commands).toHaveLength(1);
+  });
+
   it("counts calls to models without a price, so the page says the cost is unknown", () => {
     seq = 0;
     const priced = applyRunEvents(initialRunEventState, [ev("run.started"), ev("llm.call", { tokensIn: 5, costUsd: 0.02, priced: true })]);

@@ -69,6 +69,8 @@ export interface RunEventState {
   baseline: TBaselineSummary | null;
   /** The project environment while the run waits for it or builds it, then what it ran in. */
   environment: { state: "waiting" | "building" | "ready" | "failed"; text: string } | null;
+  /** The command running now, with its output so far (sandbox.output); null once its record (sandbox.command) is in. */
+  live: { stepId: string | null; command: string; output: string } | null;
   /** The repository's suite while it runs: counts so far and the last tests to finish. */
   suiteProgress: { passed: number; failed: number; skipped: number; latest: { name: string; status: string }[] } | null;
   /** Lanes and bars of the run over time (fold-run-timeline.ts). */
@@ -102,6 +104,7 @@ export const initialRunEventState: RunEventState = {
   environment: null,
   recalled: null,
   suiteProgress: null,
+  live: null,
   timeline: initialRunTimeline,
   planSteps: [],
 };
@@ -145,7 +148,14 @@ function foldPageParts(state: RunEventState, event: RunEvent): RunEventState {
     case "sandbox.command": {
       const { stdout, stderr, summary: _summary, reason, ...record } = event.payload;
       const command: CommandView = { ...record, seq: event.seq, reason: reason ?? null, stdout: stdout.slice(-MAX_OUTPUT_CHARS), stderr: stderr.slice(-MAX_OUTPUT_CHARS) };
-      return { ...state, commands: [...state.commands, command] };
+      return { ...state, commands: [...state.commands, command], live: null };
+    }
+    case "sandbox.output": {
+      const { stepId, command, stdout, stderr, skippedBytes } = event.payload;
+      const same = state.live?.stepId === stepId && state.live.command === command;
+      // stderr in red, as the finished command's pane shows it; what was left out is said, not hidden.
+      const added = `${skippedBytes > 0 ? `\n… ${skippedBytes} bytes not shown …\n` : ""}${stdout}${stderr ? `\u001b[31m${stderr}\u001b[0m` : ""}`;
+      return { ...state, live: { stepId, command, output: `${same ? state.live!.output : ""}${added}`.slice(-MAX_OUTPUT_CHARS * 2) } };
     }
     case "test.result": {
       const p = event.payload;
@@ -159,6 +169,7 @@ function foldPageParts(state: RunEventState, event: RunEvent): RunEventState {
       const v = event.payload.verification;
       return {
         ...state,
+        live: null,
         phase: "finished",
         finished: { status: event.payload.status, reason: event.payload.reason },
         verification: v
