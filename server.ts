@@ -5,7 +5,9 @@
  * original /api/ws endpoint and the MCP endpoint at /mcp. `npm run dev` runs this file. The heavy modules are
  * imported after the server listens: importing them is most of a start's time.
  */
+import fs from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import path from "node:path";
 import type { Duplex } from "node:stream";
 import { loadSettings } from "@/server/boot/load-settings";
 import { isHealthRequest, StartupHealth } from "@/server/health/startup-health";
@@ -46,29 +48,18 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
 
+  // The web app (importing Next and the handlers, Next's prepare) starts beside the database, not after it:
+  // neither needs the other until the first request, and each is seconds of a start (issue #17).
+  const web = startWeb({ dev, hostname, port });
+  web.catch(() => undefined); // awaited below; a failure is reported there
   const { bootstrap } = await import("@/server/boot/bootstrap");
   const boot = await bootstrap();
   stops.push(() => boot.stop());
   health.set("database", "ok");
 
-  const [{ default: next }, { CLIENT_ADDRESS_HEADER, clientAddress, parseTrustedProxies }, { isGitRequest }, { createMcpHttpHandler, isMcpRequest }, { createWorkerGitHandler }, { db }] = await Promise.all([
-    import("next"),
-    import("@/server/auth/client-address"),
-    import("@/server/git/git-http-backend"),
-    import("@/server/mcp/mcp-http"),
-    import("@/server/runner/remote-repository"),
-    import("@/server/db/client"),
-  ]);
-  const app = next({ dev, hostname, port, turbopack: dev });
-  await app.prepare();
+  const { app, handle, upgradeNext, mcp, gitEndpoint, CLIENT_ADDRESS_HEADER, clientAddress, parseTrustedProxies, isGitRequest, isMcpRequest } = await web;
   stops.push(() => app.close());
-  const handle = app.getRequestHandler();
-  const upgradeNext = app.getUpgradeHandler();
-  // MCP sessions live in this process (long-lived SSE streams, per-session state), beside Next rather than in it.
-  const mcp = createMcpHttpHandler();
   stops.push(() => mcp.close());
-  // Remote workers fetch and push project repositories here, with WORKER_SECRET only (docs/workers.md).
-  const gitEndpoint = createWorkerGitHandler({ db });
   const trusted = parseTrustedProxies(boot.env.TRUST_PROXY)!;
   serve = (req, res) => {
     // Overwrites whatever the client sent under that name: only this line says who the client is.
@@ -93,6 +84,38 @@ async function main(): Promise<void> {
   // First start: say now, not at the first run's failure, whether the model endpoint answers.
   const { describeServerModelStatus, serverModelStatus } = await import("@/server/llm/server-model-status");
   void serverModelStatus().then((status) => (status.ok ? console.log : console.warn)(`[autocode] ${describeServerModelStatus(status)}`));
+}
+
+/**
+ * Production serves the config the build resolved (.next/required-server-files.json), as Next's own standalone
+ * server does through this variable: otherwise Next transpiles and runs next.config.ts at every start (1-1.4 s
+ * under load). Settings were validated by loadSettings already; without a build Next reports the missing build.
+ */
+function useBuiltNextConfig(): void {
+  const file = path.join(process.cwd(), ".next", "required-server-files.json");
+  if (process.env.__NEXT_PRIVATE_STANDALONE_CONFIG || !fs.existsSync(file)) return;
+  const { config } = JSON.parse(fs.readFileSync(file, "utf8")) as { config: unknown };
+  process.env.__NEXT_PRIVATE_STANDALONE_CONFIG = JSON.stringify(config);
+}
+
+/** Next.js prepared, and the handlers served beside it; nothing here touches the database before a request. */
+async function startWeb(options: { dev: boolean; hostname: string; port: number }) {
+  const [{ default: next }, { CLIENT_ADDRESS_HEADER, clientAddress, parseTrustedProxies }, { isGitRequest }, { createMcpHttpHandler, isMcpRequest }, { createWorkerGitHandler }, { db }] = await Promise.all([
+    import("next"),
+    import("@/server/auth/client-address"),
+    import("@/server/git/git-http-backend"),
+    import("@/server/mcp/mcp-http"),
+    import("@/server/runner/remote-repository"),
+    import("@/server/db/client"),
+  ]);
+  if (!options.dev) useBuiltNextConfig();
+  const app = next({ dev: options.dev, hostname: options.hostname, port: options.port, turbopack: options.dev });
+  await app.prepare();
+  // MCP sessions live in this process (long-lived SSE streams, per-session state), beside Next rather than in it.
+  const mcp = createMcpHttpHandler();
+  // Remote workers fetch and push project repositories here, with WORKER_SECRET only (docs/workers.md).
+  const gitEndpoint = createWorkerGitHandler({ db });
+  return { app, handle: app.getRequestHandler(), upgradeNext: app.getUpgradeHandler(), mcp, gitEndpoint, CLIENT_ADDRESS_HEADER, clientAddress, parseTrustedProxies, isGitRequest, isMcpRequest };
 }
 
 main().catch((error: unknown) => {

@@ -1,4 +1,5 @@
-// `npm run up` serves a production build; this builds it only when the sources changed since the last build.
+// `npm run up` serves a production build (Next's and the compiled server in dist/: scripts/build-server.mjs);
+// this builds it only when the sources changed since the last build.
 // The fingerprint is every source file's path, size and modification time (cheap: no file is read), kept
 // beside the build in .next/autocode-sources; `npm run dev` never uses it.
 import { spawnSync } from "node:child_process";
@@ -30,12 +31,15 @@ function fingerprint() {
 
 const stamp = path.join(root, ".next", "autocode-sources");
 const current = fingerprint();
-const built = fs.existsSync(path.join(root, ".next", "BUILD_ID")) && fs.existsSync(stamp) ? fs.readFileSync(stamp, "utf8") : "";
+const complete = [path.join(".next", "BUILD_ID"), path.join("dist", "server.mjs"), path.join(".next", "autocode-sources")].every((file) => fs.existsSync(path.join(root, file)));
+const built = complete ? fs.readFileSync(stamp, "utf8") : "";
 if (built === current) {
   console.log("[up] the production build is current; starting it.");
 } else {
   console.log("[up] building the production app (once; again only when the sources change)...");
-  const result = spawnSync("npx", ["next", "build"], { cwd: root, stdio: "inherit" });
-  if (result.status !== 0) process.exit(result.status ?? 1);
+  for (const [command, ...args] of [["npx", "next", "build"], ["node", "scripts/build-server.mjs"]]) {
+    const result = spawnSync(command, args, { cwd: root, stdio: "inherit" });
+    if (result.status !== 0) process.exit(result.status ?? 1);
+  }
   fs.writeFileSync(stamp, current);
 }
