@@ -14,7 +14,8 @@ export function extraServers() {
       const base = `http://localhost:${port}`;
       // A server left on the port would answer for this one (with other settings and another database).
       if (await fetch(`${base}/health`).then(() => true, () => false)) throw new Error(`port ${port} is already in use`);
-      const child = spawn("npx", ["tsx", "server.ts"], {
+      // The compiled server of the suite's build (`npm run build` wrote dist/), as `npm start` runs it.
+      const child = spawn("node", ["dist/server.mjs"], {
         env: {
           ...process.env,
           NODE_ENV: "production",
@@ -26,7 +27,7 @@ export function extraServers() {
           ...env,
         },
         stdio: "ignore",
-        // Its own process group: tsx runs the server in a child process, and both must go at the end.
+        // Its own process group, so stopping it reaches anything it started.
         detached: true,
       });
       servers.push(child);
