@@ -4,6 +4,7 @@ import { compareWithBaseline, type BaselineRun } from "./compare-baseline";
 import { restoredHarnessContent } from "./harness-files";
 import type { ExecutionResult, SandboxPort, Workspace } from "./ports";
 import type { RunEventLog } from "./run-event-log";
+import { trackAfterRun } from "@/server/runs/after-run-work";
 import { seedSandbox } from "./seed-sandbox";
 import type { RepoProfile } from "./test-layout";
 import { commandText, judgeExecution, testFileOf } from "./verify-execution";
@@ -85,7 +86,8 @@ export async function reverifyBranch(input: ReverifyInput): Promise<{ record: TI
       },
     };
   } finally {
-    await session.close().catch(() => undefined);
+    // Its container is not needed for the verdict: removed after the worker slot is freed (after-run-work.ts).
+    trackAfterRun(session.close().catch(() => undefined));
     await snapshot?.dispose();
   }
 }

@@ -11,6 +11,7 @@ import { seedSandbox } from "@/server/orchestrator/seed-sandbox";
 import { DEFAULT_PROFILE, describeProfile, refuseTestEdit, suiteFor, testPathFor, type RepoProfile } from "@/server/orchestrator/test-layout";
 import type { RunEnvironment } from "@/server/orchestrator/verify-suite";
 import { commandText, judgeExecution, testFileOf } from "@/server/orchestrator/verify-execution";
+import { trackAfterRun } from "@/server/runs/after-run-work";
 import { AcceptanceSet } from "./acceptance-set";
 import type { CommandRecord, RunSettings, TestRecord } from "./run-types";
 
@@ -264,10 +265,13 @@ export class RunScope {
     return judgement;
   }
 
-  /** Waits for a cancel's container kill and closes the session; the scope is done after this. */
+  /**
+   * Waits for a cancel's container kill; the session's container is removed after the worker slot is freed
+   * (after-run-work.ts: a stopping worker waits for it), as nothing of the run uses it once this is called.
+   */
   async close(): Promise<void> {
     this.userSignal?.removeEventListener("abort", this.onUserAbort);
     await this.killing;
-    if (this.current) await this.current.session.then((s) => s.close()).catch(() => undefined);
+    if (this.current) trackAfterRun(this.current.session.then((s) => s.close()).catch(() => undefined));
   }
 }
