@@ -50,14 +50,15 @@ async function main(): Promise<void> {
 
   // The web app (importing Next and the handlers, Next's prepare) starts beside the database, not after it:
   // neither needs the other until the first request, and each is seconds of a start (issue #17).
-  const web = startWeb({ dev, hostname, port });
+  const web = startWeb({ dev, hostname, port }).then((started) => ({ ...started, readyMs: Math.round(performance.now()) }));
   web.catch(() => undefined); // awaited below; a failure is reported there
   const { bootstrap } = await import("@/server/boot/bootstrap");
   const boot = await bootstrap();
   stops.push(() => boot.stop());
   health.set("database", "ok");
+  const databaseMs = Math.round(performance.now());
 
-  const { app, handle, upgradeNext, mcp, gitEndpoint, CLIENT_ADDRESS_HEADER, clientAddress, parseTrustedProxies, isGitRequest, isMcpRequest } = await web;
+  const { app, handle, upgradeNext, mcp, gitEndpoint, CLIENT_ADDRESS_HEADER, clientAddress, parseTrustedProxies, isGitRequest, isMcpRequest, readyMs } = await web;
   stops.push(() => app.close());
   stops.push(() => mcp.close());
   const trusted = parseTrustedProxies(boot.env.TRUST_PROXY)!;
@@ -69,6 +70,8 @@ async function main(): Promise<void> {
     else void handle(req, res);
   };
   health.set("web", "ok");
+  // Since the process started: where a slow start went (the database and the web app start side by side).
+  console.log(`[autocode] serving after ${Math.round(performance.now())} ms (database up at ${databaseMs} ms, web app at ${readyMs} ms)`);
 
   // The worker, the sandbox reaper and the repository index come up while the app already serves.
   const { startBackgroundServices } = await import("@/server/boot/background");
