@@ -1,16 +1,24 @@
 "use client";
 
 import { useEffect, useState } from "react";
+import { installTheme } from "./theme-script";
 
 type Choice = "system" | "light" | "dark";
 const NEXT: Record<Choice, Choice> = { system: "light", light: "dark", dark: "system" };
 const LABEL: Record<Choice, string> = { system: "System", light: "Light", dark: "Dark" };
 
 /**
- * Runs before the first paint (inlined in the root layout): applies the stored choice, or the system's, to
- * <html data-theme>, and follows the system while the choice is "system". Kept tiny and free of imports.
+ * Installs the theme where the inline script never ran: Next renders a not-found inside a dynamic route (a dead
+ * share link) in the browser only, and scripts React inserts do not execute.
  */
-export const THEME_SCRIPT = `(function(){try{var m=window.matchMedia("(prefers-color-scheme: dark)");function a(){var c=localStorage.getItem("theme")||"system";document.documentElement.dataset.theme=c==="system"?(m.matches?"dark":"light"):c;}a();m.addEventListener("change",a);window.__applyTheme=a;}catch(e){}})();`;
+export function ThemeSync() {
+  useEffect(() => {
+    const applied = (window as unknown as { __applyTheme?: () => void }).__applyTheme;
+    if (applied) applied();
+    else installTheme();
+  }, []);
+  return null;
+}
 
 /** Cycles System → Light → Dark; the choice is kept in this browser only. */
 export function ThemeToggle() {
@@ -27,6 +35,8 @@ export function ThemeToggle() {
       type="button"
       onClick={change}
       data-testid="theme-toggle"
+      // Set by the effect above: a sign (for people's scripts and the e2e suite) that the page is interactive.
+      data-ready={choice ? "true" : undefined}
       aria-label={`Colour theme: ${LABEL[choice ?? "system"]}. Change`}
       title="Colour theme"
       className="whitespace-nowrap rounded-md px-2 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100"

@@ -1,10 +1,6 @@
 import { Gone } from "@/components/runs/shared-run-page";
 
-/** What an unknown or revoked share link shows, with HTTP 404. */
+/** What an unknown or revoked share link shows, with HTTP 404, inside the share layout. */
 export default function ShareNotFound() {
-  return (
-    <main id="main" tabIndex={-1} className="mx-auto max-w-6xl px-4 py-8 sm:px-6">
-      <Gone />
-    </main>
-  );
+  return <Gone />;
 }

@@ -1,7 +1,6 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { SharedRunPage } from "@/components/runs/shared-run-page";
-import { ThemeToggle } from "@/components/ui/theme-toggle";
 import { getQueryClient, HydrateClient, orNotFound, trpc } from "@/server/api/rsc";
 import { db } from "@/server/db/client";
 import { resolveShareToken } from "@/server/share/share-links";
@@ -24,23 +23,8 @@ export default async function SharePage({ params }: { params: Promise<{ token: s
     queryClient.prefetchQuery(trpc.share.diff.queryOptions(input)),
   ]);
   return (
-    <div className="min-h-screen">
-      <header className="border-b border-slate-200 bg-white">
-        <div className="mx-auto flex max-w-6xl items-center gap-3 px-4 py-3 sm:px-6">
-          <span className="text-lg font-bold tracking-tight">
-            Auto<span className="text-indigo-600">Code</span>AI
-          </span>
-          <span className="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-600">Shared run · read-only</span>
-          <div className="ml-auto">
-            <ThemeToggle />
-          </div>
-        </div>
-      </header>
-      <main id="main" tabIndex={-1} className="mx-auto max-w-6xl px-4 py-8 sm:px-6">
-        <HydrateClient>
-          <SharedRunPage token={input.token} />
-        </HydrateClient>
-      </main>
-    </div>
+    <HydrateClient>
+      <SharedRunPage token={input.token} />
+    </HydrateClient>
   );
 }
