@@ -2,10 +2,11 @@ import { env } from "@/server/env";
 import type { TIndependentRun } from "@/server/runs/events/contract";
 import { compareWithBaseline, type BaselineRun } from "./compare-baseline";
 import { restoredHarnessContent } from "./harness-files";
+import type { PackedDirectory } from "@/server/sandbox/pack-directory";
 import type { ExecutionResult, SandboxPort, Workspace } from "./ports";
 import type { RunEventLog } from "./run-event-log";
 import { trackAfterRun } from "@/server/runs/after-run-work";
-import { seedSandbox } from "./seed-sandbox";
+import { packForSandbox, seedSandbox } from "./seed-sandbox";
 import type { RepoProfile } from "./test-layout";
 import { commandText, judgeExecution, testFileOf } from "./verify-execution";
 
@@ -35,12 +36,18 @@ export interface ReverifyInput {
 export async function reverifyBranch(input: ReverifyInput): Promise<{ record: TIndependentRun; result: ExecutionResult | null }> {
   const started = performance.now();
   // Exactly the committed tree (git archive of the head), not the worktree the agents left behind.
-  const snapshot = (await input.workspace.snapshot?.()) ?? null;
-  const committed = snapshot?.workspace ?? input.workspace;
-  const head = (await committed.head?.()) ?? null;
-  const session = await input.sandbox.openSession(input.runId, { image: input.image });
+  // The archive (extracted and packed) and the container are independent: taken at once, the slower is what is paid.
+  const [prepared, opened] = await Promise.allSettled([prepareTree(input.workspace), input.sandbox.openSession(input.runId, { image: input.image })]);
+  if (prepared.status === "rejected" || opened.status === "rejected") {
+    if (opened.status === "fulfilled") trackAfterRun(opened.value.close().catch(() => undefined));
+    if (prepared.status === "fulfilled") await prepared.value.snapshot?.dispose();
+    throw prepared.status === "rejected" ? prepared.reason : (opened as PromiseRejectedResult).reason;
+  }
+  const { snapshot, committed, packed } = prepared.value;
+  const session = opened.value;
   try {
-    await seedSandbox({ session, workspace: committed, log: input.log, nodeModules: input.profile.language === "node" });
+    const head = (await committed.head?.()) ?? null;
+    await seedSandbox({ session, workspace: committed, log: input.log, nodeModules: input.profile.language === "node", packed });
     const writes = [...input.frozenTests].map(([path, content]) => ({ path, content }));
     const removed: string[] = [];
     for (const [path, base] of input.harnessBase) {
@@ -50,7 +57,8 @@ export async function reverifyBranch(input: ReverifyInput): Promise<{ record: TI
     }
     if (writes.length) await session.writeFiles(writes);
     if (removed.length) await session.exec(["rm", "-f", "--", ...removed.map((p) => `/workspace/${p}`)]);
-    const container = (await session.describeContainer?.()) ?? null;
+    // Read while the suite runs: the container's id and image do not change.
+    const described = session.describeContainer?.().catch(() => null) ?? Promise.resolve(null);
     const own = input.profile.testCommand;
     const run = { timeoutMs: env().SANDBOX_SUITE_TIMEOUT * 1000, signal: input.signal };
     // The repository's own command, with user site-packages off for Python. Else the container's resident runner forks
@@ -59,6 +67,7 @@ export async function reverifyBranch(input: ReverifyInput): Promise<{ record: TI
     const result = own
       ? await session.runSuite({ ...own, shell: input.profile.language === "python" ? `PYTHONNOUSERSITE=1 ${own.shell}` : own.shell }, run)
       : await session.runPytest(run);
+    const container = await described;
     // With a baseline, tests already failing on the base commit do not count (as in the agents' final run).
     const judgement = own && input.baseline ? compareWithBaseline(await input.baseline, result) : judgeExecution(result);
     const crossCheck = judgement.passed ? checkReport(result, [...input.frozenTests.keys()]) : undefined;
@@ -89,6 +98,18 @@ export async function reverifyBranch(input: ReverifyInput): Promise<{ record: TI
     // Its container is not needed for the verdict: removed after the worker slot is freed (after-run-work.ts).
     trackAfterRun(session.close().catch(() => undefined));
     await snapshot?.dispose();
+  }
+}
+
+/** The branch head's committed tree (git archive, never the worktree) and its seed tar; the snapshot goes if packing fails. */
+async function prepareTree(workspace: Workspace): Promise<{ snapshot: { dispose(): Promise<void> } | null; committed: Workspace; packed: PackedDirectory }> {
+  const snapshot = (await workspace.snapshot?.()) ?? null;
+  const committed = snapshot?.workspace ?? workspace;
+  try {
+    return { snapshot, committed, packed: await packForSandbox(committed) };
+  } catch (error) {
+    await snapshot?.dispose();
+    throw error;
   }
 }
 

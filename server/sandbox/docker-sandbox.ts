@@ -15,6 +15,7 @@ export class DockerSandbox implements Sandbox {
   private readonly imagePools = new Map<string, WarmPool>();
   private readonly poolSize: number;
   private readonly sessions = new Map<string, Set<DockerSandboxSession>>();
+  private readonly removals = new Set<Promise<void>>();
   private started: Promise<void> | undefined;
 
   constructor(options: { poolSize?: number } = {}) {
@@ -41,7 +42,11 @@ export class DockerSandbox implements Sandbox {
     const session = new DockerSandboxSession(
       runId,
       (sequence) => this.acquire(runId, sequence, options.image),
-      (closed) => this.sessions.get(runId)?.delete(closed),
+      (closed, removal) => {
+        this.sessions.get(runId)?.delete(closed);
+        this.removals.add(removal);
+        void removal.then(() => this.removals.delete(removal));
+      },
     );
     let set = this.sessions.get(runId);
     if (set === undefined) this.sessions.set(runId, (set = new Set()));
@@ -66,7 +71,7 @@ export class DockerSandbox implements Sandbox {
     this.sessions.clear();
     const imagePools = [...this.imagePools.values()];
     this.imagePools.clear();
-    await Promise.all([...sessions.map((session) => session.close().catch(() => undefined)), this.pool.close(), ...imagePools.map((pool) => pool.close())]);
+    await Promise.all([...sessions.map((session) => session.close().catch(() => undefined)), ...this.removals, this.pool.close(), ...imagePools.map((pool) => pool.close())]);
     this.started = undefined;
   }
 

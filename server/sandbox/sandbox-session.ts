@@ -38,7 +38,8 @@ export class DockerSandboxSession implements SandboxSession {
   constructor(
     readonly runId: string,
     private readonly acquire: AcquireBox,
-    private readonly onClose: (session: DockerSandboxSession) => void,
+    /** removal: the container's removal, so the sandbox's shutdown can wait for a close nobody awaited. */
+    private readonly onClose: (session: DockerSandboxSession, removal: Promise<void>) => void,
   ) {}
 
   /** The container this session runs in now (it changes if the container had to be replaced). */
@@ -126,8 +127,9 @@ export class DockerSandboxSession implements SandboxSession {
     this.closed = true;
     const box = this.box;
     this.box = undefined;
-    this.onClose(this);
-    if (box !== undefined) await destroyBox(box, "session closed");
+    const removal = box !== undefined ? destroyBox(box, "session closed") : Promise.resolve();
+    this.onClose(this, removal.catch(() => undefined));
+    await removal;
   }
 
   /** killRun: in-flight calls end at once with a cancellation error. */

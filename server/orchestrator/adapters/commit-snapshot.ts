@@ -17,12 +17,14 @@ export interface CommitSnapshot {
  * whatever is left uncommitted in a worktree. readFile answers the committed content; head() names commit and tree.
  */
 export async function snapshotCommit(options: { repoPath: string; commit: string }): Promise<CommitSnapshot> {
-  const commit = await gitText(["rev-parse", "--verify", `${options.commit}^{commit}`], { cwd: options.repoPath });
-  const tree = await gitText(["rev-parse", `${commit}^{tree}`], { cwd: options.repoPath });
-  await refuseArchiveAttributes(options.repoPath, commit);
+  // One git process for both names (each spawn costs tens of ms on a loaded machine).
+  const [commit = "", tree = ""] = (await gitText(["rev-parse", `${options.commit}^{commit}`, `${options.commit}^{tree}`, "--"], { cwd: options.repoPath })).split("\n");
   const dir = await mkdtemp(path.join(os.tmpdir(), "autocode-commit-"));
   try {
-    await archiveInto(options.repoPath, commit, dir);
+    // The attribute check and the archive read the same commit: run together, a refusal still discards the archive.
+    const [refused, archived] = await Promise.allSettled([refuseArchiveAttributes(options.repoPath, commit), archiveInto(options.repoPath, commit, dir)]);
+    if (refused.status === "rejected") throw refused.reason;
+    if (archived.status === "rejected") throw archived.reason;
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
     throw error;
