@@ -69,6 +69,21 @@ export function findBlock(lines: readonly string[], block: readonly string[]): n
   return found;
 }
 
+/**
+ * What a hunk's header says of its counts: how many lines its old and new sides are off from its body, when
+ * both are off by the same number (context lines missing or extra, as when blank lines were dropped), null
+ * when they disagree or are absent. A header whose counts disagree was not written from the file (models'
+ * misstated headers rarely add up), so its line number says nothing either, even when it names a copy exactly.
+ */
+export function headerCountsOff(header: string, parsed: ParsedHunk): number | null {
+  const m = /^@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@/.exec(header);
+  if (!m) return null;
+  const statedOld = m[1] === undefined ? 1 : Number(m[1]);
+  const statedNew = m[2] === undefined ? 1 : Number(m[2]);
+  const off = statedOld - parsed.old.length;
+  return off === statedNew - parsed.items.filter((i) => i.op !== "-").length ? off : null;
+}
+
 export type Choice = { pick: number } | { ambiguous: number[] } | { none: true };
 
 /**

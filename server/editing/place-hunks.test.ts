@@ -121,6 +121,28 @@ describe("applyHunks", () => {
     expect(result.ok ? "applied" : result.failures[0]!.code).toBe("ambiguous");
   });
 
+  describe("a shifted header that names the wrong copy of a repeated block (ntpath.py and imp.py, bench seed 2)", () => {
+    // Two copies of one block 22 lines apart; the model's header names the second copy (stated line one off,
+    // as in ntpath.py, or exactly, as in imp.py) while it meant the first.
+    const block = ["try:", "    if environ is None:", "        value = fsencode(var)", "    else:", "        value = environ[var]", "except KeyError:", "    value = var"];
+    const content = [...block, ...Array.from({ length: 15 }, (_, i) => `step_${i}()`), ...block, "done()"].join("\n") + "\n";
+    const body = " try:\n     if environ is None:\n-        value = fsencode(var)\n+        value_v2 = fsencode(var)\n     else:\n         value = environ[var]\n except KeyError:";
+
+    it("refuses when the header's counts do not add up to the hunk's body, wherever its line points", () => {
+      for (const start of [22, 23]) {
+        const result = applyDiff(content, `--- a/n.py\n+++ b/n.py\n@@ -${start},9 +${start},8 @@\n${body}\n`);
+        expect(result.ok ? "applied" : result.failures[0]!.code).toBe("ambiguous");
+      }
+    });
+
+    it("takes the copy a header names when its counts add up (a header written from the file)", () => {
+      const result = applyDiff(content, `--- a/n.py\n+++ b/n.py\n@@ -23,6 +23,6 @@\n${body}\n`);
+      const lines = ok(result).split("\n");
+      expect(lines[2]).toBe("        value = fsencode(var)");
+      expect(lines[24]).toBe("        value_v2 = fsencode(var)");
+    });
+  });
+
   it("uses the stated line to pick among duplicates when it is clearly nearest", () => {
     const content = "dup\ndup2\n" + numbered(50) + "dup\ndup2\n";
     const diff = "--- a/x\n+++ b/x\n@@ -51,2 +51,2 @@\n dup\n-dup2\n+changed\n";

@@ -1,6 +1,6 @@
 import { describeNotFound, showRegion } from "./describe-unplaced-hunk";
-import { chooseCandidate, findBlock, indentFixer, joinText, normalizeWhitespace, readHunk, splitText, type ParsedHunk } from "./hunk-lines";
-import { placeIgnoringBlanks } from "./place-ignoring-blanks";
+import { chooseCandidate, findBlock, headerCountsOff, indentFixer, joinText, normalizeWhitespace, readHunk, splitText, type ParsedHunk } from "./hunk-lines";
+import { matchIgnoringBlanks, placeIgnoringBlanks } from "./place-ignoring-blanks";
 import type { Hunk } from "./types";
 
 export { chooseCandidate, findBlock, joinText, normalizeWhitespace, readHunk, splitText, type TextLines } from "./hunk-lines";
@@ -43,16 +43,24 @@ export function applyHunks(content: string, hunks: readonly Hunk[]): PatchOutcom
       }
       return;
     }
-    const expected = hunk.statedOldStart === null ? null : Math.max(0, hunk.statedOldStart - 1 + offset);
+    const stated = hunk.statedOldStart === null ? null : Math.max(0, hunk.statedOldStart - 1 + offset);
+    // A line number picks among copies only from a header whose counts add up to the body (a shifted header
+    // named the wrong copy exactly); at the blank-line level, counts off by the blank lines the hunk lost.
+    const off = headerCountsOff(hunk.header, parsed);
+    const expected = off === 0 ? stated : null;
     let choice = chooseCandidate(findBlock(fileLines, parsed.old), expected);
     let level: Placement["level"] = "exact";
     if ("none" in choice) {
       choice = chooseCandidate(findBlock(fileNorm, parsed.old.map(normalizeWhitespace)), expected);
       level = "whitespace";
     }
+    // A header that does not add up to the body may belong to a hunk that lost (or gained) blank lines, and
+    // the one copy that matches exactly may be another copy that lacks them: then only the blank-line level
+    // (with the header's counts) may choose.
+    if ("pick" in choice && off !== 0 && (matchIgnoringBlanks(fileLines, parsed)?.starts.length ?? 0) > 1) choice = { none: true };
     let blank: ReturnType<typeof placeIgnoringBlanks> | null = null;
     if ("none" in choice) {
-      blank = placeIgnoringBlanks(fileLines, parsed, expected);
+      blank = placeIgnoringBlanks(fileLines, parsed, off === null ? null : stated, off === 0 || off === null ? undefined : parsed.old.length + off);
       choice = "pick" in blank ? { pick: blank.pick.start } : blank;
       level = "blank_lines";
     }
@@ -66,7 +74,7 @@ export function applyHunks(content: string, hunks: readonly Hunk[]): PatchOutcom
       fail("not_found", describeNotFound(fileLines, parsed));
       return;
     }
-    if (hunk.statedOldStart !== null) offset = choice.pick - (hunk.statedOldStart - 1);
+    if (hunk.statedOldStart !== null && (off === 0 || (off !== null && level === "blank_lines"))) offset = choice.pick - (hunk.statedOldStart - 1);
     if (blank && "pick" in blank) {
       const { start, end, lines } = blank.pick;
       placed.push({ placement: { hunkIndex, start, length: end - start, level }, parsed, lines });

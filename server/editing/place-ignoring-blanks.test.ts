@@ -83,6 +83,32 @@ describe("hunks whose context lost or gained blank lines", () => {
     expect(ok(result)).toBe(content.replace(/print\(x\)\n$/, "print(x + 1)\n"));
   });
 
+  it("does not take another copy that matches exactly only because it lacks the blank lines the hunk lost (bisect.py)", () => {
+    // The first docstring runs straight into `if key is None:`; the second, which the hunk changes, has a blank line there.
+    const doc = ["    Optional args lo and hi bound the", "    slice of a to be searched."];
+    const content = ["def insort_right(a, x):", ...doc, '    """', "    if key is None:", "        lo = 0", ...Array.from({ length: 25 }, (_, i) => `    lo += ${i}`), "", "def insort_left(a, x):", ...doc, '    """', "", "    if key is None:", "        lo = 1", ""].join("\n");
+    const body = `${doc.map((l) => " " + l).join("\n")}\n+    _probe()\n     """\n     if key is None:`;
+    // The header's counts are the hunk's own plus the blank line it lost: it names the second docstring.
+    const result = applyBodies(content, [body], "@@ -34,5 +34,6 @@");
+    expect(ok(result)).toBe(content.replace('bound the\n    slice of a to be searched.\n    """\n\n', 'bound the\n    slice of a to be searched.\n    _probe()\n    """\n\n'));
+    expect(ok(result).indexOf("_probe")).toBeGreaterThan(content.indexOf("insort_left"));
+    // Without counts nothing says which copy: refused rather than the exact match taken.
+    expect(failure(applyBodies(content, [body])).code).toBe("ambiguous");
+  });
+
+  it("refuses added lines after a removed line when the blank line the hunk lost may sit among them (server.ts)", () => {
+    const ts = ["async function main() {", "  const boot = await start();", "  const { port } = boot.env;", "", "  const app = next({ port });", "}", ""].join("\n");
+    const added = ["+  stops.push(() => boot.stop());", '+  health.set("database", "ok");', "+  const [{ default: next }] = await Promise.all([", '+    import("next"),', "+  ]);"];
+    const body = ["   const boot = await start();", "-  const { port } = boot.env;", ...added, "   const app = next({ port });"].join("\n");
+    const fail = failure(applyBodies(ts, [body]));
+    expect(fail.code).toBe("ambiguous");
+    expect(fail.detail).toContain("leaves out blank lines next to the lines it adds");
+    // Lines of one kind replacing the removed one run together: the file's blank line stays after them.
+    const imports = ["import { env } from './env';", "import { start } from './box';", "", "const DELAY = 5;", ""].join("\n");
+    const replaced = " import { env } from './env';\n-import { start } from './box';\n+import { docker } from './docker';\n+import { start, remove } from './box';\n const DELAY = 5;";
+    expect(ok(applyDiff(imports, `--- a/w.ts\n+++ b/w.ts\n@@ ... @@\n${replaced}\n`))).toBe(imports.replace("import { start } from './box';", "import { docker } from './docker';\nimport { start, remove } from './box';"));
+  });
+
   it("removes lines next to blank lines and keeps the blank lines the hunk does not remove", () => {
     const content = "a = 1\n\nb = 2\nc = 3\n\nd = 4\n";
     expect(ok(applyBodies(content, [" a = 1\n-b = 2\n-c = 3\n d = 4"]))).toBe("a = 1\n\n\nd = 4\n");

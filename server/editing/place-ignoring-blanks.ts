@@ -37,6 +37,7 @@ function longestBlankRun(lines: readonly string[]): number {
 function gapOutcomes(items: readonly Item[], blanks: readonly string[], fix: (line: string) => string, afterRemoved: boolean): string[] {
   const oldCount = items.filter((i) => i.op !== "+").length;
   const memo = new Map<string, string[]>();
+  const breaks = items.map((item, i) => afterRemoved && item.op === "+" && items[i - 1]?.op === "+" && mayBreakBefore(items, i));
   // run: 0 before the file's blank lines, 1 among them, 2 once added lines came after some of them;
   // kept: whether a blank line the hunk left out has been placed.
   const walk = (i: number, j: number, matches: number, run: 0 | 1 | 2, kept: boolean): string[] => {
@@ -61,8 +62,9 @@ function gapOutcomes(items: readonly Item[], blanks: readonly string[], fix: (li
       add(null, walk(i + 1, j, matches, run, kept));
     }
     // The model wrote its added lines as one block: a blank line it left out sits before or after them,
-    // and lines added right after a removed line replace it, in its place.
-    const insideAdded = items[i - 1]?.op === "+" && item?.op === "+";
+    // and lines added right after a removed line replace it, in its place; unless they hold a point where a
+    // statement ends and another begins (server.ts once lost the blank between two groups of added lines).
+    const insideAdded = items[i - 1]?.op === "+" && item?.op === "+" && !breaks[i];
     const replacing = afterRemoved && i === 0 && item?.op === "+";
     if (j < blanks.length && run !== 2 && !insideAdded && !replacing) add(blanks[j]!, walk(i, j + 1, matches, 1, true));
     const result = [...out];
@@ -110,6 +112,33 @@ function sideOfAdded(added: readonly string[], above: string | undefined, below:
   return likeAbove && !likeBelow ? "above" : null;
 }
 
+// A line that visibly ends a statement or block (prose and most Python lines do not say).
+const ENDS_STATEMENT = /[;)}]$/;
+const CLOSES = /^[)\]}.?:]|^(?:else|elif|except|finally|catch)\b/;
+
+/**
+ * Whether the model's added lines may have had a blank line (one the hunk left out) between items i-1 and
+ * i: after a line that ends a statement (`;`, `)`, `}`), outside brackets, not after a comment, not between
+ * lines of one kind, not before a closing or deeper-indented line. Where it may, the added block does not
+ * say where the file's blank line goes.
+ */
+function mayBreakBefore(items: readonly Item[], i: number): boolean {
+  let from = i;
+  while (from > 0 && items[from - 1]!.op === "+") from--;
+  const before = items.slice(from, i).map((item) => item.text);
+  const prev = before.at(-1)!.trim();
+  const next = items[i]!.text;
+  if (!ENDS_STATEMENT.test(prev) || CLOSES.test(next.trim()) || COMMENT.test(prev)) return false;
+  // Lines of one kind (imports, assignments to one object, calls of one function) run together.
+  if (kindOf(prev) === kindOf(next) || indentOf(next).length > indentOf(before.at(-1)!).length) return false;
+  let depth = 0;
+  for (const ch of before.join("\n").replace(/(["'`])(?:\\.|(?!\1).)*\1/g, "")) {
+    if ("([{".includes(ch)) depth++;
+    else if (")]}".includes(ch)) depth--;
+  }
+  return depth <= 0;
+}
+
 /** The single text of a gap, or null when the readings disagree. */
 function resolveGap(items: readonly Item[], blanks: readonly string[], fix: (line: string) => string, afterRemoved: boolean, around: { above?: string; below?: string } = {}): string[] | null {
   // A blank line between two removed lines that the hunk does not list stays: it may have been context
@@ -117,6 +146,8 @@ function resolveGap(items: readonly Item[], blanks: readonly string[], fix: (lin
   if (items.length > 40 || blanks.length > 40) return items.some((i) => i.op !== "+") || blanks.length > 0 ? null : items.map((i) => fix(i.text));
   const outcomes = gapOutcomes(items, blanks, fix, afterRemoved).map((o) => (o === "" ? [] : o.split(SEP).slice(0, -1)));
   if (outcomes.length === 1) return outcomes[0]!;
+  // A blank line that may sit inside the added block: neither the blank runs nor the side rules below can say where.
+  if (afterRemoved && items.some((item, i) => item.op === "+" && items[i - 1]?.op === "+" && mayBreakBefore(items, i))) return null;
   if (outcomes.length === 0 || outcomes.length >= MAX_READINGS) return null;
   // With more blank lines in the hunk than in the file, which of them is the extra one decides the text:
   // only the code's structure may choose (below).
@@ -166,9 +197,41 @@ function layout(fileLines: readonly string[], parsed: ParsedHunk, oldIdx: readon
   return { start, end, lines, whitespace };
 }
 
-export function placeIgnoringBlanks(fileLines: readonly string[], parsed: ParsedHunk, expected: number | null): BlankOutcome {
+/** Whether a header's old count fits a placement: its lines, plus blank lines beside it the hunk may have lost. */
+function countFits(fileLines: readonly string[], { start, end }: BlankPlacement, statedOld: number): boolean {
+  let before = 0;
+  while (start - before > 0 && isBlank(fileLines[start - before - 1]!)) before++;
+  let after = 0;
+  while (end + after < fileLines.length && isBlank(fileLines[end + after]!)) after++;
+  return statedOld >= end - start && statedOld <= end - start + before + after;
+}
+
+/**
+ * `expected` is the stated line (null when the header is not trusted); `statedOld`, when the header's counts
+ * are off by the same number on both sides, is its old count: the line then picks among copies only when the
+ * count is what the chosen copy spans, blank lines included.
+ */
+export function placeIgnoringBlanks(fileLines: readonly string[], parsed: ParsedHunk, expected: number | null, statedOld?: number): BlankOutcome {
+  const match = matchIgnoringBlanks(fileLines, parsed);
+  if (!match) return { none: true };
+  const { found, starts, fileIdx, oldIdx, whitespace } = match;
+  const choice = chooseCandidate(starts, expected);
+  if ("ambiguous" in choice) return { ambiguous: choice.ambiguous };
+  if ("none" in choice) return choice;
+  const p = found[starts.indexOf(choice.pick)]!;
+  const placement = layout(fileLines, parsed, oldIdx, fileIdx.slice(p, p + oldIdx.length), whitespace);
+  if (placement && starts.length > 1 && statedOld !== undefined && !countFits(fileLines, placement, statedOld)) return { ambiguous: starts };
+  if (placement) return { pick: placement };
+  return { ambiguous: [choice.pick], unclearGap: { start: fileIdx[p]!, end: fileIdx[p + oldIdx.length - 1]! + 1 } };
+}
+
+/**
+ * Where a hunk's non-blank old lines occur among the file's non-blank lines (exactly, else ignoring
+ * whitespace): `found` indexes the non-blank lines, `starts` are file lines. Null when nowhere.
+ */
+export function matchIgnoringBlanks(fileLines: readonly string[], parsed: ParsedHunk) {
   const oldIdx = parsed.items.flatMap((item, i) => (item.op !== "+" && !isBlank(item.text) ? [i] : []));
-  if (oldIdx.length === 0) return { none: true };
+  if (oldIdx.length === 0) return null;
   const fileIdx = fileLines.flatMap((line, i) => (isBlank(line) ? [] : [i]));
   const leadOld = parsed.items.slice(0, oldIdx[0]).filter((i) => i.op !== "+").length;
   for (const whitespace of [false, true]) {
@@ -177,15 +240,7 @@ export function placeIgnoringBlanks(fileLines: readonly string[], parsed: Parsed
       fileIdx.map((i) => norm(fileLines[i]!)),
       oldIdx.map((i) => norm(parsed.items[i]!.text)),
     );
-    if (found.length === 0) continue;
-    const starts = found.map((p) => Math.max(0, fileIdx[p]! - leadOld));
-    const choice = chooseCandidate(starts, expected);
-    if ("ambiguous" in choice) return { ambiguous: choice.ambiguous };
-    if ("none" in choice) continue;
-    const p = found[starts.indexOf(choice.pick)]!;
-    const placement = layout(fileLines, parsed, oldIdx, fileIdx.slice(p, p + oldIdx.length), whitespace);
-    if (placement) return { pick: placement };
-    return { ambiguous: [choice.pick], unclearGap: { start: fileIdx[p]!, end: fileIdx[p + oldIdx.length - 1]! + 1 } };
+    if (found.length > 0) return { found, starts: found.map((p) => Math.max(0, fileIdx[p]! - leadOld)), fileIdx, oldIdx, whitespace };
   }
-  return { none: true };
+  return null;
 }
