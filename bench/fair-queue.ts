@@ -37,13 +37,13 @@ async function queueRun(db: Db, userId: string, projectId: string, prompt: strin
 }
 
 /** Queues the 100 + 1 runs, drains them on SLOTS workers claiming with pick; the second user's wait and the drain time. */
-async function drain(db: Db, users: { a: string; b: string; projectA: string; projectB: string }, pick: Pick, runMs: number, label: string) {
-  for (let n = 0; n < FIRST_USER_RUNS; n++) await queueRun(db, users.a, users.projectA, `${label} first ${n}`);
+async function drain(db: Db, users: { a: string; b: string; projectA: string; projectB: string }, pick: Pick, runMs: number, label: string, firstUserRuns = FIRST_USER_RUNS) {
+  for (let n = 0; n < firstUserRuns; n++) await queueRun(db, users.a, users.projectA, `${label} first ${n}`);
   let second = "";
   let secondClaimedAt: number | undefined;
   let done = 0;
   const worker = async (slot: number) => {
-    while (done < FIRST_USER_RUNS + 1) {
+    while (done < firstUserRuns + 1) {
       const runId = await pick(db);
       if (!runId) {
         await sleep(2);
@@ -81,6 +81,9 @@ export async function benchFairQueue({ quick = false }: { quick?: boolean } = {}
     const projectA = (await db.project.create({ data: { ownerId: a, name: "busy", repoPath: "/nonexistent/busy" } })).id;
     const projectB = (await db.project.create({ data: { ownerId: b, name: "patient", repoPath: "/nonexistent/patient" } })).id;
     const users = { a, b, projectA, projectB };
+    // A warm-up of each (connections, plans), so neither measured drain pays the cold start.
+    await drain(db, users, fcfsPick, runMs, "warm-up fcfs", 4);
+    await drain(db, users, fairPick, runMs, "warm-up fair", 4);
     const fcfs = await drain(db, users, fcfsPick, runMs, "fcfs");
     const fair = await drain(db, users, fairPick, runMs, "fair");
     return {
