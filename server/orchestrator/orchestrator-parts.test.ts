@@ -48,6 +48,19 @@ describe("the runner cross-check (checkReport)", () => {
   });
 });
 
+describe("the runner cross-check for node:test (TAP names no file)", () => {
+  const tap = (name: string) => ({ name, classname: "node:test", status: "passed" as const, durationMs: 1 });
+  const frozen = new Map([["src/minutes.test.js", 'test("two hours in minutes", () => {\n  assert.strictEqual(minutes("2h"), 120);\n});\n']]);
+  it("counts a file as collected when a listed test's own name is written in it", () => {
+    expect(checkReport(run({ tests: [tap("an hour in seconds"), tap("two hours in minutes")] }), ["src/minutes.test.js"], frozen)).toBeUndefined();
+    expect(checkReport(run({ tests: [tap("minutes > two hours in minutes")] }), ["src/minutes.test.js"], frozen)).toBeUndefined();
+  });
+  it("still fails when none of the file's tests is listed", () => {
+    expect(checkReport(run({ tests: [tap("an hour in seconds")] }), ["src/minutes.test.js"], frozen)).toMatch(/no tests of the acceptance file\(s\) src\/minutes.test.js/);
+    expect(checkReport(run({ tests: [tap("two hours in minutes")] }), ["src/minutes.test.js"])).toMatch(/not collected/);
+  });
+});
+
 describe("judgeExecution", () => {
   it("passes only on exit 0 with a report of passing tests", () => {
     expect(judgeExecution(run({}))).toEqual({ passed: true });

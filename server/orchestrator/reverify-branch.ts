@@ -70,7 +70,7 @@ export async function reverifyBranch(input: ReverifyInput): Promise<{ record: TI
     const container = await described;
     // With a baseline, tests already failing on the base commit do not count (as in the agents' final run).
     const judgement = own && input.baseline ? compareWithBaseline(await input.baseline, result) : judgeExecution(result);
-    const crossCheck = judgement.passed ? checkReport(result, [...input.frozenTests.keys()]) : undefined;
+    const crossCheck = judgement.passed ? checkReport(result, [...input.frozenTests.keys()], input.frozenTests) : undefined;
     const passed = judgement.passed && !crossCheck;
     const reason = crossCheck ?? judgement.reason;
     return {
@@ -118,10 +118,13 @@ async function prepareTree(workspace: Workspace): Promise<{ snapshot: { dispose(
  * harness can drop them from collection), and as many tests as pytest itself says it selected (code run inside
  * pytest can drop failing cases from the JUnit report and zero the exit code). undefined: consistent.
  */
-export function checkReport(result: ExecutionResult, acceptanceFiles: string[]): string | undefined {
+export function checkReport(result: ExecutionResult, acceptanceFiles: string[], contents?: ReadonlyMap<string, string>): string | undefined {
   // JUnit from pytest names the module (classname) or the file; vitest and jest name the file as classname.
   const reported = new Set(result.tests.flatMap((t) => [testFileOf(t), t.file, t.classname]));
-  const missing = acceptanceFiles.filter((file) => !reported.has(file));
+  // node:test's TAP names no file: a file counts as collected when a listed test's own name is written in it.
+  const unplaced = result.tests.filter((t) => t.classname === "node:test" && !t.file).map((t) => t.name.split(" > ").at(-1)!);
+  const namedIn = (file: string) => unplaced.some((name) => name.length > 0 && (contents?.get(file) ?? "").includes(name));
+  const missing = acceptanceFiles.filter((file) => !reported.has(file) && !namedIn(file));
   if (missing.length) return `the report lists no tests of the acceptance file(s) ${missing.join(", ")}: they were not collected`;
   const selected = pytestSelected(result.stdout);
   if (selected !== null && selected !== result.tests.length) return `pytest collected ${selected} test(s) but its report lists ${result.tests.length}`;

@@ -10,7 +10,7 @@ import { startTestRunner, waitForRunEnd, type TestRunner } from "@/tests/helpers
 import { callerFor, createTestUser, testDb } from "../helpers/db";
 import { bareRepoOf } from "./fixture-repos";
 
-const dockerReady = await requireDocker("project environments (pnpm)");
+const dockerReady = await requireDocker("project environments (pnpm, yarn)");
 const root = mkdtempSync(path.join(os.tmpdir(), "env-pnpm-"));
 process.env.LOCAL_IMPORT_ROOTS = root;
 // A step's first vitest run in a fresh 0.5-CPU container can exceed the default 30 s on this loaded 2-core machine.
@@ -18,21 +18,36 @@ process.env.SANDBOX_TIMEOUT = "120";
 resetEnvForTests();
 vi.setConfig({ testTimeout: 600000, hookTimeout: 600000 });
 
-const PLAN = JSON.stringify({ steps: [{ id: "s1", agent: "coder", description: "Add multiply(a, b)", file: "src/multiply.ts", depends_on: [] }] });
-const CODE = "```ts\nexport function multiply(a: number, b: number): number {\n  return a * b;\n}\n```";
-const TESTS = "```ts\nimport { describe, expect, it } from \"vitest\";\nimport { multiply } from \"./multiply\";\n\ndescribe(\"multiply\", () => {\n  it(\"multiplies\", () => {\n    expect(multiply(3, 4)).toBe(12);\n  });\n});\n```";
+const CASES = [
+  {
+    manager: "pnpm",
+    fixture: "ts-pnpmkit",
+    framework: "vitest",
+    plan: JSON.stringify({ steps: [{ id: "s1", agent: "coder", description: "Add multiply(a, b)", file: "src/multiply.ts", depends_on: [] }] }),
+    code: "```ts\nexport function multiply(a: number, b: number): number {\n  return a * b;\n}\n```",
+    tests: "```ts\nimport { describe, expect, it } from \"vitest\";\nimport { multiply } from \"./multiply\";\n\ndescribe(\"multiply\", () => {\n  it(\"multiplies\", () => {\n    expect(multiply(3, 4)).toBe(12);\n  });\n});\n```",
+  },
+  {
+    manager: "yarn",
+    fixture: "js-yarnkit",
+    framework: "node:test",
+    plan: JSON.stringify({ steps: [{ id: "s1", agent: "coder", description: "Add minutes(text) using ms", file: "src/minutes.js", depends_on: [] }] }),
+    code: "```js\nconst ms = require(\"ms\");\n\nfunction minutes(text) {\n  return ms(text) / 60000;\n}\n\nmodule.exports = { minutes };\n```",
+    tests: "```js\nconst test = require(\"node:test\");\nconst assert = require(\"node:assert\");\nconst { minutes } = require(\"./minutes\");\n\ntest(\"two hours in minutes\", () => {\n  assert.strictEqual(minutes(\"2h\"), 120);\n});\n```",
+  },
+] as const;
 
-describe.skipIf(!dockerReady)("a pnpm repository, end to end through the worker", () => {
+describe.skipIf(!dockerReady).each(CASES)("a $manager repository, end to end through the worker", (c) => {
   let runner: TestRunner | undefined;
   let owner: Awaited<ReturnType<typeof createTestUser>>;
   let projectId: string;
 
   beforeAll(async () => {
     runner = await startTestRunner();
-    owner = await createTestUser("env-pnpm");
-    projectId = (await callerFor(owner.id).project.create({ name: "pnpmkit", source: { kind: "local", path: bareRepoOf("ts-pnpmkit", root) } })).id;
+    owner = await createTestUser(`env-${c.manager}`);
+    projectId = (await callerFor(owner.id).project.create({ name: c.fixture, source: { kind: "local", path: bareRepoOf(c.fixture, root) } })).id;
     const repoPath = (await testDb().project.findUniqueOrThrow({ where: { id: projectId } })).repoPath;
-    // An image of an earlier run on this engine would be reused: this test is about building it with pnpm.
+    // An image of an earlier run on this engine would be reused: this test is about building it with the lockfile's tool.
     const { imageTag } = await resolveEnvironment({ repoRoot: repoPath, overrides: null });
     await getDocker().getImage(imageTag).remove({ force: true }).catch(() => undefined);
   });
@@ -41,23 +56,23 @@ describe.skipIf(!dockerReady)("a pnpm repository, end to end through the worker"
     await runner?.stop();
   });
 
-  it("builds the environment with pnpm install --frozen-lockfile and verifies a task against the repository's vitest suite", async () => {
-    runner!.llm.script("planner", PLAN);
-    runner!.llm.script("coder", CODE);
-    runner!.llm.script("tester", TESTS);
-    const { runId } = await callerFor(owner.id).task.create({ projectId, prompt: "Add multiply(a, b) with tests" });
+  it(`builds the environment with ${c.manager} install --frozen-lockfile and verifies a task against the repository's ${c.framework} suite`, async () => {
+    runner!.llm.script("planner", c.plan);
+    runner!.llm.script("coder", c.code);
+    runner!.llm.script("tester", c.tests);
+    const { runId } = await callerFor(owner.id).task.create({ projectId, prompt: "Add the function with tests" });
     const run = await waitForRunEnd(runId, 540_000);
     const events = await testDb().runEvent.findMany({ where: { runId }, orderBy: { seq: "asc" } });
     if (run.statusReason) console.error(JSON.stringify(events.filter((e) => e.type === "sandbox.command" || e.type.startsWith("environment")).map((e) => e.payload), null, 1).slice(0, 8000));
     expect(run.statusReason).toBeNull();
     expect(run.status).toBe("SUCCEEDED");
-    expect(events.find((e) => e.type === "environment.ready")?.payload).toMatchObject({ language: "node", framework: "vitest", built: true });
+    expect(events.find((e) => e.type === "environment.ready")?.payload).toMatchObject({ language: "node", framework: c.framework, built: true });
     const verification = run.verification as { outcome: string; baseline: { baselineAvailable: boolean; regressions: string[]; newTests: { status: string }[] } };
     expect(verification.outcome).toBe("verified");
     expect(verification.baseline.baselineAvailable).toBe(true);
     expect(verification.baseline.regressions).toEqual([]);
     expect(verification.baseline.newTests.map((t) => t.status)).toEqual(["passed"]);
     const environment = await testDb().projectEnvironment.findUniqueOrThrow({ where: { projectId } });
-    expect(environment.log).toContain("pnpm install --frozen-lockfile");
+    expect(environment.log).toContain(`${c.manager} install --frozen-lockfile`);
   });
 });
