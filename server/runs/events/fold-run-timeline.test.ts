@@ -16,7 +16,7 @@ describe("the run timeline fold", () => {
       ev(0, "run.started"),
       ev(0, "plan.started"),
       ev(2000, "llm.call", { stepId: null, role: "planner", model: "m1", tokensIn: 50, tokensOut: 10, costUsd: 0.002, latencyMs: 1500 }),
-      ev(2100, "step.started", { stepId: "s1", agent: "coder", file: "a.py" }),
+      ev(2100, "step.started", { stepId: "s1", agent: "coder", description: "Write add(a, b)", file: "a.py" }),
       ev(2200, "step.started", { stepId: "s2", agent: "coder", file: "b.py" }),
       ev(4000, "llm.call", { stepId: "s1", role: "coder", tokensIn: 100, tokensOut: 20, costUsd: 0.01, latencyMs: 1800 }),
       ev(5000, "sandbox.command", { stepId: "s1", command: "pytest", exitCode: 1, durationMs: 700 }),
@@ -40,6 +40,8 @@ describe("the run timeline fold", () => {
     ]);
     const [s1, s2] = [lanes[1]!, lanes[2]!];
     expect([s1.start, s1.end, s2.start, s2.end]).toEqual([2100, 7000, 2200, 6000]);
+    // The step's description rides on its lane (the chart's lane tooltip says what the step does).
+    expect([s1.label, s1.description, s2.description, lanes[0]!.description]).toEqual(["s1 · coder · a.py", "Write add(a, b)", null, null]);
     // Parallel: each lane starts before the other ends.
     expect(s1.start! < s2.end! && s2.start! < s1.end!).toBe(true);
     expect(laneBars(s1).map((b) => [b.kind, b.start, b.end])).toEqual([["llm", 2200, 4000], ["command", 4300, 5000]]);

@@ -28,6 +28,8 @@ export interface TimelineLane {
   id: string;
   kind: TimelineLaneKind;
   label: string;
+  /** A step's description (its lane's tooltip says what the step does); null for the fixed lanes. */
+  description: string | null;
   /** The lane's own span (a step's start to finish); null ends mean still running. */
   start: number | null;
   end: number | null;
@@ -62,7 +64,7 @@ const FIXED: Record<Exclude<TimelineLaneKind, "step">, string> = { planner: "Pla
 
 function upsertLane(lanes: TimelineLane[], id: string, kind: TimelineLaneKind, label: string, change: (lane: TimelineLane) => TimelineLane): TimelineLane[] {
   const index = lanes.findIndex((lane) => lane.id === id);
-  const lane = index >= 0 ? lanes[index]! : { id, kind, label, start: null, end: null, lastBar: null, debugRounds: [] };
+  const lane = index >= 0 ? lanes[index]! : { id, kind, label, description: null, start: null, end: null, lastBar: null, debugRounds: [] };
   const next = change(lane);
   if (index < 0) return [...lanes, next];
   const copy = lanes.slice();
@@ -81,11 +83,33 @@ function laneFor(state: RunTimeline, stepId: string | null, role: string | null)
 function addBar(state: RunTimeline, stepId: string | null, role: string | null, bar: TimelineBar): RunTimeline {
   const where = laneFor(state, stepId, role);
   const lanes = upsertLane(state.lanes, where.id, where.kind, where.label, (lane) => ({
-    ...lane,
+    id: lane.id,
+    kind: lane.kind,
+    label: lane.label,
+    description: lane.description,
     start: lane.start === null ? bar.start : Math.min(lane.start, bar.start),
+    end: lane.end,
     lastBar: { bar, prev: lane.lastBar },
+    debugRounds: lane.debugRounds,
   }));
-  return { ...state, lanes };
+  return { origin: state.origin, now: state.now, lanes, finished: state.finished };
+}
+
+/** One bar, written out in full (object literals of one shape keep the fold of 2,000 events fast). */
+function makeBar(seq: number, kind: TimelineBar["kind"], start: number, end: number, label: string, llm: { model: string | null; tokensIn: number; tokensOut: number; costUsd: number } | null, command: { exitCode: number | null; timedOut: boolean } | null): TimelineBar {
+  return {
+    seq,
+    kind,
+    start,
+    end,
+    label,
+    model: llm ? llm.model : null,
+    tokensIn: llm ? llm.tokensIn : 0,
+    tokensOut: llm ? llm.tokensOut : 0,
+    costUsd: llm ? llm.costUsd : 0,
+    exitCode: command ? command.exitCode : null,
+    timedOut: command ? command.timedOut : false,
+  };
 }
 
 /** Folds one event (in seq order) into the timeline. */
@@ -93,13 +117,14 @@ export function foldRunTimeline(state: RunTimeline, event: RunEvent): RunTimelin
   const time = event.createdAt.getTime();
   const origin = state.origin ?? time;
   const at = Math.max(0, time - origin);
-  const base = { ...state, origin, now: Math.max(state.now, at) };
-  const empty = { model: null, tokensIn: 0, tokensOut: 0, costUsd: 0, exitCode: null, timedOut: false };
+  const now = Math.max(state.now, at);
+  // Most events only move the clock: the same state when they do not even do that.
+  const base: RunTimeline = origin === state.origin && now === state.now ? state : { origin, now, lanes: state.lanes, finished: state.finished };
   switch (event.type) {
     case "step.started": {
       const p = event.payload;
       const label = `${p.stepId} · ${p.agent}${p.file ? ` · ${p.file}` : ""}`;
-      return { ...base, lanes: upsertLane(base.lanes, `step:${p.stepId}`, "step", p.stepId, (lane) => ({ ...lane, label, start: at, end: null })) };
+      return { ...base, lanes: upsertLane(base.lanes, `step:${p.stepId}`, "step", p.stepId, (lane) => ({ ...lane, label, description: p.description || null, start: at, end: null })) };
     }
     case "step.finished":
       return { ...base, lanes: upsertLane(base.lanes, `step:${event.payload.stepId}`, "step", event.payload.stepId, (lane) => ({ ...lane, start: lane.start ?? at, end: at })) };
@@ -113,12 +138,12 @@ export function foldRunTimeline(state: RunTimeline, event: RunEvent): RunTimelin
       const p = event.payload;
       // The event is written when the call returns: the bar ends there and reaches back by its latency.
       const start = Math.max(0, at - (p.latencyMs ?? 0));
-      const bar: TimelineBar = { ...empty, seq: event.seq, kind: "llm", start, end: at, label: p.role ?? "agent", model: p.model ?? null, tokensIn: p.tokensIn, tokensOut: p.tokensOut, costUsd: p.costUsd };
+      const bar = makeBar(event.seq, "llm", start, at, p.role ?? "agent", { model: p.model ?? null, tokensIn: p.tokensIn, tokensOut: p.tokensOut, costUsd: p.costUsd }, null);
       return addBar(base, p.stepId, p.role ?? null, bar);
     }
     case "sandbox.command": {
       const p = event.payload;
-      const bar: TimelineBar = { ...empty, seq: event.seq, kind: "command", start: Math.max(0, at - p.durationMs), end: at, label: p.command, exitCode: p.exitCode, timedOut: p.timedOut };
+      const bar = makeBar(event.seq, "command", Math.max(0, at - p.durationMs), at, p.command, null, { exitCode: p.exitCode, timedOut: p.timedOut });
       return addBar(base, p.stepId, null, bar);
     }
     case "run.finished": {
