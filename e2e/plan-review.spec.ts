@@ -1,0 +1,101 @@
+import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import { FAKE_LLM_PORT } from "../playwright.config";
+import { expectHydrated, notificationsOf, recordNotifications } from "./hydration";
+
+const CONTROL = `http://127.0.0.1:${FAKE_LLM_PORT}/control/script`;
+
+async function script(request: APIRequestContext, role: string, ...responses: unknown[]) {
+  const answer = await request.post(CONTROL, { data: { role, responses } });
+  expect(answer.ok()).toBe(true);
+}
+
+async function signUp(page: Page) {
+  await page.goto("/sign-up");
+  await page.getByLabel("Name").fill("Plan Reviewer");
+  await page.getByLabel("Email").fill(`review-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.test`);
+  await page.getByLabel("Password").fill("plan-review-2026");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page).toHaveURL(/\/projects$/);
+}
+
+test.describe.configure({ timeout: 240_000 });
+
+test("plan review from the keyboard: the project default, an invalid edit refused, an edited plan approved and run as edited, a rejected plan, browser notifications", async ({ page, request }, testInfo) => {
+  await recordNotifications(page);
+  await signUp(page);
+  const newProject = page.getByRole("button", { name: "New project" }).first();
+  await expectHydrated(newProject);
+  await newProject.click();
+  await page.getByLabel("Name", { exact: true }).fill("reviewed");
+  await page.getByRole("button", { name: "Create project" }).click();
+  await expect(page.getByRole("heading", { name: "reviewed" })).toBeVisible();
+
+  // The project's default turns the task form's box on (a click before the panel hydrates would be lost).
+  const projectDefault = page.getByLabel(/Review every new task's plan/);
+  await expectHydrated(projectDefault);
+  await projectDefault.check();
+  await expect(page.getByLabel("Review the plan before it runs")).toBeChecked();
+
+  await script(
+    request,
+    "planner",
+    JSON.stringify({
+      steps: [
+        { id: "s1", agent: "coder", description: "Write add(a, b) in calc.py", file: "calc.py" },
+        { id: "s2", agent: "coder", description: "Write a useless helper in extra.py", file: "extra.py", depends_on: ["s1"] },
+      ],
+    }),
+  );
+  await page.getByLabel("Task", { exact: true }).fill("Write add(a, b) in calc.py with tests");
+  await page.getByRole("button", { name: "Start task" }).click();
+  await expect(page).toHaveURL(/\/runs\/[\w-]+$/);
+  await expect(page.getByTestId("run-status")).toHaveAttribute("data-status", "AWAITING_APPROVAL", { timeout: 120_000 });
+  await expect(page).toHaveTitle(/Plan to review|Awaiting approval/);
+  // The user allowed notifications: a plan waiting for them raises one.
+  await expect.poll(() => notificationsOf(page)).toEqual(["Plan ready for review"]);
+  const review = page.getByTestId("plan-review");
+  await expect(review.getByRole("group", { name: /Step s1/ })).toBeVisible();
+  await expect(review.getByRole("group", { name: /Step s2/ })).toBeVisible();
+
+  // Keyboard only from here: focus a field, type, Tab to the buttons, Enter.
+  await review.getByLabel("Description of step s1").focus();
+  await page.keyboard.press("ControlOrMeta+a");
+  await page.keyboard.type("Write add(a, b) in calc.py, reviewed");
+  await review.getByRole("button", { name: "Remove step s2" }).focus();
+  await page.keyboard.press("Enter");
+  await expect(review.getByRole("group", { name: /Step s2/ })).toHaveCount(0);
+  // An invalid edit: the schema's message, nothing approved.
+  await review.getByLabel("File of step s1").focus();
+  await page.keyboard.press("ControlOrMeta+a");
+  await page.keyboard.press("Delete");
+  await review.getByRole("button", { name: "Approve edited plan" }).focus();
+  await page.keyboard.press("Enter");
+  await expect(review.getByRole("alert")).toContainText('step "s1" (coder) has no file');
+  await expect(page.getByTestId("run-status")).toHaveAttribute("data-status", "AWAITING_APPROVAL");
+  await review.getByLabel("File of step s1").focus();
+  await page.keyboard.type("calc.py");
+  await page.screenshot({ path: testInfo.outputPath("plan-review-edited.png"), fullPage: true });
+  await review.getByRole("button", { name: "Approve edited plan" }).focus();
+  await page.keyboard.press("Enter");
+
+  await expect(page).toHaveTitle(/Succeeded · Write add\(a, b\)/, { timeout: 120_000 });
+  await expect.poll(() => notificationsOf(page)).toEqual(["Plan ready for review", "Run finished: Succeeded"]);
+  await expect(page.getByTestId("plan-review")).toHaveCount(0);
+  // The plan that ran is the edited one (the planner's own answer stays visible in its output pane, as recorded).
+  const plan = page.getByRole("region", { name: "Plan", exact: true });
+  await expect(plan.getByText("Write add(a, b) in calc.py, reviewed")).toBeVisible();
+  await expect(plan.getByText("Write a useless helper in extra.py")).toHaveCount(0);
+  await expect(page.getByText("Plan edited and approved")).toBeVisible();
+
+  // A second task, rejected with a reason: the run ends stopped and says why.
+  await page.getByRole("link", { name: "reviewed" }).click();
+  await page.getByLabel("Task", { exact: true }).fill("Write sub(a, b) in calc.py");
+  await page.getByRole("button", { name: "Start task" }).click();
+  await expect(page.getByTestId("run-status")).toHaveAttribute("data-status", "AWAITING_APPROVAL", { timeout: 120_000 });
+  await page.getByRole("button", { name: "Reject plan" }).focus();
+  await page.keyboard.press("Enter");
+  await page.getByLabel("Why (optional, shown on the run)").fill("Put sub in its own module");
+  await page.getByRole("button", { name: "Reject and end the run" }).click();
+  await expect(page.getByTestId("run-status")).toHaveAttribute("data-status", "CANCELLED");
+  await expect(page.getByText("The plan was rejected: Put sub in its own module").first()).toBeVisible();
+});
