@@ -34,7 +34,7 @@ export function WebhooksPanel({ projectId }: { projectId: string }) {
         Webhooks
       </h2>
       <p className="text-sm text-slate-600">
-        When a run ends, each URL gets a <code>POST</code> with the run&apos;s outcome as JSON, signed in <code>X-AutoCode-Signature</code> (
+        When a run ends (and when a plan waits for review), each URL gets a <code>POST</code> with the run&apos;s outcome (or the plan) as JSON, signed in <code>X-AutoCode-Signature</code> (
         <code>sha256=</code> HMAC of the body with the webhook&apos;s secret). Failed deliveries (5xx, no answer in 10 s) are retried with backoff.
       </p>
       {secret && (
@@ -70,7 +70,7 @@ export function WebhooksPanel({ projectId }: { projectId: string }) {
                 {hook.deliveries.length === 0 && <li>No deliveries yet.</li>}
                 {hook.deliveries.map((d) => (
                   <li key={d.id} data-testid="webhook-delivery">
-                    {new Date(d.createdAt).toLocaleString()} · run {d.runId.slice(-8)} · attempt {d.attempt} · {d.ok ? "delivered" : "failed"}
+                    {new Date(d.createdAt).toLocaleString()} · run {d.runId.slice(-8)} · {d.event === "plan.awaiting_approval" ? "plan awaiting review" : "run ended"} · attempt {d.attempt} · {d.ok ? "delivered" : "failed"}
                     {d.httpStatus !== null ? ` (HTTP ${d.httpStatus})` : ""}
                     {d.error && !d.ok ? ` — ${d.error}` : ""} · {d.durationMs} ms
                   </li>

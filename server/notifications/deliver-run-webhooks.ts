@@ -15,27 +15,43 @@ export function signBody(secret: string, body: string): string {
   return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
 }
 
-/** What a webhook receives about a finished run: its outcome and where to look, no secret and no code. */
-export async function runFinishedPayload(db: Db, runId: string) {
-  const run = await db.run.findUnique({ where: { id: runId }, include: { task: { select: { prompt: true } }, project: { select: { name: true } } } });
-  if (!run) return null;
-  const verification = (run.verification ?? null) as { outcome?: string } | null;
+/**
+ * What a webhook receives about a run: its outcome once it has ended ("run.finished"), or its plan while the plan
+ * waits for review ("plan.awaiting_approval"); where to look; no secret and no code. Null when there is nothing to
+ * announce (a run still going).
+ */
+export async function runWebhookPayload(db: Db, runId: string) {
+  const run = await db.run.findUnique({
+    where: { id: runId },
+    include: { task: { select: { prompt: true } }, project: { select: { name: true } }, steps: { orderBy: { order: "asc" } } },
+  });
+  const awaiting = run?.status === "AWAITING_APPROVAL";
+  // A run that stopped for plan review has not ended: its end is announced when it comes.
+  if (!run || (!run.finishedAt && !awaiting)) return null;
   const base = env().AUTH_URL?.replace(/\/$/, "");
-  return {
-    event: "run.finished",
+  const common = {
     runId: run.id,
     threadId: run.threadId ?? run.id,
     projectId: run.projectId,
     projectName: run.project.name,
     prompt: run.task.prompt.slice(0, 2000),
     status: run.status,
+    url: base ? `${base}/runs/${run.id}` : null,
+  };
+  if (awaiting) {
+    const plan = run.steps.map((s) => ({ id: s.planStepId, agent: s.agent, description: s.description, file: s.targetFile, dependsOn: s.dependsOn }));
+    return { event: "plan.awaiting_approval" as const, ...common, plan, expiresAt: run.approvalDeadline };
+  }
+  const verification = (run.verification ?? null) as { outcome?: string } | null;
+  return {
+    event: "run.finished" as const,
+    ...common,
     reason: run.statusReason,
     verdict: run.verdict,
     verification: verification?.outcome ?? null,
     branch: run.branch,
     headCommit: run.headCommit,
     usage: { tokensIn: run.tokensIn, tokensOut: run.tokensOut, costUsd: run.costUsd },
-    url: base ? `${base}/runs/${run.id}` : null,
     finishedAt: run.finishedAt,
   };
 }
@@ -61,20 +77,17 @@ async function attemptOnce(url: string, body: string, signature: string, timeout
 }
 
 /**
- * POSTs the run's outcome to each of its project's webhooks, retrying 5xx, 429 and network failures with
+ * POSTs the run's outcome (or its plan waiting for review) to each of its project's webhooks, retrying 5xx, 429 and network failures with
  * exponential backoff up to `attempts` times; every attempt is recorded. Never throws: a receiver's trouble
  * must not touch the run.
  */
 export async function deliverRunWebhooks(options: { db: Db; runId: string; delivery?: Partial<DeliveryOptions> }): Promise<void> {
   const { timeoutMs, attempts, backoffMs } = { ...DEFAULTS, ...options.delivery };
   try {
-    const run = await options.db.run.findUnique({ where: { id: options.runId }, select: { projectId: true, finishedAt: true } });
-    // A run that stopped for plan review has not ended: it is announced when it does.
-    if (!run?.finishedAt) return;
-    const hooks = await options.db.projectWebhook.findMany({ where: { projectId: run.projectId } });
-    if (hooks.length === 0) return;
-    const payload = await runFinishedPayload(options.db, options.runId);
+    const payload = await runWebhookPayload(options.db, options.runId);
     if (!payload) return;
+    const hooks = await options.db.projectWebhook.findMany({ where: { projectId: payload.projectId } });
+    if (hooks.length === 0) return;
     const body = JSON.stringify(payload);
     await Promise.all(
       hooks.map(async (hook) => {
@@ -83,7 +96,7 @@ export async function deliverRunWebhooks(options: { db: Db; runId: string; deliv
           // Checked at every delivery: the name may resolve elsewhere than when the webhook was saved.
           const refused = await checkWebhookUrl(hook.url).then(() => null, (error: unknown) => toPublicError(error, "webhook").message);
           const result = refused ? { httpStatus: null, ok: false, error: refused, durationMs: 0, retry: false } : await attemptOnce(hook.url, body, signature, timeoutMs);
-          await options.db.webhookDelivery.create({ data: { webhookId: hook.id, runId: options.runId, attempt, httpStatus: result.httpStatus, ok: result.ok, error: result.error, durationMs: result.durationMs } });
+          await options.db.webhookDelivery.create({ data: { webhookId: hook.id, runId: options.runId, event: payload.event, attempt, httpStatus: result.httpStatus, ok: result.ok, error: result.error, durationMs: result.durationMs } });
           if (result.ok || !result.retry) break;
           if (attempt < attempts) await new Promise((resolve) => setTimeout(resolve, backoffMs * 2 ** (attempt - 1)));
         }

@@ -40,7 +40,7 @@ export const ZWebhookDto = z.object({
   id: z.string(),
   url: z.string(),
   createdAt: z.date(),
-  deliveries: z.array(z.object({ id: z.string(), runId: z.string(), attempt: z.number(), httpStatus: z.number().nullable(), ok: z.boolean(), error: z.string().nullable(), durationMs: z.number(), createdAt: z.date() })),
+  deliveries: z.array(z.object({ id: z.string(), runId: z.string(), event: z.string(), attempt: z.number(), httpStatus: z.number().nullable(), ok: z.boolean(), error: z.string().nullable(), durationMs: z.number(), createdAt: z.date() })),
 });
 
 /** A project's webhooks with their latest delivery attempts (never the secret). */

@@ -65,16 +65,23 @@ describe.skipIf(!dockerReady)("webhooks fire from the worker when a run really e
     expect(await testDb().webhookDelivery.count({ where: { runId, ok: true } })).toBe(1);
   });
 
-  it("a run stopped for plan review is not announced; its end (a rejection) is", async () => {
+  it("a plan waiting for review is announced once (its plan, signed); its end (a rejection) is announced after", async () => {
     const as = callerFor(ownerId);
     const { runId } = await as.task.create({ projectId, prompt: "Write add(a, b) in calc.py", reviewPlan: true });
-    await eventually(async () => (await testDb().run.findUniqueOrThrow({ where: { id: runId } })).status === "AWAITING_APPROVAL");
-    // The worker let go of it: give a delivery that should not happen the time it would take.
-    await eventually(() => !testRunner!.runner.activeRuns.includes(runId));
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(bodiesFor(runId)).toHaveLength(0);
+    await eventually(() => bodiesFor(runId).length > 0, 120_000);
+    const [waiting] = bodiesFor(runId);
+    expect(waiting).toBeDefined();
+    expect(waiting!.headers[SIGNATURE_HEADER]).toBe(`sha256=${createHmac("sha256", secret).update(waiting!.body).digest("hex")}`);
+    const announced = JSON.parse(waiting!.body) as { event: string; status: string; plan: { id: string; file: string | null }[]; expiresAt: string };
+    expect(announced).toMatchObject({ event: "plan.awaiting_approval", runId, projectId, status: "AWAITING_APPROVAL" });
+    expect(announced.plan.length).toBeGreaterThan(0);
+    expect(announced.plan[0]).toMatchObject({ id: expect.any(String), file: expect.any(String) });
+    expect(new Date(announced.expiresAt).getTime()).toBeGreaterThan(Date.now());
+    await eventually(async () => (await testDb().webhookDelivery.count({ where: { runId, ok: true } })) === 1);
+    expect(await testDb().webhookDelivery.findMany({ where: { runId }, select: { event: true, ok: true } })).toEqual([{ event: "plan.awaiting_approval", ok: true }]);
     await as.run.rejectPlan({ runId, reason: "not now" });
-    await eventually(() => bodiesFor(runId).length > 0);
-    expect(JSON.parse(bodiesFor(runId)[0]!.body)).toMatchObject({ runId, status: "CANCELLED" });
-  });
+    await eventually(() => bodiesFor(runId).length > 1);
+    expect(bodiesFor(runId).map((r) => (JSON.parse(r.body) as { event: string }).event)).toEqual(["plan.awaiting_approval", "run.finished"]);
+    expect(JSON.parse(bodiesFor(runId)[1]!.body)).toMatchObject({ runId, status: "CANCELLED" });
+  }, 180_000);
 });
