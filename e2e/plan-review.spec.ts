@@ -36,19 +36,16 @@ test("plan review from the keyboard: the project default, an invalid edit refuse
   await projectDefault.check();
   await expect(page.getByLabel("Review the plan before it runs")).toBeChecked();
 
-  await script(
-    request,
-    "planner",
-    JSON.stringify({
-      steps: [
-        { id: "s1", agent: "coder", description: "Write add(a, b) in calc.py", file: "calc.py" },
-        { id: "s2", agent: "coder", description: "Write a useless helper in extra.py", file: "extra.py", depends_on: ["s1"] },
-      ],
-    }),
-  );
+  // A slow planner: the page sees the run going before its plan waits (a waiting run opened later notifies nothing).
+  const steps = [
+    { id: "s1", agent: "coder", description: "Write add(a, b) in calc.py", file: "calc.py" },
+    { id: "s2", agent: "coder", description: "Write a useless helper in extra.py", file: "extra.py", depends_on: ["s1"] },
+  ];
+  await script(request, "planner", { text: JSON.stringify({ steps }), latencyMs: 15_000 });
   await page.getByLabel("Task", { exact: true }).fill("Write add(a, b) in calc.py with tests");
   await page.getByRole("button", { name: "Start task" }).click();
   await expect(page).toHaveURL(/\/runs\/[\w-]+$/);
+  await expect(page.getByTestId("run-status")).toHaveAttribute("data-status", /QUEUED|RUNNING/);
   await expect(page.getByTestId("run-status")).toHaveAttribute("data-status", "AWAITING_APPROVAL", { timeout: 120_000 });
   await expect(page).toHaveTitle(/Plan to review|Awaiting approval/);
   // The user allowed notifications: a plan waiting for them raises one.

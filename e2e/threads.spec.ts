@@ -1,5 +1,6 @@
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import { FAKE_LLM_PORT } from "../playwright.config";
+import { expectHydrated } from "./hydration";
 
 const CONTROL = `http://127.0.0.1:${FAKE_LLM_PORT}/control/script`;
 
@@ -21,7 +22,9 @@ test.describe.configure({ timeout: 240_000 });
 
 test("a two-turn thread: the title follows the run to its end, a follow-up continues it, the share link shows both turns", async ({ page, browser, request }, testInfo) => {
   await signUp(page);
-  await page.getByRole("button", { name: "New project" }).first().click();
+  const newProject = page.getByRole("button", { name: "New project" }).first();
+  await expectHydrated(newProject);
+  await newProject.click();
   await page.getByLabel("Name", { exact: true }).fill("threads");
   await page.getByRole("button", { name: "Create project" }).click();
   await expect(page.getByRole("heading", { name: "threads" })).toBeVisible();
@@ -48,6 +51,13 @@ test("a two-turn thread: the title follows the run to its end, a follow-up conti
   await expect(turns.nth(0).locator("details")).not.toHaveAttribute("open", "");
   await expect(turns.nth(1).locator("details")).toHaveAttribute("open", "");
   await expect(page.getByText("more.py").first()).toBeVisible();
+  // The earlier turn unfolds to its own plan and diff, inline.
+  await turns.nth(0).locator("summary").click();
+  await expect(turns.nth(0).getByRole("region", { name: "Plan of turn 1" })).toBeVisible();
+  const firstChanges = turns.nth(0).getByRole("region", { name: "Changes of turn 1" });
+  await expect(firstChanges).toContainText("calc.py");
+  await expect(firstChanges).toContainText("return a + b");
+  await expect(firstChanges).not.toContainText("more.py");
   await page.screenshot({ path: testInfo.outputPath("thread-two-turns.png"), fullPage: true });
 
   // The first turn now points at the latest one instead of offering a fork.
@@ -63,6 +73,7 @@ test("a two-turn thread: the title follows the run to its end, a follow-up conti
   await guestPage.goto(shareUrl!);
   await expect(guestPage.getByTestId("thread-turn")).toHaveCount(2);
   await expect(guestPage.getByTestId("thread-turn").nth(0)).toContainText("Write add(a, b) in calc.py with tests");
+  await expect(guestPage.getByTestId("thread-turn").nth(0).getByRole("region", { name: "Changes of turn 1", includeHidden: true })).toContainText("calc.py");
   await guest.close();
 
   // Re-run with an edited prompt.

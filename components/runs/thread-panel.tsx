@@ -4,6 +4,7 @@ import { useMutation, useSuspenseQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
+import { DiffViewer } from "@/components/diff/diff-viewer";
 import { useTRPC } from "@/components/providers/trpc-provider";
 import { Button } from "@/components/ui/button";
 import { TextAreaField } from "@/components/ui/field";
@@ -11,7 +12,37 @@ import { Alert } from "@/components/ui/states";
 import type { TThreadDto } from "@/server/threads/list-thread";
 import { RunStatusBadge } from "./run-status-badge";
 
-/** The turns before the one on the page, oldest first, each folded; a thread of one turn shows nothing. */
+type TThreadTurn = TThreadDto["turns"][number];
+
+/** An earlier turn's plan and its own changes, inline (the turn on the page shows its own below). */
+function TurnDetails({ turn, number }: { turn: TThreadTurn; number: number }) {
+  return (
+    <div className="mt-2 space-y-2">
+      {turn.plan.length > 0 && (
+        <section aria-label={`Plan of turn ${number}`}>
+          <h3 className="text-xs font-semibold text-slate-600">Plan</h3>
+          <ol className="list-decimal space-y-0.5 pl-5 text-sm text-slate-700">
+            {turn.plan.map((step) => (
+              <li key={step.id}>
+                {step.description}
+                {step.file && <code className="ml-1 text-xs text-slate-500">{step.file}</code>}
+                <span className="ml-1 text-xs text-slate-500">({step.agent}, {step.status.toLowerCase()})</span>
+              </li>
+            ))}
+          </ol>
+        </section>
+      )}
+      {turn.diff && (
+        <section aria-label={`Changes of turn ${number}`}>
+          <h3 className="text-xs font-semibold text-slate-600">Changes</h3>
+          <DiffViewer files={turn.diff.files} />
+        </section>
+      )}
+    </div>
+  );
+}
+
+/** Every turn of the thread, oldest first, each folded with its plan and diff; a thread of one turn shows nothing. */
 export function ThreadTurns({ thread, runId, linkTurns }: { thread: TThreadDto | undefined; runId: string; linkTurns: boolean }) {
   if (!thread || thread.turns.length < 2) return null;
   const index = thread.turns.findIndex((t) => t.runId === runId);
@@ -30,6 +61,7 @@ export function ThreadTurns({ thread, runId, linkTurns }: { thread: TThreadDto |
               </summary>
               <p className="mt-2 whitespace-pre-wrap text-sm text-slate-700">{turn.prompt}</p>
               {turn.statusReason && <p className="mt-1 text-xs text-slate-500">{turn.statusReason}</p>}
+              {i !== index && <TurnDetails turn={turn} number={i + 1} />}
               {linkTurns && i !== index && (
                 <Link className="mt-1 inline-block text-xs font-medium text-indigo-600" href={`/runs/${turn.runId}`}>
                   Open turn {i + 1}

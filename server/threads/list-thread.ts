@@ -1,6 +1,22 @@
 import { z } from "zod";
 import type { Db } from "@/server/db/client";
+import { diffRun } from "@/server/git";
+import { isActiveStatus } from "@/server/runs/events/run-status";
 import { RUN_STATUSES } from "@/server/runs/run-schemas";
+
+/** Turns whose diff the thread carries, newest first; older turns link to their own page. */
+const DIFFED_TURNS = 20;
+
+const ZThreadStepDto = z.object({ id: z.string(), agent: z.string(), description: z.string(), file: z.string().nullable(), status: z.string() });
+const ZThreadDiffFileDto = z.object({
+  path: z.string(),
+  oldPath: z.string().optional(),
+  status: z.enum(["added", "modified", "deleted", "renamed"]),
+  added: z.number(),
+  removed: z.number(),
+  binary: z.boolean(),
+  patch: z.string(),
+});
 
 export const ZThreadTurnDto = z.object({
   runId: z.string(),
@@ -10,11 +26,18 @@ export const ZThreadTurnDto = z.object({
   verdict: z.string().nullable(),
   queuedAt: z.date(),
   finishedAt: z.date().nullable(),
+  /** The plan the turn ran (or proposes, while it waits for review). */
+  plan: z.array(ZThreadStepDto),
+  /** The turn's own changes (from its base, the previous turn's last commit); null while it runs, before it has a branch, or for old turns. */
+  diff: z.object({ files: z.array(ZThreadDiffFileDto), added: z.number(), removed: z.number() }).nullable(),
 });
 export const ZThreadDto = z.object({ threadId: z.string(), turns: z.array(ZThreadTurnDto) });
 export type TThreadDto = z.infer<typeof ZThreadDto>;
 
-/** Every turn of the thread a run belongs to, oldest first (a run outside any thread is a thread of one). Access is the caller's check. */
+/**
+ * Every turn of the thread a run belongs to, oldest first (a run outside any thread is a thread of one), each with
+ * its plan and, for finished turns other than `runId` (its page shows its own), its diff. Access is the caller's check.
+ */
 export async function listThread(options: { db: Db; runId: string }): Promise<TThreadDto> {
   const run = await options.db.run.findUniqueOrThrow({ where: { id: options.runId }, select: { id: true, threadId: true } });
   const threadId = run.threadId ?? run.id;
@@ -22,10 +45,37 @@ export async function listThread(options: { db: Db; runId: string }): Promise<TT
     where: { OR: [{ threadId }, { id: threadId }] },
     orderBy: { createdAt: "asc" },
     take: 200,
-    select: { id: true, status: true, statusReason: true, verdict: true, queuedAt: true, finishedAt: true, task: { select: { prompt: true } } },
+    select: {
+      id: true,
+      status: true,
+      statusReason: true,
+      verdict: true,
+      queuedAt: true,
+      finishedAt: true,
+      branch: true,
+      baseCommit: true,
+      task: { select: { prompt: true } },
+      project: { select: { repoPath: true } },
+      steps: { orderBy: { order: "asc" }, select: { planStepId: true, agent: true, description: true, targetFile: true, status: true } },
+    },
   });
-  return {
-    threadId,
-    turns: rows.map((r) => ({ runId: r.id, prompt: r.task.prompt, status: r.status, statusReason: r.statusReason, verdict: r.verdict, queuedAt: r.queuedAt, finishedAt: r.finishedAt })),
-  };
+  const turns: TThreadDto["turns"] = [];
+  // One turn at a time: each diff is three git processes.
+  for (const [index, r] of rows.entries()) {
+    const wanted = r.id !== options.runId && !isActiveStatus(r.status) && index >= rows.length - DIFFED_TURNS && r.branch && r.baseCommit;
+    // A branch deleted since (or a repository moved) leaves the turn without a diff rather than failing the thread.
+    const diff = wanted ? await diffRun({ repoPath: r.project.repoPath, branch: r.branch!, baseCommit: r.baseCommit! }).catch(() => null) : null;
+    turns.push({
+      runId: r.id,
+      prompt: r.task.prompt,
+      status: r.status,
+      statusReason: r.statusReason,
+      verdict: r.verdict,
+      queuedAt: r.queuedAt,
+      finishedAt: r.finishedAt,
+      plan: r.steps.map((s) => ({ id: s.planStepId, agent: s.agent, description: s.description, file: s.targetFile, status: s.status })),
+      diff: diff ? { files: diff.files, added: diff.added, removed: diff.removed } : null,
+    });
+  }
+  return { threadId, turns };
 }

@@ -63,7 +63,18 @@ describe.skipIf(!dockerReady)("follow-ups: a run's thread continues on its branc
 
     const thread = await as.run.thread({ runId: second.runId });
     expect(thread.turns.map((t) => t.runId)).toEqual([first.runId, second.runId]);
-    expect((await as.run.thread({ runId: first.runId })).turns).toHaveLength(2);
+    // Each earlier turn carries its plan and its own diff (from its base); the turn on the page shows its own.
+    const [turnOne, turnTwo] = thread.turns;
+    expect(turnOne!.plan.map((s) => s.file)).toContain("calc.py");
+    expect(turnOne!.diff!.files.map((f) => f.path)).toEqual(expect.arrayContaining(["calc.py"]));
+    expect(turnOne!.diff!.files.map((f) => f.path)).not.toContain("more.py");
+    expect(turnTwo!.diff).toBeNull();
+    const fromFirst = await as.run.thread({ runId: first.runId });
+    expect(fromFirst.turns).toHaveLength(2);
+    expect(fromFirst.turns[1]!.plan).toEqual([expect.objectContaining({ id: "s1", description: "Write add(a, b) in more.py", file: "more.py" })]);
+    expect(fromFirst.turns[1]!.diff!.files.map((f) => f.path)).toContain("more.py");
+    expect(fromFirst.turns[1]!.diff!.files.map((f) => f.path)).not.toContain("calc.py");
+    expect(fromFirst.turns[0]!.diff).toBeNull();
   });
 
   it("refuses strangers (404), running runs, earlier turns and empty or huge messages, creating nothing", async () => {
