@@ -13,7 +13,6 @@ import { RunActions } from "./run-actions";
 import { liveViewProps, RunView } from "./run-view";
 import { ShareLinksPanel } from "./share-links-panel";
 import { FollowUpForm, ThreadTurns, useThread } from "./thread-panel";
-import { useRunEndNotice } from "./use-run-end-notice";
 import { useRunEventLog, useStreamRecovery } from "./use-run-event-log";
 
 export function OwnerRunPage({ runId }: { runId: string }) {
@@ -23,7 +22,6 @@ export function OwnerRunPage({ runId }: { runId: string }) {
   const run = useSuspenseQuery(trpc.run.byId.queryOptions({ runId }));
   const diff = useQuery(trpc.run.diff.queryOptions({ runId }));
   const thread = useThread(runId);
-  useRunEndNotice({ status: run.data.status, prompt: run.data.prompt });
   const log = useRunEventLog({
     onFinished: () => {
       // The branch is final now: reload the record (status, cost) and the diff.
@@ -66,6 +64,7 @@ export function OwnerRunPage({ runId }: { runId: string }) {
         thread={<ThreadTurns thread={thread.data} runId={runId} linkTurns />}
         followUp={run.data.canWrite ? <FollowUpForm runId={runId} thread={thread.data} /> : undefined}
         files={<BranchFiles runId={runId} />}
+        notify
         planReview={run.data.canWrite ? <PlanReviewPanel runId={runId} steps={log.state.planSteps} deadline={log.state.record.approvalDeadline} /> : undefined}
       />
     </div>

@@ -13,6 +13,7 @@ import { displayStatus, isActiveStatus, reasonSentence } from "@/server/runs/eve
 import { BaselineGroups, CommandList, LiveOutput, TestTable, VerdictPanel } from "./run-results";
 import { formatCost, formatDuration, formatTokens, RunStatusBadge } from "./run-status-badge";
 import { RunStatusAnnouncer, runTitle } from "./run-status-announcer";
+import { useRunEndNotice } from "./use-run-end-notice";
 import type { TokenPane, TokenStore } from "./token-store";
 import { TokenPanes } from "./token-panes";
 
@@ -33,6 +34,8 @@ export interface RunViewProps {
   files?: ReactNode;
   /** The plan review form (owner or editor, while the plan awaits approval). */
   planReview?: ReactNode;
+  /** Browser notifications when the status shown changes to a plan to review or an end (the owner's page). */
+  notify?: boolean;
 }
 
 /** The stream and diff props both run pages derive from their subscription, its recovery and the diff query. */
@@ -102,7 +105,7 @@ function SectionOutline() {
 }
 
 /** Everything about one run; the owner's page and a share link render the same view. */
-export function RunView({ run, state, tokens, panes, stream, diff, actions, sharing, thread, followUp, files, planReview }: RunViewProps) {
+export function RunView({ run, state, tokens, panes, stream, diff, actions, sharing, thread, followUp, files, planReview, notify = false }: RunViewProps) {
   const finished = state.finished !== null || !isActiveStatus(run.status);
   // One mapping for every reader (server/runs/events/run-status.ts): succeeded but needing review is amber, never green.
   const status = state.finished
@@ -122,6 +125,8 @@ export function RunView({ run, state, tokens, panes, stream, diff, actions, shar
   const now = useNow(!finished && startedAt !== null);
   const title = runTitle(run.prompt, 120);
   const reason = state.finished?.reason ?? run.statusReason;
+  // The status as shown (the live log's), not the record's: the record is fetched again only when the run ends.
+  useRunEndNotice({ status, prompt: run.prompt, enabled: notify });
   return (
     <div className="space-y-8" data-testid="run-view" data-last-seq={state.lastSeq} data-repeated={state.repeated} data-missing={state.missing}>
       <RunStatusAnnouncer status={status} prompt={run.prompt} />

@@ -9,9 +9,10 @@ import { runTitle } from "./run-status-announcer";
  * A run seen running on this page that ends raises a browser notification when the user allowed them (a
  * finished run opened later notifies nothing). The tab title is RunStatusAnnouncer's.
  */
-export function useRunEndNotice({ status, prompt }: { status: string; prompt: string }) {
+export function useRunEndNotice({ status, prompt, enabled = true }: { status: string; prompt: string; enabled?: boolean }) {
   const sawActive = useRef(false);
   useEffect(() => {
+    if (!enabled) return;
     const { label, active } = presentStatus(status);
     if (status === "AWAITING_APPROVAL" && sawActive.current && typeof Notification !== "undefined" && Notification.permission === "granted") {
       new Notification("Plan ready for review", { body: runTitle(prompt, 60), tag: "autocode-run" });
@@ -23,7 +24,7 @@ export function useRunEndNotice({ status, prompt }: { status: string; prompt: st
         new Notification(`Run finished: ${label}`, { body: runTitle(prompt, 60), tag: "autocode-run" });
       }
     }
-  }, [status, prompt]);
+  }, [status, prompt, enabled]);
 }
 
 /** Asks once for permission to notify; hidden where the browser has no notifications or already answered. */

@@ -1,4 +1,5 @@
 import { AppError } from "@/server/errors";
+import { pinnedFetch } from "@/server/network/pin-address";
 import { checkRemoteHost, type ResolvedRemote } from "./project-remote";
 
 export type PullRequestState = "open" | "merged" | "closed";
@@ -19,20 +20,20 @@ export function scrubToken(text: string, token: string): string {
 /** One REST call to the forge with the project's token; failures become errors that say what to do next. */
 async function call(remote: ResolvedRemote, method: "GET" | "POST", path: string, body?: unknown): Promise<unknown> {
   const host = HOST_NAME[remote.provider];
-  await checkRemoteHost(remote.apiUrl, "API base URL");
+  const [address] = await checkRemoteHost(remote.apiUrl, "API base URL");
   const headers: Record<string, string> =
     remote.provider === "github"
       ? { authorization: `Bearer ${remote.token}`, accept: "application/vnd.github+json", "x-github-api-version": "2022-11-28" }
       : { "private-token": remote.token, accept: "application/json" };
   let response: Response;
   try {
-    response = await fetch(`${remote.apiUrl}${path}`, {
+    // To the address just checked (DNS rebinding); redirects are never followed: one could take the token elsewhere.
+    response = await pinnedFetch(`${remote.apiUrl}${path}`, {
+      address,
       method,
       headers: { ...headers, "user-agent": "AutoCodeAI", ...(body ? { "content-type": "application/json" } : {}) },
       body: body ? JSON.stringify(body) : undefined,
       signal: AbortSignal.timeout(TIMEOUT_MS),
-      // A redirect could take the token to another host.
-      redirect: "manual",
     });
   } catch (error) {
     const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");

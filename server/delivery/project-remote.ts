@@ -54,9 +54,9 @@ export function defaultApiUrl(provider: RemoteProvider, url: string): string {
   return parsed.hostname === "github.com" ? "https://api.github.com" : `${parsed.origin}/api/v3`;
 }
 
-/** Refuses loopback, private and link-local hosts unless the operator allows them (checked at save and at every use). */
-export async function checkRemoteHost(url: string, what: string, allowUnresolved = false): Promise<void> {
-  await checkOutboundHost({ host: new URL(url).hostname, allowPrivate: env().ALLOW_PRIVATE_ADDRESSES, allowUnresolved, what: `The ${what} ${url} was refused` });
+/** Refuses loopback, private and link-local hosts unless the operator allows them (checked at save and at every use); the checked addresses. */
+export async function checkRemoteHost(url: string, what: string, allowUnresolved = false): Promise<string[]> {
+  return checkOutboundHost({ host: new URL(url).hostname, allowPrivate: env().ALLOW_PRIVATE_ADDRESSES, allowUnresolved, what: `The ${what} ${url} was refused` });
 }
 
 function toDto(row: { provider: string; url: string; apiUrl: string; repository: string; tokenCipher: string | null }): TProjectRemoteDto {

@@ -2,6 +2,7 @@ import { requireRun } from "@/server/access/run-access";
 import type { Db } from "@/server/db/client";
 import { AppError } from "@/server/errors";
 import { git, gitText, GitCommandError } from "@/server/git/run-git";
+import { curlResolvePin } from "@/server/network/pin-address";
 import { isActiveStatus } from "@/server/runs/events/run-status";
 import { appendRunEvent } from "@/server/runs/run-events";
 import { scrubToken } from "./forge-api";
@@ -13,7 +14,7 @@ const PUSH_TIMEOUT_MS = 120_000;
  * git's environment for talking to the remote: only the project's token, sent as one header. run-git already
  * gives git an empty HOME and no global or system config, so no key, netrc or credential store of the host is used.
  */
-function remoteGitEnv(remote: ResolvedRemote): Record<string, string> {
+function remoteGitEnv(remote: ResolvedRemote, address: string | undefined): Record<string, string> {
   const user = remote.provider === "gitlab" ? "oauth2" : "x-access-token";
   const basic = Buffer.from(`${user}:${remote.token}`).toString("base64");
   // In the environment, not argv (visible in `ps`); redirects are refused so the header never goes elsewhere.
@@ -22,6 +23,9 @@ function remoteGitEnv(remote: ResolvedRemote): Record<string, string> {
     ["http.followRedirects", "false"],
     ["credential.helper", ""],
   ];
+  // curl connects to the address just checked, not to whatever a second DNS answer says (rebinding).
+  const pin = curlResolvePin(remote.url, address);
+  if (pin) config.push(["http.curloptResolve", pin]);
   return {
     GIT_ALLOW_PROTOCOL: "http:https",
     GIT_ASKPASS: "/bin/false",
@@ -54,10 +58,10 @@ export async function pushRunBranch(options: { db: Db; userId: string; runId: st
   if (!run.branch) throw new AppError("CONFLICT", "This run never got a branch (it ended before starting): there is nothing to push.");
   const remote = await resolveRemote(options.db, run.projectId);
   // Checked at every push: the name may resolve elsewhere than when the remote was saved.
-  await checkRemoteHost(remote.url, "repository URL");
+  const [address] = await checkRemoteHost(remote.url, "repository URL");
   const repoPath = run.project.repoPath;
   const commit = await gitText(["rev-parse", "--verify", "--end-of-options", `refs/heads/${run.branch}^{commit}`], { cwd: repoPath });
-  await git(["push", "--porcelain", "--", remote.url, `refs/heads/${run.branch}:refs/heads/${run.branch}`], { cwd: repoPath, env: remoteGitEnv(remote), timeoutMs: PUSH_TIMEOUT_MS }).catch((error: unknown) => {
+  await git(["push", "--porcelain", "--", remote.url, `refs/heads/${run.branch}:refs/heads/${run.branch}`], { cwd: repoPath, env: remoteGitEnv(remote, address), timeoutMs: PUSH_TIMEOUT_MS }).catch((error: unknown) => {
     throw pushFailure(error, remote, run.branch!);
   });
   await appendRunEvent(options.db, { runId: run.id, type: "run.pushed", payload: { by: options.userId, remote: remote.url, branch: run.branch, commit } });

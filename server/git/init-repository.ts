@@ -4,6 +4,7 @@ import path from "node:path";
 import { env } from "@/server/env";
 import { AppError } from "@/server/errors";
 import { checkOutboundHost } from "@/server/network/outbound-address";
+import { curlResolvePin } from "@/server/network/pin-address";
 import { assertWithinLimits, measureTree, watchCloneSize, type RepositoryLimits } from "./repository-limits";
 import { git, GitCommandError, gitText } from "./run-git";
 
@@ -117,8 +118,6 @@ const CLONE_ENV = {
   GIT_HTTP_LOW_SPEED_TIME: "30",
 };
 
-const DEFAULT_PORTS: Record<string, number> = { "https:": 443, "http:": 80, "git:": 9418, "ssh:": 22 };
-
 /**
  * Resolves the URL's host, refuses addresses only the server can reach, and pins the connection to the
  * address that was checked (so a second DNS answer cannot point the clone elsewhere).
@@ -133,10 +132,9 @@ async function checkedCloneTarget(url: string, allowPrivate: boolean): Promise<{
   const pinned = address.includes(":") ? `[${address}]` : address;
   if (scp) return { url: `${scp[1]}@${pinned}:${scp[3]}`, config };
   const parsed = new URL(url);
-  if (parsed.protocol === "http:" || parsed.protocol === "https:") {
-    // TLS and virtual hosts need the name; curl's resolve list pins it to the checked address instead.
-    return { url, config: [...config, "-c", `http.curloptResolve=${host}:${parsed.port || DEFAULT_PORTS[parsed.protocol]}:${pinned}`] };
-  }
+  // TLS and virtual hosts need the name; curl's resolve list pins it to the checked address instead.
+  const pin = curlResolvePin(url, address);
+  if (pin) return { url, config: [...config, "-c", `http.curloptResolve=${pin}`] };
   parsed.hostname = pinned;
   return { url: parsed.toString(), config };
 }

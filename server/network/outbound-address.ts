@@ -40,6 +40,15 @@ function embeddedIpv4(address: string): string | undefined {
   return [high >> 8, high & 255, low >> 8, low & 255].join(".");
 }
 
+type HostResolver = (host: string) => Promise<string[]>;
+const systemResolver: HostResolver = async (host) => (await lookup(host, { all: true, verbatim: true })).map((entry) => entry.address);
+let resolveHost = systemResolver;
+
+/** Tests stand in a DNS server (e.g. one that answers differently the second time); no argument restores the system's. */
+export function setHostResolverForTests(resolver?: HostResolver): void {
+  resolveHost = resolver ?? systemResolver;
+}
+
 const extraBlocked = new Map<string, string>();
 
 /** Addresses the server itself answers on (its interfaces) and Docker networks' gateways, refused like private ones. */
@@ -113,7 +122,7 @@ export async function checkOutboundHost(options: {
   if (isIP(host)) addresses = [host];
   else {
     try {
-      addresses = (await lookup(host, { all: true, verbatim: true })).map((entry) => entry.address);
+      addresses = await resolveHost(host);
     } catch {
       if (options.allowUnresolved) return [];
       throw new AppError("UNAVAILABLE", `${options.what}: could not resolve host ${host}. Check the address and that this server can reach it.`);

@@ -3,6 +3,7 @@ import { decryptSecret } from "@/server/auth/secrets";
 import type { Db } from "@/server/db/client";
 import { env } from "@/server/env";
 import { toPublicError } from "@/server/errors";
+import { pinnedFetch } from "@/server/network/pin-address";
 import { checkWebhookUrl } from "./project-webhooks";
 
 export const SIGNATURE_HEADER = "x-autocode-signature";
@@ -56,16 +57,17 @@ export async function runWebhookPayload(db: Db, runId: string) {
   };
 }
 
-async function attemptOnce(url: string, body: string, signature: string, timeoutMs: number) {
+async function attemptOnce(url: string, address: string | undefined, body: string, signature: string, timeoutMs: number) {
   const started = Date.now();
   try {
-    const response = await fetch(url, {
+    // To the address just checked: a second DNS answer cannot point the POST at a private one.
+    const response = await pinnedFetch(url, {
+      address,
       method: "POST",
       headers: { "content-type": "application/json", "user-agent": "AutoCodeAI-Webhook", [SIGNATURE_HEADER]: signature },
       body,
+      // Redirects are not followed (pinnedFetch never does): one could lead to an address the check refused.
       signal: AbortSignal.timeout(timeoutMs),
-      // A redirect could lead to an address the check above refused.
-      redirect: "manual",
     });
     await response.body?.cancel().catch(() => undefined);
     const ok = response.status >= 200 && response.status < 300;
@@ -94,8 +96,8 @@ export async function deliverRunWebhooks(options: { db: Db; runId: string; deliv
         const signature = signBody(decryptSecret(hook.secretCipher), body);
         for (let attempt = 1; attempt <= attempts; attempt++) {
           // Checked at every delivery: the name may resolve elsewhere than when the webhook was saved.
-          const refused = await checkWebhookUrl(hook.url).then(() => null, (error: unknown) => toPublicError(error, "webhook").message);
-          const result = refused ? { httpStatus: null, ok: false, error: refused, durationMs: 0, retry: false } : await attemptOnce(hook.url, body, signature, timeoutMs);
+          const checked = await checkWebhookUrl(hook.url).then((addresses) => ({ address: addresses[0], refused: null }), (error: unknown) => ({ address: undefined, refused: toPublicError(error, "webhook").message }));
+          const result = checked.refused ? { httpStatus: null, ok: false, error: checked.refused, durationMs: 0, retry: false } : await attemptOnce(hook.url, checked.address, body, signature, timeoutMs);
           await options.db.webhookDelivery.create({ data: { webhookId: hook.id, runId: options.runId, event: payload.event, attempt, httpStatus: result.httpStatus, ok: result.ok, error: result.error, durationMs: result.durationMs } });
           if (result.ok || !result.retry) break;
           if (attempt < attempts) await new Promise((resolve) => setTimeout(resolve, backoffMs * 2 ** (attempt - 1)));

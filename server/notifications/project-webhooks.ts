@@ -17,9 +17,9 @@ export const ZWebhookUrl = z
 
 export const ZCreateWebhook = z.object({ projectId: z.string().min(1).max(64), url: ZWebhookUrl });
 
-/** Refuses a webhook URL that names loopback, private or link-local addresses unless the operator allows them. */
-export async function checkWebhookUrl(url: string, allowUnresolved = false): Promise<void> {
-  await checkOutboundHost({ host: new URL(url).hostname, allowPrivate: env().ALLOW_PRIVATE_ADDRESSES, allowUnresolved, what: `The webhook URL ${url} was refused` });
+/** Refuses a webhook URL that names loopback, private or link-local addresses unless the operator allows them; the checked addresses. */
+export async function checkWebhookUrl(url: string, allowUnresolved = false): Promise<string[]> {
+  return checkOutboundHost({ host: new URL(url).hostname, allowPrivate: env().ALLOW_PRIVATE_ADDRESSES, allowUnresolved, what: `The webhook URL ${url} was refused` });
 }
 
 /** Adds a webhook to a project (editors). The signing secret is returned this once and stored encrypted. */

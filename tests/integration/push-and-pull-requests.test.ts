@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resetEnvForTests } from "@/server/env";
+import { setHostResolverForTests } from "@/server/network/outbound-address";
 import { requireDocker } from "@/server/sandbox/docker-test-guard";
 import { startFakeForge, type FakeForge } from "@/tests/fixtures/fake-forge-api";
 import { startGitHttpRemote, type GitHttpRemote } from "@/tests/fixtures/git-http-remote";
@@ -162,5 +163,33 @@ describe.skipIf(!dockerReady)("push and pull requests: a real git remote over HT
     expect(Buffer.from(gitlabRemote.requests.find((r) => r.authorization)!.authorization!.split(" ")[1]!, "base64").toString()).toBe(`oauth2:${TOKEN}`);
     forge.setState(mr.number, "closed");
     expect((await as.run.pullRequest({ runId: verifiedRunId }))?.state).toBe("closed");
+  });
+
+  it("git and the API connect to the address that was checked: names only the check's resolver knows are reached", async () => {
+    const as = callerFor(owner.id);
+    allow(true);
+    const lookedUp: string[] = [];
+    // The system's DNS knows neither name: a push or API call that resolved again by itself could not connect.
+    setHostResolverForTests(async (host) => (lookedUp.push(host), ["127.0.0.1"]));
+    try {
+      const gitUrl = remote.url.replace("127.0.0.1", "git.rebind.test");
+      const apiUrl = `${forge.origin.replace("127.0.0.1", "forge.rebind.test")}/api/v3`;
+      await as.project.setRemote({ projectId, provider: "github", url: gitUrl, apiUrl, token: TOKEN });
+      const run = await testDb().run.findUniqueOrThrow({ where: { id: verifiedRunId } });
+      const pushesBefore = remote.requests.length;
+      expect(await as.run.push({ runId: verifiedRunId })).toEqual({ branch: run.branch, commit: run.headCommit, remote: gitUrl });
+      expect(remote.requests.length).toBeGreaterThan(pushesBefore);
+      await testDb().runEvent.deleteMany({ where: { runId: verifiedRunId, type: "run.pull_request" } });
+      const callsBefore = forge.requests.length;
+      const answer = await as.run.openPullRequest({ runId: verifiedRunId }).then(() => "opened", (error: Error) => error.message);
+      expect(answer).not.toMatch(/Could not reach|could not resolve/i);
+      const calls = forge.requests.slice(callsBefore);
+      expect(calls.length).toBeGreaterThan(0);
+      // The name is kept (virtual hosts, TLS): only the address is pinned.
+      expect(String(calls[0]!.headers.host)).toMatch(/^forge\.rebind\.test:\d+$/);
+      expect(lookedUp).toEqual(expect.arrayContaining(["git.rebind.test", "forge.rebind.test"]));
+    } finally {
+      setHostResolverForTests();
+    }
   });
 });

@@ -2,7 +2,9 @@ import { createHmac } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { encryptSecret } from "@/server/auth/secrets";
 import { resetEnvForTests } from "@/server/env";
+import { setHostResolverForTests } from "@/server/network/outbound-address";
 import { deliverRunWebhooks, SIGNATURE_HEADER } from "@/server/notifications/deliver-run-webhooks";
 import { callerFor, createTestUser, testDb } from "../helpers/db";
 import { codeOf, messageOf } from "../helpers/trpc-errors";
@@ -100,5 +102,38 @@ describe("per-project webhooks for finished runs", () => {
     ]);
     expect(deliveries[0]!.error).toMatch(/no answer within 300 ms/);
     expect(await codeOf(callerFor(stranger.id).webhook.list({ projectId }))).toBe("NOT_FOUND");
+  });
+
+  it("connects to the address it checked: a name only the check's resolver knows is reached, a second DNS answer (rebinding to loopback) is never used", async () => {
+    const port = new URL(hook.url).port;
+    await testDb().projectWebhook.deleteMany({ where: { projectId } });
+    const secretCipher = encryptSecret("whsec_pinned");
+    let lookups = 0;
+    try {
+      // The system's DNS does not know this name: only a connection to the checked address reaches the receiver.
+      allowPrivate(true);
+      setHostResolverForTests(async () => (lookups++, ["127.0.0.1"]));
+      const known = await testDb().projectWebhook.create({ data: { projectId, url: `http://hooks.rebind.test:${port}/hook`, secretCipher } });
+      hook.received.length = 0;
+      await deliverRunWebhooks({ db: testDb(), runId, delivery: { attempts: 1, timeoutMs: 10_000 } });
+      expect(hook.received).toHaveLength(1);
+      expect(lookups).toBe(1);
+      await testDb().projectWebhook.delete({ where: { id: known.id } });
+
+      // Rebinding: a public answer for the check, loopback for any later lookup. The POST goes to the public one.
+      allowPrivate(false);
+      lookups = 0;
+      setHostResolverForTests(async () => [lookups++ === 0 ? "192.0.2.10" : "127.0.0.1"]);
+      const rebound = await testDb().projectWebhook.create({ data: { projectId, url: `http://hooks.rebind.test:${port}/hook`, secretCipher } });
+      hook.received.length = 0;
+      await deliverRunWebhooks({ db: testDb(), runId, delivery: { attempts: 1, timeoutMs: 1_000 } });
+      expect(hook.received).toHaveLength(0);
+      expect(lookups).toBe(1);
+      const [attempt] = await testDb().webhookDelivery.findMany({ where: { webhookId: rebound.id } });
+      expect(attempt).toMatchObject({ ok: false, httpStatus: null });
+    } finally {
+      setHostResolverForTests();
+      allowPrivate(false);
+    }
   });
 });
