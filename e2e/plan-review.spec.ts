@@ -1,28 +1,12 @@
-import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
-import { FAKE_LLM_PORT } from "../playwright.config";
+import { expect, test } from "@playwright/test";
+import { script, signUp } from "./run-helpers";
 import { expectHydrated, notificationsOf, recordNotifications } from "./hydration";
-
-const CONTROL = `http://127.0.0.1:${FAKE_LLM_PORT}/control/script`;
-
-async function script(request: APIRequestContext, role: string, ...responses: unknown[]) {
-  const answer = await request.post(CONTROL, { data: { role, responses } });
-  expect(answer.ok()).toBe(true);
-}
-
-async function signUp(page: Page) {
-  await page.goto("/sign-up");
-  await page.getByLabel("Name").fill("Plan Reviewer");
-  await page.getByLabel("Email").fill(`review-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.test`);
-  await page.getByLabel("Password").fill("plan-review-2026");
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page).toHaveURL(/\/projects$/);
-}
 
 test.describe.configure({ timeout: 240_000 });
 
 test("plan review from the keyboard: the project default, an invalid edit refused, an edited plan approved and run as edited, a rejected plan, browser notifications", async ({ page, request }, testInfo) => {
   await recordNotifications(page);
-  await signUp(page);
+  await signUp(page, "Plan Reviewer", "review", "plan-review-2026");
   const newProject = page.getByRole("button", { name: "New project" }).first();
   await expectHydrated(newProject);
   await newProject.click();

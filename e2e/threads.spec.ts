@@ -1,27 +1,11 @@
-import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
-import { FAKE_LLM_PORT } from "../playwright.config";
+import { expect, test } from "@playwright/test";
+import { script, signUp } from "./run-helpers";
 import { expectHydrated } from "./hydration";
-
-const CONTROL = `http://127.0.0.1:${FAKE_LLM_PORT}/control/script`;
-
-async function script(request: APIRequestContext, role: string, ...responses: unknown[]) {
-  const answer = await request.post(CONTROL, { data: { role, responses } });
-  expect(answer.ok()).toBe(true);
-}
-
-async function signUp(page: Page) {
-  await page.goto("/sign-up");
-  await page.getByLabel("Name").fill("Thread Writer");
-  await page.getByLabel("Email").fill(`thread-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.test`);
-  await page.getByLabel("Password").fill("follow-up-2026");
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page).toHaveURL(/\/projects$/);
-}
 
 test.describe.configure({ timeout: 240_000 });
 
 test("a two-turn thread: the title follows the run to its end, a follow-up continues it, the share link shows both turns", async ({ page, browser, request }, testInfo) => {
-  await signUp(page);
+  await signUp(page, "Thread Writer", "thread", "follow-up-2026");
   const newProject = page.getByRole("button", { name: "New project" }).first();
   await expectHydrated(newProject);
   await newProject.click();
