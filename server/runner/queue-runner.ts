@@ -24,6 +24,14 @@ export interface QueueRunnerOptions {
   boss?: PgBoss;
 }
 
+/**
+ * start-run stores run.queued (which wakes workers) before it sends the pg-boss job, so the first fetch can come
+ * too early; for a second after a wake-up the loop fetches again this often, not at the next poll (issue #17:
+ * a queued run claimed at once).
+ */
+const EAGER_POLL_MS = 20;
+const EAGER_WINDOW_MS = 1000;
+
 /** A run whose user is at their limit waits this long in the queue before it is offered again. */
 const DEFER_SECONDS = 2;
 
@@ -39,6 +47,8 @@ export class QueueRunner implements Runner {
   private stopping = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  /** Until then the loop looks again every EAGER_POLL_MS: a run's job is sent just after its run.queued event. */
+  private eagerUntil = 0;
   private unsubscribe: (() => void) | undefined;
   private sweeper: NodeJS.Timeout | undefined;
   private checker: NodeJS.Timeout | undefined;
@@ -58,7 +68,10 @@ export class QueueRunner implements Runner {
     this.boss = this.options.boss ?? createBoss({ supervise: true });
     if (!this.options.boss) await startBoss(this.boss);
     this.unsubscribe = runBus().subscribeAll((runId, _seq, type) => {
-      if (type === "run.queued" || type === "plan.approved" || type === "run.finished") this.wake?.();
+      if (type === "run.queued" || type === "plan.approved" || type === "run.finished") {
+        this.eagerUntil = Date.now() + EAGER_WINDOW_MS;
+        this.wake?.();
+      }
       else if (type === "run.cancel_requested") this.active.cancel(runId);
     });
     const pollMs = this.options.pollMs ?? 1000;
@@ -82,7 +95,7 @@ export class QueueRunner implements Runner {
         }
       }
       if (job) await this.take(job);
-      else await this.idle(pollMs);
+      else await this.idle(Date.now() < this.eagerUntil ? EAGER_POLL_MS : pollMs);
     }
   }
 
