@@ -1,4 +1,4 @@
-import { layerSteps, type PlanStepView, type RunEventState } from "@/server/runs/events/fold-run-view";
+import { independentTestFiles, layerSteps, type PlanStepView, type RunEventState } from "@/server/runs/events/fold-run-view";
 
 const STEP_TONE: Record<PlanStepView["status"], string> = {
   pending: "ring-slate-300 bg-white",
@@ -55,6 +55,7 @@ export function PlanGraph({ state }: { state: RunEventState }) {
                     changes the test harness: {step.harness.join(", ")}
                   </p>
                 )}
+                <IndependentTests files={independentTestFiles(state.edits, step.id)} stepId={step.id} />
                 {step.attempts > 0 && <p className="mt-1 text-xs text-amber-700">debug attempt {step.attempts}</p>}
                 {step.reason && step.status !== "succeeded" && <p className="mt-1 text-xs text-red-700">{step.reason}</p>}
                 {step.commit && <p className="mt-1 font-mono text-xs text-slate-500">commit {step.commit.slice(0, 8)}</p>}
@@ -64,5 +65,16 @@ export function PlanGraph({ state }: { state: RunEventState }) {
         </li>
       ))}
     </ol>
+  );
+}
+
+/** The step's tests were written from the task and the planned interface while the coder worked, never from its code. */
+function IndependentTests({ files, stepId }: { files: string[]; stepId: string }) {
+  if (files.length === 0) return null;
+  return (
+    <p data-testid={`step-${stepId}-independent`} className="mt-1 rounded bg-sky-100 px-1.5 py-0.5 text-xs font-medium text-sky-900">
+      independent tests: <span className="font-mono">{files.join(", ")}</span>
+      <span className="sr-only"> (written from the task and the planned interface, without seeing the code)</span>
+    </p>
   );
 }

@@ -7,38 +7,24 @@ import { Button } from "@/components/ui/button";
 import { Field, TextAreaField } from "@/components/ui/field";
 import { Alert } from "@/components/ui/states";
 import type { TEventPlanStep } from "@/server/runs/events/contract";
-
-type Draft = TEventPlanStep & { dependsText: string; key: number };
-
-let draftKeys = 0;
-const toDraft = (step: TEventPlanStep): Draft => ({ ...step, dependsText: step.depends_on.join(", "), key: ++draftKeys });
-
-function toPlan(drafts: Draft[]) {
-  return {
-    steps: drafts.map(({ dependsText, key: _key, ...step }) => ({
-      ...step,
-      file: step.file?.trim() ? step.file.trim() : undefined,
-      depends_on: dependsText.split(/[\s,]+/).filter(Boolean),
-    })),
-  };
-}
+import { toEditedPlan, toPlanDraft, type PlanDraft } from "./edit-plan-draft";
 
 /**
- * Plan review: the planner's steps as editable fields (description, file, dependencies; remove or add a step),
+ * Plan review: the planner's steps as editable fields (description, file, a new file's interface, dependencies; remove or add a step),
  * approved or rejected with a reason. Plain labelled inputs and buttons, so it works from the keyboard alone.
  * The server checks the edited plan with the planner's schema and answers with its message.
  */
 export function PlanReviewPanel({ runId, steps, deadline }: { runId: string; steps: TEventPlanStep[]; deadline: Date | null }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [drafts, setDrafts] = useState<Draft[]>(() => steps.map(toDraft));
+  const [drafts, setDrafts] = useState<PlanDraft[]>(() => steps.map(toPlanDraft));
   const [dirty, setDirty] = useState(false);
   const [rejecting, setRejecting] = useState(false);
   const [reason, setReason] = useState("");
   const refresh = () => void queryClient.invalidateQueries({ queryKey: trpc.run.byId.queryKey({ runId }) });
   const approve = useMutation(trpc.run.approvePlan.mutationOptions({ onSuccess: refresh }));
   const reject = useMutation(trpc.run.rejectPlan.mutationOptions({ onSuccess: refresh }));
-  const change = (index: number, patch: Partial<Draft>) => {
+  const change = (index: number, patch: Partial<PlanDraft>) => {
     setDirty(true);
     setDrafts((current) => current.map((draft, i) => (i === index ? { ...draft, ...patch } : draft)));
   };
@@ -71,6 +57,15 @@ export function PlanReviewPanel({ runId, steps, deadline }: { runId: string; ste
               </legend>
               <TextAreaField id={`plan-${index}-description`} label={`Description of step ${draft.id}`} rows={2} value={draft.description} onChange={(e) => change(index, { description: e.target.value })} />
               {draft.agent !== "tool" && <Field id={`plan-${index}-file`} label={`File of step ${draft.id}`} value={draft.file ?? ""} onChange={(e) => change(index, { file: e.target.value })} />}
+              {draft.agent === "coder" && (
+                <TextAreaField
+                  id={`plan-${index}-interface`}
+                  label={`Interface of step ${draft.id}: its public names and signatures, one per line (optional; the tester writes its tests from them)`}
+                  rows={2}
+                  value={draft.interface ?? ""}
+                  onChange={(e) => change(index, { interface: e.target.value })}
+                />
+              )}
               <Field id={`plan-${index}-depends`} label={`Step ${draft.id} waits for`} hint="Step ids, separated by commas; empty: it can start at once." value={draft.dependsText} onChange={(e) => change(index, { dependsText: e.target.value })} />
               <Button
                 variant="ghost"
@@ -91,12 +86,12 @@ export function PlanReviewPanel({ runId, steps, deadline }: { runId: string; ste
             variant="secondary"
             onClick={() => {
               setDirty(true);
-              setDrafts((current) => [...current, toDraft({ id: nextId(), agent: "coder", description: "", file: "", depends_on: [] })]);
+              setDrafts((current) => [...current, toPlanDraft({ id: nextId(), agent: "coder", description: "", file: "", depends_on: [] })]);
             }}
           >
             Add a coder step
           </Button>
-          <Button pending={approve.isPending} onClick={() => approve.mutate({ runId, plan: dirty ? toPlan(drafts) : undefined })}>
+          <Button pending={approve.isPending} onClick={() => approve.mutate({ runId, plan: dirty ? toEditedPlan(drafts) : undefined })}>
             {dirty ? "Approve edited plan" : "Approve plan"}
           </Button>
           <Button variant="danger" onClick={() => setRejecting(!rejecting)} aria-expanded={rejecting}>

@@ -1,6 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { toEditedPlan, toPlanDraft } from "@/components/runs/edit-plan-draft";
 import { expirePlanReviews } from "@/server/plan-review/review-plan";
+import { ZEventPlanStep } from "@/server/runs/events/contract";
 import { requireDocker } from "@/server/sandbox/docker-test-guard";
 import { startTestRunner, waitForRunEnd, type TestRunner } from "@/tests/helpers/test-runner";
 import { callerFor, createTestUser, testDb } from "../helpers/db";
@@ -95,6 +97,31 @@ describe.skipIf(!dockerReady)("plan review: a run waits after planning until its
     const approved = await testDb().runEvent.findFirstOrThrow({ where: { runId, type: "plan.approved" } });
     expect(approved.payload).toMatchObject({ by: owner.id, edited: true });
   }, 240_000); // two whole runs one after another on one slot
+
+  it("a reviewer's edit keeps the step's planned interface (the editor's form, the approval, the resumed run's coder and tester)", async () => {
+    const as = callerFor(owner.id);
+    const llm = testRunner!.llm;
+    const planned = "def add(a: int, b: int) -> int";
+    llm.script("planner", JSON.stringify({ steps: [{ id: "s1", agent: "coder", description: "Write add in calc.py", file: "calc.py", interface: planned }] }));
+    const { runId } = await as.task.create({ projectId, prompt: "Write add(a, b) with tests", reviewPlan: true });
+    await waitForStatus(runId, "AWAITING_APPROVAL");
+    const created = await testDb().runEvent.findFirstOrThrow({ where: { runId, type: "plan.created" } });
+    const drafts = ZEventPlanStep.array().parse((created.payload as { steps: unknown }).steps).map(toPlanDraft);
+    expect(drafts[0]!.interface).toBe(planned);
+    // The reviewer edits the description only, as the form does: the interface it does not touch goes along.
+    const plan = toEditedPlan(drafts.map((d) => ({ ...d, description: "Write add(a, b) in calc.py, returning their sum" })));
+    expect(plan.steps[0]).toMatchObject({ interface: planned, file: "calc.py" });
+    // An interface the reviewer emptied is left out (the schema refuses ""), so the tester falls back to the task's names.
+    expect(toEditedPlan(drafts.map((d) => ({ ...d, interface: "  " }))).steps[0]).not.toHaveProperty("interface", expect.anything());
+    expect(await as.run.approvePlan({ runId, plan })).toEqual({ status: "QUEUED", edited: true, steps: 1 });
+    const approved = await testDb().runEvent.findFirstOrThrow({ where: { runId, type: "plan.approved" } });
+    expect((approved.payload as { steps: { interface?: string }[] }).steps[0]!.interface).toBe(planned);
+    expect((await waitForRunEnd(runId)).status).toBe("SUCCEEDED");
+    const promptOf = (role: string) => llm.requests.filter((r) => r.runId === runId && r.role === role).map((r) => (r.body.messages ?? []).map((m) => m.content).join("\n"));
+    expect(promptOf("coder").length).toBeGreaterThan(0);
+    expect(promptOf("coder")[0]).toContain(planned);
+    expect(promptOf("tester")[0]).toContain(planned);
+  }, 240_000);
 
   it("a rejected plan ends the run cancelled with the reason; nothing runs", async () => {
     const as = callerFor(owner.id);

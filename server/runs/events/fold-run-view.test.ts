@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { StoredEvent as RunEvent } from "./contract";
-import { applyRunEvents, initialRunEventState, layerSteps } from "./fold-run-view";
+import { applyRunEvents, independentTestFiles, initialRunEventState, layerSteps } from "./fold-run-view";
 
 let seq = 0;
 const at = new Date("2026-01-01T00:00:00Z");
@@ -78,6 +78,29 @@ describe("the run page's event fold", () => {
     expect(state.verification).toMatchObject({ outcome: "verified", modelTests: { passed: 1, total: 1 }, repositoryTests: { passed: 0, total: 1 } });
     expect(state.usage).toEqual({ tokensIn: 100, tokensOut: 20, costUsd: 0.01, calls: 1 });
     expect(state).toMatchObject({ lastSeq: events.length, repeated: 0, missing: 0 });
+  });
+
+  it("marks the tests a step's tester designed without seeing the code, and only those", () => {
+    seq = 0;
+    const state = applyRunEvents(initialRunEventState, [
+      ev("plan.created", { steps: [{ id: "s1", agent: "coder", description: "new", file: "calc.py", depends_on: [] }, { id: "s2", agent: "coder", description: "old", file: "app.py", depends_on: [] }] }),
+      ev("edit.applied", { stepId: "s1", path: "calc.py", by: "coder", kind: "write", changes: [] }),
+      ev("edit.applied", { stepId: "s1", path: "tests/test_calc.py", by: "tester", kind: "write", changes: [], independent: true }),
+      // A debugger's later rewrite of the same file does not name it twice.
+      ev("edit.applied", { stepId: "s1", path: "tests/test_calc.py", by: "debugger", kind: "write", changes: [] }),
+      ev("edit.applied", { stepId: "s1", path: "tests/test_calc.py", by: "tester", kind: "write", changes: [], independent: true }),
+      // An existing file's tester saw the code: no mark.
+      ev("edit.applied", { stepId: "s2", path: "tests/test_app.py", by: "tester", kind: "write", changes: [] }),
+    ]);
+    expect(state.edits.map((e) => [e.path, e.by, e.independent])).toEqual([
+      ["calc.py", "coder", false],
+      ["tests/test_calc.py", "tester", true],
+      ["tests/test_calc.py", "debugger", false],
+      ["tests/test_calc.py", "tester", true],
+      ["tests/test_app.py", "tester", false],
+    ]);
+    expect(independentTestFiles(state.edits, "s1")).toEqual(["tests/test_calc.py"]);
+    expect(independentTestFiles(state.edits, "s2")).toEqual([]);
   });
 
   it("counts repeated and missing events instead of folding them twice", () => {

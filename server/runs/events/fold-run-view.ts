@@ -57,7 +57,8 @@ export interface RunEventState {
   steps: PlanStepView[];
   commands: CommandView[];
   tests: TestView[];
-  edits: { seq: number; stepId: string | null; path: string; by: string; harness: string | null }[];
+  /** independent: a tester's file written without seeing the step's code (the coder of a new file ran alongside). */
+  edits: { seq: number; stepId: string | null; path: string; by: string; harness: string | null; independent: boolean }[];
   notes: { seq: number; tone: "info" | "warn" | "error"; text: string }[];
   verdict: { verdict: string; reasons: string[] } | null;
   verification: VerificationView | null;
@@ -136,8 +137,8 @@ function foldPageParts(state: RunEventState, event: RunEvent): RunEventState {
     case "verification.started":
       return { ...state, phase: "verifying" };
     case "edit.applied": {
-      const { stepId, path, by, harness } = event.payload;
-      return { ...state, edits: [...state.edits, { seq: event.seq, stepId, path, by, harness: harness ?? null }] };
+      const { stepId, path, by, harness, independent } = event.payload;
+      return { ...state, edits: [...state.edits, { seq: event.seq, stepId, path, by, harness: harness ?? null, independent: independent === true }] };
     }
     case "edit.rejected":
       return note("warn", `An edit to ${event.payload.path} was rejected: ${event.payload.error || "unknown reason"}`);
@@ -260,6 +261,11 @@ export function applyRunEvent(state: RunEventState, event: StoredEvent): RunEven
 
 export function applyRunEvents(state: RunEventState, events: readonly StoredEvent[]): RunEventState {
   return events.reduce(applyRunEvent, state);
+}
+
+/** The test files a step's tester designed without seeing the step's code, each named once, in the order written. */
+export function independentTestFiles(edits: RunEventState["edits"], stepId: string): string[] {
+  return [...new Set(edits.filter((edit) => edit.stepId === stepId && edit.independent).map((edit) => edit.path))];
 }
 
 /**
