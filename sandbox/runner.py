@@ -13,6 +13,7 @@ import importlib
 import io
 import json
 import os
+import re
 import selectors
 import shutil
 import signal
@@ -163,8 +164,6 @@ def parse_jest_json(path):
 
 def parse_tap(path):
     """node:test's TAP: `ok N - name` / `not ok N - name`, subtests indented; a leaf is named after its parents."""
-    import re
-
     line_re = re.compile(r"^(\s*)(not ok|ok) \d+ - (.*?)(\s+#\s*(SKIP|TODO).*)?$")
     with open(path) as handle:
         lines = handle.read().splitlines()
@@ -193,8 +192,11 @@ def parse_tap(path):
 REPORT_PARSERS = {"junit": lambda path: parse_junit(path), "jest-json": lambda path: parse_jest_json(path), "tap": lambda path: parse_tap(path)}
 
 
-def run_child(target, limit, timeout_s, protocol_fds):
-    """Fork, run target() in the child with piped output, collect capped output until exit or timeout."""
+def run_child(target, limit, timeout_s, protocol_fds, live=None):
+    """Fork, run target() in the child with piped output, collect capped output until exit or timeout.
+
+    live: two file paths that also get the output as it arrives (the host reads them while the child runs).
+    """
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     oom_before = oom_kills()
@@ -234,6 +236,10 @@ def run_child(target, limit, timeout_s, protocol_fds):
     deadline = started + timeout_s
     buffers = {out_r: bytearray(), err_r: bytearray()}
     totals = {out_r: 0, err_r: 0}
+    tees = {}
+    if live:
+        for fd, path in zip((out_r, err_r), live):
+            tees[fd] = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
     selector = selectors.DefaultSelector()
     for fd in (out_r, err_r):
         os.set_blocking(fd, False)
@@ -251,6 +257,8 @@ def run_child(target, limit, timeout_s, protocol_fds):
                 os.close(fd)
                 return False
             totals[fd] += len(chunk)
+            if fd in tees:
+                os.write(tees[fd], chunk)
             room = limit - len(buffers[fd])
             if room > 0:
                 buffers[fd] += chunk[:room]
@@ -284,6 +292,12 @@ def run_child(target, limit, timeout_s, protocol_fds):
         os.killpg(pid, signal.SIGKILL)
     except OSError:
         pass
+    for fd, path in zip((out_r, err_r), live or ()):
+        os.close(tees[fd])
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
     duration = time.monotonic() - started
     oom_after = oom_kills()
     stdout, stdout_truncated = cap(buffers[out_r], totals[out_r], limit)
@@ -336,7 +350,12 @@ def handle(request, protocol_fds):
             # xunit1 keeps the file attribute on each testcase.
             return int(pytest.main([*args, "--junitxml=" + report, "-o", "junit_family=xunit1", "-p", "no:cacheprovider"]))
 
-        result = run_child(target, limit, timeout_s, protocol_fds)
+        live = request.get("live")
+        # Only plain file names under TMP: the host chooses them, and nothing else may be truncated.
+        if live is not None and not (isinstance(live, list) and len(live) == 2 and all(isinstance(p, str) and re.fullmatch(r"autocode-live-[A-Za-z0-9-]+\.(out|err)", p) for p in live)):
+            raise ValueError("live must be two autocode-live-*.out/.err names")
+        live = [os.path.join(TMP, p) for p in live] if live else None
+        result = run_child(target, limit, timeout_s, protocol_fds, live)
         try:
             result["tests"] = parse_junit(report)
         except FileNotFoundError:

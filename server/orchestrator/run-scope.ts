@@ -207,8 +207,9 @@ export class RunScope {
     const run = { signal: this.signal, timeoutMs: this.settings.sandboxTimeoutMs };
     const command = this.profile.testCommand;
     const suite = command ? suiteFor(command, testPaths ?? []) : null;
-    // The resident runner's pytest answers once, at the end: only suite commands stream their output live.
-    const result = await this.withSession((opened) => (suite ? opened.runSuite(suite, { ...run, onOutput: this.liveOutput(stepId, suite.shell) }) : opened.runPytest({ testPaths, ...run })));
+    const result = await this.withSession((opened) =>
+      suite ? opened.runSuite(suite, { ...run, onOutput: this.liveOutput(stepId, suite.shell) }) : opened.runPytest({ testPaths, ...run, onOutput: this.liveOutput(stepId, commandText(["python3", "-m", "pytest", ...(testPaths ?? [])])) }),
+    );
     this.throwIfStopped();
     const judgement = await this.recordRun(stepId, result);
     this.latestRun = { stepId, testPaths: testPaths ?? [], edits: this.editsApplied, image: this.image, passed: judgement.passed };

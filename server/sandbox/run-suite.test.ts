@@ -3,6 +3,7 @@ import { requireDocker } from "./docker-test-guard";
 import { getDocker } from "./docker-client";
 import { DockerSandbox } from "./docker-sandbox";
 import type { DockerSandboxSession } from "./sandbox-session";
+import { execStdout } from "./suite-progress";
 import { LIVE_CHUNK_CHARS } from "./watch-suite-output";
 
 const dockerReady = await requireDocker("test suites with structured reports");
@@ -151,5 +152,48 @@ describe.skipIf(!dockerReady)("runSuite: pass and fail from the exit code and th
     // The record is unchanged by the watching: the whole output, and no report means no pass.
     expect(result.stdout).toContain(`${"x".repeat(20_000)}\nmiddle line`);
     expect(result.passed).toBe(false);
+  });
+  it("streams a plain pytest run's output while it runs (the resident runner copies it into files the host polls)", async () => {
+    const { containerId } = await session.describeContainer();
+    const container = getDocker().getContainer(containerId);
+    // The second test waits until the host has seen the first one's dot: only output seen during the run lets it finish.
+    const waits = [
+      "import os, sys, time",
+      "def test_a_first():",
+      "    print('to stderr', file=sys.stderr)",
+      "def test_b_waits_for_the_host():",
+      "    for _ in range(1200):",
+      "        if os.path.exists('/tmp/autocode-go-pytest'):",
+      "            return",
+      "        time.sleep(0.1)",
+      "    raise AssertionError('the host never saw the first dot')",
+      "",
+    ].join("\n");
+    await session.writeFiles([{ path: "live/test_live.py", content: waits }]);
+    const chunks: Array<{ stdout: string; stderr: string; skippedBytes: number }> = [];
+    let released: Promise<unknown> | undefined;
+    const result = await session.runPytest({
+      testPaths: ["live/test_live.py"],
+      timeoutMs: 300_000,
+      onOutput: (chunk) => {
+        chunks.push(chunk);
+        if (!released && chunks.map((c) => c.stdout).join("").includes("live/test_live.py .")) {
+          released = container.exec({ Cmd: ["touch", "/tmp/autocode-go-pytest"], User: "10001" }).then((exec) => exec.start({ Detach: true }));
+        }
+      },
+    });
+    await released;
+    expect(released).toBeDefined();
+    expect(result.passed).toBe(true);
+    expect(result.tests.map((t) => [t.name, t.status])).toEqual([
+      ["test_a_first", "passed"],
+      ["test_b_waits_for_the_host", "passed"],
+    ]);
+    // Every byte the runner returned was streamed or counted (pytest prints nothing to stderr here: output is captured).
+    const streamed = chunks.reduce((sum, c) => sum + Buffer.byteLength(c.stdout) + Buffer.byteLength(c.stderr) + c.skippedBytes, 0);
+    expect(streamed).toBeLessThanOrEqual(Buffer.byteLength(result.stdout) + Buffer.byteLength(result.stderr));
+    expect(chunks.map((c) => c.stdout).join("")).toContain("live/test_live.py .");
+    // The runner removes its copies once the run is over.
+    expect((await execStdout(container, "ls /tmp | grep -c autocode-live || true")).toString("utf8").trim()).toBe("0");
   });
 });

@@ -78,11 +78,19 @@ export class DockerSandboxSession implements SandboxSession {
     await this.call(box, { op: "untar", tar: tar.toString("base64"), dest: checkedDest ?? "" });
   }
 
-  async runPytest(opts: RunOptions & { testPaths?: string[] } = {}): Promise<ExecutionResult> {
+  async runPytest(opts: RunOptions & { testPaths?: string[]; onOutput?: SuiteRunOptions["onOutput"] } = {}): Promise<ExecutionResult> {
     const paths = (opts.testPaths ?? []).map(validateSandboxPath);
     // What the resident runner really runs (sandbox/runner.py adds the report, the JUnit family and cache off).
     const command = ["python3", "-m", "pytest", ...paths, "--junitxml=<report>", "-o", "junit_family=xunit1", "-p", "no:cacheprovider"];
-    return this.execute("pytest", { args: paths }, command, opts);
+    if (!opts.onOutput) return this.execute("pytest", { args: paths }, command, opts);
+    // The runner also copies the output into these files as it arrives (an older image ignores `live`: no chunks).
+    const live = ["out", "err"].map((ext) => `autocode-live-${process.pid}-${++this.progressRuns}.${ext}`);
+    const watcher = watchSuiteOutput({ container: () => this.box?.container, files: [`/tmp/${live[0]}`, `/tmp/${live[1]}`], pollMs: PROGRESS_POLL_MS, onTests: () => undefined, onOutput: opts.onOutput });
+    try {
+      return await this.execute("pytest", { args: paths, live }, command, opts);
+    } finally {
+      await watcher.stop();
+    }
   }
 
   async exec(argv: string[], opts: RunOptions = {}): Promise<ExecutionResult> {

@@ -69,7 +69,8 @@ export interface SandboxSession {
   writeFiles(files: SandboxFile[]): Promise<void>;
   /** Streams a tar of many files into the workspace (the repository's seed). */
   writeTree(tree: SandboxTree): Promise<void>;
-  runPytest(opts?: RunOptions & { testPaths?: string[] }): Promise<ExecutionResult>;
+  /** onOutput: pytest's output while it runs (the runner copies it into files the host polls). */
+  runPytest(opts?: RunOptions & { testPaths?: string[]; onOutput?: SuiteRunOptions["onOutput"] }): Promise<ExecutionResult>;
   exec(argv: string[], opts?: RunOptions): Promise<ExecutionResult>;
   /** A test command with a structured reporter (vitest, jest, node:test, pytest): results from its report. */
   runSuite(suite: SuiteCommand, opts?: SuiteRunOptions): Promise<ExecutionResult>;
