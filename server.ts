@@ -50,10 +50,12 @@ async function main(): Promise<void> {
 
   // The web app (importing Next and the handlers, Next's prepare) starts beside the database, not after it:
   // neither needs the other until the first request, and each is seconds of a start (issue #17).
+  // The database first: PGlite's wasm compiles off the main thread while Next's modules load on it.
+  const booting = import("@/server/boot/bootstrap").then(({ bootstrap }) => bootstrap());
+  booting.catch(() => undefined); // awaited below; a failure is reported there
   const web = startWeb({ dev, hostname, port }).then((started) => ({ ...started, readyMs: Math.round(performance.now()) }));
-  web.catch(() => undefined); // awaited below; a failure is reported there
-  const { bootstrap } = await import("@/server/boot/bootstrap");
-  const boot = await bootstrap();
+  web.catch(() => undefined);
+  const boot = await booting;
   stops.push(() => boot.stop());
   health.set("database", "ok");
   const databaseMs = Math.round(performance.now());
