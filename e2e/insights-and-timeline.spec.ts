@@ -47,12 +47,12 @@ test("a two-step parallel run's timeline shows two overlapping lanes; the projec
   await page.getByTestId("timeline-chart").focus();
   await page.keyboard.press("ArrowRight");
   await expect(page.getByTestId("timeline-detail")).toContainText(/tokens in|exit/);
-  // Zoom (buttons or +/-) narrows the window; a lane's whole label is its tooltip.
+  // Zoom (buttons or +/-) narrows the window; a lane's whole label and its step's description are its tooltip.
   await page.keyboard.press("+");
   await expect(page.getByTestId("timeline-window")).toContainText("2×");
   await page.getByTestId("timeline-zoom-out").click();
   await expect(page.getByTestId("timeline-window")).toHaveText("The whole run");
-  await expect(s1.locator("title").first()).toHaveText(/^s1 · coder · calc\.py$/);
+  await expect(s1.locator("title").first()).toHaveText(/^s1 · coder · calc\.py: Write add$/);
   await page.getByTestId("timeline-toggle").click();
   await expect(page.getByTestId("timeline-table")).toContainText("s1");
   // The timeline only: the run page's token panes and diff have colour-contrast findings of their own (issue 19's).

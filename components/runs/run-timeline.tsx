@@ -56,6 +56,11 @@ function jumpTo(bar: TimelineBar) {
 
 type Row = { lane: TimelineLane; bars: TimelineBar[] };
 
+/** A lane's tooltip: its label and, for a step, its description. */
+export function laneTitle(lane: TimelineLane): string {
+  return lane.description ? `${lane.label}: ${lane.description}` : lane.label;
+}
+
 const MAX_ZOOM = 64;
 
 /** The visible window of a `span`-long run at `zoom`, centred on `centre` as far as the run's edges allow. */
@@ -147,8 +152,8 @@ const Chart = memo(function Chart({ rows, span }: { rows: Row[]; span: number })
           return (
             <g key={lane.id} data-testid="timeline-lane" data-lane={lane.id} data-start={lane.start ?? ""} data-end={lane.end ?? ""}>
               <text x={4} y={y + 16} fontSize={11} fill="#0f172a" data-testid="timeline-lane-label">
-                {/* The whole label on hover (the chart cuts it at 28 characters; the table shows it in full). */}
-                <title>{lane.label}</title>
+                {/* The whole label and what the step does on hover (the chart cuts the label at 28 characters). */}
+                <title>{laneTitle(lane)}</title>
                 {lane.label.length > 28 ? `${lane.label.slice(0, 27)}…` : lane.label}
               </text>
               <g clipPath="url(#timeline-plot)">
@@ -207,7 +212,7 @@ function TimelineTable({ rows }: { rows: Row[] }) {
           {rows.flatMap(({ lane, bars }) => [
             ...bars.map((bar) => (
               <tr key={bar.seq}>
-                <td className="px-2 py-1">{lane.label}</td>
+                <td className="px-2 py-1" title={lane.description ?? undefined}>{lane.label}</td>
                 <td className="px-2 py-1">{seconds(bar.start)}</td>
                 <td className="px-2 py-1">{seconds(bar.end - bar.start)}</td>
                 <td className="px-2 py-1">
