@@ -103,6 +103,10 @@ describe("hunks whose context lost or gained blank lines", () => {
     const fail = failure(applyBodies(ts, [body]));
     expect(fail.code).toBe("ambiguous");
     expect(fail.detail).toContain("leaves out blank lines next to the lines it adds");
+    // A definition below keeps the blank line before it, wherever else the added lines might break.
+    const src = ["const boot = await start();", "const { port } = boot.env;", "", "function serve() {}", ""].join("\n");
+    const defBody = [" const boot = await start();", "-const { port } = boot.env;", "+stops.push(() => boot.stop());", '+health.set("database", "ok");', " function serve() {}"].join("\n");
+    expect(ok(applyBodies(src, [defBody]))).toBe(src.replace("const { port } = boot.env;\n", 'stops.push(() => boot.stop());\nhealth.set("database", "ok");\n'));
     // Lines of one kind replacing the removed one run together: the file's blank line stays after them.
     const imports = ["import { env } from './env';", "import { start } from './box';", "", "const DELAY = 5;", ""].join("\n");
     const replaced = " import { env } from './env';\n-import { start } from './box';\n+import { docker } from './docker';\n+import { start, remove } from './box';\n const DELAY = 5;";

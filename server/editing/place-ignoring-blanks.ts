@@ -146,8 +146,14 @@ function resolveGap(items: readonly Item[], blanks: readonly string[], fix: (lin
   if (items.length > 40 || blanks.length > 40) return items.some((i) => i.op !== "+") || blanks.length > 0 ? null : items.map((i) => fix(i.text));
   const outcomes = gapOutcomes(items, blanks, fix, afterRemoved).map((o) => (o === "" ? [] : o.split(SEP).slice(0, -1)));
   if (outcomes.length === 1) return outcomes[0]!;
-  // A blank line that may sit inside the added block: neither the blank runs nor the side rules below can say where.
-  if (afterRemoved && items.some((item, i) => item.op === "+" && items[i - 1]?.op === "+" && mayBreakBefore(items, i))) return null;
+  // A blank line that may sit inside the added block: the blank runs and the side rules below cannot say where.
+  // Only a line below that opens a block of its own (a definition, a comment) keeps the blank line before it.
+  if (afterRemoved && items.some((item, i) => item.op === "+" && items[i - 1]?.op === "+" && mayBreakBefore(items, i))) {
+    const added = items.filter((i) => i.op === "+").map((i) => i.text);
+    const opensBelow = around.below !== undefined && OPENS_BLOCK.test(around.below) && !added.some((l) => OPENS_BLOCK.test(l)) && !COMMENT.test(added.at(-1) ?? "");
+    const after = opensBelow ? outcomes.filter((lines) => isBlank(lines.at(-1) ?? "")) : [];
+    return after.length === 1 ? after[0]! : null;
+  }
   if (outcomes.length === 0 || outcomes.length >= MAX_READINGS) return null;
   // With more blank lines in the hunk than in the file, which of them is the extra one decides the text:
   // only the code's structure may choose (below).
