@@ -89,6 +89,10 @@ async function main(): Promise<void> {
   // First start: say now, not at the first run's failure, whether the model endpoint answers.
   const { describeServerModelStatus, serverModelStatus } = await import("@/server/llm/server-model-status");
   void serverModelStatus().then((status) => (status.ok ? console.log : console.warn)(`[autocode] ${describeServerModelStatus(status)}`));
+  if (dev) {
+    const { watchedDataDirWarning } = await import("@/server/boot/watched-data-dir");
+    void watchedDataDirWarning({ dataDir: boot.env.DATA_DIR, checkout: process.cwd() }).then((warning) => warning && console.warn(`[autocode] ${warning}`));
+  }
 }
 
 /**
