@@ -38,6 +38,8 @@ test("a two-turn thread: the title follows the run to its end, a follow-up conti
   // The earlier turn unfolds to its own plan and diff, inline.
   await turns.nth(0).locator("summary").click();
   await expect(turns.nth(0).getByRole("region", { name: "Plan of turn 1" })).toBeVisible();
+  await expect(turns.nth(0).getByRole("region", { name: "Checks of turn 1" })).toContainText(/Tests: [1-9]\d* of [1-9]\d* passed/);
+  await expect(turns.nth(0).getByRole("region", { name: "Checks of turn 1" })).toContainText("exit code 0");
   const firstChanges = turns.nth(0).getByRole("region", { name: "Changes of turn 1" });
   await expect(firstChanges).toContainText("calc.py");
   await expect(firstChanges).toContainText("return a + b");

@@ -14,7 +14,7 @@ import { RunStatusBadge } from "./run-status-badge";
 
 type TThreadTurn = TThreadDto["turns"][number];
 
-/** An earlier turn's plan and its own changes, inline (the turn on the page shows its own below). */
+/** An earlier turn's plan, checks (commands, tests) and its own changes, inline (the turn on the page shows its own below). */
 function TurnDetails({ turn, number }: { turn: TThreadTurn; number: number }) {
   return (
     <div className="mt-2 space-y-2">
@@ -30,6 +30,21 @@ function TurnDetails({ turn, number }: { turn: TThreadTurn; number: number }) {
               </li>
             ))}
           </ol>
+        </section>
+      )}
+      {turn.verification && (
+        <section aria-label={`Checks of turn ${number}`}>
+          <h3 className="text-xs font-semibold text-slate-600">Checks</h3>
+          <p className="text-sm text-slate-700">
+            Outcome <code className="text-xs">{turn.verification.outcome}</code> · Tests: {turn.verification.tests.passed} of {turn.verification.tests.total} passed
+          </p>
+          <ul className="space-y-0.5 text-xs text-slate-600">
+            {turn.verification.commands.map((c, k) => (
+              <li key={k}>
+                <code>{c.command}</code> · exit code {c.exitCode ?? "none"} · {c.passed ? "passed" : "failed"}
+              </li>
+            ))}
+          </ul>
         </section>
       )}
       {turn.diff && (

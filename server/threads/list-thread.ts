@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Db } from "@/server/db/client";
 import { diffRun } from "@/server/git";
 import { isActiveStatus } from "@/server/runs/events/run-status";
+import { readVerification } from "@/server/runs/run-dto";
 import { RUN_STATUSES } from "@/server/runs/run-schemas";
 
 /** Turns whose diff the thread carries, newest first; older turns link to their own page. */
@@ -18,6 +19,12 @@ const ZThreadDiffFileDto = z.object({
   patch: z.string(),
 });
 
+const ZThreadCheckDto = z.object({
+  outcome: z.string(),
+  commands: z.array(z.object({ command: z.string(), exitCode: z.number().nullable(), passed: z.boolean() })),
+  tests: z.object({ passed: z.number(), total: z.number() }),
+});
+
 export const ZThreadTurnDto = z.object({
   runId: z.string(),
   prompt: z.string(),
@@ -28,11 +35,25 @@ export const ZThreadTurnDto = z.object({
   finishedAt: z.date().nullable(),
   /** The plan the turn ran (or proposes, while it waits for review). */
   plan: z.array(ZThreadStepDto),
+  /** How the turn was checked: outcome, the commands with exit codes (the independent re-run's when there was one), test counts. */
+  verification: ZThreadCheckDto.nullable(),
   /** The turn's own changes (from its base, the previous turn's last commit); null while it runs, before it has a branch, or for old turns. */
   diff: z.object({ files: z.array(ZThreadDiffFileDto), added: z.number(), removed: z.number() }).nullable(),
 });
 export const ZThreadDto = z.object({ threadId: z.string(), turns: z.array(ZThreadTurnDto) });
 export type TThreadDto = z.infer<typeof ZThreadDto>;
+
+function checkOf(value: Parameters<typeof readVerification>[0]): z.output<typeof ZThreadCheckDto> | null {
+  const v = readVerification(value);
+  if (!v) return null;
+  const commands = v.independent?.commands.length ? v.independent.commands : v.commands;
+  const tests = v.independent?.tests.length ? v.independent.tests : v.tests;
+  return {
+    outcome: v.outcome,
+    commands: commands.slice(0, 30).map((c) => ({ command: c.command.slice(0, 300), exitCode: c.exitCode ?? null, passed: c.passed })),
+    tests: { passed: tests.filter((t) => t.status === "passed").length, total: tests.length },
+  };
+}
 
 /**
  * Every turn of the thread a run belongs to, oldest first (a run outside any thread is a thread of one), each with
@@ -54,6 +75,7 @@ export async function listThread(options: { db: Db; runId: string }): Promise<TT
       finishedAt: true,
       branch: true,
       baseCommit: true,
+      verification: true,
       task: { select: { prompt: true } },
       project: { select: { repoPath: true } },
       steps: { orderBy: { order: "asc" }, select: { planStepId: true, agent: true, description: true, targetFile: true, status: true } },
@@ -73,6 +95,7 @@ export async function listThread(options: { db: Db; runId: string }): Promise<TT
       verdict: r.verdict,
       queuedAt: r.queuedAt,
       finishedAt: r.finishedAt,
+      verification: checkOf(r.verification),
       plan: r.steps.map((s) => ({ id: s.planStepId, agent: s.agent, description: s.description, file: s.targetFile, status: s.status })),
       diff: diff ? { files: diff.files, added: diff.added, removed: diff.removed } : null,
     });

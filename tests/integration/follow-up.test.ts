@@ -69,6 +69,9 @@ describe.skipIf(!dockerReady)("follow-ups: a run's thread continues on its branc
     expect(turnOne!.diff!.files.map((f) => f.path)).toEqual(expect.arrayContaining(["calc.py"]));
     expect(turnOne!.diff!.files.map((f) => f.path)).not.toContain("more.py");
     expect(turnTwo!.diff).toBeNull();
+    expect(turnOne!.verification!.commands.length).toBeGreaterThan(0);
+    expect(turnOne!.verification!.commands.some((c) => c.passed && c.exitCode === 0)).toBe(true);
+    expect(turnOne!.verification!.tests.total).toBeGreaterThan(0);
     const fromFirst = await as.run.thread({ runId: first.runId });
     expect(fromFirst.turns).toHaveLength(2);
     expect(fromFirst.turns[1]!.plan).toEqual([expect.objectContaining({ id: "s1", description: "Write add(a, b) in more.py", file: "more.py" })]);
