@@ -101,6 +101,9 @@ test("a task runs live: tokens stream, tests pass in the sandbox, the diff shows
   await expect(page.getByTestId("run-status").first()).toHaveAttribute("data-status", "SUCCEEDED", { timeout: 120_000 });
   await expect(page.getByTestId("verification")).toHaveAttribute("data-outcome", "verified");
   await expect(page.getByTestId("step-s1")).toHaveAttribute("data-status", "succeeded");
+  // calc.py is new, so its tests were designed without seeing the code; the step card says so, in words too.
+  await expect(page.getByTestId("step-s1-independent")).toContainText("independent tests");
+  await expect(page.getByTestId("step-s1-independent")).toContainText("without seeing the code");
   await expect(page.getByTestId("verdict")).toHaveAttribute("data-verdict", "PASS");
   await expect(page.getByTestId("test-row").first()).toHaveAttribute("data-status", "passed");
   await expect(page.getByTestId("tests-summary")).toContainText(/(\d+) of \1 tests passed/);
@@ -120,6 +123,7 @@ test("a task runs live: tokens stream, tests pass in the sandbox, the diff shows
   // The guest saw the end too.
   await expect(guestPage.getByTestId("run-status").first()).toHaveAttribute("data-status", "SUCCEEDED", { timeout: 30_000 });
   await expect(guestPage.getByTestId("verification")).toHaveAttribute("data-outcome", "verified");
+  await expect(guestPage.getByTestId("step-s1-independent")).toContainText("independent tests");
   await guestPage.screenshot({ path: testInfo.outputPath("shared-run.png"), fullPage: true });
 
   // The patch downloads for the signed-in owner, and not for the guest.
