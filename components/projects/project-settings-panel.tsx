@@ -1,5 +1,6 @@
 "use client";
 
+import { useState } from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/components/providers/trpc-provider";
 import { Alert } from "@/components/ui/states";
@@ -9,9 +10,13 @@ import type { TProjectDto } from "@/server/projects/project-schemas";
 export function ProjectSettingsPanel({ project }: { project: TProjectDto }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
+  // What was asked, held in React state from the click on: the mutation's own pending state arrives a tick later,
+  // and a controlled box re-rendered in between would flip back to the saved value.
+  const [asked, setAsked] = useState<boolean | null>(null);
   const update = useMutation(
     trpc.project.updateSettings.mutationOptions({
       onSuccess: (saved) => queryClient.setQueryData(trpc.project.byId.queryKey({ projectId: project.id }), saved),
+      onSettled: () => setAsked(null),
     }),
   );
   return (
@@ -24,10 +29,12 @@ export function ProjectSettingsPanel({ project }: { project: TProjectDto }) {
           <input
             type="checkbox"
             className="accent-indigo-600"
-            // While saving, the box shows what was asked (TanStack's optimistic "variables" pattern), not the old value.
-            checked={update.isPending ? update.variables.requirePlanApproval : project.requirePlanApproval}
-            disabled={update.isPending}
-            onChange={(event) => update.mutate({ projectId: project.id, requirePlanApproval: event.target.checked })}
+            checked={asked ?? project.requirePlanApproval}
+            disabled={asked !== null}
+            onChange={(event) => {
+              setAsked(event.target.checked);
+              update.mutate({ projectId: project.id, requirePlanApproval: event.target.checked });
+            }}
           />
           Review every new task&apos;s plan before it runs (a task can still opt out)
         </label>
