@@ -15,6 +15,7 @@ import { createHarness } from "@/tests/orchestrator/orchestrator-harness";
 const STEPS = 6;
 const WORKERS = 3;
 const MODEL_LATENCY_MS = 300;
+const PER_STEP_IN_FLIGHT = 2;
 
 const SIX_INDEPENDENT_STEPS = JSON.stringify({
   steps: Array.from({ length: STEPS }, (_, i) => ({
@@ -32,7 +33,9 @@ export async function benchParallel({ quick = false }: { quick?: boolean } = {})
   const parallelMs: number[] = [];
   const serialMs: number[] = [];
   let run = 0;
-  const timeRun = async (settings: Partial<RunSettings>, expectedInFlight: number) => {
+  // A new file's coder and tester are asked together (the independent tester), so one step alone has 2 requests in
+  // flight: serial must show exactly that, parallel more (several steps at once).
+  const timeRun = async (settings: Partial<RunSettings>) => {
     const harness = await createHarness(sandbox, { git: true, latencyMs: MODEL_LATENCY_MS });
     try {
       harness.llm.script("planner", SIX_INDEPENDENT_STEPS);
@@ -43,8 +46,10 @@ export async function benchParallel({ quick = false }: { quick?: boolean } = {})
       assertVerified(outcome, `parallel bench (${settings.parallel ? "parallel" : "serial"})`);
       if (outcome.steps.length !== STEPS) throw new Error(`parallel bench: expected ${STEPS} steps, the run had ${outcome.steps.length}`);
       // A speedup only counts if the workers really overlapped (and the serial run really did not).
-      if (harness.llm.maxInFlight() !== expectedInFlight) {
-        throw new Error(`parallel bench: ${expectedInFlight} model requests should have overlapped, saw ${harness.llm.maxInFlight()}`);
+      const inFlight = harness.llm.maxInFlight();
+      if (settings.parallel ? inFlight <= PER_STEP_IN_FLIGHT : inFlight !== PER_STEP_IN_FLIGHT) {
+        const expected = settings.parallel ? `more than ${PER_STEP_IN_FLIGHT}` : `exactly ${PER_STEP_IN_FLIGHT}`;
+        throw new Error(`parallel bench: ${expected} model requests should have overlapped, saw ${inFlight}`);
       }
       return elapsed;
     } finally {
@@ -55,11 +60,11 @@ export async function benchParallel({ quick = false }: { quick?: boolean } = {})
     for (let pair = 0; pair < pairs; pair++) {
       // Alternate which goes first so drift on a busy machine does not favour either side.
       if (pair % 2 === 0) {
-        serialMs.push(await timeRun({ parallel: false }, 1));
-        parallelMs.push(await timeRun({ parallel: true, maxParallelWorkers: WORKERS }, WORKERS));
+        serialMs.push(await timeRun({ parallel: false }));
+        parallelMs.push(await timeRun({ parallel: true, maxParallelWorkers: WORKERS }));
       } else {
-        parallelMs.push(await timeRun({ parallel: true, maxParallelWorkers: WORKERS }, WORKERS));
-        serialMs.push(await timeRun({ parallel: false }, 1));
+        parallelMs.push(await timeRun({ parallel: true, maxParallelWorkers: WORKERS }));
+        serialMs.push(await timeRun({ parallel: false }));
       }
     }
   } finally {

@@ -173,7 +173,7 @@ export const HEADLINE: Record<string, FigureSpec> = {
     module: "parallel",
     unit: "x",
     meaning:
-      "Six independent steps, 300 ms per model answer, three workers (MAX_PARALLEL_WORKERS=3), against the same plan with parallel execution off, alternated in the same run: median serial time / median parallel time. Both runs must really overlap (3 requests in flight) or not (1), or the bench fails.",
+      "Six independent steps, 300 ms per model answer, three workers (MAX_PARALLEL_WORKERS=3), against the same plan with parallel execution off, alternated in the same run: median serial time / median parallel time. The parallel run must really overlap steps (more than the 2 requests, coder and independent tester, of one step in flight) and the serial run must not (exactly 2), or the bench fails.",
     goal: { op: ">=", value: 2 },
     goalWhy: "three workers on six steps; the planner, the full test run and the critic stay serial, so 3x is out of reach",
     baseline: "parallel.serial_p50_ms",
