@@ -119,8 +119,14 @@ describe.skipIf(!dockerReady || embedded)("workers on another machine: repositor
     const first = await callerFor(user.id).task.create({ projectId, prompt: "Write add(a, b) in calc3.py" });
     expect((await waitForRun(first.runId, (r) => !["QUEUED", "RUNNING"].includes(r.status), 180_000, "finished")).status).toBe("SUCCEEDED");
     const last = (await testDb().runEvent.findMany({ where: { runId: first.runId, type: "step.committed" }, orderBy: { seq: "asc" } })).map((e) => (e.payload as { commit: string }).commit).at(-1)!;
+    // The worker removes the first run's worktree and branch from its cache after the run is recorded finished: wait
+    // for that, or emptying the cache below races with the worker's own git commands in it (ENOTEMPTY in CI).
+    const cache = path.join(workerDir, "repo-cache", `${projectId.replace(/[^A-Za-z0-9_-]/g, "_")}.git`);
+    await expect
+      .poll(async () => (await gitIn(cache, "for-each-ref", `refs/heads/autocode/run-${first.runId}`)).trim(), { timeout: 60_000 })
+      .toBe("");
     // As if another worker had run the first turn: this worker has never seen its commit (not on main either).
-    fs.rmSync(path.join(workerDir, "repo-cache"), { recursive: true, force: true });
+    fs.rmSync(path.join(workerDir, "repo-cache"), { recursive: true, force: true, maxRetries: 5 });
     llm.script("planner", JSON.stringify({ steps: [{ id: "s1", agent: "coder", description: "Write add(a, b) in more3.py", file: "more3.py", depends_on: [] }] }));
     const second = await callerFor(user.id).task.followUp({ runId: first.runId, prompt: "Now also more3.py" });
     const finished = await waitForRun(second.runId, (r) => !["QUEUED", "RUNNING"].includes(r.status), 180_000, "finished");
