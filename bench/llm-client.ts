@@ -23,7 +23,7 @@ export async function benchLlmClient({ quick = false }: { quick?: boolean } = {}
   const runs = quick ? 5 : 41;
   const llm = await startFakeLlm({ defaults: false });
   const text = "x".repeat(2048);
-  const settings = { ...resolveModelSettings(parseEnv({ LLM_MODE: "litellm" }), { baseUrl: llm.url }), maxRetries: 2 };
+  const settings = { ...resolveModelSettings(parseEnv({ LLM_MODE: "litellm", LITELLM_URL: llm.url })), maxRetries: 2 };
   const client = createLlmClient({ settings, retryBaseMs: 1, retryMaxMs: 1 });
   const messages = [{ role: "user" as const, content: "hello" }];
   try {

@@ -1,5 +1,6 @@
 import OpenAI from "openai";
 import type { LlmMode } from "@/server/env";
+import { modelEndpointFetch } from "@/server/llm/model-endpoint-fetch";
 import type { ModelSettings } from "@/server/llm/resolve-model-settings";
 
 export type ModelEndpointStatus =
@@ -30,7 +31,7 @@ export async function checkModelEndpoint(options: { settings: ModelSettings; tim
   if ((mode === "openai" || mode === "deepseek") && !apiKey) {
     return { ...base, ok: false, error: `No API key: set ${mode.toUpperCase()}_API_KEY or a key in Settings.`, checkedAt: new Date() };
   }
-  const client = new OpenAI({ baseURL: baseUrl, apiKey: apiKey ?? "not-needed", maxRetries: 0, timeout: options.timeoutMs ?? 5000 });
+  const client = new OpenAI({ baseURL: baseUrl, apiKey: apiKey ?? "not-needed", maxRetries: 0, timeout: options.timeoutMs ?? 5000, fetch: modelEndpointFetch(options.settings) });
   const started = performance.now();
   try {
     const page = await client.models.list();

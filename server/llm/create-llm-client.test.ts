@@ -16,8 +16,7 @@ beforeEach(() => {
 });
 
 function settings(overrides: Partial<ModelSettings> = {}): ModelSettings {
-  const base = resolveModelSettings(parseEnv({ LLM_MODE: "litellm", LLM_PRICES: '{"fake-coder":{"input":1,"output":2}}' }), {
-    baseUrl: llm.url,
+  const base = resolveModelSettings(parseEnv({ LLM_MODE: "litellm", LITELLM_URL: llm.url, LLM_PRICES: '{"fake-coder":{"input":1,"output":2}}' }), {
     models: { coder: "fake-coder", planner: "fake-planner" },
   });
   return { ...base, maxRetries: 3, timeoutMs: 5_000, ...overrides };

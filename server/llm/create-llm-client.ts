@@ -1,6 +1,7 @@
 import OpenAI, { APIError, APIUserAbortError } from "openai";
 import { AppError, type AppErrorCode } from "@/server/errors";
 import { endpointEnvVars } from "@/server/llm/check-model-endpoint";
+import { modelEndpointFetch } from "@/server/llm/model-endpoint-fetch";
 import { costOf, findPrice } from "@/server/llm/price-table";
 import type { ModelSettings } from "@/server/llm/resolve-model-settings";
 import type { CallUsage, CompleteRequest, CompleteResult, LlmClient } from "@/server/llm/types";
@@ -46,6 +47,14 @@ interface Failure {
   retryAfterMs?: number;
   code: AppErrorCode;
   message: string;
+  /** Shown instead of the code's general advice. */
+  userMessage?: string;
+}
+
+/** The outbound check's refusal of the address a user's endpoint resolved to, somewhere down the SDK's error causes. */
+function refusalIn(error: unknown): AppError | undefined {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 4; cause = cause.cause, depth++) if (cause instanceof AppError) return cause;
+  return undefined;
 }
 
 function abortReason(signal: AbortSignal): unknown {
@@ -85,6 +94,9 @@ function classify(error: unknown): Failure {
     if (status === 401 || status === 403) return { retryable: false, code: "UNAVAILABLE", message };
     return { retryable: false, code: "BAD_REQUEST", message };
   }
+  // Asking again cannot help: the name resolves to an address this server does not connect to for users.
+  const refused = refusalIn(error);
+  if (refused) return { retryable: false, code: refused.code, message: refused.message, userMessage: refused.userMessage };
   // No status: the connection failed or dropped (undici "terminated", ECONNRESET, an SSE error event).
   const message = error instanceof Error ? error.message : String(error);
   return { retryable: true, code: "UNAVAILABLE", message: `connection to the model endpoint failed: ${message}` };
@@ -136,6 +148,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
     apiKey: settings.apiKey ?? PLACEHOLDER_KEY,
     maxRetries: 0,
     timeout: settings.timeoutMs,
+    fetch: modelEndpointFetch(settings),
   });
 
   async function attempt(request: CompleteRequest, model: string, attemptNo: number) {
@@ -241,7 +254,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
             const failed = new AppError(
               failure.code,
               `${request.role} call to ${model} failed after ${attemptNo} attempt(s): ${failure.message}`,
-              { cause: error, userMessage: userMessageFor(failure.code, settings) },
+              { cause: error, userMessage: failure.userMessage ?? userMessageFor(failure.code, settings) },
             );
             if (wasted.tokensIn + wasted.tokensOut > 0) Object.assign(failed, { usage: usageWith(0, 0, attemptNo, true) });
             throw failed;

@@ -18,6 +18,11 @@ export interface ModelSettings {
   timeoutMs: number;
   maxRetries: number;
   prices: PriceTable;
+  /**
+   * Set when the base URL is a user's own (Settings), not the operator's: every connection to it is checked against
+   * the outbound rules (private addresses only with ALLOW_PRIVATE_ADDRESSES) and pinned to the checked address.
+   */
+  userEndpoint?: { allowPrivate: boolean };
 }
 
 type ModelEnv = Pick<
@@ -41,6 +46,7 @@ type ModelEnv = Pick<
   | "LLM_TIMEOUT"
   | "LLM_MAX_RETRIES"
   | "LLM_PRICES"
+  | "ALLOW_PRIVATE_ADDRESSES"
 >;
 
 function endpointFor(env: ModelEnv, mode: LlmMode): { baseUrl: string; apiKey: string | undefined } {
@@ -88,5 +94,7 @@ export function resolveModelSettings(env: ModelEnv, overrides?: UserModelOverrid
     timeoutMs: Math.round(env.LLM_TIMEOUT * 1000),
     maxRetries: env.LLM_MAX_RETRIES,
     prices: parsePriceTable(env.LLM_PRICES),
+    // The operator's endpoint (a LOCAL_LLM_URL on localhost, a proxy on the private network) is trusted as configured.
+    ...(overrides?.baseUrl ? { userEndpoint: { allowPrivate: env.ALLOW_PRIVATE_ADDRESSES } } : {}),
   };
 }

@@ -172,7 +172,7 @@ describe("the independent tester (real agents, fake model over HTTP)", () => {
   let ctx: AgentContext;
   beforeAll(async () => {
     llm = await startFakeLlm({ latencyMs: 300 });
-    const settings = { ...resolveModelSettings(parseEnv({ LLM_MODE: "litellm" }), { baseUrl: llm.url }), maxRetries: 0, timeoutMs: 30_000 };
+    const settings = { ...resolveModelSettings(parseEnv({ LLM_MODE: "litellm", LITELLM_URL: llm.url })), maxRetries: 0, timeoutMs: 30_000 };
     ctx = { llm: createLlmClient({ settings }), runId: "independent-tester" };
   });
   afterAll(() => llm.close());

@@ -23,7 +23,7 @@ export interface TestRunner {
  */
 export async function startTestRunner(options: { maxRetries?: number; concurrency?: number } = {}): Promise<TestRunner> {
   const llm = await startFakeLlm();
-  const settings = { ...resolveModelSettings(parseEnv({ LLM_MODE: "litellm" }), { baseUrl: llm.url }), maxRetries: options.maxRetries ?? 1, timeoutMs: 10_000 };
+  const settings = { ...resolveModelSettings(parseEnv({ LLM_MODE: "litellm", LITELLM_URL: llm.url })), maxRetries: options.maxRetries ?? 1, timeoutMs: 10_000 };
   const ports: RunPortsFactory = ({ worktreePath }) => ({
     llm: createLlmClient({ settings, retryBaseMs: 20 }),
     sandbox: getSandbox(),

@@ -49,7 +49,7 @@ export async function createHarness(sandbox: SandboxPort, options: FakeLlmOption
   }
   const events = new InMemoryEventSink();
   const memory = inMemoryMemoryStore();
-  const settings = { ...resolveModelSettings(parseEnv({ LLM_MODE: "litellm" }), { baseUrl: llm.url }), maxRetries: 2, timeoutMs: 10_000 };
+  const settings = { ...resolveModelSettings(parseEnv({ LLM_MODE: "litellm", LITELLM_URL: llm.url })), maxRetries: 2, timeoutMs: 10_000 };
   const client = createLlmClient({ settings, retryBaseMs: 20 });
   const defaultRunId = () => `orch-${process.pid}-${++counter}`;
   return {
