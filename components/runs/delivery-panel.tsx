@@ -19,7 +19,7 @@ export function DeliveryPanel({ run, active }: { run: TRunDto; active: boolean }
   const queryClient = useQueryClient();
   const remote = useQuery(trpc.project.remote.queryOptions({ projectId: run.projectId }));
   const pullRequest = useQuery(trpc.run.pullRequest.queryOptions({ runId: run.id }, { enabled: !active }));
-  const push = useMutation(trpc.run.push.mutationOptions());
+  const push = useMutation(trpc.run.push.mutationOptions({ onSuccess: (data) => data.pullRequest && queryClient.setQueryData(trpc.run.pullRequest.queryKey({ runId: run.id }), data.pullRequest) }));
   const refresh = () => void queryClient.invalidateQueries({ queryKey: trpc.run.pullRequest.queryKey({ runId: run.id }) });
   const open = useMutation(trpc.run.openPullRequest.mutationOptions({ onSuccess: (data) => queryClient.setQueryData(trpc.run.pullRequest.queryKey({ runId: run.id }), data) }));
   const [confirming, setConfirming] = useState(false);
@@ -76,6 +76,7 @@ export function DeliveryPanel({ run, active }: { run: TRunDto; active: boolean }
       {push.data && !open.data && (
         <Alert tone="success">
           Pushed {push.data.branch} ({push.data.commit.slice(0, 10)}) to {push.data.remote}.
+          {push.data.pullRequest && ` The earlier turn's ${word} #${push.data.pullRequest.number} now has this turn's commits and record.`}
         </Alert>
       )}
       {(push.error ?? open.error) && <Alert>{(push.error ?? open.error)!.message}</Alert>}

@@ -18,7 +18,7 @@ export function scrubToken(text: string, token: string): string {
 }
 
 /** One REST call to the forge with the project's token; failures become errors that say what to do next. */
-async function call(remote: ResolvedRemote, method: "GET" | "POST", path: string, body?: unknown): Promise<unknown> {
+async function call(remote: ResolvedRemote, method: "GET" | "POST" | "PATCH" | "PUT", path: string, body?: unknown): Promise<unknown> {
   const host = HOST_NAME[remote.provider];
   const [address] = await checkRemoteHost(remote.apiUrl, "API base URL");
   const headers: Record<string, string> =
@@ -126,4 +126,19 @@ async function findOpenPullRequest(remote: ResolvedRemote, head: string): Promis
 export async function readPullRequest(remote: ResolvedRemote, number: number): Promise<PullRequestInfo> {
   if (remote.provider === "github") return githubInfo(await call(remote, "GET", `/repos/${remote.repository}/pulls/${number}`));
   return gitlabInfo(await call(remote, "GET", `${projectPath(remote)}/merge_requests/${number}`));
+}
+
+/**
+ * A follow-up turn's commits reached the request's branch: its description becomes the new turn's record and a
+ * comment says what the turn changed (the title stays: a reviewer may have edited it).
+ */
+export async function updatePullRequest(remote: ResolvedRemote, number: number, input: { body: string; comment: string }): Promise<PullRequestInfo> {
+  if (remote.provider === "github") {
+    const info = githubInfo(await call(remote, "PATCH", `/repos/${remote.repository}/pulls/${number}`, { body: input.body }));
+    await call(remote, "POST", `/repos/${remote.repository}/issues/${number}/comments`, { body: input.comment });
+    return info;
+  }
+  const info = gitlabInfo(await call(remote, "PUT", `${projectPath(remote)}/merge_requests/${number}`, { description: input.body }));
+  await call(remote, "POST", `${projectPath(remote)}/merge_requests/${number}/notes`, { body: input.comment });
+  return info;
 }

@@ -51,8 +51,11 @@ function pushFailure(error: unknown, remote: ResolvedRemote, branch: string): Ap
   return new AppError("BAD_REQUEST", `The push to ${remote.url} failed: ${said || "no message from git"}. Check the remote's URL and token.`);
 }
 
-/** Pushes the run's branch, as committed, to the project's remote under the same name; returns the pushed commit. */
-export async function pushRunBranch(options: { db: Db; userId: string; runId: string }): Promise<{ branch: string; commit: string; remote: string }> {
+/**
+ * Pushes the run's branch, as committed, to the project's remote under the same name; returns the pushed commit.
+ * `alsoTo`: a branch of an earlier turn (its pull request's head) that this run continues, fast-forwarded in the same push.
+ */
+export async function pushRunBranch(options: { db: Db; userId: string; runId: string; alsoTo?: string }): Promise<{ branch: string; commit: string; remote: string }> {
   const run = await requireRun({ ...options, need: "write" });
   if (isActiveStatus(run.status)) throw new AppError("CONFLICT", "Wait for the run to finish before pushing its branch.");
   if (!run.branch) throw new AppError("CONFLICT", "This run never got a branch (it ended before starting): there is nothing to push.");
@@ -61,8 +64,9 @@ export async function pushRunBranch(options: { db: Db; userId: string; runId: st
   const [address] = await checkRemoteHost(remote.url, "repository URL");
   const repoPath = run.project.repoPath;
   const commit = await gitText(["rev-parse", "--verify", "--end-of-options", `refs/heads/${run.branch}^{commit}`], { cwd: repoPath });
-  await git(["push", "--porcelain", "--", remote.url, `refs/heads/${run.branch}:refs/heads/${run.branch}`], { cwd: repoPath, env: remoteGitEnv(remote, address), timeoutMs: PUSH_TIMEOUT_MS }).catch((error: unknown) => {
-    throw pushFailure(error, remote, run.branch!);
+  const refspecs = [run.branch, ...(options.alsoTo && options.alsoTo !== run.branch ? [options.alsoTo] : [])].map((to) => `refs/heads/${run.branch}:refs/heads/${to}`);
+  await git(["push", "--porcelain", "--", remote.url, ...refspecs], { cwd: repoPath, env: remoteGitEnv(remote, address), timeoutMs: PUSH_TIMEOUT_MS }).catch((error: unknown) => {
+    throw pushFailure(error, remote, options.alsoTo ?? run.branch!);
   });
   await appendRunEvent(options.db, { runId: run.id, type: "run.pushed", payload: { by: options.userId, remote: remote.url, branch: run.branch, commit } });
   return { branch: run.branch, commit, remote: remote.url };

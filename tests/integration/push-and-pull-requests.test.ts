@@ -80,7 +80,7 @@ describe.skipIf(!dockerReady)("push and pull requests: a real git remote over HT
     expect(await codeOf(callerFor(stranger.id).run.push({ runId: verifiedRunId }))).toBe("NOT_FOUND");
     const run = await testDb().run.findUniqueOrThrow({ where: { id: verifiedRunId } });
     const pushed = await as.run.push({ runId: verifiedRunId });
-    expect(pushed).toEqual({ branch: run.branch, commit: run.headCommit, remote: remote.url });
+    expect(pushed).toEqual({ branch: run.branch, commit: run.headCommit, remote: remote.url, pullRequest: null });
     expect(remote.git("rev-parse", `refs/heads/${run.branch}`)).toBe(run.headCommit);
     const authorized = remote.requests.filter((r) => r.authorization);
     expect(authorized.length).toBeGreaterThan(0);
@@ -177,7 +177,7 @@ describe.skipIf(!dockerReady)("push and pull requests: a real git remote over HT
       await as.project.setRemote({ projectId, provider: "github", url: gitUrl, apiUrl, token: TOKEN });
       const run = await testDb().run.findUniqueOrThrow({ where: { id: verifiedRunId } });
       const pushesBefore = remote.requests.length;
-      expect(await as.run.push({ runId: verifiedRunId })).toEqual({ branch: run.branch, commit: run.headCommit, remote: gitUrl });
+      expect(await as.run.push({ runId: verifiedRunId })).toEqual({ branch: run.branch, commit: run.headCommit, remote: gitUrl, pullRequest: null });
       expect(remote.requests.length).toBeGreaterThan(pushesBefore);
       await testDb().runEvent.deleteMany({ where: { runId: verifiedRunId, type: "run.pull_request" } });
       const callsBefore = forge.requests.length;
@@ -192,4 +192,53 @@ describe.skipIf(!dockerReady)("push and pull requests: a real git remote over HT
       setHostResolverForTests();
     }
   });
+
+  it("a follow-up turn updates the thread's open pull request (its branch, description and a comment) instead of opening a twin; once merged, the next turn opens a new one", async () => {
+    const as = callerFor(owner.id);
+    allow(true);
+    await as.project.setRemote({ projectId, provider: "github", url: remote.url, apiUrl: `${forge.origin}/api/v3`, token: TOKEN });
+    const first = (await as.task.create({ projectId, prompt: "Write add(a, b) in calc.py for the thread" })).runId;
+    expect((await waitForRunEnd(first)).status).toBe("SUCCEEDED");
+    const pr = await as.run.openPullRequest({ runId: first });
+    const turn1 = await testDb().run.findUniqueOrThrow({ where: { id: first } });
+
+    testRunner!.llm.script("planner", JSON.stringify({ steps: [{ id: "s1", agent: "coder", description: "Write add(a, b) in more.py", file: "more.py" }] }));
+    const second = (await as.task.followUp({ runId: first, prompt: "Now also add more.py with the same add" })).runId;
+    expect((await waitForRunEnd(second)).status).toBe("SUCCEEDED");
+    const turn2 = await testDb().run.findUniqueOrThrow({ where: { id: second } });
+    const opened = () => forge.requests.filter((r) => r.method === "POST" && r.path === "/api/v3/repos/acme/shop/pulls").length;
+    const openedBefore = opened();
+    const callsBefore = forge.requests.length;
+
+    // A plain push of the verified follow-up: its own branch, and the request's branch fast-forwarded to it.
+    const pushed = await as.run.push({ runId: second });
+    expect(pushed).toMatchObject({ branch: turn2.branch, commit: turn2.headCommit, pullRequest: { number: pr.number, url: pr.url, state: "open" } });
+    expect(remote.git("rev-parse", `refs/heads/${turn2.branch}`)).toBe(turn2.headCommit);
+    expect(remote.git("rev-parse", `refs/heads/${turn1.branch}`)).toBe(turn2.headCommit);
+    const calls = forge.requests.slice(callsBefore);
+    const edited = calls.find((r) => r.method === "PATCH" && r.path === `/api/v3/repos/acme/shop/pulls/${pr.number}`);
+    expect(String(edited?.body?.body)).toContain(`from run \`${second}\``);
+    expect(String(edited?.body?.body)).toContain("Now also add more.py");
+    expect(String(edited?.body?.body)).toContain("**Outcome:** `verified`");
+    expect(edited?.body).not.toHaveProperty("title");
+    const comment = calls.find((r) => r.method === "POST" && r.path === `/api/v3/repos/acme/shop/issues/${pr.number}/comments`);
+    expect(String(comment?.body?.body)).toMatch(new RegExp(`follow-up turn \\(run \`${second}\`\\): Now also add more\\.py`));
+    expect(String(comment?.body?.body)).toMatch(/Full record: https:\/\/autocode\.example\.test\/share\/acsh_\w+/);
+    expect(opened()).toBe(openedBefore);
+    // The turn now shows the thread's request; asking to open one again is refused, never a duplicate.
+    expect(await as.run.pullRequest({ runId: second })).toMatchObject({ number: pr.number, state: "open" });
+    expect(await messageOf(as.run.openPullRequest({ runId: second }))).toContain(`pull request #${pr.number} is already open`);
+    expect(opened()).toBe(openedBefore);
+
+    // Merged on the host: the next turn's request is a new one, from its own branch.
+    forge.setState(pr.number, "merged");
+    testRunner!.llm.script("planner", JSON.stringify({ steps: [{ id: "s1", agent: "coder", description: "Write add(a, b) in third.py", file: "third.py" }] }));
+    const third = (await as.task.followUp({ runId: second, prompt: "And third.py" })).runId;
+    expect((await waitForRunEnd(third)).status).toBe("SUCCEEDED");
+    const next = await as.run.openPullRequest({ runId: third });
+    expect(next.number).not.toBe(pr.number);
+    const turn3 = await testDb().run.findUniqueOrThrow({ where: { id: third } });
+    expect(forge.requests.filter((r) => r.method === "POST" && r.path === "/api/v3/repos/acme/shop/pulls").at(-1)?.body).toMatchObject({ head: turn3.branch });
+    expect((await testDb().runEvent.findMany({ where: { runId: second, type: "run.pull_request" }, orderBy: { seq: "asc" } })).map((e) => (e.payload as { state: string }).state)).toEqual(["open", "merged"]);
+  }, 240_000);
 });

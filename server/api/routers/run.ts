@@ -14,8 +14,7 @@ import { streamRunChanges } from "@/server/runs/stream-run-changes";
 import { streamRunEvents } from "@/server/runs/stream-run-events";
 import { requireProject } from "@/server/access/project-access";
 import { listThread, ZThreadDto } from "@/server/threads/list-thread";
-import { getPullRequest, openPullRequest, ZOpenPullRequest, ZPullRequestDto } from "@/server/delivery/open-pull-request";
-import { pushRunBranch } from "@/server/delivery/push-run-branch";
+import { getPullRequest, openPullRequest, pushRun, ZOpenPullRequest, ZPullRequestDto } from "@/server/delivery/open-pull-request";
 import { approvePlan, rejectPlan, ZApprovePlan, ZRejectPlan } from "@/server/plan-review/review-plan";
 import { createTRPCRouter, protectedProcedure } from "../trpc";
 
@@ -65,11 +64,11 @@ export const runRouter = createTRPCRouter({
     .output(z.object({ status: z.literal("CANCELLED") }))
     .mutation(({ ctx, input }) => rejectPlan({ db: ctx.db, userId: ctx.userId, input })),
 
-  /** Pushes the run's branch to the project's remote (its token only; the host's credentials never). */
+  /** Pushes the run's branch to the project's remote (its token only; the host's credentials never); a verified follow-up also updates the earlier turn's open pull request. */
   push: protectedProcedure
     .input(ZRunId)
-    .output(z.object({ branch: z.string(), commit: z.string(), remote: z.string() }))
-    .mutation(({ ctx, input }) => pushRunBranch({ db: ctx.db, userId: ctx.userId, runId: input.runId })),
+    .output(z.object({ branch: z.string(), commit: z.string(), remote: z.string(), pullRequest: ZPullRequestDto.nullable() }))
+    .mutation(({ ctx, input }) => pushRun({ db: ctx.db, userId: ctx.userId, runId: input.runId })),
 
   /** Pushes and opens a GitHub pull request / GitLab merge request with the verification record; unverified runs need `force`. */
   openPullRequest: protectedProcedure

@@ -151,7 +151,8 @@ const PAYLOADS = {
   /** The run's branch was pushed to the project's remote (`remote`: the URL, never with credentials). */
   "run.pushed": z.object({ by: text, remote: text, branch: text, commit: text }),
   /** A pull request (GitHub) or merge request (GitLab) of the run's branch: opened, or its state as last read. */
-  "run.pull_request": z.object({ provider: text, number: count, url: text, state: z.enum(["open", "merged", "closed"]).catch("open"), base: text }),
+  /** `head`: the branch it was opened from (an earlier turn's when a follow-up updated that turn's request; absent in older events). */
+  "run.pull_request": z.object({ provider: text, number: count, url: text, state: z.enum(["open", "merged", "closed"]).catch("open"), base: text, head: z.string().optional() }),
   "run.finished": z.object({
     status: z.enum(["succeeded", "failed", "cancelled", "interrupted"]).catch("failed"),
     reason: nullableText,
