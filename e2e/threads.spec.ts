@@ -32,11 +32,11 @@ test("a two-turn thread: the title follows the run to its end, a follow-up conti
   const turns = page.getByTestId("thread-turn");
   await expect(turns).toHaveCount(2);
   await expect(turns.nth(0)).toContainText("Turn 1");
-  await expect(turns.nth(0).locator("details")).not.toHaveAttribute("open", "");
-  await expect(turns.nth(1).locator("details")).toHaveAttribute("open", "");
+  await expect(turns.nth(0).locator("details").first()).not.toHaveAttribute("open", "");
+  await expect(turns.nth(1).locator("details").first()).toHaveAttribute("open", "");
   await expect(page.getByText("more.py").first()).toBeVisible();
   // The earlier turn unfolds to its own plan and diff, inline.
-  await turns.nth(0).locator("summary").click();
+  await turns.nth(0).locator("summary").first().click();
   await expect(turns.nth(0).getByRole("region", { name: "Plan of turn 1" })).toBeVisible();
   await expect(turns.nth(0).getByRole("region", { name: "Checks of turn 1" })).toContainText(/Tests: [1-9]\d* of [1-9]\d* passed/);
   await expect(turns.nth(0).getByRole("region", { name: "Checks of turn 1" })).toContainText("exit code 0");
@@ -44,6 +44,15 @@ test("a two-turn thread: the title follows the run to its end, a follow-up conti
   await expect(firstChanges).toContainText("calc.py");
   await expect(firstChanges).toContainText("return a + b");
   await expect(firstChanges).not.toContainText("more.py");
+  // Its agents' output is there too, folded until asked for.
+  const firstOutput = turns.nth(0).getByRole("group", { name: "Agents' output of turn 1" });
+  await expect(firstOutput).not.toHaveAttribute("open", "");
+  await expect(firstOutput.getByTestId("turn-output-pane")).toHaveCount(0);
+  await expectHydrated(firstOutput);
+  await firstOutput.locator("summary").click();
+  await expect(firstOutput.getByLabel(/Turn 1, coder output of step s1/)).toContainText("# line 10");
+  await expect(firstOutput.getByLabel(/Turn 1, planner output/)).toContainText("calc.py");
+  await expect(firstOutput).not.toContainText("more.py");
   await page.screenshot({ path: testInfo.outputPath("thread-two-turns.png"), fullPage: true });
 
   // The first turn now points at the latest one instead of offering a fork.
@@ -60,6 +69,13 @@ test("a two-turn thread: the title follows the run to its end, a follow-up conti
   await expect(guestPage.getByTestId("thread-turn")).toHaveCount(2);
   await expect(guestPage.getByTestId("thread-turn").nth(0)).toContainText("Write add(a, b) in calc.py with tests");
   await expect(guestPage.getByTestId("thread-turn").nth(0).getByRole("region", { name: "Changes of turn 1", includeHidden: true })).toContainText("calc.py");
+  const guestTurn = guestPage.getByTestId("thread-turn").nth(0);
+  await expectHydrated(guestTurn.locator("summary").first());
+  await guestTurn.locator("summary").first().click();
+  const guestOutput = guestTurn.getByRole("group", { name: "Agents' output of turn 1" });
+  await expectHydrated(guestOutput);
+  await guestOutput.locator("summary").click();
+  await expect(guestOutput.getByLabel(/Turn 1, coder output of step s1/)).toContainText("return a + b");
   await guest.close();
 
   // Re-run with an edited prompt.

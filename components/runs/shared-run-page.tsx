@@ -44,7 +44,7 @@ export function SharedRunPage({ token }: { token: string }) {
       tokens={log.tokens}
       panes={log.panes}
       {...liveViewProps(stream, recovery, diff)}
-      thread={<ThreadTurns thread={thread.data} runId={run.data.id} linkTurns={false} />}
+      thread={<ThreadTurns thread={thread.data} runId={run.data.id} linkTurns={false} shareToken={token} />}
       actions={
         <>
           {run.data.branch ? (

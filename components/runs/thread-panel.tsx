@@ -1,6 +1,6 @@
 "use client";
 
-import { useMutation, useSuspenseQuery } from "@tanstack/react-query";
+import { useMutation, useQuery, useSuspenseQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
@@ -14,8 +14,46 @@ import { RunStatusBadge } from "./run-status-badge";
 
 type TThreadTurn = TThreadDto["turns"][number];
 
-/** An earlier turn's plan, checks (commands, tests) and its own changes, inline (the turn on the page shows its own below). */
-function TurnDetails({ turn, number }: { turn: TThreadTurn; number: number }) {
+/** One turn's agents' output, asked for when its box is first opened (a share page asks through its token). */
+function TurnOutput({ runId, shareToken, number }: { runId: string; shareToken?: string; number: number }) {
+  const trpc = useTRPC();
+  const output = useQuery(shareToken ? trpc.share.turnOutput.queryOptions({ token: shareToken, runId }) : trpc.run.turnOutput.queryOptions({ runId }));
+  if (output.error) return <Alert>{output.error.message}</Alert>;
+  if (!output.data) return <p className="text-xs text-slate-500">Loading the agents&apos; output…</p>;
+  if (output.data.panes.length === 0) return <p className="text-xs text-slate-500">No model output was recorded.</p>;
+  return (
+    <div className="grid gap-2 lg:grid-cols-2">
+      {output.data.panes.map((pane) => (
+        <figure key={`${pane.stepId ?? "run"}:${pane.role}`} className="terminal overflow-hidden rounded-md bg-slate-900 ring-1 ring-slate-800" data-testid="turn-output-pane">
+          <figcaption className="flex items-center justify-between px-3 py-1 text-xs text-slate-300">
+            <span className="font-medium capitalize">{pane.role}</span>
+            <span className="font-mono text-slate-400">
+              {pane.stepId ?? "run"}
+              {pane.truncated && " · the end only"}
+            </span>
+          </figcaption>
+          <pre tabIndex={0} aria-label={`Turn ${number}, ${pane.role} output${pane.stepId ? ` of step ${pane.stepId}` : ""}`} className="max-h-56 overflow-auto whitespace-pre-wrap break-words px-3 pb-3 font-mono text-xs leading-relaxed text-slate-100">
+            {pane.text}
+          </pre>
+        </figure>
+      ))}
+    </div>
+  );
+}
+
+/** Folded until opened; the output is fetched only then. */
+function TurnOutputBox({ runId, shareToken, number }: { runId: string; shareToken?: string; number: number }) {
+  const [opened, setOpened] = useState(false);
+  return (
+    <details aria-label={`Agents' output of turn ${number}`} onToggle={(e) => setOpened((was) => was || e.currentTarget.open)}>
+      <summary className="cursor-pointer text-xs font-semibold text-slate-600">Agents&apos; output</summary>
+      <div className="mt-1">{opened && <TurnOutput runId={runId} shareToken={shareToken} number={number} />}</div>
+    </details>
+  );
+}
+
+/** An earlier turn's plan, agents' output (folded), checks (commands, tests) and its own changes, inline (the turn on the page shows its own below). */
+function TurnDetails({ turn, number, shareToken }: { turn: TThreadTurn; number: number; shareToken?: string }) {
   return (
     <div className="mt-2 space-y-2">
       {turn.plan.length > 0 && (
@@ -32,6 +70,7 @@ function TurnDetails({ turn, number }: { turn: TThreadTurn; number: number }) {
           </ol>
         </section>
       )}
+      <TurnOutputBox runId={turn.runId} shareToken={shareToken} number={number} />
       {turn.verification && (
         <section aria-label={`Checks of turn ${number}`}>
           <h3 className="text-xs font-semibold text-slate-600">Checks</h3>
@@ -57,8 +96,8 @@ function TurnDetails({ turn, number }: { turn: TThreadTurn; number: number }) {
   );
 }
 
-/** Every turn of the thread, oldest first, each folded with its plan and diff; a thread of one turn shows nothing. */
-export function ThreadTurns({ thread, runId, linkTurns }: { thread: TThreadDto | undefined; runId: string; linkTurns: boolean }) {
+/** Every turn of the thread, oldest first, each folded with its plan, agents' output, checks and diff; a thread of one turn shows nothing. */
+export function ThreadTurns({ thread, runId, linkTurns, shareToken }: { thread: TThreadDto | undefined; runId: string; linkTurns: boolean; shareToken?: string }) {
   if (!thread || thread.turns.length < 2) return null;
   const index = thread.turns.findIndex((t) => t.runId === runId);
   return (
@@ -76,7 +115,7 @@ export function ThreadTurns({ thread, runId, linkTurns }: { thread: TThreadDto |
               </summary>
               <p className="mt-2 whitespace-pre-wrap text-sm text-slate-700">{turn.prompt}</p>
               {turn.statusReason && <p className="mt-1 text-xs text-slate-500">{turn.statusReason}</p>}
-              {i !== index && <TurnDetails turn={turn} number={i + 1} />}
+              {i !== index && <TurnDetails turn={turn} number={i + 1} shareToken={shareToken} />}
               {linkTurns && i !== index && (
                 <Link className="mt-1 inline-block text-xs font-medium text-indigo-600" href={`/runs/${turn.runId}`}>
                   Open turn {i + 1}

@@ -80,6 +80,34 @@ describe.skipIf(!dockerReady)("follow-ups: a run's thread continues on its branc
     expect(fromFirst.turns[0]!.diff).toBeNull();
   });
 
+  it("gives each turn's agents' output for the folded turns, to members and through a share link of any turn of the thread only", async () => {
+    const as = callerFor(owner.id);
+    const second = await testDb().run.findFirstOrThrow({ where: { projectId, parentRunId: { not: null } } });
+    const first = second.parentRunId!;
+    const one = await as.run.turnOutput({ runId: first });
+    const two = await as.run.turnOutput({ runId: second.id });
+    const text = (output: typeof one, role: string) => output.panes.filter((p) => p.role === role).map((p) => p.text).join("\n");
+    // One pane per step and agent, as the turn's own page showed them: the planner's plan and the coder's code.
+    expect(one.panes.map((p) => p.role)).toEqual(expect.arrayContaining(["planner", "coder"]));
+    expect(text(one, "planner")).toContain("calc.py");
+    expect(text(one, "planner")).not.toContain("more.py");
+    expect(text(one, "coder")).toContain("def add(a, b)");
+    expect(text(two, "planner")).toContain("Write add(a, b) in more.py");
+    expect(one.panes.find((p) => p.role === "coder")).toMatchObject({ stepId: "s1", truncated: false });
+    const stored = await testDb().runEvent.count({ where: { runId: first, type: "llm.tokens" } });
+    expect(stored).toBeGreaterThan(0);
+
+    expect(await codeOf(callerFor(stranger.id).run.turnOutput({ runId: first }))).toBe("NOT_FOUND");
+    const { token } = await as.share.create({ runId: second.id });
+    const anonymous = callerFor(null);
+    expect(await anonymous.share.turnOutput({ token, runId: first })).toEqual(one);
+    // A run outside the shared thread is not reachable through the link.
+    const outside = await as.task.create({ projectId, prompt: "Write add(a, b) in calc.py, alone" });
+    expect((await waitForRunEnd(outside.runId)).status).toBe("SUCCEEDED");
+    expect(await codeOf(anonymous.share.turnOutput({ token, runId: outside.runId }))).toBe("NOT_FOUND");
+    expect(await codeOf(anonymous.share.turnOutput({ token: "acsh_nope", runId: first }))).toBe("NOT_FOUND");
+  });
+
   it("refuses strangers (404), running runs, earlier turns and empty or huge messages, creating nothing", async () => {
     const as = callerFor(owner.id);
     const [root, latest] = (await as.run.thread({ runId: (await testDb().run.findFirstOrThrow({ where: { projectId, parentRunId: { not: null } } })).id })).turns;

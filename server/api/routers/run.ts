@@ -14,6 +14,7 @@ import { streamRunChanges } from "@/server/runs/stream-run-changes";
 import { streamRunEvents } from "@/server/runs/stream-run-events";
 import { requireProject } from "@/server/access/project-access";
 import { listThread, ZThreadDto } from "@/server/threads/list-thread";
+import { listTurnOutput, ZTurnOutputDto } from "@/server/threads/turn-output";
 import { getPullRequest, openPullRequest, pushRun, ZOpenPullRequest, ZPullRequestDto } from "@/server/delivery/open-pull-request";
 import { approvePlan, rejectPlan, ZApprovePlan, ZRejectPlan } from "@/server/plan-review/review-plan";
 import { createTRPCRouter, protectedProcedure } from "../trpc";
@@ -51,6 +52,15 @@ export const runRouter = createTRPCRouter({
     const run = await requireRun({ db: ctx.db, userId: ctx.userId, runId: input.runId, need: "read" });
     return listThread({ db: ctx.db, runId: run.id });
   }),
+
+  /** A turn's agents' output (one pane per step and agent, the end of each), for the thread's folded turns. */
+  turnOutput: protectedProcedure
+    .input(ZRunId)
+    .output(ZTurnOutputDto)
+    .query(async ({ ctx, input }) => {
+      const run = await requireRun({ db: ctx.db, userId: ctx.userId, runId: input.runId, need: "read" });
+      return listTurnOutput({ db: ctx.db, runId: run.id });
+    }),
 
   /** Plan review: approve the plan waiting for review, as is or edited (checked with the planner's plan schema); the run continues. */
   approvePlan: protectedProcedure

@@ -6,6 +6,7 @@ import { getSharedRun, getSharedRunDiff, streamSharedRunEvents } from "@/server/
 import { AppError } from "@/server/errors";
 import { createShareLink, resolveShareToken, listShareLinks, revokeShareLink, ZShareLinkDto, ZShareToken } from "@/server/share/share-links";
 import { listThread, ZThreadDto } from "@/server/threads/list-thread";
+import { listSharedTurnOutput, ZTurnOutputDto } from "@/server/threads/turn-output";
 import { toTRPCError } from "../errors";
 import { createTRPCRouter, protectedProcedure, publicProcedure } from "../trpc";
 
@@ -35,6 +36,12 @@ export const shareRouter = createTRPCRouter({
     .input(ZShareToken)
     .output(ZThreadDto)
     .query(async ({ ctx, input }) => listThread({ db: ctx.db, runId: (await resolveShareToken({ db: ctx.db, token: input.token })).runId })),
+
+  /** One turn's agents' output (any turn of the shared run's thread), for the folded turns. */
+  turnOutput: publicProcedure
+    .input(ZShareToken.extend({ runId: z.string().min(1).max(64) }))
+    .output(ZTurnOutputDto)
+    .query(({ ctx, input }) => listSharedTurnOutput({ db: ctx.db, token: input.token, runId: input.runId })),
 
   diff: publicProcedure.input(ZShareToken).query(({ ctx, input }) => getSharedRunDiff({ db: ctx.db, token: input.token })),
 
