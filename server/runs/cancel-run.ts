@@ -1,5 +1,6 @@
 import { requireRun } from "@/server/access/run-access";
 import type { Db } from "@/server/db/client";
+import { deliverRunWebhooks } from "@/server/notifications/deliver-run-webhooks";
 import { isActiveStatus } from "./events/run-status";
 import { appendRunEvent, appendRunEventIf } from "./run-events";
 
@@ -18,6 +19,10 @@ export async function cancelRun(options: { db: Db; userId: string; runId: string
     // A run waiting for plan review holds no worker either (and one approved meanwhile is queued again).
     { status: { in: ["QUEUED", "AWAITING_APPROVAL"] } },
   );
-  if (ended) return { status: "CANCELLED" };
+  if (ended) {
+    // No worker holds this run, so no worker's clean-up announces its end: the project's webhooks are told here.
+    void deliverRunWebhooks({ db: options.db, runId: run.id });
+    return { status: "CANCELLED" };
+  }
   return { status: "CANCELLING" };
 }

@@ -84,4 +84,25 @@ describe.skipIf(!dockerReady)("webhooks fire from the worker when a run really e
     expect(bodiesFor(runId).map((r) => (JSON.parse(r.body) as { event: string }).event)).toEqual(["plan.awaiting_approval", "run.finished"]);
     expect(JSON.parse(bodiesFor(runId)[1]!.body)).toMatchObject({ runId, status: "CANCELLED" });
   }, 180_000);
+
+  it("a run cancelled while its plan waits, or while still queued, is announced as ended too (no worker holds it)", async () => {
+    const as = callerFor(ownerId);
+    const waiting = (await as.task.create({ projectId, prompt: "Write add(a, b) in calc.py, to be cancelled", reviewPlan: true })).runId;
+    await eventually(() => bodiesFor(waiting).length > 0, 120_000);
+    expect(await as.run.cancel({ runId: waiting })).toEqual({ status: "CANCELLED" });
+    await eventually(() => bodiesFor(waiting).length > 1);
+    expect(bodiesFor(waiting).map((r) => JSON.parse(r.body) as { event: string; status: string })).toEqual([
+      expect.objectContaining({ event: "plan.awaiting_approval" }),
+      expect.objectContaining({ event: "run.finished", status: "CANCELLED" }),
+    ]);
+
+    // No worker: the run stays queued until it is cancelled.
+    await testRunner!.runner.stop();
+    const queued = (await as.task.create({ projectId, prompt: "never started" })).runId;
+    expect(await as.run.cancel({ runId: queued })).toEqual({ status: "CANCELLED" });
+    await eventually(() => bodiesFor(queued).length > 0);
+    expect(bodiesFor(queued).map((r) => JSON.parse(r.body) as { event: string; status: string })).toEqual([expect.objectContaining({ event: "run.finished", status: "CANCELLED" })]);
+    await eventually(async () => (await testDb().webhookDelivery.count({ where: { runId: queued, ok: true } })) === 1);
+    expect(await testDb().webhookDelivery.findMany({ where: { runId: queued }, select: { event: true, ok: true } })).toEqual([{ event: "run.finished", ok: true }]);
+  }, 180_000);
 });
