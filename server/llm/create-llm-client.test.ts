@@ -15,16 +15,25 @@ beforeEach(() => {
   llm.requests.length = 0;
 });
 
+/** The operator's endpoint goes through the platform's fetch; a user's own (allowed on loopback) through the pinned one. */
+let endpoint: "operator" | "user" = "operator";
+
 function settings(overrides: Partial<ModelSettings> = {}): ModelSettings {
-  const base = resolveModelSettings(parseEnv({ LLM_MODE: "litellm", LITELLM_URL: llm.url, LLM_PRICES: '{"fake-coder":{"input":1,"output":2}}' }), {
-    models: { coder: "fake-coder", planner: "fake-planner" },
-  });
+  const env = parseEnv({ LLM_MODE: "litellm", LITELLM_URL: llm.url, ALLOW_PRIVATE_ADDRESSES: "true", LLM_PRICES: '{"fake-coder":{"input":1,"output":2}}' });
+  const base = resolveModelSettings(env, { models: { coder: "fake-coder", planner: "fake-planner" }, ...(endpoint === "user" ? { baseUrl: llm.url } : {}) });
   return { ...base, maxRetries: 3, timeoutMs: 5_000, ...overrides };
 }
 
 const ask = { role: "coder" as const, runId: "run-1", messages: [{ role: "user" as const, content: "Write it" }] };
 
-describe("createLlmClient against the fake server over HTTP", () => {
+describe.each(["operator", "user"] as const)("createLlmClient against the fake server over HTTP (%s endpoint)", (kind) => {
+  beforeAll(() => {
+    endpoint = kind;
+  });
+  it("uses the pinned fetch only for a user's own endpoint", () => {
+    expect(settings().userEndpoint).toEqual(kind === "user" ? { allowPrivate: true } : undefined);
+  });
+
   it("marks a call to a model without a price as unpriced (its cost is unknown, not free)", async () => {
     llm.script("planner", { text: "a plan" });
     const result = await createLlmClient({ settings: settings() }).complete({ ...ask, role: "planner" });
