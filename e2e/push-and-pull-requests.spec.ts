@@ -1,7 +1,9 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { startFakeForge, type FakeForge } from "../tests/fixtures/fake-forge-api";
 import { startGitHttpRemote, type GitHttpRemote } from "../tests/fixtures/git-http-remote";
 import { extraServers, SHARED_DATABASE, SUITE_PORT } from "./extra-servers";
+import { expectHydrated } from "./hydration";
+import { script, signUp } from "./run-helpers";
 
 // The remote and the forge API listen on loopback: a server that allows private addresses (one setting only a process has).
 const PRIVATE_OK_PORT = SUITE_PORT + 9;
@@ -19,23 +21,16 @@ test.afterAll(async () => {
   await Promise.all([remote?.close(), forge?.close()]);
 });
 
-async function signUp(page: Page) {
-  await page.goto("/sign-up");
-  await page.getByLabel("Name").fill("Pusher");
-  await page.getByLabel("Email").fill(`push-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.test`);
-  await page.getByLabel("Password").fill("push-and-pr-2026");
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page).toHaveURL(/\/projects$/);
-}
-
-test("a verified run: set the remote (token write-only), push the branch, open a pull request, follow its state; a revoked token says what to do", async ({ browser }, testInfo) => {
+test("a verified run: set the remote (token write-only), push the branch, open a pull request, follow its state; a revoked token says what to do", async ({ browser, request }, testInfo) => {
   test.setTimeout(300_000);
   const base = await servers.start(PRIVATE_OK_PORT, { DATABASE_URL: SHARED_DATABASE, DATA_DIR: ".data/e2e", SIGNUP: "open", ALLOW_PRIVATE_ADDRESSES: "true", AUTH_URL: `http://localhost:${PRIVATE_OK_PORT}` });
   // The suite's server runs the task (the extra one has no worker); the session cookie holds on both ports.
   const context = await browser.newContext();
   const page = await context.newPage();
-  await signUp(page);
-  await page.getByRole("button", { name: "New project" }).first().click();
+  await signUp(page, "Pusher", "push", "push-and-pr-2026");
+  const newProject = page.getByRole("button", { name: "New project" }).first();
+  await expectHydrated(newProject);
+  await newProject.click();
   await page.getByLabel("Name", { exact: true }).fill("shop");
   await page.getByRole("button", { name: "Create project" }).click();
   await expect(page.getByRole("heading", { name: "shop" })).toBeVisible();
@@ -68,6 +63,25 @@ test("a verified run: set the remote (token write-only), push the branch, open a
   await page.screenshot({ path: testInfo.outputPath("pull-request-open.png"), fullPage: true });
   const created = forge.requests.find((r) => r.method === "POST")!;
   expect(String(created.body?.body)).toContain(`http://localhost:${PRIVATE_OK_PORT}/share/acsh_`);
+
+  // A follow-up turn: its page offers to update the thread's open request, and doing so opens no second one.
+  await script(request, "planner", JSON.stringify({ steps: [{ id: "s1", agent: "coder", description: "Write add(a, b) in more.py", file: "more.py" }] }));
+  const followUp = page.getByLabel("Follow up on this run");
+  await expectHydrated(followUp);
+  await followUp.fill("Now also add more.py with the same add");
+  await page.getByRole("button", { name: "Send follow-up" }).click();
+  await expect(page).not.toHaveURL(`${base}${runPath}`);
+  await expect(page).toHaveTitle(/Succeeded · Now also add more\.py/, { timeout: 180_000 });
+  await expect(page.getByText("opened on an earlier turn")).toBeVisible();
+  const update = page.getByRole("button", { name: "Update pull request #1" });
+  await expectHydrated(update);
+  await update.click();
+  await expect(page.getByText("opened on an earlier turn")).toHaveCount(0);
+  await expect(page.getByTestId("pull-request-link")).toHaveText("#1");
+  await expect(page.getByRole("button", { name: /Open pull request|Update pull request/ })).toHaveCount(0);
+  expect(forge.requests.filter((r) => r.method === "POST" && r.path.endsWith("/pulls"))).toHaveLength(1);
+  expect(String(forge.requests.find((r) => r.method === "PATCH")?.body?.body)).toContain("Now also add more.py");
+  await page.goto(`${base}${runPath}`);
 
   forge.setState(1, "merged");
   await page.getByRole("button", { name: "Refresh state" }).click();

@@ -26,7 +26,8 @@ export function DeliveryPanel({ run, active }: { run: TRunDto; active: boolean }
   if (active || !run.branch) return null;
   const pr = pullRequest.data;
   const word = remote.data?.provider === "gitlab" ? "merge request" : "pull request";
-  const canOpen = run.canWrite && remote.data && (!pr || pr.state !== "open");
+  const canOpen = run.canWrite && remote.data && (!pr || pr.state !== "open" || pr.earlierTurn);
+  const openLabel = pr?.earlierTurn ? `Update ${word} #${pr.number}` : `Open ${word}`;
   return (
     <div className="space-y-2" data-testid="delivery">
       {pr && (
@@ -38,6 +39,7 @@ export function DeliveryPanel({ run, active }: { run: TRunDto; active: boolean }
           <span data-testid="pull-request-state" data-state={pr.state} className={`rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${STATE_TONE[pr.state]}`}>
             {pr.state}
           </span>
+          {pr.earlierTurn && <span className="text-xs text-slate-500">opened on an earlier turn; this turn&apos;s commits are not in it yet</span>}
           <Button variant="ghost" onClick={refresh} pending={pullRequest.isFetching}>
             Refresh state
           </Button>
@@ -52,11 +54,11 @@ export function DeliveryPanel({ run, active }: { run: TRunDto; active: boolean }
           {canOpen &&
             (run.notVerified === null ? (
               <Button variant="secondary" pending={open.isPending} onClick={() => open.mutate({ runId: run.id })}>
-                Open {word}
+                {openLabel}
               </Button>
             ) : (
               <Button variant="secondary" onClick={() => setConfirming(true)}>
-                Open {word} anyway…
+                {openLabel} anyway…
               </Button>
             ))}
         </div>
@@ -65,7 +67,7 @@ export function DeliveryPanel({ run, active }: { run: TRunDto; active: boolean }
         <ConfirmUnverified
           label={`Confirm ${word}`}
           notVerified={run.notVerified}
-          action={`Open ${word} without verification`}
+          action={`${openLabel} without verification`}
           pending={open.isPending}
           onConfirm={() => open.mutate({ runId: run.id, force: true }, { onSuccess: () => setConfirming(false) })}
           onCancel={() => setConfirming(false)}

@@ -20,7 +20,16 @@ export const ZOpenPullRequest = z.object({
   title: z.string().trim().min(1).max(200, "Keep the title under 200 characters.").optional(),
 });
 
-export const ZPullRequestDto = z.object({ provider: z.string(), number: z.number(), url: z.string(), state: z.enum(["open", "merged", "closed"]), base: z.string(), error: z.string().nullable() });
+export const ZPullRequestDto = z.object({
+  provider: z.string(),
+  number: z.number(),
+  url: z.string(),
+  state: z.enum(["open", "merged", "closed"]),
+  base: z.string(),
+  error: z.string().nullable(),
+  /** An earlier turn of the thread opened it and it is still open: this turn's push or "open" updates it. */
+  earlierTurn: z.boolean().optional(),
+});
 export type TPullRequestDto = z.infer<typeof ZPullRequestDto>;
 
 const requestWord = (provider: string) => (provider === "gitlab" ? "merge request" : "pull request");
@@ -54,7 +63,7 @@ export async function openPullRequest(options: { db: Db; userId: string; input: 
 }
 
 type RunWithTask = Awaited<ReturnType<typeof requireRun>>;
-type EarlierRequest = { number: number; base: string; head: string };
+type EarlierRequest = { number: number; url: string; base: string; head: string };
 
 /**
  * "Push branch" on a run: pushes its branch, and when it is a verified follow-up of a turn whose request is still
@@ -119,7 +128,7 @@ async function openEarlierTurnRequest(db: Db, run: RunWithTask, remote: Resolved
       await appendRunEvent(db, { runId: turn.id, type: "run.pull_request", payload: { ...known, state: now.state, url: now.url } });
       return null;
     }
-    return { number: known.number, base: known.base, head };
+    return { number: known.number, url: now.url, base: known.base, head };
   }
   return null;
 }
@@ -128,13 +137,25 @@ async function openEarlierTurnRequest(db: Db, run: RunWithTask, remote: Resolved
 export async function getPullRequest(options: { db: Db; userId: string; runId: string }): Promise<TPullRequestDto | null> {
   const run = await requireRun({ ...options, need: "read" });
   const known = await lastRunEvent(options.db, run.id, "run.pull_request");
-  if (!known) return null;
+  if (!known) return threadRequestFor(options.db, run);
   try {
     const now = await readPullRequest(await resolveRemote(options.db, run.projectId), known.number);
     if (now.state !== known.state) await appendRunEvent(options.db, { runId: run.id, type: "run.pull_request", payload: { ...known, state: now.state, url: now.url } });
     return { ...known, state: now.state, url: now.url, error: null };
   } catch (error) {
     return { ...known, error: `Could not refresh its state: ${toPublicError(error, "pull request").message}` };
+  }
+}
+
+/** A finished follow-up turn without a request of its own: the earlier turn's request it would update, if still open. */
+async function threadRequestFor(db: Db, run: RunWithTask): Promise<TPullRequestDto | null> {
+  if (!run.threadId || isActiveStatus(run.status)) return null;
+  try {
+    const remote = await resolveRemote(db, run.projectId);
+    const earlier = await openEarlierTurnRequest(db, run, remote);
+    return earlier && { provider: remote.provider, number: earlier.number, url: earlier.url, state: "open", base: earlier.base, error: null, earlierTurn: true };
+  } catch {
+    return null; // no remote, or the host cannot be asked now: nothing to offer beyond "Open pull request"
   }
 }
 

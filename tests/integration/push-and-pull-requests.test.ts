@@ -207,6 +207,8 @@ describe.skipIf(!dockerReady)("push and pull requests: a real git remote over HT
     expect((await waitForRunEnd(second)).status).toBe("SUCCEEDED");
     const turn2 = await testDb().run.findUniqueOrThrow({ where: { id: second } });
     const opened = () => forge.requests.filter((r) => r.method === "POST" && r.path === "/api/v3/repos/acme/shop/pulls").length;
+    // The turn's page offers the thread's open request (to update), not a second one.
+    expect(await as.run.pullRequest({ runId: second })).toMatchObject({ number: pr.number, state: "open", earlierTurn: true });
     const openedBefore = opened();
     const callsBefore = forge.requests.length;
 
@@ -226,7 +228,8 @@ describe.skipIf(!dockerReady)("push and pull requests: a real git remote over HT
     expect(String(comment?.body?.body)).toMatch(/Full record: https:\/\/autocode\.example\.test\/share\/acsh_\w+/);
     expect(opened()).toBe(openedBefore);
     // The turn now shows the thread's request; asking to open one again is refused, never a duplicate.
-    expect(await as.run.pullRequest({ runId: second })).toMatchObject({ number: pr.number, state: "open" });
+    expect(await as.run.pullRequest({ runId: second })).toEqual(expect.objectContaining({ number: pr.number, state: "open" }));
+    expect((await as.run.pullRequest({ runId: second }))?.earlierTurn).toBeUndefined();
     expect(await messageOf(as.run.openPullRequest({ runId: second }))).toContain(`pull request #${pr.number} is already open`);
     expect(opened()).toBe(openedBefore);
 
