@@ -49,9 +49,18 @@ export function watchSuiteOutput(options: {
   const decoders = [new StringDecoder("utf8"), new StringDecoder("utf8")];
   const partial = ["", ""];
   let sent = 0;
+  // stop() cuts the wait short: the caller should not sit out the rest of a poll interval once the command ended.
+  let wake: (() => void) | undefined;
   const poll = async () => {
     while (running) {
-      await new Promise((resolve) => setTimeout(resolve, options.pollMs));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, options.pollMs);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = undefined;
       const container = options.container();
       if (!running || !container) continue;
       const read = await readNewOutput(container, options.files, offsets);
@@ -87,6 +96,7 @@ export function watchSuiteOutput(options: {
   return {
     stop: async () => {
       running = false;
+      wake?.();
       await poller;
     },
   };
