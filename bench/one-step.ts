@@ -10,22 +10,13 @@
  * Needs a Postgres server (BENCH_DATABASE_URL or TEST_DATABASE_URL, superuser) and Docker.
  * Run alone: npx tsx bench/one-step.ts [--quick]
  */
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
+import { loadSampler, startWorkerRig } from "@/bench/lib/worker-rig";
 import { runStandalone } from "@/bench/lib/standalone";
 import { median, round, sleep } from "@/bench/lib/stats";
 import { signUp } from "@/server/auth/credentials";
-import { createDb, type Db } from "@/server/db/client";
-import { migrateDatabase } from "@/server/db/migrate";
-import { resetEnvForTests } from "@/server/env";
+import type { Db } from "@/server/db/client";
 import { createProject } from "@/server/projects/create-project";
-import { runBus } from "@/server/runs/run-bus";
 import { startTask } from "@/server/runs/start-run";
-import { closeRunQueue } from "@/server/runner/run-queue";
-import { startFakeLlm } from "@/tests/fake-llm/fake-llm-server";
-import { createThrowawayDatabase } from "@/tests/helpers/throwaway-database";
-import { spawnEntry, type Child } from "@/tests/workers/child-process";
 
 async function waitFinished(db: Db, runIds: string[]): Promise<void> {
   const deadline = Date.now() + 120_000;
@@ -42,67 +33,63 @@ async function timeOf(db: Db, runId: string, type: string): Promise<number> {
   return event.createdAt.getTime();
 }
 
+/** Where a run's time went: each stored event with the milliseconds since the one before it (printed, not a figure). */
+async function timeline(db: Db, runId: string): Promise<string> {
+  const events = await db.runEvent.findMany({ where: { runId }, orderBy: { seq: "asc" }, select: { type: true, createdAt: true, payload: true } });
+  const t0 = events[0]?.createdAt.getTime() ?? 0;
+  let last = t0;
+  return events
+    .map((event) => {
+      const at = event.createdAt.getTime();
+      const payload = event.payload as { role?: string; command?: string; durationMs?: number } | null;
+      const detail = [payload?.role ?? payload?.command?.slice(0, 40), payload?.durationMs === undefined ? "" : `(${payload.durationMs} ms inside)`].filter(Boolean).join(" ");
+      const line = `${String(at - t0).padStart(6)} ms  +${String(at - last).padStart(4)}  ${event.type} ${detail}`.trimEnd();
+      last = at;
+      return line;
+    })
+    .join("\n");
+}
+
 export async function benchOneStep({ quick = false }: { quick?: boolean } = {}): Promise<Record<string, number>> {
   const reps = quick ? 3 : 8;
-  const serverUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://autocode:autocode@127.0.0.1:5432/postgres";
-  const throwaway = await createThrowawayDatabase(serverUrl, "autocode_bench_one_step");
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-one-step-"));
-  const previous = { ...process.env };
-  Object.assign(process.env, { DATABASE_URL: throwaway.url, DATA_DIR: dataDir, AUTH_SECRET: process.env.AUTH_SECRET ?? "bench-secret-not-for-production" });
-  resetEnvForTests();
-  const llm = await startFakeLlm();
-  let worker: Child | undefined;
-  let db: Db | undefined;
+  const rig = await startWorkerRig({ name: "one-step" });
+  const db = rig.database;
+  const loads = loadSampler();
   try {
-    await migrateDatabase(throwaway.url);
-    db = createDb(throwaway.url);
     const user = await signUp({ db, input: { email: "bench-one-step@example.test", password: "correct-horse-42", name: "bench" } });
     const project = await createProject({ db, userId: user.id, input: { name: "bench-one-step" } });
-    worker = spawnEntry(
-      "tests/workers/worker-entry.ts",
-      { DATABASE_URL: throwaway.url, DATA_DIR: dataDir, AUTH_SECRET: process.env.AUTH_SECRET!, LLM_MODE: "litellm", LITELLM_URL: llm.url, MAX_CONCURRENT_RUNS: "1" },
-      "worker",
-    );
-    await worker.waitFor((m) => m.ready === true, 120_000, "readiness");
-    const start = (label: string) => startTask({ db: db!, userId: user.id, input: { projectId: project.id, prompt: `Write add(a, b) in calc.py, ${label}` } });
+    const start = (label: string) => startTask({ db, userId: user.id, input: { projectId: project.id, prompt: `Write add(a, b) in calc.py, ${label}` } });
 
     const warm = await start("warm-up");
     await waitFinished(db, [warm.runId]);
     const oneStep: number[] = [];
     const pickup: number[] = [];
-    const loads: number[] = [];
+    const timelines: { ms: number; text: string }[] = [];
     for (let rep = 0; rep < reps; rep++) {
       const { runId } = await start(`alone ${rep}`);
       await waitFinished(db, [runId]);
-      oneStep.push((await timeOf(db, runId, "run.finished")) - (await timeOf(db, runId, "run.queued")));
+      const ms = (await timeOf(db, runId, "run.finished")) - (await timeOf(db, runId, "run.queued"));
+      oneStep.push(ms);
+      timelines.push({ ms, text: await timeline(db, runId) });
       const first = await start(`first ${rep}`);
       const second = await start(`second ${rep}`);
       await waitFinished(db, [first.runId, second.runId]);
       // Which ran first is the queue's choice; the gap is from the earlier end to the later claim.
-      const ends = await Promise.all([first.runId, second.runId].map(async (id) => ({ finished: await timeOf(db!, id, "run.finished"), claimed: await timeOf(db!, id, "run.claimed") })));
+      const ends = await Promise.all([first.runId, second.runId].map(async (id) => ({ finished: await timeOf(db, id, "run.finished"), claimed: await timeOf(db, id, "run.claimed") })));
       const [a, b] = ends.sort((x, y) => x.claimed - y.claimed);
       pickup.push(b!.claimed - a!.finished);
-      loads.push(os.loadavg()[0]!);
+      loads.sample();
     }
+    const typical = timelines.sort((a, b) => a.ms - b.ms)[Math.floor(timelines.length / 2)]!;
+    console.log(`one-step: the median run's events (${typical.ms} ms)\n${typical.text}`);
     return {
       "run.one_step_ms": round(median(oneStep)),
       "queue.pickup_ms": round(median(pickup)),
       "run.one_step_runs": reps,
-      "run.one_step_load1": round(median(loads), 1),
+      "run.one_step_load1": loads.median(),
     };
   } finally {
-    if (worker && worker.process.exitCode === null) worker.killGroup("SIGTERM");
-    const killer = setTimeout(() => worker?.killGroup("SIGKILL"), 30_000);
-    await worker?.exited;
-    clearTimeout(killer);
-    await closeRunQueue();
-    await runBus().close();
-    await db?.$disconnect();
-    await llm.close();
-    await throwaway.drop();
-    process.env = previous;
-    resetEnvForTests();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await rig.close();
   }
 }
 

@@ -15,29 +15,21 @@
  * Needs a Postgres server (BENCH_DATABASE_URL or TEST_DATABASE_URL, superuser) and Docker.
  * Run alone: npx tsx bench/stream-live.ts [--quick]
  */
-import fs from "node:fs";
 import http from "node:http";
-import os from "node:os";
-import path from "node:path";
 import superjson from "superjson";
 import { serveFetch } from "@/tests/helpers/serve-fetch";
 import { epochNow, subscribeSse, subscriptionUrl } from "@/bench/lib/sse-subscriber";
 import { runStandalone } from "@/bench/lib/standalone";
+import { loadSampler, startWorkerRig } from "@/bench/lib/worker-rig";
 import { median, percentile, round, sleep } from "@/bench/lib/stats";
 import { handleTrpcRequest, handleWithTrpc } from "@/server/api/handle-trpc-request";
 import { createApiToken } from "@/server/auth/api-tokens";
 import { signUp } from "@/server/auth/credentials";
-import { db, type Db } from "@/server/db/client";
-import { migrateDatabase } from "@/server/db/migrate";
-import { resetEnvForTests } from "@/server/env";
+import type { Db } from "@/server/db/client";
 import { createProject } from "@/server/projects/create-project";
-import { runBus } from "@/server/runs/run-bus";
 import { startTask } from "@/server/runs/start-run";
-import { closeRunQueue } from "@/server/runner/run-queue";
 import { createShareLink } from "@/server/share/share-links";
-import { defaultAnswer, startFakeLlm, type FakeLlm } from "@/tests/fake-llm/fake-llm-server";
-import { createThrowawayDatabase } from "@/tests/helpers/throwaway-database";
-import { spawnEntry, type Child } from "@/tests/workers/child-process";
+import { defaultAnswer, type FakeLlm } from "@/tests/fake-llm/fake-llm-server";
 
 const VIEWERS = 200;
 
@@ -105,27 +97,14 @@ async function viewedRun(options: { llm: FakeLlm; database: Db; base: string; us
 
 export async function benchStreamLive({ quick = false }: { quick?: boolean } = {}): Promise<Record<string, number>> {
   const reps = quick ? 2 : 4;
-  const serverUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://autocode:autocode@127.0.0.1:5432/postgres";
-  const throwaway = await createThrowawayDatabase(serverUrl, "autocode_bench_stream_live");
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-stream-live-"));
-  const previous = { ...process.env };
-  Object.assign(process.env, { DATABASE_URL: throwaway.url, DATA_DIR: dataDir, AUTH_SECRET: process.env.AUTH_SECRET ?? "bench-secret-not-for-production" });
-  resetEnvForTests();
-  const llm = await startFakeLlm({ chunkDelayMs: 20 });
-  let worker: Child | undefined;
+  const rig = await startWorkerRig({ name: "stream-live", llm: { chunkDelayMs: 20 } });
+  const { database, llm } = rig;
+  const loads = loadSampler();
   let server: http.Server | undefined;
   try {
-    await migrateDatabase(throwaway.url);
-    const database = db();
     const user = await signUp({ db: database, input: { email: "bench-live@example.test", password: "correct-horse-42", name: "bench" } });
     const project = await createProject({ db: database, userId: user.id, input: { name: "bench-live" } });
     const { token: apiToken } = await createApiToken({ db: database, userId: user.id, name: "bench" });
-    worker = spawnEntry(
-      "tests/workers/worker-entry.ts",
-      { DATABASE_URL: throwaway.url, DATA_DIR: dataDir, AUTH_SECRET: process.env.AUTH_SECRET!, LLM_MODE: "litellm", LITELLM_URL: llm.url, MAX_CONCURRENT_RUNS: "1" },
-      "worker",
-    );
-    await worker.waitFor((m) => m.ready === true, 120_000, "readiness");
     // The app's own /api/trpc handler (the route handler's), served the way Next.js serves it.
     let viaTrpc = false;
     const served = await serveFetch((req) => (viaTrpc ? handleWithTrpc : handleTrpcRequest)(req, async () => null));
@@ -138,7 +117,6 @@ export async function benchStreamLive({ quick = false }: { quick?: boolean } = {
     const watched: Awaited<ReturnType<typeof viewedRun>>[] = [];
     const watchedViaTrpc: Awaited<ReturnType<typeof viewedRun>>[] = [];
     let failed = 0;
-    const loads: number[] = [];
     for (let rep = 0; rep < reps; rep++) {
       const quiet = await viewedRun({ ...common, viewers: 0, label: `alone ${rep}` });
       alone.push(quiet.durationMs);
@@ -148,7 +126,7 @@ export async function benchStreamLive({ quick = false }: { quick?: boolean } = {
       viaTrpc = true;
       watchedViaTrpc.push(await viewedRun({ ...common, viewers: VIEWERS, label: `watched via tRPC ${rep}` }));
       viaTrpc = false;
-      loads.push(os.loadavg()[0]!);
+      loads.sample();
     }
     const sum = (pick: (r: (typeof watched)[number]) => number) => watched.reduce((total, r) => total + pick(r), 0);
     return {
@@ -163,26 +141,14 @@ export async function benchStreamLive({ quick = false }: { quick?: boolean } = {
       "stream.unviewed_run_ms": round(median(alone)),
       "stream.live_p99_trpc_ms": round(median(watchedViaTrpc.map((r) => percentile(r.latency, 99)))),
       "stream.viewer_slowdown_trpc": round(median(watchedViaTrpc.map((r) => r.durationMs)) / median(alone), 2),
-      "stream.live_load1": round(median(loads), 1),
+      "stream.live_load1": loads.median(),
     };
   } finally {
     if (server) {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server!.close(() => resolve()));
     }
-    if (worker && worker.process.exitCode === null) worker.killGroup("SIGTERM");
-    const killer = setTimeout(() => worker?.killGroup("SIGKILL"), 30_000);
-    await worker?.exited;
-    clearTimeout(killer);
-    await closeRunQueue();
-    await runBus().close();
-    await db().$disconnect();
-    (globalThis as unknown as { autocodeDb?: Db }).autocodeDb = undefined;
-    await llm.close();
-    await throwaway.drop();
-    process.env = previous;
-    resetEnvForTests();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await rig.close();
   }
 }
 
