@@ -10,11 +10,12 @@
  * (`npm run build`), and builds it first when there is none (it measures the build that is there).
  * Run alone: npx tsx bench/startup.ts [--quick]
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { ensureProductionBuild, productionServerEnv, stopProcessGroup } from "@/bench/lib/production-build";
 import { runStandalone } from "@/bench/lib/standalone";
 import { median, round, sleep } from "@/bench/lib/stats";
 
@@ -54,43 +55,16 @@ async function startOnce(command: string[], env: Record<string, string>, port: n
       await sleep(20);
     }
   } finally {
-    try {
-      process.kill(-child.pid!, "SIGTERM");
-    } catch {
-      // already gone
-    }
-    const killer = setTimeout(() => {
-      try {
-        process.kill(-child.pid!, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }, 30_000);
-    await exited;
-    clearTimeout(killer);
+    await stopProcessGroup(child.pid!, exited);
   }
 }
 
 export async function benchStartup({ quick = false }: { quick?: boolean } = {}): Promise<Record<string, number>> {
   const reps = quick ? 3 : 7;
-  if (![".next/BUILD_ID", "dist/server.mjs"].every((file) => fs.existsSync(path.join(root, file)))) {
-    const build = spawnSync("npm", ["run", "build"], { cwd: root, stdio: "inherit" });
-    if (build.status !== 0) throw new Error("the production build failed (npm run build)");
-  }
+  ensureProductionBuild();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-startup-"));
   const [port, pgPort, chromaPort] = [await freePort(), await freePort(), await freePort()];
-  const env = {
-    NODE_ENV: "production",
-    PORT: String(port),
-    DATA_DIR: dataDir,
-    DATABASE_URL: "",
-    EMBEDDED_PG_PORT: String(pgPort),
-    EMBEDDED_CHROMA_PORT: String(chromaPort),
-    AUTH_SECRET: "bench-secret-not-for-production",
-    LLM_MODE: "litellm",
-    LITELLM_URL: "http://127.0.0.1:9/v1",
-    NEXT_TELEMETRY_DISABLED: "1",
-  };
+  const env = productionServerEnv({ port, dataDir, pgPort, chromaPort });
   try {
     await startOnce(NPM_START, env, port); // creates and migrates the database: not a warm start
     const firstAnswers: number[] = [];

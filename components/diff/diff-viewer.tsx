@@ -1,8 +1,9 @@
 "use client";
 
-import { useId, useMemo, useState } from "react";
+import { memo, useId, useMemo, useRef, useState } from "react";
 import { languageOf, tokenize, type Token } from "./highlight";
 import { patchRows, type PatchRow } from "./patch-rows";
+import { useRowWindow } from "./use-row-window";
 
 /** One file of a run's combined diff: the shape `diffRun` returns per file. */
 export type DiffViewerFile = {
@@ -95,32 +96,56 @@ function FileDiff({ file, rows, open, onToggle }: { file: DiffViewerFile; rows: 
           </span>
         </button>
       </h3>
+      {/* A collapsed file renders none of its lines; the empty body keeps aria-controls pointing somewhere. */}
       <div id={bodyId} hidden={!open}>
-        {file.binary ? (
+        {!open ? null : file.binary ? (
           <p className="px-3 py-2 text-sm text-zinc-600">Binary file not shown.</p>
         ) : rows.length === 0 ? (
           <p className="px-3 py-2 text-sm text-zinc-600">{file.status === "renamed" ? "Renamed without changes." : "No textual changes."}</p>
         ) : (
-          <div className="overflow-x-auto">
-            <table className="w-full border-collapse font-mono text-xs leading-5">
-              <tbody>
-                {rows.map((row, i) => (
-                  <Row key={i} row={row} language={language} />
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <FileRows rows={rows} language={language} />
         )}
       </div>
     </div>
   );
 }
 
-function Row({ row, language }: { row: PatchRow; language: ReturnType<typeof languageOf> }) {
+/**
+ * A file's lines, windowed: only the rows on screen (plus overscan) are in the DOM and highlighted, with one
+ * spacer row above and one below standing in for the rest, so a 130k-character file costs a screenful of rows.
+ */
+function FileRows({ rows, language }: { rows: PatchRow[]; language: ReturnType<typeof languageOf> }) {
+  const table = useRef<HTMLTableElement>(null);
+  const { start, end, rowHeight } = useRowWindow(table, rows.length);
+  const visible = rows.slice(start, end);
+  return (
+    <div className="overflow-x-auto">
+      <table ref={table} className="w-full border-collapse font-mono text-xs leading-5" data-rows={rows.length}>
+        <tbody>
+          {start > 0 && <Spacer height={start * rowHeight} />}
+          {visible.map((row, i) => (
+            <Row key={start + i} index={start + i} row={row} language={language} />
+          ))}
+          {end < rows.length && <Spacer height={(rows.length - end) * rowHeight} />}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function Spacer({ height }: { height: number }) {
+  return (
+    <tr aria-hidden="true" data-spacer="">
+      <td colSpan={3} className="p-0" style={{ height }} />
+    </tr>
+  );
+}
+
+const Row = memo(function Row({ row, index, language }: { row: PatchRow; index: number; language: ReturnType<typeof languageOf> }) {
   const gutter = "w-12 select-none px-2 text-right align-top text-zinc-600";
   if (row.kind === "hunk" || row.kind === "note") {
     return (
-      <tr className="bg-sky-50 text-sky-800">
+      <tr className="bg-sky-50 text-sky-800" data-row={index}>
         <td className={gutter} />
         <td className={gutter} />
         <td className="whitespace-pre px-2">{row.kind === "note" ? `\\ ${row.text}` : row.text}</td>
@@ -131,7 +156,7 @@ function Row({ row, language }: { row: PatchRow; language: ReturnType<typeof lan
     row.kind === "added" ? "bg-green-50" : row.kind === "removed" ? "bg-red-50" : "";
   const sign = row.kind === "added" ? "+" : row.kind === "removed" ? "-" : " ";
   return (
-    <tr className={style} data-kind={row.kind}>
+    <tr className={style} data-kind={row.kind} data-row={index}>
       <td className={gutter}>{row.kind === "added" ? "" : row.oldLine}</td>
       <td className={gutter}>{row.kind === "removed" ? "" : row.newLine}</td>
       <td className="whitespace-pre px-2">
@@ -143,4 +168,4 @@ function Row({ row, language }: { row: PatchRow; language: ReturnType<typeof lan
       </td>
     </tr>
   );
-}
+});

@@ -70,6 +70,21 @@ describe("diff viewer", () => {
     expect(html).toContain('data-kind="added"');
     const collapsed = renderToStaticMarkup(createElement(DiffViewer, { files: diff.files, collapseAbove: 1 }));
     expect(collapsed).toContain('aria-expanded="false"');
-    expect(collapsed).toMatch(/<div id="[^"]+" hidden="">/);
+    expect(collapsed).toMatch(/<div id="[^"]+" hidden=""><\/div>/);
+    // A collapsed file renders none of its lines.
+    expect(collapsed).not.toContain("<tr");
+  });
+
+  it("renders a window of a long file's rows, with a spacer standing in for the rest", () => {
+    const lines = Array.from({ length: 5000 }, (_, i) => `+x_${i} = ${i}`);
+    const patch = `diff --git a/big.py b/big.py\n--- /dev/null\n+++ b/big.py\n@@ -0,0 +1,5000 @@\n${lines.join("\n")}\n`;
+    const file = { path: "big.py", status: "added" as const, added: 5000, removed: 0, binary: false, patch };
+    const html = renderToStaticMarkup(createElement(DiffViewer, { files: [file], collapseAbove: 10_000 }));
+    const rows = html.match(/<tr[^>]*data-row="/g) ?? [];
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.length).toBeLessThanOrEqual(40);
+    expect(html).toContain('data-rows="5001"');
+    expect(html).toMatch(/data-spacer=""[^]*height:\d+px/);
+    expect(html).not.toContain("x_4999");
   });
 });

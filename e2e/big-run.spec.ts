@@ -1,0 +1,74 @@
+import { expect, test, type Page } from "@playwright/test";
+import { BIG_RUN_FILES, bigModule, seedBigRun } from "@/tests/helpers/big-run";
+import { expectAccessible } from "./axe";
+import { SHARED_DATABASE } from "./extra-servers";
+import { expectHydrated } from "./hydration";
+import { signUp } from "./run-helpers";
+
+/** Rendered diff rows stay this few however long the files are (a screen of rows plus overscan per file on screen). */
+const MAX_ROWS = 300;
+
+test.describe.configure({ timeout: 300_000 });
+
+async function createProject(page: Page, name: string) {
+  await expectHydrated(page.getByRole("button", { name: "New project" }).first());
+  await page.getByRole("button", { name: "New project" }).first().click();
+  await page.getByLabel("Name", { exact: true }).fill(name);
+  await page.getByRole("button", { name: "Create project" }).click();
+  await expect(page.getByRole("heading", { name })).toBeVisible();
+}
+
+/** The verdict and every file show; after "Expand all" the DOM holds a bounded window of rows, and scrolling reaches the end. */
+async function checkBigDiff(page: Page) {
+  await expect(page.getByTestId("verdict")).toHaveAttribute("data-verdict", "PASS", { timeout: 60_000 });
+  const changes = page.getByRole("region", { name: "Changes" });
+  for (let i = 1; i <= BIG_RUN_FILES; i++) await expect(changes.getByText(`big_${i}.py`, { exact: true })).toBeVisible({ timeout: 30_000 });
+  const rows = changes.locator("tr[data-row]");
+  // Files this long start collapsed, and a collapsed file renders none of its lines.
+  await expect(changes.getByRole("button", { expanded: false })).toHaveCount(BIG_RUN_FILES);
+  await expect(rows).toHaveCount(0);
+
+  const expandAll = changes.getByRole("button", { name: "Expand all" });
+  await expectHydrated(expandAll);
+  await expandAll.click();
+  await expect(changes.getByRole("button", { expanded: true })).toHaveCount(BIG_RUN_FILES);
+  await expect(changes.locator('tr[data-row="0"]').first()).toBeVisible();
+  await expect.poll(() => rows.count()).toBeLessThan(MAX_ROWS);
+  const total = (await changes.locator("table[data-rows]").evaluateAll((tables) => tables.map((t) => Number(t.getAttribute("data-rows"))))).reduce((a, b) => a + b, 0);
+  expect(total).toBeGreaterThan(BIG_RUN_FILES * 3000);
+
+  // The last line of the last file is reachable: scrolling the page there renders it (and still a bounded window).
+  const last = changes.locator("table[data-rows]").last();
+  const lastRow = Number(await last.getAttribute("data-rows")) - 1;
+  const lastLine = bigModule(BIG_RUN_FILES).trimEnd().split("\n").at(-1)!;
+  await last.evaluate((table) => window.scrollBy(0, table.getBoundingClientRect().bottom - window.innerHeight / 2));
+  await expect(last.locator(`tr[data-row="${lastRow}"]`)).toBeVisible();
+  await expect(last.locator(`tr[data-row="${lastRow}"]`)).toContainText(lastLine);
+  await expect.poll(() => rows.count()).toBeLessThan(MAX_ROWS);
+  // A middle line of the third file, by keyboard: the page scrolls with the keys and the window follows.
+  const third = changes.locator("table[data-rows]").nth(2);
+  await third.evaluate((table) => window.scrollTo(0, window.scrollY + table.getBoundingClientRect().top + 1000 * 20 - 100));
+  await page.keyboard.press("PageDown");
+  await expect(third.locator("tr[data-row]").first()).toBeVisible();
+  await expect(third).toContainText(/VALUE_1\d{3} = add\(1\d{3}, 3\)/);
+  await expect.poll(() => rows.count()).toBeLessThan(MAX_ROWS);
+}
+
+test("a run that wrote 6 files of 130k characters: the diff renders a window of rows on the run page and the share page", async ({ page, browser }) => {
+  await signUp(page, "Big Runner", "big-run", "big-runs-2026");
+  const name = `big-${Date.now()}`;
+  await createProject(page, name);
+  // Seeded straight into the suite's database (as a run leaves it): a run writing 780k characters through the
+  // fake model and the sandbox takes minutes and is not what this spec is about.
+  const { runPath, sharePath } = await seedBigRun({ databaseUrl: SHARED_DATABASE, projectName: name });
+
+  await page.goto(runPath);
+  await checkBigDiff(page);
+  await expectAccessible(page, "the big run's diff", '[aria-label="Changes"]');
+
+  const guest = await browser.newContext();
+  const guestPage = await guest.newPage();
+  await guestPage.goto(sharePath);
+  await checkBigDiff(guestPage);
+  await guest.close();
+});
