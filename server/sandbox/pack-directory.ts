@@ -16,13 +16,15 @@ export interface PackedDirectory {
   bytes: number;
   /** Symlinks that point out of the directory: left out, never followed. */
   skipped: string[];
+  /** Symlinks kept in the tree (they point inside it). */
+  links: number;
   /** Regular files, relative, in walk order. */
   paths: string[];
 }
 
 /** A tree of one symlink (a Node environment's node_modules, which lives in the image, linked into the workspace). */
-export function symlinkTree(linkPath: string, target: string): { open: () => Readable; files: number; bytes: number } {
-  return { open: () => Readable.from(writeTar([{ type: "symlink", path: linkPath, target }])), files: 1, bytes: 0 };
+export function symlinkTree(linkPath: string, target: string): { open: () => Readable; files: number; bytes: number; links: number } {
+  return { open: () => Readable.from(writeTar([{ type: "symlink", path: linkPath, target }])), files: 1, bytes: 0, links: 1 };
 }
 
 /**
@@ -36,6 +38,7 @@ export async function packDirectory(options: { root: string; limitBytes: number;
   const paths: string[] = [];
   let bytes = 0;
   let files = 0;
+  let links = 0;
   const walk = async (dir: string): Promise<void> => {
     for (const entry of (await readdir(path.join(root, dir), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
       const rel = dir ? `${dir}/${entry.name}` : entry.name;
@@ -48,7 +51,10 @@ export async function packDirectory(options: { root: string; limitBytes: number;
         const target = await readlink(absolute);
         // A link is kept only as a link whose target stays inside the repository; it is never dereferenced here.
         if (path.isAbsolute(target) || !isInside(root, path.resolve(path.dirname(absolute), target))) skipped.push(rel);
-        else entries.push({ type: "symlink", path: rel, target });
+        else {
+          entries.push({ type: "symlink", path: rel, target });
+          links++;
+        }
       } else if (entry.isFile()) {
         paths.push(rel);
         if (options.listOnly) continue;
@@ -67,5 +73,5 @@ export async function packDirectory(options: { root: string; limitBytes: number;
     }
   };
   await walk("");
-  return { open: () => Readable.from(writeTar(entries), { objectMode: false }), files, bytes, skipped, paths };
+  return { open: () => Readable.from(writeTar(entries), { objectMode: false }), files, bytes, skipped, links, paths };
 }

@@ -1,3 +1,4 @@
+import { buffer } from "node:stream/consumers";
 import { env } from "@/server/env";
 import { AppError } from "@/server/errors";
 import { buildExecutionResult, ZRunnerExecution, type TRunnerExecution } from "./build-result";
@@ -10,6 +11,10 @@ import { watchSuiteOutput } from "./watch-suite-output";
 import { validateSandboxPath } from "./validate-path";
 
 const PROGRESS_POLL_MS = 1_000;
+
+/** Up to this size a tree goes into the workspace as one runner request (held in memory, base64 in a JSON line). */
+const RUNNER_TREE_BYTES = 1024 * 1024;
+const RUNNER_TREE_FILES = 2_000;
 
 /** Past the runner's own timeout, the host stops waiting and removes the container. */
 const BACKSTOP_GRACE_MS = 5_000;
@@ -62,12 +67,15 @@ export class DockerSandboxSession implements SandboxSession {
     await this.call(box, { op: "write", files: checked });
   }
 
-  /** Streams a tar into the workspace with Docker's putArchive (no JSON line, no base64, nothing held in memory). */
+  /**
+   * Puts a tar into the workspace: a small tree without links through the resident runner (one request, a few ms),
+   * anything else streamed with Docker's putArchive (no JSON line, no base64, nothing held in memory).
+   */
   async writeTree(tree: SandboxTree): Promise<void> {
     this.trees.push(tree);
     const { box, fresh } = await this.ensureBox();
     if (fresh) return;
-    await putTree(box, tree);
+    await this.seedTree(box, tree);
   }
 
   async writeArchive(tar: Buffer, dest?: string): Promise<void> {
@@ -232,6 +240,13 @@ export class DockerSandboxSession implements SandboxSession {
     }
   }
 
+  private async seedTree(box: Box, tree: SandboxTree): Promise<void> {
+    // putArchive costs ~50 ms even for two files (a quiet machine): most of an independent re-run's overhead over the
+    // warm pool (#13). The runner's untar drops links, so only a tree known to have none goes that way.
+    if (tree.links !== 0 || tree.bytes > RUNNER_TREE_BYTES || tree.files > RUNNER_TREE_FILES) return putTree(box, tree);
+    await this.call(box, { op: "untar", tar: (await buffer(tree.open())).toString("base64"), dest: "" });
+  }
+
   private throwIfCancelled(): void {
     if (this.cancelled || this.closed) {
       throw new AppError("CONFLICT", `sandbox session of run ${this.runId} was ${this.cancelled ? "cancelled" : "closed"}`, {
@@ -262,7 +277,7 @@ export class DockerSandboxSession implements SandboxSession {
       this.throwIfCancelled();
     }
     // Trees first (the repository as it was when seeded), then every file written since, on top.
-    for (const tree of this.trees) await putTree(box, tree);
+    for (const tree of this.trees) await this.seedTree(box, tree);
     if (this.files.size > 0) {
       const files = [...this.files].map(([path, content]) => ({ path, content }));
       await this.call(box, { op: "write", files });

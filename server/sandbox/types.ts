@@ -12,6 +12,8 @@ export interface SandboxTree {
   open: () => Readable;
   files: number;
   bytes: number;
+  /** Symlink entries in the tree (undefined: not counted); only a tree without any may go through the runner. */
+  links?: number;
 }
 
 export interface TestCaseResult {

@@ -13,7 +13,7 @@ import type { DockerSandboxSession } from "./sandbox-session";
 
 const dockerReady = await requireDocker("tar seed tests");
 
-function makeRepo(): string {
+function makeRepo(options: { links?: boolean } = {}): string {
   const root = mkdtempSync(path.join(os.tmpdir(), "pack-"));
   mkdirSync(path.join(root, "pkg/deep/" + "d".repeat(60) + "/" + "e".repeat(60)), { recursive: true });
   writeFileSync(path.join(root, "pkg/__init__.py"), "");
@@ -22,9 +22,11 @@ function makeRepo(): string {
   writeFileSync(path.join(root, "pkg/deep/" + "d".repeat(60) + "/" + "e".repeat(60) + "/long_name.txt"), "long path\n");
   writeFileSync(path.join(root, "blob.bin"), Buffer.from([0, 1, 2, 255, 0]));
   writeFileSync(path.join(root, "run.sh"), "#!/bin/sh\necho ran\n", { mode: 0o755 });
-  symlinkSync("pkg/calc.py", path.join(root, "calc_link.py"));
-  symlinkSync("/etc/passwd", path.join(root, "passwd_link"));
-  symlinkSync("../../outside", path.join(root, "pkg/escape"));
+  if (options.links !== false) {
+    symlinkSync("pkg/calc.py", path.join(root, "calc_link.py"));
+    symlinkSync("/etc/passwd", path.join(root, "passwd_link"));
+    symlinkSync("../../outside", path.join(root, "pkg/escape"));
+  }
   mkdirSync(path.join(root, ".git"));
   writeFileSync(path.join(root, ".git/HEAD"), "ref: refs/heads/main\n");
   return root;
@@ -37,6 +39,7 @@ describe("packDirectory", () => {
       const packed = await packDirectory({ root, limitBytes: 1024 * 1024, limitName: "SANDBOX_WORKSPACE_MB" });
       expect(packed.skipped.sort()).toEqual(["passwd_link", "pkg/escape"]);
       expect(packed.files).toBe(6);
+      expect(packed.links).toBe(1);
       const chunks: Buffer[] = [];
       for await (const chunk of packed.open()) chunks.push(chunk as Buffer);
       const tarFile = path.join(root, "..", `${path.basename(root)}.tar`);
@@ -83,29 +86,43 @@ describe("packDirectory", () => {
   });
 });
 
-describe.skipIf(!dockerReady)("writeTree into the sandbox", () => {
-  let sandbox: DockerSandbox;
-  let session: DockerSandboxSession;
-  const root = makeRepo();
+/** Writes a wrong add() after seeding, kills the container, and checks the replacement runs the wrong code. */
+async function breakThenReplaceContainer(session: DockerSandboxSession): Promise<void> {
+  await session.writeFiles([{ path: "pkg/calc.py", content: "def add(a, b):\n    return a - b\n" }]);
+  const box = (session as unknown as { box?: { container: { kill(): Promise<unknown> } } }).box;
+  await box?.container.kill();
+  const again = await session.runPytest({ testPaths: ["test_calc.py"] });
+  expect(again.passed).toBe(false);
+  expect(again.failureReason).toMatch(/1 test failed/);
+}
 
+/** A sandbox with one session for a describe block; the repository dir and every container go after it. */
+function sessionFor(runId: string, root: string): () => DockerSandboxSession {
+  let sandbox: DockerSandbox | undefined;
+  let session: DockerSandboxSession | undefined;
   beforeAll(async () => {
     sandbox = new DockerSandbox({ poolSize: 0 });
-    session = await sandbox.openSession("test-run-tree");
+    session = await sandbox.openSession(runId);
   });
-
   afterAll(async () => {
     await sandbox?.shutdown();
     rmSync(root, { recursive: true, force: true });
     expect(await listOwnContainers()).toEqual([]);
   });
+  return () => session!;
+}
+
+describe.skipIf(!dockerReady)("writeTree into the sandbox", () => {
+  const root = makeRepo();
+  const session = sessionFor("test-run-tree", root);
 
   it("streams the repository in with putArchive; tests import it; links out of it do not exist", async () => {
     const packed = await packDirectory({ root, limitBytes: 1024 * 1024, limitName: "SANDBOX_WORKSPACE_MB" });
-    await session.writeTree(packed);
-    const result = await session.runPytest({ testPaths: ["test_calc.py"] });
+    await session().writeTree(packed);
+    const result = await session().runPytest({ testPaths: ["test_calc.py"] });
     expect(result.failureReason).toBeUndefined();
     expect(result.passed).toBe(true);
-    const look = await session.exec(["sh", "-c", "cat calc_link.py; ./run.sh; stat -c '%u' pkg/calc.py; ls passwd_link pkg/escape 2>&1; od -An -tu1 blob.bin"]);
+    const look = await session().exec(["sh", "-c", "cat calc_link.py; ./run.sh; stat -c '%u' pkg/calc.py; ls passwd_link pkg/escape 2>&1; od -An -tu1 blob.bin"]);
     expect(look.stdout).toContain("def add");
     expect(look.stdout).toContain("ran");
     expect(look.stdout).toContain("10001");
@@ -114,13 +131,48 @@ describe.skipIf(!dockerReady)("writeTree into the sandbox", () => {
   });
 
   it("a replacement container gets the tree again, with later writes on top", async () => {
-    await session.writeFiles([{ path: "pkg/calc.py", content: "def add(a, b):\n    return a - b\n" }]);
-    const box = (session as unknown as { box?: { container: { kill(): Promise<unknown> } } }).box;
-    await box?.container.kill();
-    const again = await session.runPytest({ testPaths: ["test_calc.py"] });
-    expect(again.passed).toBe(false);
-    expect(again.failureReason).toMatch(/1 test failed/);
-    const look = await session.exec(["cat", "calc_link.py"]);
+    await breakThenReplaceContainer(session());
+    const look = await session().exec(["cat", "calc_link.py"]);
+    expect(look.stdout).toContain("a - b");
+  });
+});
+
+describe.skipIf(!dockerReady)("writeTree: a small tree without links goes through the resident runner", () => {
+  const root = makeRepo({ links: false });
+  const session = sessionFor("test-run-small-tree", root);
+  const putArchives = { count: 0 };
+  /** Counts the session's container's putArchive calls (the runner's untar is the small tree's path). */
+  const countPutArchive = () => {
+    const container = (session() as unknown as { box?: { container: { putArchive: (...args: unknown[]) => Promise<unknown> } } }).box!.container;
+    const original = container.putArchive.bind(container);
+    container.putArchive = (...args) => {
+      putArchives.count++;
+      return original(...args);
+    };
+  };
+
+  it("lands the same files, modes, owner and bytes as putArchive would, and tests import them", async () => {
+    const packed = await packDirectory({ root, limitBytes: 1024 * 1024, limitName: "SANDBOX_WORKSPACE_MB" });
+    expect(packed.links).toBe(0);
+    countPutArchive();
+    await session().writeTree(packed);
+    expect(putArchives.count).toBe(0);
+    const result = await session().runPytest({ testPaths: ["test_calc.py"] });
+    expect(result.failureReason).toBeUndefined();
+    expect(result.passed).toBe(true);
+    const look = await session().exec(["sh", "-c", `./run.sh; stat -c '%u %a' pkg/calc.py run.sh; cat pkg/deep/${"d".repeat(60)}/${"e".repeat(60)}/long_name.txt; od -An -tu1 blob.bin; ls -a; ls pkg`]);
+    expect(look.stdout).toContain("ran");
+    expect(look.stdout).toMatch(/10001 644\n10001 755/);
+    expect(look.stdout).toContain("long path");
+    expect(look.stdout).toMatch(/0\s+1\s+2\s+255\s+0/);
+    expect(look.stdout).not.toContain(".git");
+    expect(look.stdout).toContain("__init__.py");
+  });
+
+  it("a replacement container gets the tree again the same way, with later writes on top", async () => {
+    await breakThenReplaceContainer(session());
+    const look = await session().exec(["sh", "-c", "./run.sh; cat pkg/calc.py"]);
+    expect(look.stdout).toContain("ran");
     expect(look.stdout).toContain("a - b");
   });
 });

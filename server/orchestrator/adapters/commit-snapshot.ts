@@ -16,9 +16,11 @@ export interface CommitSnapshot {
  * A read-only Workspace of exactly one commit's tree (`git archive`, extracted to a temp dir): what would be merged,
  * whatever is left uncommitted in a worktree. readFile answers the committed content; head() names commit and tree.
  */
-export async function snapshotCommit(options: { repoPath: string; commit: string }): Promise<CommitSnapshot> {
-  // One git process for both names (each spawn costs tens of ms on a loaded machine).
-  const [commit = "", tree = ""] = (await gitText(["rev-parse", `${options.commit}^{commit}`, `${options.commit}^{tree}`, "--"], { cwd: options.repoPath })).split("\n");
+export async function snapshotCommit(options: { repoPath: string; commit: string; resolved?: { commit: string; tree: string } }): Promise<CommitSnapshot> {
+  // One git process for both names (each spawn costs tens of ms on a loaded machine), none when the caller just read them.
+  const [commit = "", tree = ""] = options.resolved
+    ? [options.resolved.commit, options.resolved.tree]
+    : (await gitText(["rev-parse", `${options.commit}^{commit}`, `${options.commit}^{tree}`, "--"], { cwd: options.repoPath })).split("\n");
   const dir = await mkdtemp(path.join(os.tmpdir(), "autocode-commit-"));
   try {
     // The attribute check and the archive read the same commit: run together, a refusal still discards the archive.

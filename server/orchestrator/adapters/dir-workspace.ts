@@ -45,7 +45,8 @@ export function createDirWorkspace(root: string): Workspace & Required<Pick<Work
 
     async snapshot() {
       const head = await this.head();
-      return head ? snapshotCommit({ repoPath: root, commit: head.commit }) : null;
+      // head() named both already (rev-parse of HEAD and HEAD^{tree}): the snapshot need not ask git again.
+      return head ? snapshotCommit({ repoPath: root, commit: head.commit, resolved: head }) : null;
     },
 
     async readFile(relative) {
