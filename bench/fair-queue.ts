@@ -6,7 +6,10 @@
  * The same queue is drained a second time first come, first served (the oldest queued run, the same claimRun).
  *   queue.fair_wait_ms: the second user's run, queued to claimed, with the fair claim;
  *   queue.fcfs_wait_ms: the same, first come, first served (the baseline: it waits behind the 100);
- *   queue.fair_wait_runs: queue.fair_wait_ms in runs' durations (goal: within one run's duration);
+ *   queue.fair_wait_runs: queue.fair_wait_ms in runs' durations, a run's duration being the time it holds its slot in the
+ *     fair drain (drain time x slots / runs: the fixed wait plus the claim and run.finished writes), goal within one;
+ *   queue.fair_claims_ahead: runs claimed after the second user's run was queued and before it (goal 0: it takes the
+ *     first slot that frees);
  *   queue.fair_throughput_ratio: first-come-first-served drain time over the fair drain time (goal >= 0.95).
  * Needs a Postgres server (BENCH_DATABASE_URL or TEST_DATABASE_URL, superuser).
  * Run alone: npx tsx bench/fair-queue.ts [--quick]
@@ -42,6 +45,9 @@ async function drain(db: Db, users: { a: string; b: string; projectA: string; pr
   let second = "";
   let secondClaimedAt: number | undefined;
   let done = 0;
+  let claims = 0;
+  let claimsWhenSecondQueued = 0;
+  let claimsAhead = 0;
   const worker = async (slot: number) => {
     while (done < firstUserRuns + 1) {
       const runId = await pick(db);
@@ -50,7 +56,11 @@ async function drain(db: Db, users: { a: string; b: string; projectA: string; pr
         continue;
       }
       if ((await claimRun({ db, runId, workerId: `bench-${slot}`, perUserLimit: SLOTS })) !== "claimed") continue;
-      if (runId === second) secondClaimedAt = performance.now();
+      if (runId === second) {
+        secondClaimedAt = performance.now();
+        claimsAhead = claims - claimsWhenSecondQueued;
+      }
+      claims++;
       await sleep(runMs); // the run itself
       await appendRunEvent(db, { runId, type: "run.finished", payload: { status: "succeeded", reason: null } });
       done++;
@@ -62,8 +72,10 @@ async function drain(db: Db, users: { a: string; b: string; projectA: string; pr
   while ((await db.run.count({ where: { status: "RUNNING" } })) < SLOTS) await sleep(2);
   second = await queueRun(db, users.b, users.projectB, `${label} second`);
   const secondQueuedAt = performance.now();
+  claimsWhenSecondQueued = claims;
   await workers;
-  return { wait: secondClaimedAt! - secondQueuedAt, drainMs: performance.now() - started };
+  const drainMs = performance.now() - started;
+  return { wait: secondClaimedAt! - secondQueuedAt, claimsAhead, drainMs, slotMs: (drainMs * SLOTS) / (firstUserRuns + 1) };
 }
 
 export async function benchFairQueue({ quick = false }: { quick?: boolean } = {}): Promise<Record<string, number>> {
@@ -89,7 +101,9 @@ export async function benchFairQueue({ quick = false }: { quick?: boolean } = {}
     return {
       "queue.fair_wait_ms": round(fair.wait),
       "queue.fcfs_wait_ms": round(fcfs.wait),
-      "queue.fair_wait_runs": round(fair.wait / runMs, 2),
+      "queue.fair_wait_runs": round(fair.wait / fair.slotMs, 2),
+      "queue.fair_claims_ahead": fair.claimsAhead,
+      "queue.fair_slot_ms": round(fair.slotMs),
       "queue.fair_throughput_ratio": round(fcfs.drainMs / fair.drainMs, 3),
       "queue.fair_run_ms": runMs,
     };

@@ -294,7 +294,7 @@ export const HEADLINE: Record<string, FigureSpec> = {
   "queue.fair_wait_runs": {
     module: "fair-queue",
     unit: "runs",
-    meaning: "queue.fair_wait_ms in runs' durations (queue.fair_run_ms): how many runs' time the second user waited.",
+    meaning: "queue.fair_wait_ms in runs' durations, a run's duration being the time it holds its slot in the fair drain (queue.fair_slot_ms: the fixed wait plus its claim and run.finished writes): how many runs' time the second user waited.",
     goal: { op: "<=", value: 1 },
     goalWhy: "issue #17: the second user's run starts within one run's duration (91.7 s behind 100 runs when filed)",
   },
@@ -304,6 +304,18 @@ export const HEADLINE: Record<string, FigureSpec> = {
     meaning: "Drain time of the 101 runs first come, first served over the drain time with the fair claim (1 = the same throughput).",
     goal: { op: ">=", value: 0.95 },
     goalWhy: "issue #17: total throughput within 5% of first-come-first-served",
+  },
+  "queue.fair_claims_ahead": {
+    module: "fair-queue",
+    unit: "runs",
+    meaning: "Runs claimed after the second user's run was queued and before it in the fair drain: 0 when it takes the first slot that frees.",
+    goal: { op: "<=", value: 0 },
+    goalWhy: "issue #17: the fair claim orders a second user's run before the first user's queue",
+  },
+  "queue.fair_slot_ms": {
+    module: "fair-queue",
+    unit: "ms",
+    meaning: "The time one run holds a worker slot in the fair drain: drain time x slots / runs (queue.fair_run_ms plus the claim's and run.finished's writes).",
   },
   "queue.fair_run_ms": {
     module: "fair-queue",

@@ -38,7 +38,8 @@ const DEFER_SECONDS = 2;
 /**
  * A worker on the pg-boss queue: takes a job when it has a free slot, claims the run in the database (the
  * guard against double execution), completes the job and executes the run. run.queued notifications wake it;
- * polling is the safety net. run.cancel_requested (NOTIFY from any process) aborts a run it holds.
+ * polling is the safety net. run.cancel_requested (NOTIFY from any process) aborts a run it holds. A slot frees
+ * when its run's run.finished is stored, not when its clean-up (worktree, branch push) ends.
  */
 export class QueueRunner implements Runner {
   readonly workerId: string;
@@ -68,6 +69,8 @@ export class QueueRunner implements Runner {
     this.boss = this.options.boss ?? createBoss({ supervise: true });
     if (!this.options.boss) await startBoss(this.boss);
     this.unsubscribe = runBus().subscribeAll((runId, _seq, type) => {
+      // Our own run's end is heard from this process's bus right after its commit, before executeRun returns.
+      if (type === "run.finished") this.active.recordedFinished(runId);
       if (type === "run.queued" || type === "plan.approved" || type === "run.finished") {
         this.eagerUntil = Date.now() + EAGER_WINDOW_MS;
         this.wake?.();
@@ -87,7 +90,7 @@ export class QueueRunner implements Runner {
   private async fetchLoop(pollMs: number): Promise<void> {
     while (!this.stopping) {
       let job: PgBoss.Job<RunJob> | undefined;
-      if (this.active.size < this.options.concurrency) {
+      if (this.active.busy < this.options.concurrency) {
         try {
           [job] = await this.boss!.fetch<RunJob>(RUN_QUEUE);
         } catch (error) {

@@ -22,9 +22,23 @@ export function newWorkerId(): string {
 /** The runs a runner holds: each one's abort controller and the promise of its end. */
 export class HeldRuns {
   private readonly runs = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  /** Held runs whose end is already recorded: only their clean-up is left, so they hold no slot (issue #17). */
+  private readonly recorded = new Set<string>();
 
   get size(): number {
     return this.runs.size;
+  }
+
+  /** The runs that hold a slot: held and not yet recorded as finished. */
+  get busy(): number {
+    return this.runs.size - this.recorded.size;
+  }
+
+  /** The run's run.finished is stored: its slot is free for the next run while its clean-up ends. */
+  recordedFinished(runId: string): boolean {
+    if (!this.runs.has(runId) || this.recorded.has(runId)) return false;
+    this.recorded.add(runId);
+    return true;
   }
 
   get ids(): string[] {
@@ -42,6 +56,7 @@ export class HeldRuns {
       .catch((error: unknown) => console.error(`[runner] run ${runId} failed outside the orchestrator:`, error))
       .finally(() => {
         this.runs.delete(runId);
+        this.recorded.delete(runId);
         onEnd();
       });
     this.runs.set(runId, { controller, done });
