@@ -50,9 +50,12 @@ function TreeLevel({ dir, depth, selected, onSelect }: { dir: Dir; depth: number
   );
 }
 
-function FileView({ runId, path }: { runId: string; path: string }) {
+/** Whose files: a run the viewer may read (signed in), or the run behind a share link (read-only, public). */
+export type BranchSource = { runId: string } | { token: string };
+
+function FileView({ source, path }: { source: BranchSource; path: string }) {
   const trpc = useTRPC();
-  const file = useQuery(trpc.run.file.queryOptions({ runId, path }));
+  const file = useQuery("token" in source ? trpc.share.file.queryOptions({ token: source.token, path }) : trpc.run.file.queryOptions({ runId: source.runId, path }));
   const language = languageOf(path);
   if (file.isPending) return <LoadingState label={`Loading ${path}…`} />;
   if (file.isError) return <ErrorState message={file.error.message} />;
@@ -73,11 +76,13 @@ function FileView({ runId, path }: { runId: string; path: string }) {
 }
 
 /** The run's branch as a file tree with a file view; fetched when opened, current at each opening. */
-export function BranchFiles({ runId }: { runId: string }) {
+export function BranchFiles({ source }: { source: BranchSource }) {
   const trpc = useTRPC();
   const [open, setOpen] = useState(false);
   const [selected, setSelected] = useState<string | null>(null);
-  const files = useQuery(trpc.run.files.queryOptions({ runId }, { enabled: open }));
+  const files = useQuery(
+    "token" in source ? trpc.share.files.queryOptions({ token: source.token }, { enabled: open }) : trpc.run.files.queryOptions({ runId: source.runId }, { enabled: open }),
+  );
   const tree = useMemo(() => buildTree((files.data ?? []).filter((f) => f.kind === "file").map((f) => f.path)), [files.data]);
   return (
     <details className="rounded-md bg-white ring-1 ring-slate-200" onToggle={(event) => setOpen(event.currentTarget.open)}>
@@ -94,7 +99,7 @@ export function BranchFiles({ runId }: { runId: string }) {
             <nav aria-label="Files on the branch" className="max-h-[32rem] overflow-auto font-mono text-xs">
               <TreeLevel dir={tree} depth={0} selected={selected} onSelect={setSelected} />
             </nav>
-            {selected ? <FileView runId={runId} path={selected} /> : <p className="text-sm text-slate-600">Choose a file to read it.</p>}
+            {selected ? <FileView source={source} path={selected} /> : <p className="text-sm text-slate-600">Choose a file to read it.</p>}
           </div>
         )}
       </div>

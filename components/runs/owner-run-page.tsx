@@ -63,7 +63,7 @@ export function OwnerRunPage({ runId }: { runId: string }) {
         sharing={run.data.canWrite ? <ShareLinksPanel runId={runId} /> : undefined}
         thread={<ThreadTurns thread={thread.data} runId={runId} linkTurns />}
         followUp={run.data.canWrite ? <FollowUpForm runId={runId} thread={thread.data} /> : undefined}
-        files={<BranchFiles runId={runId} />}
+        files={<BranchFiles source={{ runId }} />}
         notify
         planReview={run.data.canWrite ? <PlanReviewPanel runId={runId} steps={log.state.planSteps} deadline={log.state.record.approvalDeadline} /> : undefined}
       />

@@ -4,6 +4,7 @@ import { useQuery, useQueryClient, useSuspenseQuery } from "@tanstack/react-quer
 import { useSubscription } from "@trpc/tanstack-react-query";
 import { EmptyState } from "@/components/ui/states";
 import { useTRPC } from "@/components/providers/trpc-provider";
+import { BranchFiles } from "./branch-files";
 import { ReverifyPanel } from "./reverify-panel";
 import { liveViewProps, RunView } from "./run-view";
 import { ThreadTurns } from "./thread-panel";
@@ -45,6 +46,7 @@ export function SharedRunPage({ token }: { token: string }) {
       panes={log.panes}
       {...liveViewProps(stream, recovery, diff)}
       thread={<ThreadTurns thread={thread.data} runId={run.data.id} linkTurns={false} shareToken={token} />}
+      files={<BranchFiles source={{ token }} />}
       actions={
         <>
           {run.data.branch ? (

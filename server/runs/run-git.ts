@@ -28,16 +28,22 @@ export async function getRunDiff(options: { db: Db; userId: string; runId: strin
 }
 
 /** Every file on the run's branch as it is now (it moves while the run works); null before it has a branch. */
-export async function getRunTree(options: { db: Db; userId: string; runId: string }) {
-  const run = await requireRun({ ...options, need: "read" });
+export async function treeOfRun(run: RunWithProject) {
   return run.branch ? readTree({ repoPath: run.project.repoPath, ref: run.branch }) : null;
 }
 
 /** One file of the run's branch; the path is checked by readFile (safeRelativePath), the size capped for the page. */
-export async function getRunFile(options: { db: Db; userId: string; runId: string; path: string }) {
-  const run = await requireRun({ ...options, need: "read" });
+export async function fileOfRun(run: RunWithProject, path: string) {
   if (!run.branch) throw new AppError("CONFLICT", NO_BRANCH);
-  return readFile({ repoPath: run.project.repoPath, ref: run.branch, path: options.path, maxBytes: 512 * 1024 });
+  return readFile({ repoPath: run.project.repoPath, ref: run.branch, path, maxBytes: 512 * 1024 });
+}
+
+export async function getRunTree(options: { db: Db; userId: string; runId: string }) {
+  return treeOfRun(await requireRun({ ...options, need: "read" }));
+}
+
+export async function getRunFile(options: { db: Db; userId: string; runId: string; path: string }) {
+  return fileOfRun(await requireRun({ ...options, need: "read" }), options.path);
 }
 
 export async function getRunPatch(run: RunWithProject, style: "mbox" | "plain" = "mbox"): Promise<string> {

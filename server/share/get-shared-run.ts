@@ -3,7 +3,7 @@ import { AppError } from "@/server/errors";
 import { loadRunDto } from "@/server/runs/get-run";
 import type { TRunDto } from "@/server/runs/run-dto";
 import type { StoredEvent } from "@/server/runs/run-events";
-import { diffOfRun, getRunPatch } from "@/server/runs/run-git";
+import { diffOfRun, fileOfRun, getRunPatch, treeOfRun } from "@/server/runs/run-git";
 import { streamRunEvents } from "@/server/runs/stream-run-events";
 import { forShareViewer } from "./share-event-fields";
 import { resolveShareToken } from "./share-links";
@@ -79,6 +79,18 @@ async function loadSharedRunRecord(options: { db: Db; token: string }) {
 /** The combined diff of the shared run (null before it has a branch). */
 export async function getSharedRunDiff(options: { db: Db; token: string }) {
   return diffOfRun(await loadSharedRunRecord(options));
+}
+
+/**
+ * The shared run's branch as a file tree, and one file of it: the same view members get. The run comes from the
+ * token alone and the ref is that run's own branch, so a link reads no other run's or project's files.
+ */
+export async function getSharedRunTree(options: { db: Db; token: string }) {
+  return treeOfRun(await loadSharedRunRecord(options));
+}
+
+export async function getSharedRunFile(options: { db: Db; token: string; path: string }) {
+  return fileOfRun(await loadSharedRunRecord(options), options.path);
 }
 
 /** The shared run's commits as an mbox patch: the link already shows the whole diff, so the patch reveals no more. */

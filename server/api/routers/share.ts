@@ -2,7 +2,7 @@ import { tracked } from "@trpc/server";
 import { z } from "zod";
 import { ZRunDto } from "@/server/runs/run-dto";
 import { ZRunId } from "@/server/runs/run-schemas";
-import { getSharedRun, getSharedRunDiff, streamSharedRunEvents } from "@/server/share/get-shared-run";
+import { getSharedRun, getSharedRunDiff, getSharedRunFile, getSharedRunTree, streamSharedRunEvents } from "@/server/share/get-shared-run";
 import { AppError } from "@/server/errors";
 import { createShareLink, resolveShareToken, listShareLinks, revokeShareLink, ZShareLinkDto, ZShareToken } from "@/server/share/share-links";
 import { listThread, ZThreadDto } from "@/server/threads/list-thread";
@@ -44,6 +44,12 @@ export const shareRouter = createTRPCRouter({
     .query(({ ctx, input }) => listSharedTurnOutput({ db: ctx.db, token: input.token, runId: input.runId })),
 
   diff: publicProcedure.input(ZShareToken).query(({ ctx, input }) => getSharedRunDiff({ db: ctx.db, token: input.token })),
+
+  /** The shared run's branch files and one file's text (that run's branch only; paths checked like the members' view). */
+  files: publicProcedure.input(ZShareToken).query(({ ctx, input }) => getSharedRunTree({ db: ctx.db, token: input.token })),
+  file: publicProcedure
+    .input(ZShareToken.extend({ path: z.string().min(1).max(1024) }))
+    .query(({ ctx, input }) => getSharedRunFile({ db: ctx.db, token: input.token, path: input.path })),
 
   /** Token checked before the stream opens (so a bad one answers NOT_FOUND), and again while it is open. */
   events: publicProcedure.input(ZShareToken.extend({ lastEventId: z.string().max(20).nullish() })).subscription(async ({ ctx, input, signal }) => {
