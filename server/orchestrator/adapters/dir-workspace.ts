@@ -100,12 +100,11 @@ export function createDirWorkspace(root: string): Workspace & Required<Pick<Work
       );
       if (!isRepo) return null;
       return withRepoLock(root, async () => {
-        const existing: string[] = [];
-        for (const p of paths) {
-          const tracked = await git(["ls-files", "--error-unmatch", "--", p], { cwd: root, okCodes: [1] });
-          const present = await stat(path.join(root, p)).then(() => true, () => false);
-          if (present || tracked.code === 0) existing.push(p);
-        }
+        // A path is committed when it exists or is tracked (a deletion); one ls-files for all the missing ones, not two git processes a path (#17).
+        const present = await Promise.all(paths.map((p) => stat(path.join(root, p)).then(() => true, () => false)));
+        const missing = paths.filter((_, i) => !present[i]);
+        const trackedMissing = missing.length ? new Set((await git(["ls-files", "-z", "--", ...missing], { cwd: root })).stdout.split("\0").filter(Boolean)) : new Set<string>();
+        const existing = paths.filter((p, i) => present[i] || trackedMissing.has(p));
         if (existing.length === 0) return null;
         await git(["add", "-A", "--", ...existing], { cwd: root });
         const staged = await git(["diff", "--cached", "--quiet", "--", ...existing], { cwd: root, okCodes: [1] });
