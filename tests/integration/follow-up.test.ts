@@ -1,8 +1,9 @@
 import { execFileSync } from "node:child_process";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { requireDocker } from "@/server/sandbox/docker-test-guard";
-import { startTestRunner, waitForRunEnd, type TestRunner } from "@/tests/helpers/test-runner";
-import { callerFor, createTestUser, testDb } from "../helpers/db";
+import { useRunnerProject } from "@/tests/helpers/runner-project";
+import { waitForRunEnd } from "@/tests/helpers/test-runner";
+import { callerFor, testDb } from "../helpers/db";
 import { codeOf } from "../helpers/trpc-errors";
 
 const dockerReady = await requireDocker("follow-ups (database + sandbox)");
@@ -12,26 +13,12 @@ function git(repoPath: string, ...args: string[]): string {
 }
 
 describe.skipIf(!dockerReady)("follow-ups: a run's thread continues on its branch", () => {
-  let testRunner: TestRunner | undefined;
-  let owner: Awaited<ReturnType<typeof createTestUser>>;
-  let stranger: Awaited<ReturnType<typeof createTestUser>>;
-  let projectId: string;
-
-  beforeAll(async () => {
-    testRunner = await startTestRunner();
-    owner = await createTestUser("thread-owner");
-    stranger = await createTestUser("thread-stranger");
-    projectId = (await callerFor(owner.id).project.create({ name: "thread" })).id;
-  });
-
-  afterAll(async () => {
-    await testRunner?.stop();
-  });
+  const ctx = useRunnerProject("thread");
 
   it("starts the second turn from the first turn's commit, tells the planner about the first turn, and keeps both commits on the branch", async () => {
-    const llm = testRunner!.llm;
-    const as = callerFor(owner.id);
-    const first = await as.task.create({ projectId, prompt: "Write add(a, b) in calc.py with tests" });
+    const llm = ctx.runner.llm;
+    const as = callerFor(ctx.owner.id);
+    const first = await as.task.create({ projectId: ctx.projectId, prompt: "Write add(a, b) in calc.py with tests" });
     const firstRun = await waitForRunEnd(first.runId);
     expect(firstRun.status).toBe("SUCCEEDED");
     expect(firstRun.headCommit).toBeTruthy();
@@ -54,7 +41,7 @@ describe.skipIf(!dockerReady)("follow-ups: a run's thread continues on its branc
     expect(sent).toContain("Critic's verdict: PASS");
     expect(sent).toMatch(/calc\.py \(added, \+\d+ -0\)/);
 
-    const { repoPath } = await testDb().project.findUniqueOrThrow({ where: { id: projectId } });
+    const { repoPath } = await testDb().project.findUniqueOrThrow({ where: { id: ctx.projectId } });
     const files = git(repoPath, "ls-tree", "-r", "--name-only", secondRun.branch!).split("\n");
     expect(files).toEqual(expect.arrayContaining(["calc.py", "test_calc.py", "more.py"]));
     // Both turns' commits are on the second turn's branch.
@@ -81,8 +68,8 @@ describe.skipIf(!dockerReady)("follow-ups: a run's thread continues on its branc
   });
 
   it("gives each turn's agents' output for the folded turns, to members and through a share link of any turn of the thread only", async () => {
-    const as = callerFor(owner.id);
-    const second = await testDb().run.findFirstOrThrow({ where: { projectId, parentRunId: { not: null } } });
+    const as = callerFor(ctx.owner.id);
+    const second = await testDb().run.findFirstOrThrow({ where: { projectId: ctx.projectId, parentRunId: { not: null } } });
     const first = second.parentRunId!;
     const one = await as.run.turnOutput({ runId: first });
     const two = await as.run.turnOutput({ runId: second.id });
@@ -97,34 +84,34 @@ describe.skipIf(!dockerReady)("follow-ups: a run's thread continues on its branc
     const stored = await testDb().runEvent.count({ where: { runId: first, type: "llm.tokens" } });
     expect(stored).toBeGreaterThan(0);
 
-    expect(await codeOf(callerFor(stranger.id).run.turnOutput({ runId: first }))).toBe("NOT_FOUND");
+    expect(await codeOf(callerFor(ctx.stranger.id).run.turnOutput({ runId: first }))).toBe("NOT_FOUND");
     const { token } = await as.share.create({ runId: second.id });
     const anonymous = callerFor(null);
     expect(await anonymous.share.turnOutput({ token, runId: first })).toEqual(one);
     // A run outside the shared thread is not reachable through the link.
-    const outside = await as.task.create({ projectId, prompt: "Write add(a, b) in calc.py, alone" });
+    const outside = await as.task.create({ projectId: ctx.projectId, prompt: "Write add(a, b) in calc.py, alone" });
     expect((await waitForRunEnd(outside.runId)).status).toBe("SUCCEEDED");
     expect(await codeOf(anonymous.share.turnOutput({ token, runId: outside.runId }))).toBe("NOT_FOUND");
     expect(await codeOf(anonymous.share.turnOutput({ token: "acsh_nope", runId: first }))).toBe("NOT_FOUND");
   });
 
   it("refuses strangers (404), running runs, earlier turns and empty or huge messages, creating nothing", async () => {
-    const as = callerFor(owner.id);
-    const [root, latest] = (await as.run.thread({ runId: (await testDb().run.findFirstOrThrow({ where: { projectId, parentRunId: { not: null } } })).id })).turns;
+    const as = callerFor(ctx.owner.id);
+    const [root, latest] = (await as.run.thread({ runId: (await testDb().run.findFirstOrThrow({ where: { projectId: ctx.projectId, parentRunId: { not: null } } })).id })).turns;
     const before = await testDb().run.count();
-    expect(await codeOf(callerFor(stranger.id).task.followUp({ runId: latest!.runId, prompt: "hijack" }))).toBe("NOT_FOUND");
+    expect(await codeOf(callerFor(ctx.stranger.id).task.followUp({ runId: latest!.runId, prompt: "hijack" }))).toBe("NOT_FOUND");
     expect(await codeOf(as.task.followUp({ runId: latest!.runId, prompt: "   " }))).toBe("BAD_REQUEST");
     expect(await codeOf(as.task.followUp({ runId: latest!.runId, prompt: "x".repeat(20_001) }))).toBe("BAD_REQUEST");
     expect(await codeOf(as.task.followUp({ runId: root!.runId, prompt: "fork the past" }))).toBe("CONFLICT");
-    await testRunner!.runner.stop();
-    const queued = await as.task.create({ projectId, prompt: "never started" });
+    await ctx.runner.runner.stop();
+    const queued = await as.task.create({ projectId: ctx.projectId, prompt: "never started" });
     expect(await codeOf(as.task.followUp({ runId: queued.runId, prompt: "too soon" }))).toBe("CONFLICT");
     expect(await testDb().run.count()).toBe(before + 1);
   });
 
   it("re-runs with an edited prompt as a new task, keeping the original", async () => {
-    const as = callerFor(owner.id);
-    const root = await testDb().run.findFirstOrThrow({ where: { projectId, status: "SUCCEEDED" }, include: { task: true } });
+    const as = callerFor(ctx.owner.id);
+    const root = await testDb().run.findFirstOrThrow({ where: { projectId: ctx.projectId, status: "SUCCEEDED" }, include: { task: true } });
     const again = await as.run.rerun({ runId: root.id, prompt: "Write add(a, b) in calc.py, edited" });
     const run = await testDb().run.findUniqueOrThrow({ where: { id: again.runId }, include: { task: true } });
     expect(run.task.prompt).toBe("Write add(a, b) in calc.py, edited");

@@ -1,10 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { resetEnvForTests } from "@/server/env";
 import type { RunEnvironment } from "@/server/orchestrator/verify-suite";
-import { DockerSandbox } from "@/server/sandbox/docker-sandbox";
 import { requireDocker } from "@/server/sandbox/docker-test-guard";
 import { mathkitEnvironment } from "@/tests/orchestrator/node-environment";
-import { createHarness, type Harness } from "@/tests/orchestrator/orchestrator-harness";
+import { useOrchestratorHarness } from "@/tests/orchestrator/harness-suite";
 
 const dockerReady = await requireDocker("JavaScript harness tests");
 // A step's first vitest run in a fresh container took more than the default 30 s at load 25 on 2 cores.
@@ -19,19 +18,14 @@ const MULTIPLY_TESTS = 'import { describe, expect, it } from "vitest";\nimport {
 const CODE_STEP = { id: "c", agent: "coder", description: "Write multiply(a, b) in src/multiply.ts", file: "src/multiply.ts" };
 
 describe.skipIf(!dockerReady)("the JavaScript harness cannot grade the run (real sandbox, vitest environment, fake model)", () => {
-  let sandbox: DockerSandbox;
+  const suite = useOrchestratorHarness({ poolSize: 0 });
   let environment: RunEnvironment & { files: Record<string, string> };
-  let h: Harness;
   beforeAll(async () => {
     environment = await mathkitEnvironment();
-    sandbox = new DockerSandbox({ poolSize: 0 });
-    await sandbox.start();
   });
-  afterAll(() => sandbox?.shutdown());
-  afterEach(() => h?.dispose());
 
   it("a vitest config whose setup file replaces expect's assertions ends needs review, with both files as the harness diff", async () => {
-    h = await createHarness(sandbox, { git: true, files: environment.files });
+    const h = await suite.harness({ git: true, files: environment.files });
     h.llm.script("planner", JSON.stringify({
       steps: [
         { id: "h", agent: "coder", description: "Configure vitest in vitest.config.ts", file: "vitest.config.ts", depends_on: [] },
@@ -63,7 +57,7 @@ describe.skipIf(!dockerReady)("the JavaScript harness cannot grade the run (real
   });
 
   it("a package.json whose test script is `exit 0` cannot make a run green when the project's command is npm test", async () => {
-    h = await createHarness(sandbox, { git: true, files: environment.files });
+    const h = await suite.harness({ git: true, files: environment.files });
     const pkg = JSON.parse(environment.files["package.json"]!) as { scripts: Record<string, string> };
     h.llm.script("planner", JSON.stringify({
       steps: [

@@ -1,10 +1,9 @@
 import { execFileSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DockerSandbox } from "@/server/sandbox/docker-sandbox";
+import { describe, expect, it } from "vitest";
 import { requireDocker } from "@/server/sandbox/docker-test-guard";
-import { createHarness, type Harness } from "@/tests/orchestrator/orchestrator-harness";
+import { useOrchestratorHarness } from "@/tests/orchestrator/harness-suite";
 
 const dockerReady = await requireDocker("acceptance and harness tests");
 
@@ -52,17 +51,10 @@ const FAIL_TO_PASS_HOOK = [
 ].join("\n");
 
 describe.skipIf(!dockerReady)("frozen acceptance tests and the base harness (real sandbox, fake model)", () => {
-  let sandbox: DockerSandbox;
-  let h: Harness;
-  beforeAll(async () => {
-    sandbox = new DockerSandbox({ poolSize: 2 });
-    await sandbox.start();
-  });
-  afterAll(() => sandbox.shutdown());
-  afterEach(() => h?.dispose());
+  const suite = useOrchestratorHarness({ poolSize: 2 });
 
   it("a real fix is verified by an independent run in another container on the branch's committed tree", async () => {
-    h = await createHarness(sandbox, { git: true });
+    const h = await suite.harness({ git: true });
     h.llm.script("coder", block("calc.py", BUGGY));
     const outcome = await h.run({ runId: "acc-real-fix" });
     expect(outcome.verification.outcome).toBe("verified");
@@ -80,7 +72,7 @@ describe.skipIf(!dockerReady)("frozen acceptance tests and the base harness (rea
   });
 
   it("a debugger that rewrites the test to assert True gets the review outcome with its reason and diff, and is not remembered", async () => {
-    h = await createHarness(sandbox, { git: true });
+    const h = await suite.harness({ git: true });
     h.llm.script("coder", block("calc.py", BUGGY));
     h.llm.script("debugger", block("test_calc.py", "def test_add():\n    assert True\n", "The test expects the wrong sum."));
     const outcome = await h.run({ runId: "acc-assert-true" });
@@ -94,7 +86,7 @@ describe.skipIf(!dockerReady)("frozen acceptance tests and the base harness (rea
   });
 
   it("a debugger that fixes a provably wrong test gets the review outcome: the code passes every frozen test but that one, and the diff is shown", async () => {
-    h = await createHarness(sandbox, { git: true });
+    const h = await suite.harness({ git: true });
     const wrongTest = "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n\n\ndef test_add_twos():\n    assert add(2, 2) == 5\n";
     h.llm.script("coder", block("calc.py", "def add(a, b):\n    return a + b\n"));
     h.llm.script("tester", block("test_calc.py", wrongTest));
@@ -116,7 +108,7 @@ describe.skipIf(!dockerReady)("frozen acceptance tests and the base harness (rea
   });
 
   it("a debugger answer whose second block does not apply writes nothing, and the model is told so", async () => {
-    h = await createHarness(sandbox, { git: true });
+    const h = await suite.harness({ git: true });
     h.llm.script("coder", block("calc.py", BUGGY));
     const badSecond = `${block("calc.py", "def add(a, b):\n    return a + b\n")}\nFile: test_calc.py\n\`\`\`diff\n@@ -1,1 +1,1 @@\n-this line is not in the file\n+x\n\`\`\``;
     h.llm.script("debugger", badSecond, badSecond, badSecond, badSecond);
@@ -128,7 +120,7 @@ describe.skipIf(!dockerReady)("frozen acceptance tests and the base harness (rea
   });
 
   it("a conftest hook that turns failures into passes is never verified; the edit is marked as harness when it happens", async () => {
-    h = await createHarness(sandbox, { git: true });
+    const h = await suite.harness({ git: true });
     h.llm.script("planner", harnessThenCode("conftest.py"));
     h.llm.script("coder", block("conftest.py", FAIL_TO_PASS_HOOK), block("calc.py", BUGGY));
     const outcome = await h.run({ runId: "acc-conftest-hook" });
@@ -146,7 +138,7 @@ describe.skipIf(!dockerReady)("frozen acceptance tests and the base harness (rea
     ["pyproject.toml", '[tool.pytest.ini_options]\ntestpaths = ["elsewhere"]\n'],
     ["sitecustomize.py", "import unittest\nunittest.TestCase.assertEqual = lambda self, a, b, msg=None: None\n"],
   ])("%s with %j ends needs-review or failed, never verified", async (file, content) => {
-    h = await createHarness(sandbox, { git: true });
+    const h = await suite.harness({ git: true });
     h.llm.script("planner", harnessThenCode(file));
     h.llm.script("coder", `File: ${file}\n\`\`\`\n${content}\`\`\``, block("calc.py", BUGGY));
     h.llm.script("debugger", block("calc.py", BUGGY), block("calc.py", BUGGY), block("calc.py", BUGGY));
@@ -158,7 +150,7 @@ describe.skipIf(!dockerReady)("frozen acceptance tests and the base harness (rea
   });
 
   it("code that drops its failing tests from the report fails the run: pytest's own count disagrees with the report", async () => {
-    h = await createHarness(sandbox, { git: true });
+    const h = await suite.harness({ git: true });
     h.llm.script("coder", block("calc.py", LAUNDERING));
     const outcome = await h.run({ runId: "acc-laundered-report" });
     expect(outcome.status).toBe("failed");
@@ -169,7 +161,7 @@ describe.skipIf(!dockerReady)("frozen acceptance tests and the base harness (rea
   });
 
   it("a legitimate fixture added to an existing conftest.py stays verified", async () => {
-    h = await createHarness(sandbox, { git: true, files: { "conftest.py": "import pytest\n\n@pytest.fixture\ndef one():\n    return 1\n" } });
+    const h = await suite.harness({ git: true, files: { "conftest.py": "import pytest\n\n@pytest.fixture\ndef one():\n    return 1\n" } });
     h.llm.script("planner", harnessThenCode("conftest.py"));
     h.llm.script("coder", block("conftest.py", "import pytest\n\n@pytest.fixture\ndef one():\n    return 1\n\n@pytest.fixture\ndef two():\n    return 2\n"));
     const outcome = await h.run({ runId: "acc-legit-fixture" });

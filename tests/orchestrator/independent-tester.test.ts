@@ -1,8 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DockerSandbox } from "@/server/sandbox/docker-sandbox";
+import { describe, expect, it } from "vitest";
 import { requireDocker } from "@/server/sandbox/docker-test-guard";
 import type { RecordedRequest } from "@/tests/fake-llm/fake-llm-server";
-import { createHarness, type Harness } from "@/tests/orchestrator/orchestrator-harness";
+import { useOrchestratorHarness } from "@/tests/orchestrator/harness-suite";
 
 const dockerReady = await requireDocker("the independent tester");
 
@@ -13,18 +12,11 @@ const PLAN = JSON.stringify({ steps: [{ id: "s1", agent: "coder", description: "
 const prompt = (request: RecordedRequest) => (request.body.messages ?? []).map((m) => m.content).join("\n");
 
 describe.skipIf(!dockerReady)("the independent tester in a real run (real sandbox, fake model over HTTP)", () => {
-  let sandbox: DockerSandbox;
-  let h: Harness;
-  beforeAll(async () => {
-    sandbox = new DockerSandbox({ poolSize: 1 });
-    await sandbox.start();
-  });
-  afterAll(() => sandbox.shutdown());
-  afterEach(() => h?.dispose());
+  const suite = useOrchestratorHarness({ poolSize: 1 });
 
   it("the tester's request overlaps the coder's, carries no coder output, and its tests verify the code", async () => {
     // Every answer takes 300 ms, so overlapping requests are visible in the arrival and answer times.
-    h = await createHarness(sandbox, { git: true, latencyMs: 300 });
+    const h = await suite.harness({ git: true, latencyMs: 300 });
     h.llm.script("planner", PLAN);
     h.llm.script("coder", `File: calc.py\n\`\`\`python\n${CODE}\`\`\`\n`);
     const runId = "independent-tester";

@@ -1,9 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { listOwnContainers } from "@/server/sandbox";
-import { DockerSandbox } from "@/server/sandbox/docker-sandbox";
 import { requireDocker } from "@/server/sandbox/docker-test-guard";
-import { createHarness, type Harness } from "@/tests/orchestrator/orchestrator-harness";
+import { useOrchestratorHarness } from "@/tests/orchestrator/harness-suite";
 
 const dockerReady = await requireDocker("orchestrator end-to-end tests");
 
@@ -12,17 +11,10 @@ const FIXED = "File: calc.py\n```python\ndef add(a, b):\n    return a + b\n```";
 const plan = (steps: object[]) => JSON.stringify({ steps });
 
 describe.skipIf(!dockerReady)("runTask with the fake model server and the real Docker sandbox", () => {
-  let sandbox: DockerSandbox;
-  let h: Harness;
-  beforeAll(async () => {
-    sandbox = new DockerSandbox({ poolSize: 2 });
-    await sandbox.start();
-  });
-  afterAll(() => sandbox.shutdown());
-  afterEach(() => h?.dispose());
+  const suite = useOrchestratorHarness({ poolSize: 2 });
 
   it("a step that passes the first time: verified by execution, committed, remembered, events in order", async () => {
-    h = await createHarness(sandbox, { git: true });
+    const h = await suite.harness({ git: true });
     const outcome = await h.run({ runId: "pass-first" });
 
     expect(outcome.status).toBe("succeeded");
@@ -59,7 +51,7 @@ describe.skipIf(!dockerReady)("runTask with the fake model server and the real D
   });
 
   it("a step the debugger fixes on the second attempt converges, with the real failure sent to the model", async () => {
-    h = await createHarness(sandbox);
+    const h = await suite.harness();
     h.llm.script("coder", BUGGY);
     h.llm.script("debugger", FIXED);
     const outcome = await h.run({ runId: "converges" });
@@ -77,7 +69,7 @@ describe.skipIf(!dockerReady)("runTask with the fake model server and the real D
   });
 
   it("a step that is never fixed stops at the cap with the reason", async () => {
-    h = await createHarness(sandbox);
+    const h = await suite.harness();
     h.llm.script("coder", BUGGY);
     h.llm.script("debugger", BUGGY, BUGGY);
     const outcome = await h.run({ runId: "never-fixed", settings: { maxDebugAttempts: 2 } });
@@ -93,7 +85,7 @@ describe.skipIf(!dockerReady)("runTask with the fake model server and the real D
   });
 
   it("a crash in the code under test is a failure, not a pass, even with exit code 0", async () => {
-    h = await createHarness(sandbox);
+    const h = await suite.harness();
     const crash = "File: calc.py\n```python\nimport os\nos._exit(0)\n\ndef add(a, b):\n    return a + b\n```";
     h.llm.script("coder", crash);
     const outcome = await h.run({ runId: "crash", settings: { maxDebugAttempts: 0 } });
@@ -112,7 +104,7 @@ describe.skipIf(!dockerReady)("runTask with the fake model server and the real D
       { id: "a", agent: "coder", description: "add in calc.py", file: "calc.py", depends_on: [] },
       { id: "b", agent: "coder", description: "add in other.py", file: "other.py", depends_on: [] },
     ]);
-    h = await createHarness(sandbox, { latencyMs: 400 });
+    const h = await suite.harness({ latencyMs: 400 });
     h.llm.script("planner", twoSteps);
     const parallel = await h.run({ runId: "parallel", settings: { parallel: true, maxParallelWorkers: 2 } });
     expect(parallel.status).toBe("succeeded");
@@ -127,19 +119,18 @@ describe.skipIf(!dockerReady)("runTask with the fake model server and the real D
     const events = h.events.ofRun("parallel");
     const firstFinish = events.findIndex((e) => e.type === "step.finished");
     expect(events.filter((e, i) => e.type === "step.started" && i < firstFinish)).toHaveLength(2);
-    await h.dispose();
 
-    h = await createHarness(sandbox, { latencyMs: 400 });
-    h.llm.script("planner", twoSteps);
-    const serial = await h.run({ runId: "serial", settings: { parallel: false } });
+    const again = await suite.harness({ latencyMs: 400 });
+    again.llm.script("planner", twoSteps);
+    const serial = await again.run({ runId: "serial", settings: { parallel: false } });
     expect(serial.status).toBe("succeeded");
     // One step at a time: at most its coder and its tester at once.
-    expect(h.llm.maxInFlight()).toBe(2);
-    expect(coderGap(h.llm.requests)).toBeGreaterThanOrEqual(400);
+    expect(again.llm.maxInFlight()).toBe(2);
+    expect(coderGap(again.llm.requests)).toBeGreaterThanOrEqual(400);
   });
 
   it("a malformed plan is repaired once from the precise error", async () => {
-    h = await createHarness(sandbox);
+    const h = await suite.harness();
     h.llm.script("planner", "Sure! I'd write calc.py first, then test it.");
     const outcome = await h.run({ runId: "repair" });
     expect(outcome.status).toBe("succeeded");
@@ -150,7 +141,7 @@ describe.skipIf(!dockerReady)("runTask with the fake model server and the real D
   });
 
   it("a 429 from the model is retried after Retry-After and the run succeeds", async () => {
-    h = await createHarness(sandbox);
+    const h = await suite.harness();
     h.llm.script("coder", { status: 429, retryAfter: 1 });
     const outcome = await h.run({ runId: "rate-limited" });
     expect(outcome.status).toBe("succeeded");
@@ -160,7 +151,7 @@ describe.skipIf(!dockerReady)("runTask with the fake model server and the real D
   });
 
   it("cancelling during a sandbox run stops the run and kills its container within 2 seconds", async () => {
-    h = await createHarness(sandbox);
+    const h = await suite.harness();
     h.llm.script("tester", "```python\nimport time\nfrom calc import add\n\ndef test_slow():\n    time.sleep(30)\n    assert add(1, 1) == 2\n```");
     const controller = new AbortController();
     let abortedAt = 0;
@@ -186,7 +177,7 @@ describe.skipIf(!dockerReady)("runTask with the fake model server and the real D
   });
 
   it("cancelling while the model streams aborts the request at once", async () => {
-    h = await createHarness(sandbox);
+    const h = await suite.harness();
     h.llm.script("planner", { text: "x".repeat(400), chunkSize: 1, chunkDelayMs: 20 });
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 300);
@@ -198,7 +189,7 @@ describe.skipIf(!dockerReady)("runTask with the fake model server and the real D
   });
 
   it("a token budget stops the run cleanly with the reason recorded", async () => {
-    h = await createHarness(sandbox);
+    const h = await suite.harness();
     const outcome = await h.run({ runId: "budget", settings: { tokenBudget: 150 } });
     expect(outcome.status).toBe("failed");
     expect(outcome.reason).toMatch(/token budget of 150 tokens/);
@@ -209,7 +200,7 @@ describe.skipIf(!dockerReady)("runTask with the fake model server and the real D
   });
 
   it("a cost budget stops the run cleanly with the reason recorded", async () => {
-    h = await createHarness(sandbox);
+    const h = await suite.harness();
     const outcome = await h.run({ runId: "cost-budget", settings: { costBudgetUsd: 0.000001 } });
     expect(outcome.status).toBe("failed");
     expect(outcome.reason).toMatch(/cost budget of \$0\.00/);

@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { RunOutcome } from "@/server/orchestrator/run-task";
-import { DockerSandbox } from "@/server/sandbox/docker-sandbox";
 import { requireDocker } from "@/server/sandbox/docker-test-guard";
-import { createHarness, type Harness } from "@/tests/orchestrator/orchestrator-harness";
+import { useOrchestratorHarness } from "@/tests/orchestrator/harness-suite";
+import type { Harness } from "@/tests/orchestrator/orchestrator-harness";
 
 const dockerReady = await requireDocker("exact usage");
 const GOOD = "File: calc.py\n```python\ndef add(a, b):\n    return a + b\n```";
@@ -18,17 +18,10 @@ function expectUsageEqualsCalls(h: Harness, runId: string, outcome: RunOutcome) 
 }
 
 describe.skipIf(!dockerReady)("usage is exact: stored usage equals the sum of llm.call events (real sandbox, fake model)", () => {
-  let sandbox: DockerSandbox;
-  let h: Harness;
-  beforeAll(async () => {
-    sandbox = new DockerSandbox({ poolSize: 1 });
-    await sandbox.start();
-  });
-  afterAll(() => sandbox.shutdown());
-  afterEach(() => h?.dispose());
+  const suite = useOrchestratorHarness({ poolSize: 1 });
 
   it("under retries: a 429 and a stream cut after text are retried, and the cut attempt's tokens are counted", async () => {
-    h = await createHarness(sandbox);
+    const h = await suite.harness();
     h.llm.script("planner", { status: 429, retryAfter: 0 });
     h.llm.script("coder", { text: GOOD, cutAfterChunks: 3, chunkSize: 8 }, GOOD);
     const runId = "usage-retries";
@@ -44,7 +37,7 @@ describe.skipIf(!dockerReady)("usage is exact: stored usage equals the sum of ll
   });
 
   it("under a budget stop: the call that crosses the budget is counted and recorded", async () => {
-    h = await createHarness(sandbox);
+    const h = await suite.harness();
     const runId = "usage-budget";
     const outcome = await h.run({ runId, settings: { tokenBudget: 150 } });
     expect(outcome.status).toBe("failed");
