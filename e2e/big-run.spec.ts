@@ -28,6 +28,17 @@ async function checkBigDiff(page: Page) {
   await expect(changes.getByRole("button", { expanded: false })).toHaveCount(BIG_RUN_FILES);
   await expect(rows).toHaveCount(0);
 
+  // A folded command renders none of its output; opening it shows all of it.
+  await expect(page.getByTestId("exit-code")).toHaveCount(BIG_RUN_FILES);
+  await expect(page.getByTestId("command-output")).toHaveCount(0);
+  const firstCommand = page.getByTestId("exit-code").first();
+  await expectHydrated(firstCommand);
+  await firstCommand.click();
+  await expect(page.getByTestId("command-output")).toHaveCount(1);
+  await expect(page.getByTestId("command-output")).toContainText("2000 passed");
+  await firstCommand.click();
+  await expect(page.getByTestId("command-output")).toHaveCount(0);
+
   const expandAll = changes.getByRole("button", { name: "Expand all" });
   await expectHydrated(expandAll);
   await expandAll.click();

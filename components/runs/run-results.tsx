@@ -1,7 +1,7 @@
 import type { TVerificationOutcome } from "@/server/runs/events/contract";
 import type { CommandView, RunEventState, TestView } from "@/server/runs/events/fold-run-view";
 import { OUTCOME_LABELS } from "@/server/runs/events/run-status";
-import { useEffect, useRef } from "react";
+import { useEffect, useRef, useState } from "react";
 import { AnsiText } from "./ansi-text";
 
 /** The running command's output as it comes (sandbox.output), in the terminal pane a finished command has. */
@@ -30,37 +30,48 @@ export function CommandList({ commands }: { commands: CommandView[] }) {
   return (
     <ul role="list" aria-label="Commands" className="divide-y divide-slate-200 rounded-md bg-white ring-1 ring-slate-200">
       {commands.map((command) => (
-        <li key={command.seq} id={`event-${command.seq}`} className="px-3 py-2 text-sm">
-          <details>
-            <summary className="flex cursor-pointer flex-wrap items-center gap-x-3 gap-y-1">
-              <span
-                data-testid="exit-code"
-                className={`rounded px-1.5 py-0.5 font-mono text-xs font-semibold ${command.passed ? "bg-emerald-100 text-emerald-800" : "bg-red-100 text-red-800"}`}
-              >
-                exit {command.exitCode ?? "—"}
-              </span>
-              <code className="min-w-0 flex-1 truncate font-mono text-xs text-slate-800">{command.command}</code>
-              <span className="text-xs text-slate-500">
-                {command.stepId ?? "final run"} · {(command.durationMs / 1000).toFixed(1)} s
-                {command.timedOut && " · timed out"}
-                {command.oomKilled && " · out of memory"}
-              </span>
-            </summary>
-            {command.reason && <p className="mt-2 text-xs text-slate-600">{command.reason}</p>}
-            {(command.stdout || command.stderr) && (
-              <pre tabIndex={0} aria-label={`Output of ${command.command}`} className="terminal mt-2 max-h-64 overflow-auto whitespace-pre-wrap rounded bg-slate-900 p-2 font-mono text-xs text-slate-100" data-testid="command-output">
-                <AnsiText text={command.stdout} />
-                {command.stderr && (
-                  <span className="text-red-300">
-                    <AnsiText text={command.stderr} />
-                  </span>
-                )}
-              </pre>
-            )}
-          </details>
-        </li>
+        <CommandItem key={command.seq} command={command} />
       ))}
     </ul>
+  );
+}
+
+/**
+ * One command, folded: its output (up to SANDBOX_OUTPUT_LIMIT_BYTES, often with many colour spans) is rendered
+ * only while it is open, so a run with many commands does not carry every output in the page (issue #17).
+ */
+function CommandItem({ command }: { command: CommandView }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <li id={`event-${command.seq}`} className="px-3 py-2 text-sm">
+      <details onToggle={(event) => setOpen(event.currentTarget.open)}>
+        <summary className="flex cursor-pointer flex-wrap items-center gap-x-3 gap-y-1">
+          <span
+            data-testid="exit-code"
+            className={`rounded px-1.5 py-0.5 font-mono text-xs font-semibold ${command.passed ? "bg-emerald-100 text-emerald-800" : "bg-red-100 text-red-800"}`}
+          >
+            exit {command.exitCode ?? "—"}
+          </span>
+          <code className="min-w-0 flex-1 truncate font-mono text-xs text-slate-800">{command.command}</code>
+          <span className="text-xs text-slate-500">
+            {command.stepId ?? "final run"} · {(command.durationMs / 1000).toFixed(1)} s
+            {command.timedOut && " · timed out"}
+            {command.oomKilled && " · out of memory"}
+          </span>
+        </summary>
+        {command.reason && <p className="mt-2 text-xs text-slate-600">{command.reason}</p>}
+        {open && (command.stdout || command.stderr) && (
+          <pre tabIndex={0} aria-label={`Output of ${command.command}`} className="terminal mt-2 max-h-64 overflow-auto whitespace-pre-wrap rounded bg-slate-900 p-2 font-mono text-xs text-slate-100" data-testid="command-output">
+            <AnsiText text={command.stdout} />
+            {command.stderr && (
+              <span className="text-red-300">
+                <AnsiText text={command.stderr} />
+              </span>
+            )}
+          </pre>
+        )}
+      </details>
+    </li>
   );
 }
 

@@ -24,6 +24,13 @@ export function bigModule(index: number, chars = BIG_RUN_FILE_CHARS): string {
   return `${lines.join("\n")}\n`;
 }
 
+/** A long, coloured pytest -v log (about 2,000 lines), as a big step's test command prints. */
+export function testOutput(file: string, lines = 2_000): string {
+  const module = file.replace(/\.py$/, "");
+  const body = Array.from({ length: lines }, (_, i) => `test_${module}.py::test_value_${i + 1} \x1b[32mPASSED\x1b[0m`);
+  return `${body.join("\n")}\n\x1b[32m${lines} passed\x1b[0m in 1.23s\n`;
+}
+
 function git(cwd: string, args: string[]): string {
   const env = { ...process.env, GIT_AUTHOR_NAME: "AutoCode", GIT_AUTHOR_EMAIL: "autocode@example.test", GIT_COMMITTER_NAME: "AutoCode", GIT_COMMITTER_EMAIL: "autocode@example.test" };
   return execFileSync("git", args, { cwd, env, encoding: "utf8" }).trim();
@@ -67,6 +74,7 @@ export async function seedBigRun(options: { databaseUrl: string; projectName: st
       await append("step.started", { stepId, agent: "coder", description: `Write ${file.path}`, file: file.path });
       const answer = `File: ${file.path}\n\`\`\`python\n${file.text}\`\`\`\n`;
       for (let at = 0; at < answer.length; at += TOKEN_CHUNK) await append("llm.tokens", { stepId, role: "coder", text: answer.slice(at, at + TOKEN_CHUNK) });
+      await append("sandbox.command", { stepId, command: "python -m pytest -v", exitCode: 0, durationMs: 900, passed: true, stdout: testOutput(file.path), stderr: "" });
       await append("step.finished", { stepId, status: "passed", reason: null, runs: 1 });
     }
     await append("run.finished", { status: "succeeded", reason: null, verdict: { verdict: "PASS", reasons: ["The big modules are written."] } });
