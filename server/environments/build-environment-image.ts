@@ -11,6 +11,9 @@ const HOST_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 const CA_IN_CONTAINER = "/etc/autocode/host-ca.crt";
 /** Where a Node project's node_modules live in the image: the run's workspace volume would hide /workspace. */
 export const ENV_NODE_MODULES = "/opt/autocode-env/node_modules";
+/** Yarn berry's Plug'n'Play files from the setup's /workspace, copied into each run's workspace (they locate the project by their own path). */
+export const ENV_PNP_FILES = "/opt/autocode-env/pnp";
+const PNP_FILES = [".pnp.cjs", ".pnp.loader.mjs", ".pnp.data.json", ".yarn/install-state.gz"];
 const LOG_LIMIT = 200_000;
 /** Version of what setupProgram adds around the script; part of the image tag's hash. */
 export const IMAGE_LAYOUT = 2;
@@ -32,9 +35,7 @@ function setupProgram(script: string, secrets: Record<string, string>): string {
     script,
     "set +x",
     `if [ -d node_modules ]; then mkdir -p ${ENV_NODE_MODULES.replace(/\/node_modules$/, "")} && mv node_modules ${ENV_NODE_MODULES}; fi`,
-    // The sandbox user owns node_modules (same layer, no copy): a run writes caches into it through its container's
-    // copy-on-write layer (container-spec), never into the image.
-    `if [ -d ${ENV_NODE_MODULES} ]; then chown -R 10001:10001 ${ENV_NODE_MODULES}; fi`,
+    `for f in ${PNP_FILES.join(" ")}; do if [ -f "$f" ]; then mkdir -p "${ENV_PNP_FILES}/$(dirname "$f")" && cp "$f" "${ENV_PNP_FILES}/$f"; fi; done`,
     "",
   ].join("\n");
 }

@@ -36,6 +36,28 @@ describe("detectEnvironment", () => {
     expect(found.testCommand?.format).toBe("junit");
   });
 
+  it.each([
+    ["a yarn.lock with berry's __metadata", { "yarn.lock": "# generated\n\n__metadata:\n  version: 8\n" }],
+    [".yarnrc.yml", { "yarn.lock": "", ".yarnrc.yml": "nodeLinker: pnp\n" }],
+  ])("Yarn berry by %s: yarn install --immutable, tests through yarn (Plug'n'Play); yarn 1's lockfile is not berry", async (_, lock) => {
+    const files: Record<string, string> = { "package.json": JSON.stringify({ devDependencies: { vitest: "2" } }), ...lock, "src/a.test.ts": "" };
+    const found = await detectEnvironment({ files: Object.keys(files), read: read(files) });
+    expect(found.setupScript).toMatch(/yarn install --immutable$/);
+    expect(found.setupScript).not.toMatch(/frozen-lockfile/);
+    expect(found.testCommand?.shell).toMatch(/^yarn vitest run /);
+    expect(found.setupScript).toMatch(/npm install -g --force @yarnpkg\/cli-dist@4\)/);
+    const pinned = { ...files, "package.json": JSON.stringify({ packageManager: "yarn@4.5.3+sha512.abc", devDependencies: { vitest: "2" } }) };
+    expect((await detectEnvironment({ files: Object.keys(pinned), read: read(pinned) })).setupScript).toMatch(/grep -qx '4\.5\.3' \|\| npm install -g --force @yarnpkg\/cli-dist@4\.5\.3\)/);
+    const hostile = { ...files, "package.json": JSON.stringify({ packageManager: "yarn@4.5.3; rm -rf /" }) };
+    expect((await detectEnvironment({ files: Object.keys(hostile), read: read(hostile) })).setupScript).not.toMatch(/rm -rf/);
+    const nodeTest = { ...files, "package.json": JSON.stringify({ scripts: { test: "node --test" } }) };
+    expect((await detectEnvironment({ files: Object.keys(nodeTest), read: read(nodeTest) })).testCommand?.shell).toMatch(/^yarn node --test /);
+    const classic = { "package.json": files["package.json"]!, "yarn.lock": "# yarn lockfile v1\n\nms@2.1.3:\n  version \"2.1.3\"\n" };
+    const yarn1 = await detectEnvironment({ files: Object.keys(classic), read: read(classic) });
+    expect(yarn1.setupScript).toMatch(/yarn install --frozen-lockfile/);
+    expect(yarn1.testCommand?.shell).toMatch(/^npx --no-install vitest/);
+  });
+
   it("Node frameworks: jest writes JSON, node:test writes TAP; no recognisable language runs nothing", async () => {
     const jest = { "package.json": JSON.stringify({ devDependencies: { jest: "29" } }) };
     expect((await detectEnvironment({ files: Object.keys(jest), read: read(jest) })).testCommand?.format).toBe("jest-json");

@@ -62,7 +62,7 @@ export async function resolveEnvironment(options: {
   const setupScript = o.setupScript ?? detected.setupScript;
   // A language set by hand on a repository detected as something else starts from that language's defaults.
   const framework: TestFramework = language === detected.language ? detected.framework : language === "python" ? "pytest" : "none";
-  const testCommand: SuiteCommand | null = o.testCommand ? { shell: o.testCommand, format: reportFormatOf(o.testCommand) } : testCommandFor(framework);
+  const testCommand: SuiteCommand | null = o.testCommand ? { shell: o.testCommand, format: reportFormatOf(o.testCommand) } : language === detected.language ? detected.testCommand : testCommandFor(framework);
   const baseImage = baseImageFor(language);
   const secrets = o.secretsCipher ? (JSON.parse(decryptSecret(o.secretsCipher)) as Record<string, string>) : {};
   const baseId = await getDocker()

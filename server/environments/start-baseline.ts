@@ -3,8 +3,8 @@ import type { Db } from "@/server/db/client";
 import { env } from "@/server/env";
 import { suiteTests, type BaselineRun, type SuiteTest } from "@/server/orchestrator/compare-baseline";
 import type { SandboxPort } from "@/server/orchestrator/ports";
-import { ENV_NODE_MODULES } from "./build-environment-image";
-import { packDirectory, symlinkTree } from "@/server/sandbox/pack-directory";
+import { writeNodeTree } from "./node-modules-links";
+import { packDirectory } from "@/server/sandbox/pack-directory";
 import type { SuiteCommand } from "@/server/sandbox/types";
 
 /**
@@ -35,8 +35,9 @@ export async function startBaseline(options: {
   }
   const session = await options.sandbox.openSession(options.runId, { image: options.image });
   try {
-    await session.writeTree(await packDirectory({ root: options.worktreePath, limitBytes: env().SANDBOX_WORKSPACE_MB * 1024 * 1024, limitName: "SANDBOX_WORKSPACE_MB" }));
-    if (options.nodeModules) await session.writeTree(symlinkTree("node_modules", ENV_NODE_MODULES));
+    const tree = await packDirectory({ root: options.worktreePath, limitBytes: env().SANDBOX_WORKSPACE_MB * 1024 * 1024, limitName: "SANDBOX_WORKSPACE_MB" });
+    if (options.nodeModules) await writeNodeTree(session, tree, options.image);
+    else await session.writeTree(tree);
   } catch (error) {
     await session.close().catch(() => undefined);
     throw error;

@@ -47,7 +47,7 @@ export async function reverifyBranch(input: ReverifyInput): Promise<{ record: TI
   const session = opened.value;
   try {
     const head = (await committed.head?.()) ?? null;
-    await seedSandbox({ session, workspace: committed, log: input.log, nodeModules: input.profile.language === "node", packed });
+    await seedSandbox({ session, workspace: committed, log: input.log, nodeModules: input.profile.language === "node", image: input.image, packed });
     const writes = [...input.frozenTests].map(([path, content]) => ({ path, content }));
     const removed: string[] = [];
     for (const [path, base] of input.harnessBase) {

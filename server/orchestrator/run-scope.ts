@@ -125,7 +125,7 @@ export class RunScope {
     this.current ??= {
       session: (async () => {
         const opened = await this.ports.sandbox.openSession(this.runId, { image: this.image });
-        await seedSandbox({ session: opened, workspace: this.ports.workspace, log: this.log, nodeModules: this.profile.language === "node" });
+        await seedSandbox({ session: opened, workspace: this.ports.workspace, log: this.log, nodeModules: this.profile.language === "node", image: this.image });
         return opened;
       })(),
       uses: new Set(),

@@ -1,6 +1,6 @@
 import { env } from "@/server/env";
-import { ENV_NODE_MODULES } from "@/server/environments/build-environment-image";
-import { symlinkTree, type PackedDirectory } from "@/server/sandbox/pack-directory";
+import { writeNodeTree } from "@/server/environments/node-modules-links";
+import type { PackedDirectory } from "@/server/sandbox/pack-directory";
 import type { SandboxSession, Workspace } from "./ports";
 import type { RunEventLog } from "./run-event-log";
 
@@ -13,12 +13,12 @@ export function packForSandbox(workspace: Workspace): Promise<PackedDirectory> {
  * Puts the repository into a run's fresh sandbox as one tar stream (Docker putArchive), refusing it whole
  * when it is over SANDBOX_WORKSPACE_MB, and records what went in: files, bytes, links left out, time.
  */
-export async function seedSandbox(options: { session: SandboxSession; workspace: Workspace; log: RunEventLog; nodeModules?: boolean; packed?: PackedDirectory }): Promise<void> {
+export async function seedSandbox(options: { session: SandboxSession; workspace: Workspace; log: RunEventLog; nodeModules?: boolean; image?: string; packed?: PackedDirectory }): Promise<void> {
   const started = performance.now();
   const tree = options.packed ?? (await packForSandbox(options.workspace));
-  if (tree.files > 0) await options.session.writeTree(tree);
   // ESM imports ignore NODE_PATH: the environment's node_modules must be found from /workspace upwards.
-  if (options.nodeModules) await options.session.writeTree(symlinkTree("node_modules", ENV_NODE_MODULES));
+  if (options.nodeModules) await writeNodeTree(options.session, tree, options.image);
+  else if (tree.files > 0) await options.session.writeTree(tree);
   await options.log.emit("sandbox.seeded", {
     files: tree.files,
     bytes: tree.bytes,

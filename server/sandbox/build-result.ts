@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { ExecutionResult, TestCaseResult } from "./types";
+import { SANDBOX_TMP_MB, type ExecutionResult, type TestCaseResult } from "./types";
 
 /** What sandbox/runner.py answers for a pytest or exec request. */
 export const ZRunnerExecution = z.object({
@@ -34,6 +34,8 @@ export interface ResultContext {
   kind: "pytest" | "suite" | "exec";
   timeoutMs: number;
   memoryMb: number;
+  /** SANDBOX_WORKSPACE_MB, named when a write found the workspace full. */
+  workspaceMb?: number;
 }
 
 const PYTEST_EXIT_REASONS: Record<number, string> = {
@@ -68,7 +70,7 @@ export function buildExecutionResult(raw: TRunnerExecution, context: ResultConte
     errors: tests.filter((t) => t.status === "error").length,
     skipped: tests.filter((t) => t.status === "skipped").length,
   };
-  const failureReason = explainFailure(raw, context, tests, summary);
+  const failureReason = withDiskFull(explainFailure(raw, context, tests, summary), raw, context);
   return {
     command: context.command,
     exitCode: raw.exitCode,
@@ -119,6 +121,16 @@ function explainFailure(
     return PYTEST_EXIT_REASONS[raw.exitCode ?? -1] ?? `pytest exited with code ${raw.exitCode}`;
   }
   return undefined;
+}
+
+/**
+ * A failure whose output says a disk was full: the sandbox's writable places are size-limited tmpfs (the workspace,
+ * node_modules' own files included, and /tmp), so say which limit was reached instead of a bare ENOSPC deep in a log.
+ */
+function withDiskFull(reason: string | undefined, raw: TRunnerExecution, context: ResultContext): string | undefined {
+  if (reason === undefined || !/ENOSPC|No space left on device/.test(`${raw.stderr}\n${raw.stdout}`)) return reason;
+  const workspace = context.workspaceMb === undefined ? "SANDBOX_WORKSPACE_MB" : `SANDBOX_WORKSPACE_MB, ${context.workspaceMb} MB`;
+  return `${reason}; the sandbox ran out of space (No space left on device): /workspace, where new files in node_modules go too, is limited to ${workspace}, /tmp to ${SANDBOX_TMP_MB} MB`;
 }
 
 /** pytest's own message is often "collection failure"; the "E " line naming the exception says why. */

@@ -1,12 +1,10 @@
 import type { ContainerCreateOptions, MountSettings } from "dockerode";
 import { env } from "@/server/env";
 import { LABEL_MANAGED, LABEL_OWNER, LABEL_ROLE, LABEL_RUN, OWNER_ID } from "./docker-client";
+import { SANDBOX_TMP_MB } from "./types";
 
 export const WORKSPACE_DIR = "/workspace";
 export const RUNNER_PATH = "/opt/autocode/runner.py";
-
-/** Directories of the base images the sandbox user may write (besides /tmp and node_modules). */
-const USER_WRITABLE_DIRS = ["/var/tmp", "/run/lock", "/home/sandbox", "/out"];
 
 export type ContainerRole = "pool" | "run" | "setup";
 
@@ -45,11 +43,6 @@ export function buildContainerSpec(options: SpecOptions): ContainerCreateOptions
   };
   if (options.runId !== undefined) labels[LABEL_RUN] = options.runId;
   const scratch = options.role === "setup" ? "/out" : WORKSPACE_DIR;
-  // A project environment image's node_modules (owned by the sandbox user in the image) must be writable: test
-  // runners and builds cache into it. The container's own overlay layer is copy-on-write (only written files are
-  // copied, the image never changes) and goes with the container; every other directory the sandbox user could
-  // write gets a size-limited tmpfs, so node_modules is the only place model code writes to the engine's disk.
-  const writableLayer = options.role !== "setup" && options.image !== undefined && options.image !== settings.SANDBOX_IMAGE;
   return {
     Image: options.image ?? settings.SANDBOX_IMAGE,
     name: options.name,
@@ -73,11 +66,13 @@ export function buildContainerSpec(options: SpecOptions): ContainerCreateOptions
       MemorySwap: memory, // equal to Memory: no swap, so a memory hog is killed instead of thrashing
       NanoCpus: Math.round(settings.SANDBOX_CPUS * 1e9),
       PidsLimit: settings.SANDBOX_PIDS_LIMIT,
-      ReadonlyRootfs: !writableLayer,
+      // Read-only for every image, project environments included: a container's own overlay2 layer has no size limit
+      // on ext4, so model code writes only to size-limited tmpfs (/tmp, the workspace, where a Node environment's
+      // node_modules is a folder of links into the image: node-modules-links.ts).
+      ReadonlyRootfs: true,
       Tmpfs: {
         ...(options.role === "setup" ? { [scratch]: "rw,exec,nosuid,nodev,size=256m,uid=10001,gid=10001,mode=0755" } : {}),
-        "/tmp": "rw,nosuid,nodev,size=64m,mode=1777",
-        ...(writableLayer ? Object.fromEntries(USER_WRITABLE_DIRS.map((dir) => [dir, "rw,nosuid,nodev,size=16m,uid=10001,gid=10001,mode=0755"])) : {}),
+        "/tmp": `rw,nosuid,nodev,size=${SANDBOX_TMP_MB}m,mode=1777`,
       },
       // The workspace is a tmpfs *volume*, not a plain tmpfs: Docker's putArchive refuses a read-only rootfs
       // unless the target is a volume, and an anonymous volume goes with the container (remove with v: true).

@@ -20,11 +20,16 @@ export interface PackedDirectory {
   links: number;
   /** Regular files, relative, in walk order. */
   paths: string[];
+  /** What open() writes, in order. */
+  entries: TarEntry[];
 }
 
-/** A tree of one symlink (a Node environment's node_modules, which lives in the image, linked into the workspace). */
-export function symlinkTree(linkPath: string, target: string): { open: () => Readable; files: number; bytes: number; links: number } {
-  return { open: () => Readable.from(writeTar([{ type: "symlink", path: linkPath, target }])), files: 1, bytes: 0, links: 1 };
+/** The same tree with more entries after its own, still one archive (one putArchive instead of two). */
+export function withEntries(tree: PackedDirectory, extra: TarEntry[]): PackedDirectory {
+  if (extra.length === 0) return tree;
+  const entries = [...tree.entries, ...extra];
+  const links = tree.links + extra.filter((entry) => entry.type === "symlink").length;
+  return { ...tree, entries, links, open: () => Readable.from(writeTar(entries), { objectMode: false }) };
 }
 
 /**
@@ -73,5 +78,5 @@ export async function packDirectory(options: { root: string; limitBytes: number;
     }
   };
   await walk("");
-  return { open: () => Readable.from(writeTar(entries), { objectMode: false }), files, bytes, skipped, links, paths };
+  return { open: () => Readable.from(writeTar(entries), { objectMode: false }), files, bytes, skipped, links, paths, entries };
 }

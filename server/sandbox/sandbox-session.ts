@@ -166,7 +166,7 @@ export class DockerSandboxSession implements SandboxSession {
     const signal = opts.signal;
     if (signal?.aborted) throw abortError(signal);
     const { box } = await this.ensureBox();
-    const context = { command, kind, timeoutMs, memoryMb: settings.SANDBOX_MEMORY_MB };
+    const context = { command, kind, timeoutMs, memoryMb: settings.SANDBOX_MEMORY_MB, workspaceMb: settings.SANDBOX_WORKSPACE_MB };
     let backstopFired = false;
     const onAbort = () => void this.discard(box, "cancelled");
     signal?.addEventListener("abort", onAbort, { once: true });

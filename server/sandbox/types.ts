@@ -8,6 +8,9 @@ export interface SandboxFile {
 }
 
 /** A directory as a tar stream, re-openable (a replacement container gets it again). */
+/** The size of every sandbox's /tmp (a tmpfs). */
+export const SANDBOX_TMP_MB = 64;
+
 export interface SandboxTree {
   open: () => Readable;
   files: number;

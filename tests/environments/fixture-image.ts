@@ -1,8 +1,9 @@
 import { getDocker } from "@/server/sandbox/docker-client";
-import { buildEnvironmentImage, ENV_NODE_MODULES } from "@/server/environments/build-environment-image";
+import { buildEnvironmentImage } from "@/server/environments/build-environment-image";
+import { writeNodeTree } from "@/server/environments/node-modules-links";
 import { resolveEnvironment, type ResolvedEnvironment } from "@/server/environments/resolve-environment";
 import type { DockerSandbox } from "@/server/sandbox/docker-sandbox";
-import { packDirectory, symlinkTree } from "@/server/sandbox/pack-directory";
+import { packDirectory } from "@/server/sandbox/pack-directory";
 import type { DockerSandboxSession } from "@/server/sandbox/sandbox-session";
 
 /** Builds a fixture's detected environment in a real setup container (with network) under the test's own tag. */
@@ -25,8 +26,8 @@ export async function buildFixtureImage(repoRoot: string, tag: string): Promise<
 /** A run's sandbox from that image, seeded as a run seeds it: the repository plus the node_modules link. */
 export async function openFixtureSession(sandbox: DockerSandbox, runId: string, repoRoot: string, tag: string): Promise<DockerSandboxSession> {
   const session = await sandbox.openSession(runId, { image: tag });
-  await session.writeTree(await packDirectory({ root: repoRoot, limitBytes: 64 * 1024 * 1024, limitName: "test" }));
-  await session.writeTree(symlinkTree("node_modules", ENV_NODE_MODULES));
+  const tree = await packDirectory({ root: repoRoot, limitBytes: 64 * 1024 * 1024, limitName: "test" });
+  await writeNodeTree(session, tree, tag);
   return session;
 }
 

@@ -43,8 +43,11 @@ describe.skipIf(!dockerReady)("pnpm and yarn repositories: detected by lockfile,
     expect(resolved.setupScript).toMatch(/pnpm install --frozen-lockfile/);
     const session = await openFixtureSession(sandbox, "test-pnpm-env", repo, tag);
     try {
-      const layout = await session.exec(["sh", "-c", "readlink node_modules/vitest; ls -d node_modules/.pnpm/vitest@2.1.9*"]);
-      expect(layout.stdout).toMatch(/^\.pnpm\/vitest@2\.1\.9/);
+      // The workspace's node_modules links each entry to the image's, where pnpm's own links lead into .pnpm.
+      const layout = await session.exec(["sh", "-c", "readlink node_modules/vitest; readlink /opt/autocode-env/node_modules/vitest; ls -d node_modules/.pnpm/vitest@2.1.9*"]);
+      const [link, inImage] = layout.stdout.split("\n");
+      expect(link).toBe("/opt/autocode-env/node_modules/vitest");
+      expect(inImage).toMatch(/^\.pnpm\/vitest@2\.1\.9/);
       const suite = await session.runSuite(resolved.testCommand!);
       expect(suite.tests.map((t) => [t.name, t.status]).sort()).toEqual([
         ["math > adds", "passed"],
@@ -72,6 +75,43 @@ describe.skipIf(!dockerReady)("pnpm and yarn repositories: detected by lockfile,
     } finally {
       await session.close();
     }
+  });
+
+  it("Yarn berry (Plug'n'Play): yarn install --immutable from the registry, then the node:test suite runs through yarn offline, packages from the image's cache", async () => {
+    const repo = path.join(FIXTURES, "js-berrykit");
+    const tag = tagFor("berry");
+    const resolved = await buildFixtureImage(repo, tag);
+    expect(resolved.framework).toBe("node:test");
+    expect(resolved.setupScript).toMatch(/yarn install --immutable/);
+    expect(resolved.testCommand?.shell).toMatch(/^yarn node --test /);
+    const session = await openFixtureSession(sandbox, "test-berry-env", repo, tag);
+    try {
+      // No node_modules anywhere: the project's .pnp.cjs (copied from the image) resolves ms from the image's cache.
+      const layout = await session.exec(["sh", "-c", "ls -a; ls /opt/autocode-env/yarn-cache"]);
+      expect(layout.stdout).toMatch(/^\.pnp\.cjs$/m);
+      expect(layout.stdout).not.toMatch(/^node_modules$/m);
+      expect(layout.stdout).toMatch(/^ms-npm-2\.1\.3-.*\.zip$/m);
+      const suite = await session.runSuite(resolved.testCommand!);
+      expect(suite.tests.map((t) => [t.name, t.status])).toEqual([["an hour in seconds", "passed"]]);
+      expect(suite.passed).toBe(true);
+      const offline = await session.exec(["node", "-e", "require('https').get('https://registry.npmjs.org/ms', () => process.exit(0)).on('error', (e) => { console.log(e.code); process.exit(3); })"]);
+      expect(offline.exitCode).toBe(3);
+    } finally {
+      await session.close();
+    }
+  });
+
+  it("Yarn berry: a yarn.lock that does not match package.json fails yarn install --immutable with the command named, no image kept", async () => {
+    const repo = path.join(mkdtempSync(path.join(os.tmpdir(), "env-berry-stale-")), "repo");
+    cpSync(path.join(FIXTURES, "js-berrykit"), repo, { recursive: true });
+    const manifest = JSON.parse(readFileSync(path.join(repo, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+    manifest.dependencies.ms = "2.1.2";
+    writeFileSync(path.join(repo, "package.json"), JSON.stringify(manifest, null, 2));
+    const tag = tagFor("berry-stale");
+    const failure = await buildFixtureImage(repo, tag).then(() => null, (error: Error) => error.message);
+    expect(failure).toMatch(/the setup failed \(exit code \d+\) at: .*yarn install --immutable/);
+    expect(failure).toMatch(/lockfile would have been modified by this install, which is explicitly forbidden/);
+    expect(await getDocker().getImage(tag).inspect().then(() => true, () => false)).toBe(false);
   });
 
   it("yarn: a yarn.lock that does not match package.json fails the setup with the command named, and no image is kept", async () => {

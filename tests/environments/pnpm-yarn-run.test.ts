@@ -18,9 +18,14 @@ process.env.SANDBOX_TIMEOUT = "120";
 resetEnvForTests();
 vi.setConfig({ testTimeout: 600000, hookTimeout: 600000 });
 
+const MINUTES_PLAN = JSON.stringify({ steps: [{ id: "s1", agent: "coder", description: "Add minutes(text) using ms", file: "src/minutes.js", depends_on: [] }] });
+const MINUTES_CODE = "```js\nconst ms = require(\"ms\");\n\nfunction minutes(text) {\n  return ms(text) / 60000;\n}\n\nmodule.exports = { minutes };\n```";
+const MINUTES_TESTS = "```js\nconst test = require(\"node:test\");\nconst assert = require(\"node:assert\");\nconst { minutes } = require(\"./minutes\");\n\ntest(\"two hours in minutes\", () => {\n  assert.strictEqual(minutes(\"2h\"), 120);\n});\n```";
+
 const CASES = [
   {
     manager: "pnpm",
+    install: "pnpm install --frozen-lockfile",
     fixture: "ts-pnpmkit",
     framework: "vitest",
     plan: JSON.stringify({ steps: [{ id: "s1", agent: "coder", description: "Add multiply(a, b)", file: "src/multiply.ts", depends_on: [] }] }),
@@ -29,11 +34,22 @@ const CASES = [
   },
   {
     manager: "yarn",
+    install: "yarn install --frozen-lockfile",
     fixture: "js-yarnkit",
     framework: "node:test",
-    plan: JSON.stringify({ steps: [{ id: "s1", agent: "coder", description: "Add minutes(text) using ms", file: "src/minutes.js", depends_on: [] }] }),
-    code: "```js\nconst ms = require(\"ms\");\n\nfunction minutes(text) {\n  return ms(text) / 60000;\n}\n\nmodule.exports = { minutes };\n```",
-    tests: "```js\nconst test = require(\"node:test\");\nconst assert = require(\"node:assert\");\nconst { minutes } = require(\"./minutes\");\n\ntest(\"two hours in minutes\", () => {\n  assert.strictEqual(minutes(\"2h\"), 120);\n});\n```",
+    plan: MINUTES_PLAN,
+    code: MINUTES_CODE,
+    tests: MINUTES_TESTS,
+  },
+  {
+    // Plug'n'Play: no node_modules at all; the suite runs through `yarn node` with the cache in the image.
+    manager: "yarn berry",
+    install: "yarn install --immutable",
+    fixture: "js-berrykit",
+    framework: "node:test",
+    plan: MINUTES_PLAN,
+    code: MINUTES_CODE,
+    tests: MINUTES_TESTS,
   },
 ] as const;
 
@@ -44,7 +60,7 @@ describe.skipIf(!dockerReady).each(CASES)("a $manager repository, end to end thr
 
   beforeAll(async () => {
     runner = await startTestRunner();
-    owner = await createTestUser(`env-${c.manager}`);
+    owner = await createTestUser(`env-${c.manager.replace(" ", "-")}`);
     projectId = (await callerFor(owner.id).project.create({ name: c.fixture, source: { kind: "local", path: bareRepoOf(c.fixture, root) } })).id;
     const repoPath = (await testDb().project.findUniqueOrThrow({ where: { id: projectId } })).repoPath;
     // An image of an earlier run on this engine would be reused: this test is about building it with the lockfile's tool.
@@ -56,7 +72,7 @@ describe.skipIf(!dockerReady).each(CASES)("a $manager repository, end to end thr
     await runner?.stop();
   });
 
-  it(`builds the environment with ${c.manager} install --frozen-lockfile and verifies a task against the repository's ${c.framework} suite`, async () => {
+  it(`builds the environment with ${c.install} and verifies a task against the repository's ${c.framework} suite`, async () => {
     runner!.llm.script("planner", c.plan);
     runner!.llm.script("coder", c.code);
     runner!.llm.script("tester", c.tests);
@@ -73,6 +89,6 @@ describe.skipIf(!dockerReady).each(CASES)("a $manager repository, end to end thr
     expect(verification.baseline.regressions).toEqual([]);
     expect(verification.baseline.newTests.map((t) => t.status)).toEqual(["passed"]);
     const environment = await testDb().projectEnvironment.findUniqueOrThrow({ where: { projectId } });
-    expect(environment.log).toContain(`${c.manager} install --frozen-lockfile`);
+    expect(environment.log).toContain(c.install);
   });
 });
