@@ -101,29 +101,19 @@ describe.skipIf(!dockerReady)("pnpm and yarn repositories: detected by lockfile,
     }
   });
 
-  it("Yarn berry: a yarn.lock that does not match package.json fails yarn install --immutable with the command named, no image kept", async () => {
-    const repo = path.join(mkdtempSync(path.join(os.tmpdir(), "env-berry-stale-")), "repo");
-    cpSync(path.join(FIXTURES, "js-berrykit"), repo, { recursive: true });
-    const manifest = JSON.parse(readFileSync(path.join(repo, "package.json"), "utf8")) as { dependencies: Record<string, string> };
-    manifest.dependencies.ms = "2.1.2";
-    writeFileSync(path.join(repo, "package.json"), JSON.stringify(manifest, null, 2));
-    const tag = tagFor("berry-stale");
-    const failure = await buildFixtureImage(repo, tag).then(() => null, (error: Error) => error.message);
-    expect(failure).toMatch(/the setup failed \(exit code \d+\) at: .*yarn install --immutable/);
-    expect(failure).toMatch(/lockfile would have been modified by this install, which is explicitly forbidden/);
-    expect(await getDocker().getImage(tag).inspect().then(() => true, () => false)).toBe(false);
-  });
-
-  it("yarn: a yarn.lock that does not match package.json fails the setup with the command named, and no image is kept", async () => {
+  it.each([
+    { fixture: "js-yarnkit", command: "yarn install --frozen-lockfile", says: /lockfile needs to be updated/ },
+    { fixture: "js-berrykit", command: "yarn install --immutable", says: /lockfile would have been modified by this install, which is explicitly forbidden/ },
+  ])("$fixture: a yarn.lock that does not match package.json fails $command with the command named, and no image is kept", async ({ fixture, command, says }) => {
     const repo = path.join(mkdtempSync(path.join(os.tmpdir(), "env-yarn-stale-")), "repo");
-    cpSync(path.join(FIXTURES, "js-yarnkit"), repo, { recursive: true });
+    cpSync(path.join(FIXTURES, fixture), repo, { recursive: true });
     const manifest = JSON.parse(readFileSync(path.join(repo, "package.json"), "utf8")) as { dependencies: Record<string, string> };
     manifest.dependencies.ms = "2.1.2";
     writeFileSync(path.join(repo, "package.json"), JSON.stringify(manifest, null, 2));
-    const tag = tagFor("yarn-stale");
+    const tag = tagFor(`${fixture}-stale`);
     const failure = await buildFixtureImage(repo, tag).then(() => null, (error: Error) => error.message);
-    expect(failure).toMatch(/the setup failed \(exit code \d+\) at: .*yarn install --frozen-lockfile/);
-    expect(failure).toMatch(/lockfile needs to be updated/);
+    expect(failure).toMatch(new RegExp(`the setup failed \\(exit code \\d+\\) at: .*${command}`));
+    expect(failure).toMatch(says);
     expect(await getDocker().getImage(tag).inspect().then(() => true, () => false)).toBe(false);
   });
 });
