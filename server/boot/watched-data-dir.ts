@@ -1,22 +1,20 @@
-import { execFile } from "node:child_process";
 import path from "node:path";
 
 /**
- * In development, Tailwind's class scan has Turbopack watch every folder of the checkout that git does not ignore
- * (.data/ is ignored): a DATA_DIR there would rebuild the CSS and reload the pages on each of the app's own writes.
- * The warning for such a DATA_DIR, or null.
+ * The folders app/globals.css names as Tailwind's sources (`@source`). In development Turbopack watches them as
+ * the stylesheet's dependencies, so a write inside them rebuilds the CSS and reloads every page; nothing else of
+ * the checkout is watched that way (the automatic scan, which watched every folder git does not ignore, is off).
  */
-export async function watchedDataDirWarning(options: { dataDir: string; checkout: string }): Promise<string | null> {
-  const relative = path.relative(path.resolve(options.checkout), path.resolve(options.dataDir));
-  if (relative === "" || relative.startsWith("..") || path.isAbsolute(relative)) return relative === "" ? warning(options.dataDir) : null;
-  // The trailing slash: DATA_DIR may not exist yet, and `.data/`-style patterns match directories only.
-  // git check-ignore: 0 ignored, 1 not ignored, 128 not a repository (then Tailwind still reads .gitignore: say nothing).
-  const code = await new Promise<number>((resolve) => {
-    execFile("git", ["check-ignore", "-q", "--", `${relative}/`], { cwd: options.checkout }, (error) => resolve(error ? (typeof error.code === "number" ? error.code : 128) : 0));
-  });
-  return code === 1 ? warning(options.dataDir) : null;
-}
+export const STYLE_SOURCE_FOLDERS = ["app", "components"] as const;
 
-function warning(dataDir: string): string {
-  return `DATA_DIR ${dataDir} is inside the checkout and not git-ignored: the development server watches it, so the app's own writes reload the pages. Add it to .gitignore or move it outside the checkout.`;
+/** The warning for a DATA_DIR inside one of the style sources (the app would reload itself on its own writes), or null. */
+export async function watchedDataDirWarning(options: { dataDir: string; checkout: string }): Promise<string | null> {
+  const dataDir = path.resolve(options.dataDir);
+  for (const folder of STYLE_SOURCE_FOLDERS) {
+    const relative = path.relative(path.resolve(options.checkout, folder), dataDir);
+    if (relative === "" || !(relative.startsWith("..") || path.isAbsolute(relative))) {
+      return `DATA_DIR ${options.dataDir} is inside ${folder}/, which the development server watches for the stylesheet: the app's own writes would reload the pages. Move it (the default .data is fine).`;
+    }
+  }
+  return null;
 }
