@@ -1,28 +1,11 @@
-import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
-import { FAKE_LLM_PORT } from "../playwright.config";
-
-const CONTROL = `http://127.0.0.1:${FAKE_LLM_PORT}/control/script`;
-
-async function script(request: APIRequestContext, role: string, ...responses: unknown[]) {
-  const answer = await request.post(CONTROL, { data: { role, responses } });
-  expect(answer.ok()).toBe(true);
-}
-
-async function signUpWithProject(page: Page, name: string) {
-  await page.goto("/sign-up");
-  await page.getByLabel("Name").fill("Env Watcher");
-  await page.getByLabel("Email").fill(`env-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.test`);
-  await page.getByLabel("Password").fill("watch-envs-2026");
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page).toHaveURL(/\/projects$/);
-  await page.getByRole("button", { name: "New project" }).first().click();
-  await page.getByLabel("Name", { exact: true }).fill(name);
-  await page.getByRole("button", { name: "Create project" }).click();
-  await expect(page.getByRole("heading", { name })).toBeVisible();
-}
+import { expect, test, type Page } from "@playwright/test";
+import { expectHydrated } from "./hydration";
+import { createProject, script, signUp, startTask } from "./run-helpers";
 
 async function setScript(page: Page, setup: string) {
-  await page.getByRole("button", { name: "Edit settings" }).click();
+  const edit = page.getByRole("button", { name: "Edit settings" });
+  await expectHydrated(edit);
+  await edit.click();
   await page.getByLabel("Language").selectOption("python");
   await page.getByLabel("Setup script").fill(setup);
   // The project page has other forms with a Save button (the remote, webhooks): this one is the environment's.
@@ -34,7 +17,8 @@ async function setScript(page: Page, setup: string) {
 test.describe.configure({ timeout: 240_000 });
 
 test("the environment panel shows a build live, then ready; a failed setup with its log; runs show the baseline groups", async ({ page, request }) => {
-  await signUpWithProject(page, "env-panel");
+  await signUp(page, "Env Watcher", "env", "watch-envs-2026");
+  await createProject(page, "env-panel");
   const state = page.getByTestId("environment-state");
   await expect(state).toHaveText(/Not built yet/);
 
@@ -48,9 +32,7 @@ test("the environment panel shows a build live, then ready; a failed setup with 
 
   // A run in this environment: the repository's suite is compared with the base commit's.
   await script(request, "planner", JSON.stringify({ steps: [{ id: "s1", agent: "coder", description: "Write add", file: "calc.py", depends_on: [] }] }));
-  await page.getByLabel("Task", { exact: true }).fill("Write add(a, b) in calc.py with tests");
-  await page.getByRole("button", { name: "Start task" }).click();
-  await expect(page).toHaveURL(/\/runs\/[\w-]+$/);
+  await startTask(page, "Write add(a, b) in calc.py with tests");
   await expect(page.getByTestId("run-environment")).toContainText("Python environment", { timeout: 60_000 });
   await expect(page.getByTestId("baseline-new-tests")).toContainText("test_add", { timeout: 120_000 });
   await expect(page.getByTestId("baseline-regressions")).toContainText("Regressions (0)");

@@ -1,28 +1,14 @@
-import { expect, test, type Page } from "@playwright/test";
-import { FAKE_LLM_PORT } from "../playwright.config";
+import { expect, test } from "@playwright/test";
 import { expectAccessible } from "./axe";
-
-const CONTROL = `http://127.0.0.1:${FAKE_LLM_PORT}/control/script`;
-
-async function signUp(page: Page) {
-  await page.goto("/sign-up");
-  await page.getByLabel("Name").fill("Lead");
-  await page.getByLabel("Email").fill(`lead-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.test`);
-  await page.getByLabel("Password").fill("monday-insights-2026");
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page).toHaveURL(/\/projects$/);
-}
+import { createProject, script, signUp } from "./run-helpers";
 
 test.describe.configure({ timeout: 240_000 });
 
 test("a two-step parallel run's timeline shows two overlapping lanes; the project's insights filter and read as tables; axe-clean", async ({ page, request }) => {
-  await signUp(page);
-  await page.getByRole("button", { name: "New project" }).first().click();
-  await page.getByLabel("Name", { exact: true }).fill("timeline");
-  await page.getByRole("button", { name: "Create project" }).click();
-  await expect(page.getByRole("heading", { name: "timeline" })).toBeVisible();
+  await signUp(page, "Lead", "lead", "monday-insights-2026");
+  await createProject(page, "timeline");
   const plan = { steps: [{ id: "s1", agent: "coder", description: "Write add", file: "calc.py", depends_on: [] }, { id: "s2", agent: "coder", description: "Write mul", file: "more.py", depends_on: [] }] };
-  expect((await request.post(CONTROL, { data: { role: "planner", responses: [JSON.stringify(plan)] } })).ok()).toBe(true);
+  await script(request, "planner", JSON.stringify(plan));
   // The run form shows what runs have cost beside its budget fields.
   await expect(page.getByTestId("budget-costs")).toContainText("No runs here yet");
   await page.getByTestId("budget-usd").fill("5");

@@ -1,20 +1,13 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { expect, test } from "@playwright/test";
+import { createProject, signUp } from "./run-helpers";
 
 test.describe.configure({ timeout: 180_000 });
 
 test("a coding agent hands a task to the running app over MCP and gets verified work back", async ({ page, baseURL }) => {
-  await page.goto("/sign-up");
-  await page.getByLabel("Name").fill("Agent Owner");
-  await page.getByLabel("Email").fill(`mcp-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.test`);
-  await page.getByLabel("Password").fill("agents-welcome-2026");
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page).toHaveURL(/\/projects$/);
-  await page.getByRole("button", { name: "New project" }).first().click();
-  await page.getByLabel("Name", { exact: true }).fill("mcp-calculator");
-  await page.getByRole("button", { name: "Create project" }).click();
-  await expect(page.getByRole("heading", { name: "mcp-calculator" })).toBeVisible();
+  await signUp(page, "Agent Owner", "mcp", "agents-welcome-2026");
+  await createProject(page, "mcp-calculator");
 
   await page.goto("/settings");
   await page.getByLabel("Token name").fill("my agent");

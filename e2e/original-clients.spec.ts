@@ -10,6 +10,7 @@ import { LegacyChunker } from "@/server/legacy/legacy-chunks";
 import type { StoredEvent } from "@/server/runs/events/contract";
 import { FetchEventSource } from "../examples/fetch-event-source";
 import { originalClient } from "./compat/original-node-client";
+import { createProject, signUp } from "./run-helpers";
 
 // Clients that behave as the original AutoCodeAI's (written afresh from its README), pointed only at a client URL.
 test.describe.configure({ timeout: 480_000 });
@@ -52,16 +53,8 @@ async function storedText(baseURL: string, apiToken: string, runId: string): Pro
 const runIdOf = (firstChunk: string) => /Run (\S+) queued/.exec(firstChunk)?.[1] ?? "";
 
 async function setUp(page: Page): Promise<{ clientUrl: string; apiToken: string }> {
-  await page.goto("/sign-up");
-  await page.getByLabel("Name").fill("Original Client User");
-  await page.getByLabel("Email").fill(`compat-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.test`);
-  await page.getByLabel("Password").fill("old-clients-2026");
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page).toHaveURL(/\/projects$/);
-  await page.getByRole("button", { name: "New project" }).first().click();
-  await page.getByLabel("Name", { exact: true }).fill("compat-calculator");
-  await page.getByRole("button", { name: "Create project" }).click();
-  await expect(page.getByRole("heading", { name: "compat-calculator" })).toBeVisible();
+  await signUp(page, "Original Client User", "compat", "old-clients-2026");
+  await createProject(page, "compat-calculator");
   const projectUrl = page.url();
 
   await expect(page.getByText("A URL can end up in server, proxy and browser logs")).toBeVisible();

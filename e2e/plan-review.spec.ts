@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { script, signUp } from "./run-helpers";
+import { createProject, script, signUp } from "./run-helpers";
 import { expectHydrated, notificationsOf, recordNotifications } from "./hydration";
 
 test.describe.configure({ timeout: 240_000 });
@@ -7,12 +7,7 @@ test.describe.configure({ timeout: 240_000 });
 test("plan review from the keyboard: the project default, an invalid edit refused, an edited plan approved and run as edited, a rejected plan, browser notifications", async ({ page, request }, testInfo) => {
   await recordNotifications(page);
   await signUp(page, "Plan Reviewer", "review", "plan-review-2026");
-  const newProject = page.getByRole("button", { name: "New project" }).first();
-  await expectHydrated(newProject);
-  await newProject.click();
-  await page.getByLabel("Name", { exact: true }).fill("reviewed");
-  await page.getByRole("button", { name: "Create project" }).click();
-  await expect(page.getByRole("heading", { name: "reviewed" })).toBeVisible();
+  await createProject(page, "reviewed");
 
   // The project's default turns the task form's box on (a click before the panel hydrates would be lost).
   const projectDefault = page.getByLabel(/Review every new task's plan/);

@@ -3,7 +3,7 @@ import { startFakeForge, type FakeForge } from "../tests/fixtures/fake-forge-api
 import { startGitHttpRemote, type GitHttpRemote } from "../tests/fixtures/git-http-remote";
 import { extraServers, SHARED_DATABASE, SUITE_PORT } from "./extra-servers";
 import { expectHydrated } from "./hydration";
-import { script, signUp } from "./run-helpers";
+import { createProject, script, signUp, startTask } from "./run-helpers";
 
 // The remote and the forge API listen on loopback: a server that allows private addresses (one setting only a process has).
 const PRIVATE_OK_PORT = SUITE_PORT + 9;
@@ -28,16 +28,9 @@ test("a verified run: set the remote (token write-only), push the branch, open a
   const context = await browser.newContext();
   const page = await context.newPage();
   await signUp(page, "Pusher", "push", "push-and-pr-2026");
-  const newProject = page.getByRole("button", { name: "New project" }).first();
-  await expectHydrated(newProject);
-  await newProject.click();
-  await page.getByLabel("Name", { exact: true }).fill("shop");
-  await page.getByRole("button", { name: "Create project" }).click();
-  await expect(page.getByRole("heading", { name: "shop" })).toBeVisible();
+  await createProject(page, "shop");
   const projectPath = new URL(page.url()).pathname;
-  await page.getByLabel("Task", { exact: true }).fill("Write add(a, b) in calc.py with tests");
-  await page.getByRole("button", { name: "Start task" }).click();
-  await expect(page).toHaveURL(/\/runs\/[\w-]+$/);
+  await startTask(page, "Write add(a, b) in calc.py with tests");
   const runPath = new URL(page.url()).pathname;
   await expect(page.getByTestId("run-status")).toHaveAttribute("data-status", "SUCCEEDED", { timeout: 180_000 });
 

@@ -1,25 +1,12 @@
-import { expect, test, type Page } from "@playwright/test";
-
-async function signUpWithProject(page: Page, name: string) {
-  await page.goto("/sign-up");
-  await page.getByLabel("Name").fill("Reviewer");
-  await page.getByLabel("Email").fill(`reverifier-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.test`);
-  await page.getByLabel("Password").fill("review-runs-2026");
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page).toHaveURL(/\/projects$/);
-  await page.getByRole("button", { name: "New project" }).first().click();
-  await page.getByLabel("Name", { exact: true }).fill(name);
-  await page.getByRole("button", { name: "Create project" }).click();
-  await expect(page.getByRole("heading", { name })).toBeVisible();
-}
+import { expect, test } from "@playwright/test";
+import { createProject, signUp, startTask } from "./run-helpers";
 
 test.describe.configure({ timeout: 240_000 });
 
 test("Re-verify re-runs a finished run's branch in a fresh container, shows progress, appends each record, and keeps them after a reload", async ({ page }) => {
-  await signUpWithProject(page, "reverified");
-  await page.getByLabel("Task", { exact: true }).fill("Write add(a, b) in calc.py with tests");
-  await page.getByRole("button", { name: "Start task" }).click();
-  await expect(page).toHaveURL(/\/runs\/[\w-]+$/);
+  await signUp(page, "Reviewer", "reverifier", "review-runs-2026");
+  await createProject(page, "reverified");
+  await startTask(page, "Write add(a, b) in calc.py with tests");
   await expect(page.getByTestId("run-status").first()).toHaveAttribute("data-status", "SUCCEEDED", { timeout: 150_000 });
 
   const panel = page.getByTestId("reverify-panel");

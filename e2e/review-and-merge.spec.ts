@@ -1,31 +1,12 @@
-import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
-import { FAKE_LLM_PORT } from "../playwright.config";
+import { expect, test, type Page } from "@playwright/test";
+import { createProject, openShareLink, script, signUp, startTask } from "./run-helpers";
 
-const CONTROL = `http://127.0.0.1:${FAKE_LLM_PORT}/control/script`;
 const BUGGY = "File: calc.py\n```python\ndef add(a, b):\n    return a - b\n```\n";
 const ASSERT_TRUE = "The test expects the wrong sum.\nFile: test_calc.py\n```python\ndef test_add():\n    assert True\n```\n";
 
-async function script(request: APIRequestContext, role: string, ...responses: unknown[]) {
-  expect((await request.post(CONTROL, { data: { role, responses } })).ok()).toBe(true);
-}
-
 async function signUpWithProject(page: Page, name: string) {
-  await page.goto("/sign-up");
-  await page.getByLabel("Name").fill("Reviewer");
-  await page.getByLabel("Email").fill(`reviewer-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.test`);
-  await page.getByLabel("Password").fill("review-runs-2026");
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page).toHaveURL(/\/projects$/);
-  await page.getByRole("button", { name: "New project" }).first().click();
-  await page.getByLabel("Name", { exact: true }).fill(name);
-  await page.getByRole("button", { name: "Create project" }).click();
-  await expect(page.getByRole("heading", { name })).toBeVisible();
-}
-
-async function startTask(page: Page, prompt: string) {
-  await page.getByLabel("Task", { exact: true }).fill(prompt);
-  await page.getByRole("button", { name: "Start task" }).click();
-  await expect(page).toHaveURL(/\/runs\/[\w-]+$/);
+  await signUp(page, "Reviewer", "reviewer", "review-runs-2026");
+  await createProject(page, name);
 }
 
 test.describe.configure({ timeout: 180_000 });
@@ -45,11 +26,7 @@ test("a run that passes only because the debugger rewrote its test is amber on t
   // Not verified: merging is not the main action and needs a confirmation that says why.
   await expect(page.getByRole("button", { name: /^Merge into/ })).toHaveCount(0);
 
-  await page.getByRole("button", { name: "Create share link" }).click();
-  const shareUrl = await page.getByTestId("share-url").getAttribute("href");
-  const guest = await browser.newContext();
-  const guestPage = await guest.newPage();
-  await guestPage.goto(shareUrl!);
+  const { guest, guestPage } = await openShareLink(page, browser);
   await expect(guestPage.getByTestId("run-status").first()).toHaveAttribute("data-status", "NEEDS_REVIEW", { timeout: 30_000 });
   await expect(guestPage.getByTestId("review-test-change")).toContainText("+    assert True");
   await guest.close();

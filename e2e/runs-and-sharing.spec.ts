@@ -1,13 +1,5 @@
-import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
-import { FAKE_LLM_PORT } from "../playwright.config";
-
-const CONTROL = `http://127.0.0.1:${FAKE_LLM_PORT}/control/script`;
-
-/** Queues answers for one agent role on the fake model server the app talks to. */
-async function script(request: APIRequestContext, role: string, ...responses: unknown[]) {
-  const answer = await request.post(CONTROL, { data: { role, responses } });
-  expect(answer.ok()).toBe(true);
-}
+import { expect, test, type Page } from "@playwright/test";
+import { createProject, openShareLink, script, signUp as signUpAs, startTask } from "./run-helpers";
 
 /** A correct add() spread over many small, slow chunks, so the stream is visible for several seconds. */
 function slowCode(delayMs: number) {
@@ -15,28 +7,7 @@ function slowCode(delayMs: number) {
   return { text: `File: calc.py\n\`\`\`python\n${body}\`\`\`\n`, chunkDelayMs: delayMs, chunkSize: 6 };
 }
 
-async function signUp(page: Page) {
-  const email = `runner-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.test`;
-  await page.goto("/sign-up");
-  await page.getByLabel("Name").fill("Run Watcher");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill("watch-runs-2026");
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page).toHaveURL(/\/projects$/);
-}
-
-async function createProject(page: Page, name: string) {
-  await page.getByRole("button", { name: "New project" }).first().click();
-  await page.getByLabel("Name", { exact: true }).fill(name);
-  await page.getByRole("button", { name: "Create project" }).click();
-  await expect(page.getByRole("heading", { name })).toBeVisible();
-}
-
-async function startTask(page: Page, prompt: string) {
-  await page.getByLabel("Task", { exact: true }).fill(prompt);
-  await page.getByRole("button", { name: "Start task" }).click();
-  await expect(page).toHaveURL(/\/runs\/[\w-]+$/);
-}
+const signUp = (page: Page) => signUpAs(page, "Run Watcher", "runner", "watch-runs-2026");
 
 test.describe.configure({ timeout: 180_000 });
 
@@ -71,12 +42,7 @@ test("a task runs live: tokens stream, tests pass in the sandbox, the diff shows
   await page.screenshot({ path: testInfo.outputPath("run-streaming.png"), fullPage: true });
 
   // A share link, opened signed out in a fresh context, shows the same run, live.
-  await page.getByRole("button", { name: "Create share link" }).click();
-  const shareUrl = await page.getByTestId("share-url").getAttribute("href");
-  expect(shareUrl).toMatch(/\/share\/acsh_/);
-  const guest = await browser.newContext();
-  const guestPage = await guest.newPage();
-  await guestPage.goto(shareUrl!);
+  const { guest, guestPage } = await openShareLink(page, browser);
   await expect(guestPage.getByText("Shared run · read-only")).toBeVisible();
   await expect(guestPage.getByRole("heading", { name: "Write add(a, b) in calc.py with tests" })).toBeVisible();
   await expect(guestPage.getByTestId("tokens-coder")).toContainText("def add");
@@ -159,11 +125,7 @@ test("a running run stops when asked, and a share link of a live run ends when r
   await startTask(page, "Write add(a, b) in calc.py, slowly");
   await expect(page.getByTestId("tokens-coder")).toContainText("File", { timeout: 60_000 });
 
-  await page.getByRole("button", { name: "Create share link" }).click();
-  const shareUrl = await page.getByTestId("share-url").getAttribute("href");
-  const guest = await browser.newContext();
-  const guestPage = await guest.newPage();
-  await guestPage.goto(shareUrl!);
+  const { guest, guestPage } = await openShareLink(page, browser);
   await expect(guestPage.getByTestId("tokens-coder")).toContainText("File");
   await page.getByRole("list", { name: "Share links" }).getByRole("button", { name: "Revoke" }).click();
   // Revocation ends the guest's live stream without a reload.

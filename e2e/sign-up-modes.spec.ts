@@ -1,6 +1,7 @@
 import { rmSync } from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
 import { extraServers, SHARED_DATABASE, SUITE_PORT } from "./extra-servers";
+import { expectHydrated } from "./hydration";
 
 /**
  * SIGNUP needs a server per mode: beside the suite's server (SIGNUP=open) this spec starts two more from the
@@ -31,20 +32,23 @@ async function fillSignUp(page: Page, email: string, password: string) {
 
 test("invite-only: strangers are told to ask; a project owner's link admits one person, into the project", async ({ browser }) => {
   test.setTimeout(240_000);
-  const base = await startServer(INVITE_ONLY_PORT, { SIGNUP: "invite-only", DATABASE_URL: SHARED_DATABASE, DATA_DIR: ".data/e2e" });
+  // The owner's account is made first, on the suite's open server (same database): the spec seeds its own
+  // accounts, so alone on an empty database the invite-only server has an account and is past its first-account form.
+  const owner = { email: uniqueEmail("inviter"), password: "inviter-pass-2026" };
+  const openPage = await browser.newPage();
+  await openPage.goto("/sign-up");
+  await expectHydrated(openPage.getByRole("button", { name: "Create account" }));
+  await fillSignUp(openPage, owner.email, owner.password);
+  await expect(openPage).toHaveURL(/\/projects$/);
+  await openPage.close();
 
+  const base = await startServer(INVITE_ONLY_PORT, { SIGNUP: "invite-only", DATABASE_URL: SHARED_DATABASE, DATA_DIR: ".data/e2e" });
   const stranger = await browser.newPage({ baseURL: base });
   await stranger.goto("/sign-up");
   await expect(stranger.getByText("This server is invite-only. Ask an admin or a project's owner for an invitation link.")).toBeVisible();
   await expect(stranger.getByRole("button", { name: "Create account" })).toHaveCount(0);
 
-  // The owner's account was made on the suite's open server (same database); here they sign in and invite.
-  const owner = { email: uniqueEmail("inviter"), password: "inviter-pass-2026" };
-  const openPage = await browser.newPage();
-  await openPage.goto("/sign-up");
-  await fillSignUp(openPage, owner.email, owner.password);
-  await expect(openPage).toHaveURL(/\/projects$/);
-  await openPage.close();
+  // Here the owner signs in and invites.
 
   const ownerPage = await browser.newPage({ baseURL: base });
   await ownerPage.goto("/sign-in");

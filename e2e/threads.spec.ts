@@ -1,24 +1,17 @@
 import { expect, test } from "@playwright/test";
-import { script, signUp } from "./run-helpers";
+import { createProject, openShareLink, script, signUp, startTask } from "./run-helpers";
 import { expectHydrated } from "./hydration";
 
 test.describe.configure({ timeout: 240_000 });
 
 test("a two-turn thread: the title follows the run to its end, a follow-up continues it, the share link shows both turns", async ({ page, browser, request }, testInfo) => {
   await signUp(page, "Thread Writer", "thread", "follow-up-2026");
-  const newProject = page.getByRole("button", { name: "New project" }).first();
-  await expectHydrated(newProject);
-  await newProject.click();
-  await page.getByLabel("Name", { exact: true }).fill("threads");
-  await page.getByRole("button", { name: "Create project" }).click();
-  await expect(page.getByRole("heading", { name: "threads" })).toBeVisible();
+  await createProject(page, "threads");
 
   // A slow coder keeps the first turn running long enough to see the title while it runs.
   const body = ["def add(a, b):", ...Array.from({ length: 10 }, (_, i) => `    # line ${i + 1}`), "    return a + b", ""].join("\n");
   await script(request, "coder", { text: `File: calc.py\n\`\`\`python\n${body}\`\`\`\n`, chunkDelayMs: 150, chunkSize: 6 });
-  await page.getByLabel("Task", { exact: true }).fill("Write add(a, b) in calc.py with tests");
-  await page.getByRole("button", { name: "Start task" }).click();
-  await expect(page).toHaveURL(/\/runs\/[\w-]+$/);
+  await startTask(page, "Write add(a, b) in calc.py with tests");
   const firstUrl = page.url();
   await expect(page).toHaveTitle(/Running|Queued/);
   await expect(page).toHaveTitle(/Succeeded · Write add\(a, b\)/, { timeout: 120_000 });
@@ -61,11 +54,7 @@ test("a two-turn thread: the title follows the run to its end, a follow-up conti
   await page.goBack();
 
   // One share link shows the whole thread.
-  await page.getByRole("button", { name: "Create share link" }).click();
-  const shareUrl = await page.getByTestId("share-url").getAttribute("href");
-  const guest = await browser.newContext();
-  const guestPage = await guest.newPage();
-  await guestPage.goto(shareUrl!);
+  const { guest, guestPage } = await openShareLink(page, browser);
   await expect(guestPage.getByTestId("thread-turn")).toHaveCount(2);
   await expect(guestPage.getByTestId("thread-turn").nth(0)).toContainText("Write add(a, b) in calc.py with tests");
   await expect(guestPage.getByTestId("thread-turn").nth(0).getByRole("region", { name: "Changes of turn 1", includeHidden: true })).toContainText("calc.py");
