@@ -143,7 +143,9 @@ export class DockerSandboxSession implements SandboxSession {
     this.closed = true;
     const box = this.box;
     this.box = undefined;
-    const removal = box !== undefined ? destroyBox(box, "session closed") : Promise.resolve();
+    // A box still being seeded is not this.box yet: replaceBox removes it when it sees the session closed.
+    const pending = this.boxPromise?.then(() => undefined, () => undefined) ?? Promise.resolve();
+    const removal = Promise.all([box !== undefined ? destroyBox(box, "session closed") : undefined, pending]).then(() => undefined);
     this.onClose(this, removal.catch(() => undefined));
     await removal;
   }
@@ -169,6 +171,11 @@ export class DockerSandboxSession implements SandboxSession {
     const context = { command, kind, timeoutMs, memoryMb: settings.SANDBOX_MEMORY_MB, workspaceMb: settings.SANDBOX_WORKSPACE_MB };
     let backstopFired = false;
     const onAbort = () => void this.discard(box, "cancelled");
+    // Aborted while the box was being taken: a listener added now would never fire.
+    if (signal?.aborted) {
+      onAbort();
+      throw abortError(signal);
+    }
     signal?.addEventListener("abort", onAbort, { once: true });
     const backstop = setTimeout(() => {
       backstopFired = true;
@@ -272,18 +279,22 @@ export class DockerSandboxSession implements SandboxSession {
 
   private async replaceBox(): Promise<{ box: Box; fresh: boolean }> {
     const box = await this.acquire(this.sequence++);
-    if (this.closed) {
-      await destroyBox(box, "session closed");
+    try {
       this.throwIfCancelled();
-    }
-    // Trees first (the repository as it was when seeded), then every file written since, on top.
-    for (const tree of this.trees) await this.seedTree(box, tree);
-    if (this.files.size > 0) {
-      const files = [...this.files].map(([path, content]) => ({ path, content }));
-      await this.call(box, { op: "write", files });
-    }
-    for (const archive of this.archives) {
-      await this.call(box, { op: "untar", tar: archive.tar.toString("base64"), dest: archive.dest ?? "" });
+      // Trees first (the repository as it was when seeded), then every file written since, on top.
+      for (const tree of this.trees) await this.seedTree(box, tree);
+      if (this.files.size > 0) {
+        const files = [...this.files].map(([path, content]) => ({ path, content }));
+        await this.call(box, { op: "write", files });
+      }
+      for (const archive of this.archives) {
+        await this.call(box, { op: "untar", tar: archive.tar.toString("base64"), dest: archive.dest ?? "" });
+      }
+      // Closed while seeding: close() saw no box to remove, so this one must go here or it runs on unowned.
+      this.throwIfCancelled();
+    } catch (error) {
+      await destroyBox(box, this.closed ? "session closed" : "seeding failed").catch(() => undefined);
+      throw error;
     }
     this.box = box;
     return { box, fresh: true };
