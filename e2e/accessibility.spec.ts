@@ -1,5 +1,5 @@
 import { expect, test, type Locator, type Page } from "@playwright/test";
-import { expectAccessible } from "./axe";
+import { docsScreenshot as shot, expectAccessible } from "./axe";
 
 /**
  * Keyboard only, from sign-up to a finished run, with axe-core (0 serious or critical violations) on every page
@@ -31,11 +31,6 @@ async function interactive(page: Page) {
   await expect(page.getByTestId("theme-toggle")).toHaveAttribute("data-ready", "true");
 }
 
-/** With DOCS_SCREENSHOTS=1 the pages on the way are photographed into docs/screenshots (README links them). */
-async function shot(page: Page, name: string) {
-  if (process.env.DOCS_SCREENSHOTS) await page.screenshot({ path: `docs/screenshots/${name}.png` });
-}
-
 /** axe-core at both sizes in the light theme, and in the dark theme the system asks for. */
 async function checkAtBothSizes(page: Page, label: string) {
   await page.setViewportSize({ width: 1440, height: 900 });
@@ -55,6 +50,7 @@ test("keyboard only, sign-up to a finished run and its share link; axe-core find
   await page.setViewportSize({ width: 1440, height: 900 });
   await page.goto("/sign-up");
   await checkAtBothSizes(page, "sign-up");
+  await shot(page, "sign-up");
   // The skip link comes first in the tab order (the form autofocuses its first field, so start from nothing).
   await focusFromTop(page);
   await page.keyboard.press("Tab");
@@ -159,14 +155,21 @@ test("keyboard only, sign-up to a finished run and its share link; axe-core find
   // A dead link keeps the share header, with the theme toggle, and follows the theme like every other page.
   await interactive(guestPage);
   await checkAtBothSizes(guestPage, "gone share link");
+  await shot(guestPage, "share-link-gone");
   await guestPage.goto("/sign-in");
   await checkAtBothSizes(guestPage, "sign-in");
+  await shot(guestPage, "sign-in");
   await guest.close();
 
   await page.goto("/settings");
   await expect(page.getByRole("heading", { name: "Settings" })).toBeVisible();
   await checkAtBothSizes(page, "settings");
   await shot(page, "settings");
+  await page.goto("/projects");
+  await expect(page.getByRole("link", { name: "keyboard-calculator" }).first()).toBeVisible();
+  await interactive(page);
+  await shot(page, "projects");
   await page.goto("/no-such-page");
   await checkAtBothSizes(page, "not found");
+  await shot(page, "not-found");
 });

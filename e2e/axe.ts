@@ -12,3 +12,8 @@ export async function expectAccessible(page: Page, label: string, include?: stri
   const described = blocking.map((v) => `${v.id} (${v.impact}, ${v.nodes.length}): ${v.help}\n  ${v.nodes.slice(0, 5).map((n) => n.target.join(" ")).join("\n  ")}`);
   expect(described, `axe-core on ${label}`).toEqual([]);
 }
+
+/** With DOCS_SCREENSHOTS=1, the page as it is now goes to docs/screenshots/<name>.png (the README's page table). */
+export async function docsScreenshot(page: Page, name: string): Promise<void> {
+  if (process.env.DOCS_SCREENSHOTS) await page.screenshot({ path: `docs/screenshots/${name}.png` });
+}

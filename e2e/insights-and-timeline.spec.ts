@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { expectAccessible } from "./axe";
+import { docsScreenshot, expectAccessible } from "./axe";
 import { createProject, script, signUp } from "./run-helpers";
 
 test.describe.configure({ timeout: 240_000 });
@@ -39,6 +39,8 @@ test("a two-step parallel run's timeline shows two overlapping lanes; the projec
   await page.getByTestId("timeline-zoom-out").click();
   await expect(page.getByTestId("timeline-window")).toHaveText("The whole run");
   await expect(s1.locator("title").first()).toHaveText(/^s1 · coder · calc\.py: Write add$/);
+  await page.getByTestId("run-timeline").scrollIntoViewIfNeeded();
+  await docsScreenshot(page, "run-timeline");
   await page.getByTestId("timeline-toggle").click();
   await expect(page.getByTestId("timeline-table")).toContainText("s1");
   // The timeline only: the run page's token panes and diff have colour-contrast findings of their own (issue 19's).
@@ -63,4 +65,5 @@ test("a two-step parallel run's timeline shows two overlapping lanes; the projec
   await page.getByTestId("toggle-days").click();
   await expect(page.getByTestId("insight-days").getByTestId("data-table")).toContainText(/\d{4}-\d{2}-\d{2}/);
   await expectAccessible(page, "the insights page", "main");
+  await docsScreenshot(page, "insights");
 });
