@@ -244,4 +244,39 @@ describe.skipIf(!dockerReady)("push and pull requests: a real git remote over HT
     expect(forge.requests.filter((r) => r.method === "POST" && r.path === "/api/v3/repos/acme/shop/pulls").at(-1)?.body).toMatchObject({ head: turn3.branch });
     expect((await testDb().runEvent.findMany({ where: { runId: second, type: "run.pull_request" }, orderBy: { seq: "asc" } })).map((e) => (e.payload as { state: string }).state)).toEqual(["open", "merged"]);
   }, 240_000);
+
+  it("on GitLab too, a follow-up turn updates the thread's open merge request (description and a note) instead of opening a twin", async () => {
+    const as = callerFor(owner.id);
+    allow(true);
+    await as.project.setRemote({ projectId, provider: "gitlab", url: gitlabRemote.url, apiUrl: `${forge.origin}/api/v4`, token: TOKEN });
+    const first = (await as.task.create({ projectId, prompt: "Write add(a, b) in calc.py for the GitLab thread" })).runId;
+    expect((await waitForRunEnd(first)).status).toBe("SUCCEEDED");
+    const mr = await as.run.openPullRequest({ runId: first });
+    expect(mr).toMatchObject({ provider: "gitlab", state: "open" });
+    const turn1 = await testDb().run.findUniqueOrThrow({ where: { id: first } });
+
+    testRunner!.llm.script("planner", JSON.stringify({ steps: [{ id: "s1", agent: "coder", description: "Write add(a, b) in more.py", file: "more.py" }] }));
+    const second = (await as.task.followUp({ runId: first, prompt: "Now also add more.py for GitLab" })).runId;
+    expect((await waitForRunEnd(second)).status).toBe("SUCCEEDED");
+    const turn2 = await testDb().run.findUniqueOrThrow({ where: { id: second } });
+    const list = "/api/v4/projects/team%2Fsub%2Fshop/merge_requests";
+    const opened = () => forge.requests.filter((r) => r.method === "POST" && r.path === list).length;
+    const openedBefore = opened();
+    const callsBefore = forge.requests.length;
+
+    const pushed = await as.run.push({ runId: second });
+    expect(pushed).toMatchObject({ branch: turn2.branch, commit: turn2.headCommit, pullRequest: { number: mr.number, url: mr.url, state: "open" } });
+    expect(gitlabRemote.git("rev-parse", `refs/heads/${turn1.branch}`)).toBe(turn2.headCommit);
+    const calls = forge.requests.slice(callsBefore);
+    const edited = calls.find((r) => r.method === "PUT" && r.path === `${list}/${mr.number}`);
+    expect(edited?.headers["private-token"]).toBe(TOKEN);
+    expect(String(edited?.body?.description)).toContain(`from run \`${second}\``);
+    expect(String(edited?.body?.description)).toContain("**Outcome:** `verified`");
+    expect(edited?.body).not.toHaveProperty("title");
+    const note = calls.find((r) => r.method === "POST" && r.path === `${list}/${mr.number}/notes`);
+    expect(String(note?.body?.body)).toMatch(new RegExp(`follow-up turn \\(run \`${second}\`\\): Now also add more\\.py for GitLab`));
+    expect(opened()).toBe(openedBefore);
+    expect(await messageOf(as.run.openPullRequest({ runId: second }))).toMatch(new RegExp(`(pull|merge) request !?#?${mr.number} is already open`));
+    expect(opened()).toBe(openedBefore);
+  }, 240_000);
 });
