@@ -1,5 +1,5 @@
 import { expect, test, type Locator, type Page } from "@playwright/test";
-import { docsScreenshot as shot, expectAccessible } from "./axe";
+import { checkAtBothSizes, docsScreenshot as shot, expectAccessible } from "./axe";
 
 /**
  * Keyboard only, from sign-up to a finished run, with axe-core (0 serious or critical violations) on every page
@@ -29,21 +29,6 @@ async function focusFromTop(page: Page) {
 /** Clicks and keys before React hydrates are lost: the header's theme toggle marks itself ready from an effect. */
 async function interactive(page: Page) {
   await expect(page.getByTestId("theme-toggle")).toHaveAttribute("data-ready", "true");
-}
-
-/** axe-core at both sizes in the light theme, and in the dark theme the system asks for. */
-async function checkAtBothSizes(page: Page, label: string) {
-  await page.setViewportSize({ width: 1440, height: 900 });
-  await expectAccessible(page, `${label} at 1440x900`);
-  await page.setViewportSize({ width: 390, height: 844 });
-  await expectAccessible(page, `${label} at 390x844`);
-  await page.emulateMedia({ colorScheme: "dark" });
-  await expect(page.locator("html")).toHaveAttribute("data-theme", "dark");
-  await expectAccessible(page, `${label} at 390x844, dark`);
-  await page.setViewportSize({ width: 1440, height: 900 });
-  await expectAccessible(page, `${label} at 1440x900, dark`);
-  await page.emulateMedia({ colorScheme: "light" });
-  await expect(page.locator("html")).toHaveAttribute("data-theme", "light");
 }
 
 test("keyboard only, sign-up to a finished run and its share link; axe-core finds nothing serious on any page", async ({ page, browser }, testInfo) => {

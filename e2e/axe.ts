@@ -17,3 +17,18 @@ export async function expectAccessible(page: Page, label: string, include?: stri
 export async function docsScreenshot(page: Page, name: string): Promise<void> {
   if (process.env.DOCS_SCREENSHOTS) await page.screenshot({ path: `docs/screenshots/${name}.png` });
 }
+
+/** axe-core at both sizes in the light theme, and in the dark theme the system asks for. */
+export async function checkAtBothSizes(page: Page, label: string): Promise<void> {
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await expectAccessible(page, `${label} at 1440x900`);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expectAccessible(page, `${label} at 390x844`);
+  await page.emulateMedia({ colorScheme: "dark" });
+  await expect(page.locator("html")).toHaveAttribute("data-theme", "dark");
+  await expectAccessible(page, `${label} at 390x844, dark`);
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await expectAccessible(page, `${label} at 1440x900, dark`);
+  await page.emulateMedia({ colorScheme: "light" });
+  await expect(page.locator("html")).toHaveAttribute("data-theme", "light");
+}
