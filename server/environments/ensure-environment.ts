@@ -43,7 +43,10 @@ export async function ensureEnvironment(options: {
 }): Promise<ReadyEnvironment> {
   const { db, projectId } = options;
   for (;;) {
-    const row = await db.projectEnvironment.upsert({ where: { projectId }, create: { projectId }, update: {} });
+    // Insert-if-missing in one statement (ON CONFLICT DO NOTHING): Prisma's upsert reads then inserts, so two
+    // workers starting a new project's first runs together made one of them fail with P2002.
+    await db.projectEnvironment.createMany({ data: [{ projectId }], skipDuplicates: true });
+    const row = await db.projectEnvironment.findUniqueOrThrow({ where: { projectId } });
     const resolved = await resolveEnvironment({ repoRoot: options.repoRoot, overrides: row });
     const stale = row.startedAt !== null && Date.now() - row.startedAt.getTime() > resolved.setupTimeoutMs + 120_000;
     if (row.state === "BUILDING" && !stale) {
