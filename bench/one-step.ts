@@ -2,7 +2,8 @@
  * A one-step run end to end, and how fast a worker takes the next queued run. A worker process (the real
  * `npm run worker` path: pg-boss, the Docker sandbox, one run at a time) executes one-step tasks against a fake
  * model that answers at once.
- *   run.one_step_ms: run.queued to run.finished (stored times) of one run alone on an idle worker, median;
+ *   run.one_step_ms: run.queued to run.finished (stored times) of one run alone on an idle worker (the previous
+ *     runs' containers removed), median;
  *   queue.pickup_ms: two runs queued together on a one-slot worker: the first's run.finished to the second's
  *     run.claimed, i.e. how long the slot sits between one run's end and the next start, median;
  *   run.one_step_load1: the machine's median 1-minute load average while measuring.
@@ -16,6 +17,7 @@ import { median, round, sleep } from "@/bench/lib/stats";
 import { signUp } from "@/server/auth/credentials";
 import type { Db } from "@/server/db/client";
 import { createProject } from "@/server/projects/create-project";
+import { listRunContainers } from "@/server/sandbox/reap-orphans";
 import { startTask } from "@/server/runs/start-run";
 
 async function waitFinished(db: Db, runIds: string[]): Promise<void> {
@@ -26,6 +28,21 @@ async function waitFinished(db: Db, runIds: string[]): Promise<void> {
   }
   const bad = await db.run.findFirst({ where: { id: { in: runIds }, status: { not: "SUCCEEDED" } }, select: { status: true, statusReason: true } });
   if (bad) throw new Error(`a bench run did not succeed: ${bad.status} ${bad.statusReason}`);
+}
+
+/**
+ * "Alone on an idle worker": the worker removes a run's containers and worktree after its end (after-run work);
+ * the next measured run is queued once the previous runs' containers are gone and the removals have settled.
+ */
+async function waitIdle(runIds: string[]): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (const runId of runIds) {
+    while ((await listRunContainers(runId)).length > 0) {
+      if (Date.now() > deadline) throw new Error(`the containers of run ${runId} were not removed within 30 s`);
+      await sleep(20);
+    }
+  }
+  await sleep(250);
 }
 
 async function timeOf(db: Db, runId: string, type: string): Promise<number> {
@@ -62,10 +79,12 @@ export async function benchOneStep({ quick = false }: { quick?: boolean } = {}):
 
     const warm = await start("warm-up");
     await waitFinished(db, [warm.runId]);
+    let previous = [warm.runId];
     const oneStep: number[] = [];
     const pickup: number[] = [];
     const timelines: { ms: number; text: string }[] = [];
     for (let rep = 0; rep < reps; rep++) {
+      await waitIdle(previous);
       const { runId } = await start(`alone ${rep}`);
       await waitFinished(db, [runId]);
       const ms = (await timeOf(db, runId, "run.finished")) - (await timeOf(db, runId, "run.queued"));
@@ -74,6 +93,7 @@ export async function benchOneStep({ quick = false }: { quick?: boolean } = {}):
       const first = await start(`first ${rep}`);
       const second = await start(`second ${rep}`);
       await waitFinished(db, [first.runId, second.runId]);
+      previous = [first.runId, second.runId];
       // Which ran first is the queue's choice; the gap is from the earlier end to the later claim.
       const ends = await Promise.all([first.runId, second.runId].map(async (id) => ({ finished: await timeOf(db, id, "run.finished"), claimed: await timeOf(db, id, "run.claimed") })));
       const [a, b] = ends.sort((x, y) => x.claimed - y.claimed);

@@ -39,7 +39,7 @@ export async function reverifyBranch(input: ReverifyInput): Promise<{ record: TI
   // The archive (extracted and packed) and the container are independent: taken at once, the slower is what is paid.
   const [prepared, opened] = await Promise.allSettled([prepareTree(input.workspace), input.sandbox.openSession(input.runId, { image: input.image })]);
   if (prepared.status === "rejected" || opened.status === "rejected") {
-    if (opened.status === "fulfilled") trackAfterRun(opened.value.close().catch(() => undefined));
+    if (opened.status === "fulfilled") trackAfterRun(input.runId, () => opened.value.close());
     if (prepared.status === "fulfilled") await prepared.value.snapshot?.dispose();
     throw prepared.status === "rejected" ? prepared.reason : (opened as PromiseRejectedResult).reason;
   }
@@ -96,7 +96,7 @@ export async function reverifyBranch(input: ReverifyInput): Promise<{ record: TI
     };
   } finally {
     // Its container is not needed for the verdict: removed after the worker slot is freed (after-run-work.ts).
-    trackAfterRun(session.close().catch(() => undefined));
+    trackAfterRun(input.runId, () => session.close());
     await snapshot?.dispose();
   }
 }

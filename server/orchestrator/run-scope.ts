@@ -273,6 +273,7 @@ export class RunScope {
   async close(): Promise<void> {
     this.userSignal?.removeEventListener("abort", this.onUserAbort);
     await this.killing;
-    if (this.current) trackAfterRun(this.current.session.then((s) => s.close()).catch(() => undefined));
+    const current = this.current;
+    if (current) trackAfterRun(this.runId, () => current.session.then((s) => s.close()));
   }
 }

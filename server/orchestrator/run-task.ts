@@ -203,10 +203,9 @@ async function finish(scope: RunScope, input: RunTaskInput, progress: Progress):
   // write is logged; a stopping worker still waits for it (after-run-work.ts).
   if (status === "succeeded" && verification.outcome === "verified" && memory && progress.plan) {
     const diffSummary = [...scope.changedFiles.values()].map((c) => `${c.kind} ${c.path} (+${c.added} -${c.removed})`).join("\n");
-    trackAfterRun(
-      memory
-        .rememberRun({ projectId: input.projectId, runId: input.runId, task: input.task, plan: progress.plan, diffSummary })
-        .catch((error: unknown) => console.warn(`[memory] run ${input.runId} could not be remembered: ${errorText(error)}`)),
+    const remembered = { projectId: input.projectId, runId: input.runId, task: input.task, plan: progress.plan, diffSummary };
+    trackAfterRun(input.runId, () =>
+      memory.rememberRun(remembered).catch((error: unknown) => console.warn(`[memory] run ${input.runId} could not be remembered: ${errorText(error)}`)),
     );
   }
 

@@ -3,6 +3,7 @@ import type { Db } from "@/server/db/client";
 import { env } from "@/server/env";
 import { claimRun, executeRun, type ClaimOutcome, type RunPortsFactory } from "@/server/runs/execute-run";
 import { runBus } from "@/server/runs/run-bus";
+import { holdAfterRunWork } from "@/server/runs/after-run-work";
 import { expirePlanReviews } from "@/server/plan-review/review-plan";
 import { interruptExpiredRuns } from "./interrupt-run";
 import { pickFairRun } from "./pick-fair-run";
@@ -50,6 +51,12 @@ export class QueueRunner implements Runner {
   private wake: (() => void) | undefined;
   /** Until then the loop looks again every EAGER_POLL_MS: a run's job is sent just after its run.queued event. */
   private eagerUntil = 0;
+  /** Set by a run.queued, plan.approved or run.finished heard: the loop claims directly before fetching a job. */
+  private claimDirectly = false;
+  /** Releases of held runs' after-run work (container and worktree removals), called once the next claim was tried. */
+  private readonly afterRunHolds = new Map<string, () => void>();
+  /** Held runs whose run.finished is stored and whose after-run work waits for the next claim attempt. */
+  private readonly finished = new Set<string>();
   private unsubscribe: (() => void) | undefined;
   private sweeper: NodeJS.Timeout | undefined;
   private checker: NodeJS.Timeout | undefined;
@@ -70,9 +77,10 @@ export class QueueRunner implements Runner {
     if (!this.options.boss) await startBoss(this.boss);
     this.unsubscribe = runBus().subscribeAll((runId, _seq, type) => {
       // Our own run's end is heard from this process's bus right after its commit, before executeRun returns.
-      if (type === "run.finished") this.active.recordedFinished(runId);
+      if (type === "run.finished" && this.active.recordedFinished(runId)) this.finished.add(runId);
       if (type === "run.queued" || type === "plan.approved" || type === "run.finished") {
         this.eagerUntil = Date.now() + EAGER_WINDOW_MS;
+        this.claimDirectly = true;
         this.wake?.();
       }
       else if (type === "run.cancel_requested") this.active.cancel(runId);
@@ -89,6 +97,14 @@ export class QueueRunner implements Runner {
 
   private async fetchLoop(pollMs: number): Promise<void> {
     while (!this.stopping) {
+      if (this.claimDirectly && this.active.busy < this.options.concurrency) {
+        this.claimDirectly = false;
+        // Claimed one: look again, another run may be waiting for the next free slot.
+        if (await this.claimNext()) this.claimDirectly = true;
+        this.releaseFinishedWork();
+        continue;
+      }
+      this.releaseFinishedWork();
       let job: PgBoss.Job<RunJob> | undefined;
       if (this.active.busy < this.options.concurrency) {
         try {
@@ -113,6 +129,44 @@ export class QueueRunner implements Runner {
     }).finally(() => (this.wake = undefined));
   }
 
+  /**
+   * A run was queued or a slot freed: claim the fairest queued run at once, without waiting for its job (sent
+   * just after run.queued) or a pg-boss fetch (issue #17: the next run claimed within 50 ms of a slot freeing).
+   * Its job stays queued and is completed as a spent turn when fetched. True when a run was claimed.
+   */
+  private async claimNext(): Promise<boolean> {
+    const { perUserLimit } = this.options;
+    try {
+      const runId = await pickFairRun({ db: this.db, perUserLimit });
+      if (!runId || (await claimRun({ db: this.db, runId, workerId: this.workerId, perUserLimit })) !== "claimed") return false;
+      this.hold(runId);
+      return true;
+    } catch (error) {
+      console.error("[worker] could not claim a queued run; its job will offer it again:", (error as Error).message);
+      return false;
+    }
+  }
+
+  private hold(runId: string): void {
+    const execute = async (signal: AbortSignal) => void (await executeRun({ db: this.db, runId, workerId: this.workerId, signal, ports: this.options.ports, claimed: true }));
+    this.afterRunHolds.set(runId, holdAfterRunWork(runId));
+    this.active.hold(runId, execute, () => {
+      this.releaseAfterRunWork(runId);
+      this.wake?.();
+    });
+  }
+
+  /** The next claim was tried (or the slot was taken meanwhile): finished runs' removals may start. */
+  private releaseFinishedWork(): void {
+    for (const runId of this.finished) this.releaseAfterRunWork(runId);
+  }
+
+  private releaseAfterRunWork(runId: string): void {
+    this.finished.delete(runId);
+    this.afterRunHolds.get(runId)?.();
+    this.afterRunHolds.delete(runId);
+  }
+
   private async take(job: PgBoss.Job<RunJob>): Promise<void> {
     const boss = this.boss!;
     let runId = job.data.runId;
@@ -127,10 +181,7 @@ export class QueueRunner implements Runner {
     // The user's other runs hold their slots: this one waits its turn in the queue rather than being refused.
     if (outcome === "user-at-limit") await sendRunJob({ db: this.db, runId, boss, startAfterSeconds: DEFER_SECONDS });
     await boss.complete(RUN_QUEUE, job.id).catch(() => undefined);
-    if (outcome !== "claimed") return;
-
-    const execute = async (signal: AbortSignal) => void (await executeRun({ db: this.db, runId, workerId: this.workerId, signal, ports: this.options.ports, claimed: true }));
-    this.active.hold(runId, execute, () => this.wake?.());
+    if (outcome === "claimed") this.hold(runId);
   }
 
   /**

@@ -241,13 +241,13 @@ export async function executeRun(options: {
     const opened = repository;
     if (opened) {
       const remote = remoteSettings();
-      const cleanup = (async () => {
+      const cleanup = async () => {
         await opened.close().catch((error: unknown) => console.error(`[runner] could not remove the worktree of run ${runId}:`, error));
         // A remote worker drops its copy of a project deleted while it held one of its runs.
         if (remote && projectId) await sweepRepositoryCache({ db, dataDir: remote.dataDir, only: projectId }).catch(() => undefined);
-      })();
-      if (remote) await cleanup;
-      else trackAfterRun(cleanup);
+      };
+      if (remote) await cleanup();
+      else trackAfterRun(runId, cleanup);
     }
     // In the background: a slow or failing receiver never holds the worker (attempts are recorded).
     void deliverRunWebhooks({ db, runId });

@@ -45,12 +45,13 @@ export async function reapOrphans(): Promise<number> {
 }
 
 /** Every container of one run, from any process on this engine: labelled at creation or renamed from the pool. */
-export async function removeRunContainers(runId: string): Promise<number> {
+export async function listRunContainers(runId: string): Promise<Docker.ContainerInfo[]> {
   const prefix = `/autocode-run-${runNameToken(runId)}-`;
-  const infos = (await listManaged()).filter(
-    (info) => info.Labels[LABEL_RUN] === runId || info.Names.some((name) => name.startsWith(prefix)),
-  );
-  return removeAll(infos);
+  return (await listManaged()).filter((info) => info.Labels[LABEL_RUN] === runId || info.Names.some((name) => name.startsWith(prefix)));
+}
+
+export async function removeRunContainers(runId: string): Promise<number> {
+  return removeAll(await listRunContainers(runId));
 }
 
 /** Containers created by this process that still exist (tests assert this is empty after a suite). */
