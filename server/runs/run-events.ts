@@ -1,7 +1,8 @@
 import { Prisma } from "@/generated/prisma/client";
 import type { Db } from "@/server/db/client";
 import type { EventSink } from "@/server/orchestrator/ports";
-import { EVENT_SCHEMA_VERSION, type PayloadOf, type RunEventInput, type RunEventType, type StoredEvent } from "@/server/runs/events/contract";
+import { changesRecord } from "@/server/runs/events/fold-run-record";
+import { EVENT_SCHEMA_VERSION, type PayloadOf, type RunEventBody, type RunEventInput, type RunEventType, type StoredEvent } from "@/server/runs/events/contract";
 import { parseRunEventBody, readRunEvent } from "@/server/runs/events/read-run-event";
 import { projectRunEvent, RECORD_COLUMNS } from "./project-run-event";
 import { RUN_EVENTS_CHANNEL, runBus } from "./run-bus";
@@ -19,23 +20,52 @@ type Tx = Prisma.TransactionClient;
  * Text Postgres cannot store (NUL, lone surrogates) is escaped and marked first, so no event is lost to it.
  */
 export async function appendRunEventTx(tx: Tx, event: RunEventInput, onlyIf: Prisma.RunWhereInput = {}): Promise<StoredEvent | null> {
-  const checked = parseRunEventBody(event.type, storablePayload(event.payload));
-  if (!checked.ok) throw new Error(`refusing to store an invalid run event: ${checked.error}`);
-  const { body } = checked;
+  return appendCheckedTx(tx, event.runId, checkedBody(event), onlyIf);
+}
+
+async function appendCheckedTx(tx: Tx, runId: string, body: RunEventBody, onlyIf: Prisma.RunWhereInput = {}): Promise<StoredEvent | null> {
   let run;
   try {
-    run = await tx.run.update({ where: { ...onlyIf, id: event.runId }, data: { lastSeq: { increment: 1 } }, select: { lastSeq: true, ...RECORD_COLUMNS } });
+    run = await tx.run.update({ where: { ...onlyIf, id: runId }, data: { lastSeq: { increment: 1 } }, select: { lastSeq: true, ...RECORD_COLUMNS } });
   } catch (error) {
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2025" && Object.keys(onlyIf).length) return null;
     throw error;
   }
   const payload = body.payload as Prisma.InputJsonObject;
   const row = await tx.runEvent.create({
-    data: { runId: event.runId, seq: run.lastSeq, type: body.type, payload, version: EVENT_SCHEMA_VERSION },
+    data: { runId: runId, seq: run.lastSeq, type: body.type, payload, version: EVENT_SCHEMA_VERSION },
     select: { seq: true, createdAt: true },
   });
-  await projectRunEvent(tx, event.runId, run, { ...body, seq: row.seq, createdAt: row.createdAt });
-  await tx.$executeRaw`SELECT pg_notify(${RUN_EVENTS_CHANNEL}, ${`${event.runId}:${row.seq}:${body.type}:${runBus().origin}`})`;
+  await projectRunEvent(tx, runId, run, { ...body, seq: row.seq, createdAt: row.createdAt });
+  await tx.$executeRaw`SELECT pg_notify(${RUN_EVENTS_CHANNEL}, ${`${runId}:${row.seq}:${body.type}:${runBus().origin}`})`;
+  return { seq: row.seq, type: body.type, payload: body.payload, createdAt: row.createdAt, version: EVENT_SCHEMA_VERSION };
+}
+
+/** The event's body as the contract reads it, its text made storable; a writer cannot store what readers would not understand. */
+function checkedBody(event: RunEventInput): RunEventBody {
+  const checked = parseRunEventBody(event.type, storablePayload(event.payload));
+  if (!checked.ok) throw new Error(`refusing to store an invalid run event: ${checked.error}`);
+  return checked.body;
+}
+
+/**
+ * An event that leaves the run's record as it is (most of a run's events: tokens, commands, test results), in
+ * one statement instead of a transaction's six round trips: the seq taken under the run's row lock, the row
+ * stored and other processes notified, atomically, as appendRunEventTx does (issue #17: a one-step run appends
+ * about thirty events on its critical path).
+ */
+async function appendUnfoldedEvent(db: Db, runId: string, body: RunEventBody): Promise<StoredEvent> {
+  const rows = await db.$queryRaw<{ seq: number; createdAt: Date }[]>`
+    WITH run AS (UPDATE "Run" SET "lastSeq" = "lastSeq" + 1 WHERE id = ${runId} RETURNING "lastSeq"),
+    event AS (
+      INSERT INTO "RunEvent" ("runId", seq, type, payload, version)
+      SELECT ${runId}, run."lastSeq", ${body.type}, ${JSON.stringify(body.payload)}::jsonb, ${EVENT_SCHEMA_VERSION}::int FROM run
+      RETURNING seq, "createdAt"
+    ),
+    notified AS (SELECT pg_notify(${RUN_EVENTS_CHANNEL}, ${runId} || ':' || event.seq || ':' || ${body.type} || ':' || ${runBus().origin}) FROM event)
+    SELECT event.seq, event."createdAt" FROM event, notified`;
+  const row = rows[0];
+  if (!row) throw new Error(`cannot store a ${body.type} event: run ${runId} does not exist`);
   return { seq: row.seq, type: body.type, payload: body.payload, createdAt: row.createdAt, version: EVENT_SCHEMA_VERSION };
 }
 
@@ -45,9 +75,10 @@ export function publishRunEvent(runId: string, stored: StoredEvent): void {
 }
 
 export async function appendRunEvent(db: Db, event: RunEventInput): Promise<StoredEvent> {
-  const stored = await db.$transaction((tx) => appendRunEventTx(tx, event));
-  publishRunEvent(event.runId, stored!);
-  return stored!;
+  const body = checkedBody(event);
+  const stored = changesRecord(body) ? (await db.$transaction((tx) => appendCheckedTx(tx, event.runId, body)))! : await appendUnfoldedEvent(db, event.runId, body);
+  publishRunEvent(event.runId, stored);
+  return stored;
 }
 
 /** Appends only if the run still matches `onlyIf` (checked under the row lock); null when it did not. */

@@ -4,7 +4,7 @@
  * Run and Step rows in the same transaction as each append (server/runs/project-run-event.ts), so the
  * history, the API and the page can never disagree.
  */
-import { assertNever, type RunEvent, type TEventPlanStep, type TStepOutcomeStatus, type TUsage, type TVerification } from "./contract";
+import { assertNever, type RunEvent, type RunEventBody, type TEventPlanStep, type TStepOutcomeStatus, type TUsage, type TVerification, type UnreadableEventBody } from "./contract";
 
 export type RunState = "queued" | "running" | "awaiting_approval" | "succeeded" | "failed" | "cancelled" | "interrupted";
 export type StepState = "pending" | "running" | "succeeded" | "failed" | "skipped" | "cancelled";
@@ -183,40 +183,54 @@ export function foldRunRecord(record: RunRecord, event: RunEvent): RunRecord {
         steps: record.steps.map((step) => (step.status === "pending" || step.status === "running" ? { ...step, status: unfinished, finishedAt: at } : step)),
       };
     }
-    case "run.queued":
-    case "memory.recalled":
-    case "memory.unavailable":
-    case "memory.remembered":
-    case "plan.started":
-    case "plan.rejected":
-    case "step.commit_failed":
-    case "edit.rejected":
-    case "sandbox.command":
-    case "test.result":
-    case "tool.executed":
-    case "llm.tokens":
-    case "llm.discarded":
-    case "agent.repair":
-    case "budget.exceeded":
-    case "verification.started":
-    case "sandbox.seeded":
-    case "environment.waiting":
-    case "environment.building":
-    case "environment.ready":
-    case "environment.changing":
-    case "environment.changed":
-    case "environment.change_failed":
-    case "verification.baseline":
-    case "verification.progress":
-    case "sandbox.output":
-    case "run.pushed":
-    case "run.pull_request":
-    case "acceptance.frozen":
-    case "verification.reverify_started":
-    case "verification.reverified":
-    case "unreadable":
-      return record;
     default:
-      return assertNever(event);
+      return isRecordNeutral(event) ? record : assertNever(event);
   }
+}
+
+/** Event types that never concern the record: stored and streamed as they are (their append is one statement). */
+const RECORD_NEUTRAL_TYPES = [
+  "run.queued",
+  "memory.recalled",
+  "memory.unavailable",
+  "memory.remembered",
+  "plan.started",
+  "plan.rejected",
+  "step.commit_failed",
+  "edit.rejected",
+  "sandbox.command",
+  "test.result",
+  "tool.executed",
+  "llm.tokens",
+  "llm.discarded",
+  "agent.repair",
+  "budget.exceeded",
+  "verification.started",
+  "sandbox.seeded",
+  "environment.waiting",
+  "environment.building",
+  "environment.ready",
+  "environment.changing",
+  "environment.changed",
+  "environment.change_failed",
+  "verification.baseline",
+  "verification.progress",
+  "sandbox.output",
+  "run.pushed",
+  "run.pull_request",
+  "acceptance.frozen",
+  "verification.reverify_started",
+  "verification.reverified",
+  "unreadable",
+] as const satisfies ReadonlyArray<RunEvent["type"]>;
+const RECORD_NEUTRAL = new Set<string>(RECORD_NEUTRAL_TYPES);
+
+function isRecordNeutral(event: RunEvent): event is Extract<RunEvent, { type: (typeof RECORD_NEUTRAL_TYPES)[number] }> {
+  return RECORD_NEUTRAL.has(event.type);
+}
+
+/** False when folding the event leaves every record as it was, whatever the record (the writer skips the fold). */
+export function changesRecord(event: RunEventBody | UnreadableEventBody): boolean {
+  if (RECORD_NEUTRAL.has(event.type)) return false;
+  return !(event.type === "edit.applied" && !event.payload.harness);
 }

@@ -1,0 +1,96 @@
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDb, databaseUrl, type Db } from "@/server/db/client";
+import { isEmbeddedUrl, poolConfigFromUrl } from "@/server/db/pg-config";
+import { RUN_EVENTS_CHANNEL, runBus } from "@/server/runs/run-bus";
+import { appendRunEvent, listRunEvents } from "@/server/runs/run-events";
+import type { RunEventInput } from "@/server/runs/events/contract";
+import { callerFor, createTestUser, testDb } from "../helpers/db";
+
+/**
+ * Events that leave the record as it is are stored in one statement, the others in a transaction that folds
+ * them into the run (run-events.ts). Both paths share the run's seq counter, the contract and the NOTIFY.
+ */
+describe("appending run events", () => {
+  let projectId: string;
+  let userId: string;
+  let second: Db | undefined;
+
+  beforeAll(async () => {
+    const owner = await createTestUser("append-owner");
+    userId = owner.id;
+    projectId = (await callerFor(owner.id).project.create({ name: "append" })).id;
+    // A second client, as a second process: two pools writing one run's events at once.
+    if (!isEmbeddedUrl(databaseUrl())) second = createDb();
+  });
+
+  afterAll(async () => {
+    await second?.$disconnect();
+  });
+
+  async function newRun(): Promise<string> {
+    const task = await testDb().task.create({ data: { projectId, authorId: userId, prompt: "append" } });
+    return (await testDb().run.create({ data: { taskId: task.id, projectId } })).id;
+  }
+
+  const tokens = (runId: string, n: number): RunEventInput => ({ runId, type: "llm.tokens", payload: { role: "coder", stepId: "s1", text: `token ${n}` } });
+  const call = (runId: string, n: number): RunEventInput => ({
+    runId,
+    type: "llm.call",
+    payload: { role: "coder", stepId: null, model: "fake", tokensIn: n, tokensOut: 1, costUsd: 0 },
+  });
+
+  it("gives gap-free seqs when both paths write one run at once from two clients, and folds only what changes the record", async () => {
+    const runId = await newRun();
+    await appendRunEvent(testDb(), { runId, type: "run.queued", payload: { taskId: "t", prompt: "append", contextFiles: [] } });
+    const writers = [testDb(), second ?? testDb()];
+    await Promise.all(Array.from({ length: 40 }, (_, n) => appendRunEvent(writers[n % 2]!, n % 4 === 0 ? call(runId, n) : tokens(runId, n))));
+
+    const events = await listRunEvents({ db: testDb(), runId });
+    expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 41 }, (_, i) => i + 1));
+    expect(events.filter((e) => e.type === "llm.tokens")).toHaveLength(30);
+    const run = await testDb().run.findUniqueOrThrow({ where: { id: runId } });
+    expect(run.lastSeq).toBe(41);
+    // Ten llm.call events went through the fold: the usage is their sum; the tokens changed nothing.
+    expect(run.tokensIn).toBe([0, 4, 8, 12, 16, 20, 24, 28, 32, 36].reduce((a, b) => a + b, 0));
+    expect(run.status).toBe("QUEUED");
+  });
+
+  it("returns and stores the same event either way: payload, time, version, escaped text", async () => {
+    const runId = await newRun();
+    const neutral = await appendRunEvent(testDb(), { runId, type: "sandbox.output", payload: { stepId: "s1", command: "pytest", stdout: "a\u0000b", stderr: "", skippedBytes: 0 } });
+    const folded = await appendRunEvent(testDb(), { runId, type: "run.started", payload: { task: "append", settings: {} } });
+    expect(neutral.createdAt).toBeInstanceOf(Date);
+    expect(folded.createdAt).toBeInstanceOf(Date);
+    const stored = await listRunEvents({ db: testDb(), runId });
+    expect(stored).toEqual([
+      { seq: 1, type: "sandbox.output", payload: neutral.payload, createdAt: neutral.createdAt, version: neutral.version },
+      { seq: 2, type: "run.started", payload: folded.payload, createdAt: folded.createdAt, version: folded.version },
+    ]);
+    // NUL cannot be stored in Postgres text: escaped and marked, on the one-statement path too.
+    expect(stored[0]!.payload).toMatchObject({ escaped: ["stdout"] });
+    expect(stored[0]!.payload.stdout).not.toContain("\u0000");
+    expect((await testDb().run.findUniqueOrThrow({ where: { id: runId } })).status).toBe("RUNNING");
+  });
+
+  it.skipIf(isEmbeddedUrl(databaseUrl()))("notifies other processes of an event stored in one statement", async () => {
+    const runId = await newRun();
+    const listener = new pg.Client(poolConfigFromUrl(databaseUrl()));
+    await listener.connect();
+    try {
+      await listener.query(`LISTEN ${RUN_EVENTS_CHANNEL}`);
+      const heard = new Promise<string>((resolve) => listener.on("notification", (message) => message.payload?.startsWith(runId) && resolve(message.payload)));
+      const stored = await appendRunEvent(testDb(), tokens(runId, 1));
+      expect(await heard).toBe(`${runId}:${stored.seq}:llm.tokens:${runBus().origin}`);
+    } finally {
+      await listener.end();
+    }
+  });
+
+  it("refuses an event of a run that does not exist, and an event the contract does not accept", async () => {
+    await expect(appendRunEvent(testDb(), tokens("no-such-run", 1))).rejects.toThrow(/run no-such-run does not exist/);
+    const runId = await newRun();
+    await expect(appendRunEvent(testDb(), { runId, type: "no.such.event", payload: {} } as never)).rejects.toThrow(/invalid run event/);
+    expect(await listRunEvents({ db: testDb(), runId })).toEqual([]);
+  });
+});
