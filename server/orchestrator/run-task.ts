@@ -154,28 +154,45 @@ async function verify(scope: RunScope, input: RunTaskInput, progress: Progress):
       return;
     }
   }
+  // The critic reads the task, the plan, the files and the agents' runs, none of which the re-run below changes: it
+  // reviews while the branch is re-run (issue #17), and its verdict counts only if the re-run passes.
+  const criticStop = new AbortController();
+  const review = critique(scope, input, progress, criticStop.signal);
+  review.catch(() => undefined); // awaited below, or abandoned with the run
   if (progress.finalRun?.passed) {
-    // What would be merged, checked apart from the agents' session: a fresh container, frozen tests, the base commit's harness.
-    const { record } = await reverifyBranch({ runId: scope.runId, sandbox: scope.ports.sandbox, workspace: scope.ports.workspace, log: scope.log, profile: scope.profile, image: scope.image, frozenTests: scope.acceptance.frozenTests, harnessBase: scope.acceptance.harnessBase, baseline: input.environment?.baseline, signal: scope.signal });
-    scope.throwIfStopped();
-    const [harness, tests] = [await scope.acceptance.harnessChanges(), await scope.acceptance.testChanges()];
-    const decided = acceptanceOutcome(record, harness, tests);
-    progress.review = { outcome: decided.outcome, independent: record, harness, tests };
-    if (decided.failure) {
-      progress.failure = decided.failure;
-      return;
+    try {
+      // What would be merged, checked apart from the agents' session: a fresh container, frozen tests, the base commit's harness.
+      const { record } = await reverifyBranch({ runId: scope.runId, sandbox: scope.ports.sandbox, workspace: scope.ports.workspace, log: scope.log, profile: scope.profile, image: scope.image, frozenTests: scope.acceptance.frozenTests, harnessBase: scope.acceptance.harnessBase, baseline: input.environment?.baseline, signal: scope.signal });
+      scope.throwIfStopped();
+      const [harness, tests] = [await scope.acceptance.harnessChanges(), await scope.acceptance.testChanges()];
+      const decided = acceptanceOutcome(record, harness, tests);
+      progress.review = { outcome: decided.outcome, independent: record, harness, tests };
+      if (decided.failure) {
+        progress.failure = decided.failure;
+        criticStop.abort(new Error("the independent re-run failed: the critic's review is not needed"));
+        return;
+      }
+    } catch (error) {
+      criticStop.abort(error);
+      throw error;
     }
   }
+  const verdict = await review;
+  progress.verdict = verdict;
+  await scope.log.emit("verdict", { ...verdict });
+  if (verdict.verdict === "FAIL") progress.failure = `the critic rejected the result: ${verdict.reasons.join("; ") || "no reason given"}`;
+}
+
+/** The critic's review of the run's result, stopped with the run or by `stop`. */
+async function critique(scope: RunScope, input: RunTaskInput, progress: Progress, stop: AbortSignal): Promise<Verdict> {
   const steps = progress.plan!.steps;
-  const verdict = await reviewRun(scope.agentContext(null), {
+  const context = scope.agentContext(null);
+  return reviewRun({ ...context, signal: context.signal ? AbortSignal.any([context.signal, stop]) : stop }, {
     task: input.task,
     planSummary: steps.map((s) => `${s.id} (${s.agent}${s.file ? ` ${s.file}` : ""}): ${s.description}`).join("\n"),
     files: await scope.readFiles([...scope.changedFiles.keys()]),
     verification: describeCommands(scope.commands, progress.finalRun),
   });
-  progress.verdict = verdict;
-  await scope.log.emit("verdict", { ...verdict });
-  if (verdict.verdict === "FAIL") progress.failure = `the critic rejected the result: ${verdict.reasons.join("; ") || "no reason given"}`;
 }
 
 async function finish(scope: RunScope, input: RunTaskInput, progress: Progress): Promise<RunOutcome> {

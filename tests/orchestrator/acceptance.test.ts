@@ -69,6 +69,10 @@ describe.skipIf(!dockerReady)("frozen acceptance tests and the base harness (rea
     // Two seeds: the agents' session and the fresh container of the re-verification.
     expect(h.types("acc-real-fix").filter((t) => t === "sandbox.seeded")).toHaveLength(2);
     expect(h.memory.remembered).toHaveLength(1);
+    // The critic reviews while the branch is re-run (nothing it reads changes there); its verdict follows the re-run.
+    const critic = h.llm.requests.find((r) => r.role === "critic")!;
+    expect(critic.receivedAt).toBeLessThan(Date.parse(independent.at));
+    expect(h.types("acc-real-fix").at(-2)).toBe("verdict");
   });
 
   it("a debugger that rewrites the test to assert True gets the review outcome with its reason and diff, and is not remembered", async () => {
@@ -158,6 +162,9 @@ describe.skipIf(!dockerReady)("frozen acceptance tests and the base harness (rea
     expect(outcome.verification.independent!.reason).toBe("pytest collected 2 test(s) but its report lists 1");
     expect(outcome.reason).toContain("pytest collected 2 test(s) but its report lists 1");
     expect(h.memory.remembered).toHaveLength(0);
+    // The critic, asked while the branch was re-run, is stopped by the failed re-run: no verdict is recorded.
+    expect(h.types("acc-laundered-report")).not.toContain("verdict");
+    expect(outcome.verdict).toBeNull();
   });
 
   it("a legitimate fixture added to an existing conftest.py stays verified", async () => {
