@@ -13,6 +13,7 @@ import { pathToFileURL } from "node:url";
 import { median, round, timed } from "@/bench/lib/stats";
 import { env } from "@/server/env";
 import { DockerSandbox } from "@/server/sandbox/docker-sandbox";
+import { cpuLimit } from "@/server/sandbox/container-spec";
 import { destroyBox, startBox } from "@/server/sandbox/sandbox-box";
 
 const TEST_FILE = "def test_add():\n    assert 1 + 1 == 2\n\ndef test_upper():\n    assert 'a'.upper() == 'A'\n";
@@ -28,7 +29,9 @@ export async function benchSandbox(options: { quick: boolean } = { quick: false 
     "--network", "none",
     "--memory", `${settings.SANDBOX_MEMORY_MB}m`,
     "--memory-swap", `${settings.SANDBOX_MEMORY_MB}m`,
-    "--cpus", String(settings.SANDBOX_CPUS),
+    // The sandbox's own CPU limit (container-spec.ts), so the baseline differs only in how the container is had.
+    "--cpu-period", String(cpuLimit(settings.SANDBOX_CPUS).CpuPeriod),
+    "--cpu-quota", String(cpuLimit(settings.SANDBOX_CPUS).CpuQuota),
     "--pids-limit", String(settings.SANDBOX_PIDS_LIMIT),
   ];
   const docker = (args: string[]) => execFileSync("docker", args, { stdio: ["ignore", "pipe", "pipe"] });

@@ -144,6 +144,19 @@ describe.skipIf(!dockerReady)("docker sandbox", () => {
     expect(after.passed).toBe(true);
   });
 
+  it("holds a container that keeps computing to SANDBOX_CPUS (0.5) on average", async () => {
+    // Four processes spin for 3 s of wall time: CPU time over wall time is at most 0.5, plus at most one extra
+    // 500 ms period's quota (250 ms) where the window cuts a period: (3 + 0.5) / 0.5 periods x 250 ms / 3 s = 0.58.
+    const spin = "import os, time\nfor _ in range(3):\n    if os.fork() == 0:\n        break\nend = time.time() + 3\nwhile time.time() < end:\n    pass\nwhile True:\n    try:\n        os.wait()\n    except ChildProcessError:\n        break\n";
+    const script = `import os, subprocess, sys, time\nstart = time.time()\nsubprocess.run([sys.executable, "-c", ${JSON.stringify(spin)}])\nwhile True:\n    try:\n        os.wait()\n    except ChildProcessError:\n        break\nt = os.times()\nprint((t.children_user + t.children_system) / (time.time() - start))\n`;
+    await session.writeFiles([{ path: "spin.py", content: script }]);
+    const result = await session.exec(["python3", "spin.py"], { timeoutMs: 20_000 });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const share = Number(result.stdout.trim());
+    expect(share).toBeGreaterThan(0.1);
+    expect(share).toBeLessThanOrEqual(0.6);
+  });
+
   it("reports an infinite loop as a timeout and removes its container", async () => {
     const before = containerIdOf(session);
     const result = await session.exec(["python3", "-c", "while True: pass"], { timeoutMs: 1500 });
