@@ -99,10 +99,18 @@ export async function gitText(args: readonly string[], options: GitOptions): Pro
   return (await git(args, options)).stdout.trim();
 }
 
+/** A path's common git directory does not change; remembered so each locked operation spawns one git less. */
+const commonDirs = new Map<string, string>();
+const COMMON_DIRS_KEPT = 1_000;
+
 /** The repository's shared .git directory, so every worktree of one project maps to one key. */
 export async function commonGitDir(cwd: string): Promise<string> {
-  const dir = await gitText(["rev-parse", "--path-format=absolute", "--git-common-dir"], { cwd });
-  return realpath(dir);
+  const known = commonDirs.get(cwd);
+  if (known !== undefined) return known;
+  const dir = await realpath(await gitText(["rev-parse", "--path-format=absolute", "--git-common-dir"], { cwd }));
+  if (commonDirs.size >= COMMON_DIRS_KEPT) commonDirs.delete(commonDirs.keys().next().value!);
+  commonDirs.set(cwd, dir);
+  return dir;
 }
 
 const locks = new Map<string, Promise<unknown>>();

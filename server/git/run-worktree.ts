@@ -19,12 +19,15 @@ export async function createRunWorktree({ repoPath, runId, startFrom, resume = f
   const branch = runBranch(runId);
   const worktreePath = runWorktreePath(repoPath, runId);
   return withRepoLock(repoPath, async () => {
-    const exists = await git(["show-ref", "--verify", "--quiet", `refs/heads/${branch}`], { cwd: repoPath, okCodes: [1] });
-    // A run resumed after plan review has its branch already (at its base: nothing is committed before approval).
-    if (exists.code === 0 && !resume) throw new AppError("CONFLICT", `The branch ${branch} already exists; run ids must be unique.`);
     const baseCommit = await resolveCommit(repoPath, startFrom ?? "HEAD");
     await mkdir(path.dirname(worktreePath), { recursive: true });
-    await git(["worktree", "add", "--quiet", resume ? "-B" : "-b", branch, "--", worktreePath, baseCommit], { cwd: repoPath });
+    // A run resumed after plan review has its branch already (at its base: nothing is committed before approval): -B
+    // takes it; any other run's branch must be new, and -b refuses one that exists.
+    const added = await git(["worktree", "add", "--quiet", resume ? "-B" : "-b", branch, "--", worktreePath, baseCommit], { cwd: repoPath, okCodes: [128, 255] });
+    if (added.code !== 0) {
+      if (/a branch named .* already exists/.test(added.stderr)) throw new AppError("CONFLICT", `The branch ${branch} already exists; run ids must be unique.`);
+      throw new AppError("INTERNAL", `git worktree add failed (exit ${added.code}): ${added.stderr.trim()}`);
+    }
     return { worktreePath, branch, baseCommit };
   });
 }

@@ -5,6 +5,7 @@ import type { Edit } from "@/server/editing/types";
 import { parseUnifiedDiff } from "@/server/editing/parse-diff";
 import { resolveSafePath } from "@/server/editing/resolve-safe-path";
 import { AUTOCODE_AUTHOR, git, withRepoLock } from "@/server/git/run-git";
+import { AppError } from "@/server/errors";
 import { PACK_SKIPPED_DIRS, packDirectory } from "@/server/sandbox/pack-directory";
 import type { ApplyEditResult, FileEdit, Workspace } from "@/server/orchestrator/ports";
 import { snapshotCommit } from "./commit-snapshot";
@@ -107,12 +108,17 @@ export function createDirWorkspace(root: string): Workspace & Required<Pick<Work
         const existing = paths.filter((p, i) => present[i] || trackedMissing.has(p));
         if (existing.length === 0) return null;
         await git(["add", "-A", "--", ...existing], { cwd: root });
-        const staged = await git(["diff", "--cached", "--quiet", "--", ...existing], { cwd: root, okCodes: [1] });
-        if (staged.code === 0) return null;
-        await git(
+        const committed = await git(
           ["-c", `user.name=${AUTOCODE_AUTHOR.name}`, "-c", `user.email=${AUTOCODE_AUTHOR.email}`, "commit", "-q", "-m", message, "--", ...existing],
-          { cwd: root },
+          { cwd: root, okCodes: [1] },
         );
+        if (committed.code === 1) {
+          // git commit exits 1 both when these paths changed nothing (no commit: the answer) and when it fails; asked
+          // only then, so a step's commit is three git processes, not four.
+          const staged = await git(["diff", "--cached", "--quiet", "--", ...existing], { cwd: root, okCodes: [1] });
+          if (staged.code === 0) return null;
+          throw new AppError("INTERNAL", `git commit failed (exit 1): ${committed.stderr.trim() || committed.stdout.trim()}`);
+        }
         return (await git(["rev-parse", "HEAD"], { cwd: root })).stdout.trim();
       });
     },
