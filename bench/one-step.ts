@@ -3,7 +3,7 @@
  * `npm run worker` path: pg-boss, the Docker sandbox, one run at a time) executes one-step tasks against a fake
  * model that answers at once.
  *   run.one_step_ms: run.queued to run.finished (stored times) of one run alone on an idle worker (the previous
- *     runs' containers removed), median;
+ *     runs' containers removed, the warm pool full again), median;
  *   queue.pickup_ms: two runs queued together on a one-slot worker: the first's run.finished to the second's
  *     run.claimed, i.e. how long the slot sits between one run's end and the next start, median;
  *   run.one_step_load1: the machine's median 1-minute load average while measuring.
@@ -17,6 +17,8 @@ import { median, round, sleep } from "@/bench/lib/stats";
 import { signUp } from "@/server/auth/credentials";
 import type { Db } from "@/server/db/client";
 import { createProject } from "@/server/projects/create-project";
+import { env } from "@/server/env";
+import { getDocker, LABEL_MANAGED, LABEL_ROLE } from "@/server/sandbox/docker-client";
 import { listRunContainers } from "@/server/sandbox/reap-orphans";
 import { startTask } from "@/server/runs/start-run";
 
@@ -31,18 +33,25 @@ async function waitFinished(db: Db, runIds: string[]): Promise<void> {
 }
 
 /**
- * "Alone on an idle worker": the worker removes a run's containers and worktree after its end (after-run work);
- * the next measured run is queued once the previous runs' containers are gone and the removals have settled.
+ * "Alone on an idle worker": after a run's end the worker removes its containers and worktree and refills its
+ * warm pool (after-run work); the next measured run is queued once the previous runs' containers are gone, the
+ * pool is full again and its containers' runners have started.
  */
 async function waitIdle(runIds: string[]): Promise<void> {
   const deadline = Date.now() + 30_000;
-  for (const runId of runIds) {
-    while ((await listRunContainers(runId)).length > 0) {
-      if (Date.now() > deadline) throw new Error(`the containers of run ${runId} were not removed within 30 s`);
+  const waitFor = async (what: string, done: () => Promise<boolean>) => {
+    while (!(await done())) {
+      if (Date.now() > deadline) throw new Error(`the worker was not idle within 30 s: ${what}`);
       await sleep(20);
     }
-  }
-  await sleep(250);
+  };
+  for (const runId of runIds) await waitFor(`the containers of run ${runId} are still there`, async () => (await listRunContainers(runId)).length === 0);
+  const poolSize = env().SANDBOX_POOL_SIZE;
+  await waitFor(`the warm pool has not refilled`, async () => {
+    const pool = await getDocker().listContainers({ filters: { label: [`${LABEL_MANAGED}=true`, `${LABEL_ROLE}=pool`], status: ["running"] } });
+    return pool.length >= poolSize;
+  });
+  await sleep(500);
 }
 
 async function timeOf(db: Db, runId: string, type: string): Promise<number> {

@@ -3,7 +3,8 @@ import type { Db } from "@/server/db/client";
 import { env } from "@/server/env";
 import { claimRun, executeRun, type ClaimOutcome, type RunPortsFactory } from "@/server/runs/execute-run";
 import { runBus } from "@/server/runs/run-bus";
-import { holdAfterRunWork } from "@/server/runs/after-run-work";
+import { holdAfterRunWork, trackAfterRun } from "@/server/runs/after-run-work";
+import { DockerSandbox, getSandbox } from "@/server/sandbox";
 import { expirePlanReviews } from "@/server/plan-review/review-plan";
 import { interruptExpiredRuns } from "./interrupt-run";
 import { pickFairRun } from "./pick-fair-run";
@@ -73,6 +74,9 @@ export class QueueRunner implements Runner {
   }
 
   async start(): Promise<void> {
+    // Containers replacing the ones a run took start with its after-run work, held until the next claim was tried.
+    const sandbox = getSandbox();
+    if (sandbox instanceof DockerSandbox) sandbox.deferRefills((runId, refill) => trackAfterRun(runId, async () => refill()));
     this.boss = this.options.boss ?? createBoss({ supervise: true });
     if (!this.options.boss) await startBoss(this.boss);
     this.unsubscribe = runBus().subscribeAll((runId, _seq, type) => {
@@ -151,7 +155,9 @@ export class QueueRunner implements Runner {
     const execute = async (signal: AbortSignal) => void (await executeRun({ db: this.db, runId, workerId: this.workerId, signal, ports: this.options.ports, claimed: true }));
     this.afterRunHolds.set(runId, holdAfterRunWork(runId));
     this.active.hold(runId, execute, () => {
-      this.releaseAfterRunWork(runId);
+      // Its run.finished was heard: the loop releases the work once it tried the next claim (the execution ends
+      // a few ms after the event, before that). Otherwise (plan review, a lost lease) nothing waits for a claim.
+      if (!this.finished.has(runId)) this.releaseAfterRunWork(runId);
       this.wake?.();
     });
   }
@@ -231,6 +237,8 @@ export class QueueRunner implements Runner {
     this.stopping = true;
     this.wake?.();
     await this.loop;
+    // No claim follows: every held run's after-run work may start (held runs still executing start theirs as they end).
+    for (const runId of [...this.afterRunHolds.keys()]) this.releaseAfterRunWork(runId);
     this.unsubscribe?.();
     clearInterval(this.checker);
     clearInterval(this.sweeper);

@@ -17,6 +17,8 @@ export class DockerSandbox implements Sandbox {
   private readonly sessions = new Map<string, Set<DockerSandboxSession>>();
   private readonly removals = new Set<Promise<void>>();
   private started: Promise<void> | undefined;
+  /** When a pool refills after a run took a box from it: at once, unless a runner defers it (deferRefills). */
+  private scheduleRefill: (runId: string, refill: () => void) => void = (_runId, refill) => refill();
 
   constructor(options: { poolSize?: number } = {}) {
     this.pool = new WarmPool(options.poolSize);
@@ -61,6 +63,14 @@ export class DockerSandbox implements Sandbox {
     await Promise.all([...sessions.map((session) => session.cancel()), removeRunContainers(runId)]);
   }
 
+  /**
+   * A worker starts the containers that replace the ones a run took as that run's after-run work (issue #17): a
+   * container start beside a run's test run or commit made them two to four times slower on 2 cores.
+   */
+  deferRefills(schedule: (runId: string, refill: () => void) => void): void {
+    this.scheduleRefill = schedule;
+  }
+
   checkAvailable(): Promise<void> {
     return checkDockerAvailable();
   }
@@ -95,7 +105,9 @@ export class DockerSandbox implements Sandbox {
   private async acquire(runId: string, sequence: number, image?: string): Promise<Box> {
     const name = `autocode-run-${runNameToken(runId)}-${sequence}-${randomBytes(3).toString("hex")}`;
     // A project environment's image gets a warm box of its own after its first use (one per recent image).
-    const warm = (image === undefined ? this.pool : this.poolFor(image)).take();
+    const pool = image === undefined ? this.pool : this.poolFor(image);
+    const warm = await pool.takeOrAwait({ refill: false });
+    this.scheduleRefill(runId, () => pool.fill());
     if (warm === undefined) return startBox({ role: "run", runId, name, image });
     await warm.container.rename({ name }).catch(() => undefined);
     return warm;

@@ -74,16 +74,35 @@ export class WarmPool {
     }
   }
 
-  /** A ready box, or undefined when none is warm (the caller then starts one itself). */
-  take(): Box | undefined {
+  /**
+   * A ready box, or undefined when none is warm (the caller then starts one itself). The pool refills at once
+   * unless `refill` is false (the caller then calls fill() when starting containers costs the run nothing).
+   */
+  take(options: { refill?: boolean } = {}): Box | undefined {
     let box = this.ready.shift();
     while (box !== undefined && !box.connection.alive) {
       void destroyBox(box).catch(() => this.later());
       box = this.ready.shift();
     }
     if (box) WarmPool.given.add(box.container.id);
-    this.fill();
+    if (options.refill !== false) this.fill();
     return box;
+  }
+
+  /**
+   * A ready box, or the next one of those already starting (it is further along than a cold start would be, and a
+   * second start beside it slows both on a small machine); undefined when none is ready or starting.
+   */
+  async takeOrAwait(options: { refill?: boolean; maxWaitMs?: number } = {}): Promise<Box | undefined> {
+    const deadline = Date.now() + (options.maxWaitMs ?? 10_000);
+    for (;;) {
+      const box = this.take(options);
+      if (box || this.starting === 0 || this.closed || Date.now() >= deadline) return box;
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, Math.max(0, deadline - Date.now())).unref();
+      });
+    }
   }
 
   /** Resolves when the pool is full or nothing is starting (for benchmarks and tests). */

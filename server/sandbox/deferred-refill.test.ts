@@ -1,0 +1,61 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { requireDocker } from "./docker-test-guard";
+import { DockerSandbox } from "./docker-sandbox";
+import { listOwnContainers } from "./index";
+import { destroyBox } from "./sandbox-box";
+import { WarmPool } from "./warm-pool";
+
+const dockerReady = await requireDocker("warm pool refills");
+
+/**
+ * A worker starts the containers that replace a run's after that run (issue #17): the pool does not refill when a
+ * box is taken without it, a box still starting is awaited rather than a second one started, and a sandbox whose
+ * refills are deferred hands the refill to its scheduler with the run's id.
+ */
+describe.skipIf(!dockerReady)("deferred warm pool refills", () => {
+  const sandboxes: DockerSandbox[] = [];
+
+  afterAll(async () => {
+    for (const sandbox of sandboxes) await sandbox.shutdown();
+    expect(await listOwnContainers()).toEqual([]);
+  });
+
+  it("waits for a box that is starting, and does not refill when told not to", async () => {
+    const pool = new WarmPool(1);
+    try {
+      pool.fill();
+      expect(pool.readyCount).toBe(0); // still starting
+      const box = await pool.takeOrAwait({ refill: false });
+      expect(box).toBeDefined();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(pool.readyCount).toBe(0);
+      expect(await pool.takeOrAwait({ refill: false, maxWaitMs: 200 })).toBeUndefined(); // nothing ready or starting
+      await destroyBox(box!);
+      pool.fill();
+      await pool.waitUntilFull();
+      expect(pool.readyCount).toBe(1);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("hands each refill to the scheduler with the run that took the box", async () => {
+    const sandbox = new DockerSandbox({ poolSize: 1 });
+    sandboxes.push(sandbox);
+    const scheduled: Array<{ runId: string; refill: () => void }> = [];
+    sandbox.deferRefills((runId, refill) => scheduled.push({ runId, refill }));
+    await sandbox.start();
+    await sandbox.pool.waitUntilFull();
+
+    const session = await sandbox.openSession("deferred-refill-run");
+    await session.writeFiles([{ path: "test_one.py", content: "def test_one():\n    assert True\n" }]);
+    expect((await session.runPytest()).passed).toBe(true);
+    expect(scheduled.map((s) => s.runId)).toEqual(["deferred-refill-run"]);
+    expect(sandbox.pool.readyCount).toBe(0);
+    await session.close();
+
+    scheduled[0]!.refill();
+    await sandbox.pool.waitUntilFull();
+    expect(sandbox.pool.readyCount).toBe(1);
+  });
+});
