@@ -109,7 +109,7 @@ export const ZEnv = z
     SANDBOX_MEMORY_MB: int(512, 16),
     SANDBOX_CPUS: num(0.5, 0.01),
     SANDBOX_PIDS_LIMIT: int(64, 8),
-    SANDBOX_POOL_SIZE: int(2, 0),
+    SANDBOX_POOL_SIZE: int(3, 0),
     SANDBOX_OUTPUT_LIMIT_BYTES: int(256 * 1024, 1024),
     /** Size of a run's workspace (a tmpfs volume) and the most a repository may bring into it. */
     SANDBOX_WORKSPACE_MB: int(512, 16),

@@ -39,23 +39,30 @@ describe.skipIf(!dockerReady)("deferred warm pool refills", () => {
     }
   });
 
-  it("hands each refill to the scheduler with the run that took the box", async () => {
-    const sandbox = new DockerSandbox({ poolSize: 1 });
+  it("hands a refill to the scheduler with the run that took the box while a spare is left, and refills an empty pool at once", async () => {
+    const sandbox = new DockerSandbox({ poolSize: 2 });
     sandboxes.push(sandbox);
     const scheduled: Array<{ runId: string; refill: () => void }> = [];
     sandbox.deferRefills((runId, refill) => scheduled.push({ runId, refill }));
     await sandbox.start();
     await sandbox.pool.waitUntilFull();
 
-    const session = await sandbox.openSession("deferred-refill-run");
-    await session.writeFiles([{ path: "test_one.py", content: "def test_one():\n    assert True\n" }]);
-    expect((await session.runPytest()).passed).toBe(true);
+    const first = await sandbox.openSession("deferred-refill-run");
+    await first.writeFiles([{ path: "test_one.py", content: "def test_one():\n    assert True\n" }]);
+    expect((await first.runPytest()).passed).toBe(true);
     expect(scheduled.map((s) => s.runId)).toEqual(["deferred-refill-run"]);
-    expect(sandbox.pool.readyCount).toBe(0);
-    await session.close();
+    expect(sandbox.pool.spareCount).toBe(1); // not refilled: the run's end will
 
-    scheduled[0]!.refill();
+    // The last spare taken: the pool refills now, or the next run would start cold.
+    const second = await sandbox.openSession("emptying-run");
+    await second.writeFiles([{ path: "test_two.py", content: "def test_two():\n    assert True\n" }]);
+    expect((await second.runPytest()).passed).toBe(true);
+    expect(scheduled).toHaveLength(1);
+    expect(sandbox.pool.spareCount).toBe(2);
+    await Promise.all([first.close(), second.close()]);
+
+    scheduled[0]!.refill(); // a full pool: nothing more to start
     await sandbox.pool.waitUntilFull();
-    expect(sandbox.pool.readyCount).toBe(1);
+    expect(sandbox.pool.spareCount).toBe(2);
   });
 });

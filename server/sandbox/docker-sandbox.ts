@@ -65,7 +65,8 @@ export class DockerSandbox implements Sandbox {
 
   /**
    * A worker starts the containers that replace the ones a run took as that run's after-run work (issue #17): a
-   * container start beside a run's test run or commit made them two to four times slower on 2 cores.
+   * container start beside a run's test run or commit made them two to four times slower on 2 cores. Only while
+   * the pool still has a spare box: the default pool (3) covers one run's two containers.
    */
   deferRefills(schedule: (runId: string, refill: () => void) => void): void {
     this.scheduleRefill = schedule;
@@ -107,7 +108,10 @@ export class DockerSandbox implements Sandbox {
     // A project environment's image gets a warm box of its own after its first use (one per recent image).
     const pool = image === undefined ? this.pool : this.poolFor(image);
     const warm = await pool.takeOrAwait({ refill: false });
-    this.scheduleRefill(runId, () => pool.fill());
+    // While the pool keeps a spare box the refill can wait for the run's end; an empty pool refills at once, or
+    // every run after it would start its containers cold (a busy worker's runs take them faster than runs end).
+    if (pool.spareCount > 0) this.scheduleRefill(runId, () => pool.fill());
+    else pool.fill();
     if (warm === undefined) return startBox({ role: "run", runId, name, image });
     await warm.container.rename({ name }).catch(() => undefined);
     return warm;

@@ -35,6 +35,11 @@ export class WarmPool {
     return this.ready.length;
   }
 
+  /** Boxes ready or on their way: when none is left, the next taker would start one cold. */
+  get spareCount(): number {
+    return this.ready.length + this.starting;
+  }
+
   fill(): void {
     if (this.closed || this.retryTimer !== undefined || this.sweeping) return;
     if (this.unclean && this.starting === 0) {
