@@ -170,10 +170,12 @@ async function verify(scope: RunScope, input: RunTaskInput, progress: Progress):
       if (decided.failure) {
         progress.failure = decided.failure;
         criticStop.abort(new Error("the independent re-run failed: the critic's review is not needed"));
+        await review.catch(() => undefined); // settled before the run ends, so its usage cannot follow run.finished
         return;
       }
     } catch (error) {
       criticStop.abort(error);
+      await review.catch(() => undefined);
       throw error;
     }
   }

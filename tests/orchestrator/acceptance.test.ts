@@ -156,6 +156,7 @@ describe.skipIf(!dockerReady)("frozen acceptance tests and the base harness (rea
   it("code that drops its failing tests from the report fails the run: pytest's own count disagrees with the report", async () => {
     const h = await suite.harness({ git: true });
     h.llm.script("coder", block("calc.py", LAUNDERING));
+    h.llm.script("critic", { hang: true }); // still reviewing when the re-run fails: it must be stopped and settled
     const outcome = await h.run({ runId: "acc-laundered-report" });
     expect(outcome.status).toBe("failed");
     expect(outcome.verification.outcome).toBe("failed");
@@ -164,6 +165,7 @@ describe.skipIf(!dockerReady)("frozen acceptance tests and the base harness (rea
     expect(h.memory.remembered).toHaveLength(0);
     // The critic, asked while the branch was re-run, is stopped by the failed re-run: no verdict is recorded.
     expect(h.types("acc-laundered-report")).not.toContain("verdict");
+    expect(h.types("acc-laundered-report").at(-1)).toBe("run.finished");
     expect(outcome.verdict).toBeNull();
   });
 
