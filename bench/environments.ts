@@ -25,6 +25,7 @@ import { getDocker } from "@/server/sandbox/docker-client";
 import type { DockerSandbox } from "@/server/sandbox/docker-sandbox";
 import { buildFixtureImage, ensureFixtureImage } from "@/tests/orchestrator/node-environment";
 import { createHarness } from "@/tests/orchestrator/orchestrator-harness";
+import type { StoredRunEvent } from "@/server/orchestrator/adapters/in-memory-event-sink";
 
 const FIXTURES = path.resolve(import.meta.dirname, "..", "tests", "fixtures");
 const TS_PLAN = JSON.stringify({ steps: [{ id: "s1", agent: "coder", description: "Add multiply", file: "src/multiply.ts", depends_on: [] }] });
@@ -38,8 +39,23 @@ function copyFixture(name: string): string {
 }
 
 
+/** Where a run's time went: each event with the milliseconds since the one before it, and a command's own time (printed, not a figure). */
+function timeline(events: StoredRunEvent[], startedAt: number): string {
+  const t0 = Date.now() - (performance.now() - startedAt);
+  let last = t0;
+  return events
+    .map((event) => {
+      const payload = event.payload as { role?: string; command?: string; durationMs?: number };
+      const detail = [payload.role ?? payload.command?.slice(0, 40), payload.durationMs === undefined ? "" : `(${payload.durationMs} ms inside)`].filter(Boolean).join(" ");
+      const line = `${String(Math.round(event.at - t0)).padStart(6)} ms  +${String(Math.round(event.at - last)).padStart(5)}  ${event.type} ${detail}`.trimEnd();
+      last = event.at;
+      return line;
+    })
+    .join("\n");
+}
+
 /** One one-step task through runTask; its wall time and the part spent inside test commands. */
-async function oneTask(sandbox: DockerSandbox, options: { ts?: { dir: string; env: ResolvedEnvironment } }): Promise<{ wall: number; commands: number }> {
+async function oneTask(sandbox: DockerSandbox, options: { ts?: { dir: string; env: ResolvedEnvironment } }): Promise<{ wall: number; commands: number; timeline: string }> {
   const harness = await createHarness(sandbox, { git: true });
   try {
     let environment;
@@ -66,7 +82,7 @@ async function oneTask(sandbox: DockerSandbox, options: { ts?: { dir: string; en
         .ofRun(runId)
         .filter((event) => event.type === "sandbox.command")
         .reduce((sum, event) => sum + Number(event.payload.durationMs ?? 0), 0) + independent.reduce((sum, command) => sum + command.durationMs, 0);
-    return { wall, commands };
+    return { wall, commands, timeline: timeline(harness.events.ofRun(runId), started) };
   } finally {
     await harness.dispose();
   }
@@ -106,6 +122,7 @@ export async function benchEnvironments({ quick = false }: { quick?: boolean } =
     const pyOverhead: number[] = [];
     const tsTotal: number[] = [];
     const pyTotal: number[] = [];
+    const timelines: { ts: { ms: number; text: string }[]; py: { ms: number; text: string }[] } = { ts: [], py: [] };
     for (let run = 0; run <= runs; run++) {
       const ts = await oneTask(sandbox, { ts: { dir: tsDir, env: tsEnv } });
       const py = await oneTask(sandbox, {});
@@ -114,6 +131,12 @@ export async function benchEnvironments({ quick = false }: { quick?: boolean } =
       pyOverhead.push(py.wall - py.commands);
       tsTotal.push(ts.wall);
       pyTotal.push(py.wall);
+      timelines.ts.push({ ms: ts.wall - ts.commands, text: ts.timeline });
+      timelines.py.push({ ms: py.wall - py.commands, text: py.timeline });
+    }
+    for (const [name, runs] of Object.entries(timelines)) {
+      const typical = runs.sort((a, b) => a.ms - b.ms)[Math.floor(runs.length / 2)]!;
+      console.log(`environments: the ${name === "ts" ? "TypeScript" : "Python"} run with the median time outside its commands (${Math.round(typical.ms)} ms)\n${typical.text}`);
     }
     figures["env.run_overhead_ms"] = round(median(tsOverhead) - median(pyOverhead));
     figures["env.run_ts_outside_commands_ms"] = round(median(tsOverhead));

@@ -77,8 +77,20 @@ def clear_dir(root):
                 pass
 
 
-def extract_tar(root, data):
-    written, skipped = 0, []
+def make_link(root, rel, target_text):
+    # Created, never followed: safe_target resolved the link's parent inside the workspace, and a later entry under
+    # the link is checked the same way, so a link cannot carry a write out of it.
+    target = safe_target(root, rel)
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    if os.path.isdir(target) and not os.path.islink(target):
+        shutil.rmtree(target)
+    elif os.path.lexists(target):
+        os.unlink(target)
+    os.symlink(target_text, target)
+
+
+def extract_tar(root, data, links=False):
+    written, linked, skipped = 0, 0, []
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as archive:
         for member in archive:
             if member.isdir():
@@ -87,9 +99,12 @@ def extract_tar(root, data):
                 source = archive.extractfile(member)
                 write_file(root, member.name, source.read() if source else b"", member.mode & 0o755 or 0o644)
                 written += 1
+            elif links and member.issym() and member.linkname and "\0" not in member.linkname:
+                make_link(root, member.name, member.linkname)
+                linked += 1
             else:
                 skipped.append(member.name)
-    return written, skipped
+    return written, linked, skipped
 
 
 def oom_kills():
@@ -336,8 +351,8 @@ def handle(request, protocol_fds):
             write_file(WORKSPACE, item["path"], item["content"].encode("utf-8"))
         return {"written": len(request.get("files", []))}
     if op == "untar":
-        written, skipped = extract_tar(os.path.join(WORKSPACE, request.get("dest", "") or ""), base64.b64decode(request["tar"]))
-        return {"written": written, "skipped": skipped}
+        written, linked, skipped = extract_tar(os.path.join(WORKSPACE, request.get("dest", "") or ""), base64.b64decode(request["tar"]), request.get("links") is True)
+        return {"written": written, "linked": linked, "skipped": skipped}
     if op == "pytest":
         report = os.path.join(TMP, "autocode-junit-%d-%s.xml" % (os.getpid(), request.get("id", "x")))
         args = [str(arg) for arg in request.get("args", [])]
@@ -423,7 +438,7 @@ def serve():
 
     try:
         warm_pytest()
-        send({"ready": True, "python": sys.version.split()[0], "uid": os.getuid()})
+        send({"ready": True, "python": sys.version.split()[0], "uid": os.getuid(), "untarLinks": True})
     except Exception as exc:
         send({"ready": False, "error": "cannot import pytest: %s" % exc})
     for line in reader:

@@ -32,6 +32,8 @@ export class RunnerConnection {
   private buffer = "";
   private goneReason: string | undefined;
   private readyWaiter: { resolve: (r: RunnerResponse) => void; reject: (e: Error) => void } | undefined;
+  /** The runner's untar makes the tree's symlinks (an image built before it did drops them: putArchive then). */
+  untarsLinks = false;
 
   private constructor(
     readonly container: Docker.Container,
@@ -66,6 +68,7 @@ export class RunnerConnection {
       await container.start();
       const hello = await ready;
       if (hello.ready !== true) throw new RunnerGoneError(String(hello.error ?? "the sandbox runner failed to start"));
+      connection.untarsLinks = hello.untarLinks === true;
       return connection;
     } catch (error) {
       connection.fail(error instanceof Error ? error.message : String(error));

@@ -248,10 +248,13 @@ export class DockerSandboxSession implements SandboxSession {
   }
 
   private async seedTree(box: Box, tree: SandboxTree): Promise<void> {
-    // putArchive costs ~50 ms even for two files (a quiet machine): most of an independent re-run's overhead over the
-    // warm pool (#13). The runner's untar drops links, so only a tree known to have none goes that way.
-    if (tree.links !== 0 || tree.bytes > RUNNER_TREE_BYTES || tree.files > RUNNER_TREE_FILES) return putTree(box, tree);
-    await this.call(box, { op: "untar", tar: (await buffer(tree.open())).toString("base64"), dest: "" });
+    // putArchive costs ~50 ms even for two files (a quiet machine, 150-300 ms on a loaded one): most of an independent
+    // re-run's overhead over the warm pool (#13), paid twice by a Node environment's run for its node_modules links
+    // (#12). The runner makes a seed tree's links (links: true, never followed); a runner too old to drops them.
+    const links = tree.links ?? Number.POSITIVE_INFINITY;
+    const linksLost = links !== 0 && !box.connection.untarsLinks;
+    if (linksLost || tree.bytes > RUNNER_TREE_BYTES || tree.files + links > RUNNER_TREE_FILES) return putTree(box, tree);
+    await this.call(box, { op: "untar", tar: (await buffer(tree.open())).toString("base64"), dest: "", links: true });
   }
 
   private throwIfCancelled(): void {

@@ -15,7 +15,7 @@ export interface SandboxTree {
   open: () => Readable;
   files: number;
   bytes: number;
-  /** Symlink entries in the tree (undefined: not counted); only a tree without any may go through the runner. */
+  /** Symlink entries in the tree (undefined: not counted, so it goes by putArchive); the runner makes counted ones. */
   links?: number;
 }
 

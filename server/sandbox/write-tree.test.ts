@@ -7,7 +7,7 @@ import { AppError } from "@/server/errors";
 import { requireDocker } from "./docker-test-guard";
 import { DockerSandbox } from "./docker-sandbox";
 import { listOwnContainers } from "./index";
-import { packDirectory } from "./pack-directory";
+import { packDirectory, withEntries } from "./pack-directory";
 import { writeTar } from "./tar-writer";
 import type { DockerSandboxSession } from "./sandbox-session";
 
@@ -96,6 +96,18 @@ async function breakThenReplaceContainer(session: DockerSandboxSession): Promise
   expect(again.failureReason).toMatch(/1 test failed/);
 }
 
+/** Counts putArchive calls on the session's current container (a small tree's other path is the runner's untar). */
+function countPutArchives(session: DockerSandboxSession): { count: number } {
+  const counter = { count: 0 };
+  const container = (session as unknown as { box?: { container: { putArchive: (...args: unknown[]) => Promise<unknown> } } }).box!.container;
+  const original = container.putArchive.bind(container);
+  container.putArchive = (...args) => {
+    counter.count++;
+    return original(...args);
+  };
+  return counter;
+}
+
 /** A sandbox with one session for a describe block; the repository dir and every container go after it. */
 function sessionFor(runId: string, root: string): () => DockerSandboxSession {
   let sandbox: DockerSandbox | undefined;
@@ -114,11 +126,15 @@ function sessionFor(runId: string, root: string): () => DockerSandboxSession {
 
 describe.skipIf(!dockerReady)("writeTree into the sandbox", () => {
   const root = makeRepo();
+  // Over the runner's 1 MB: the tree streams in with putArchive.
+  writeFileSync(path.join(root, "big.bin"), Buffer.alloc(1536 * 1024, 7));
   const session = sessionFor("test-run-tree", root);
 
   it("streams the repository in with putArchive; tests import it; links out of it do not exist", async () => {
-    const packed = await packDirectory({ root, limitBytes: 1024 * 1024, limitName: "SANDBOX_WORKSPACE_MB" });
+    const packed = await packDirectory({ root, limitBytes: 4 * 1024 * 1024, limitName: "SANDBOX_WORKSPACE_MB" });
+    const putArchives = countPutArchives(session());
     await session().writeTree(packed);
+    expect(putArchives.count).toBe(1);
     const result = await session().runPytest({ testPaths: ["test_calc.py"] });
     expect(result.failureReason).toBeUndefined();
     expect(result.passed).toBe(true);
@@ -140,21 +156,10 @@ describe.skipIf(!dockerReady)("writeTree into the sandbox", () => {
 describe.skipIf(!dockerReady)("writeTree: a small tree without links goes through the resident runner", () => {
   const root = makeRepo({ links: false });
   const session = sessionFor("test-run-small-tree", root);
-  const putArchives = { count: 0 };
-  /** Counts the session's container's putArchive calls (the runner's untar is the small tree's path). */
-  const countPutArchive = () => {
-    const container = (session() as unknown as { box?: { container: { putArchive: (...args: unknown[]) => Promise<unknown> } } }).box!.container;
-    const original = container.putArchive.bind(container);
-    container.putArchive = (...args) => {
-      putArchives.count++;
-      return original(...args);
-    };
-  };
-
   it("lands the same files, modes, owner and bytes as putArchive would, and tests import them", async () => {
     const packed = await packDirectory({ root, limitBytes: 1024 * 1024, limitName: "SANDBOX_WORKSPACE_MB" });
     expect(packed.links).toBe(0);
-    countPutArchive();
+    const putArchives = countPutArchives(session());
     await session().writeTree(packed);
     expect(putArchives.count).toBe(0);
     const result = await session().runPytest({ testPaths: ["test_calc.py"] });
@@ -174,5 +179,46 @@ describe.skipIf(!dockerReady)("writeTree: a small tree without links goes throug
     const look = await session().exec(["sh", "-c", "./run.sh; cat pkg/calc.py"]);
     expect(look.stdout).toContain("ran");
     expect(look.stdout).toContain("a - b");
+  });
+});
+
+describe.skipIf(!dockerReady)("writeTree: a small tree with links goes through the resident runner too", () => {
+  const root = makeRepo();
+  const session = sessionFor("test-run-linked-tree", root);
+
+  it("makes the tree's links (a repository link, a Node environment's node_modules links) without putArchive; an archive's links are still dropped", async () => {
+    const packed = await packDirectory({ root, limitBytes: 1024 * 1024, limitName: "SANDBOX_WORKSPACE_MB" });
+    // As writeNodeTree adds them: absolute links into the image, which the runner makes and never follows.
+    const tree = withEntries(packed, [
+      { type: "dir", path: "node_modules", mode: 0o755 },
+      { type: "symlink", path: "node_modules/tool", target: "/usr/lib/python3" },
+    ]);
+    expect(tree.links).toBe(2);
+    const putArchives = countPutArchives(session());
+    await session().writeTree(tree);
+    expect(putArchives.count).toBe(0);
+    const look = await session().exec(["sh", "-c", "readlink calc_link.py node_modules/tool; cat calc_link.py; ls node_modules/tool/ | head -1; ls passwd_link pkg/escape 2>&1"]);
+    expect(look.stdout).toContain("pkg/calc.py\n/usr/lib/python3\n");
+    expect(look.stdout).toContain("def add");
+    expect(look.stdout).toMatch(/passwd_link'?: No such file/);
+    expect((await session().runPytest({ testPaths: ["test_calc.py"] })).passed).toBe(true);
+
+    // A tool's archive (a clone made outside the sandbox) keeps the old rule: its links are not made.
+    const chunks: Buffer[] = [];
+    for await (const chunk of writeTar([{ type: "symlink", path: "cloned/etc", target: "/etc" }, { type: "file", path: "cloned/README", size: 3, mode: 0o644, open: async function* () { yield Buffer.from("hi\n"); } }])) chunks.push(chunk);
+    const cloned = Buffer.concat(chunks);
+    await session().writeArchive(cloned);
+    const archived = await session().exec(["sh", "-c", "cat cloned/README; ls cloned/etc 2>&1"]);
+    expect(archived.stdout).toMatch(/hi\n.*cloned\/etc'?: No such file/s);
+  });
+
+  it("a link cannot carry a later entry out of the workspace", async () => {
+    const escaping = withEntries(await packDirectory({ root, limitBytes: 1024 * 1024, limitName: "SANDBOX_WORKSPACE_MB" }), [
+      { type: "symlink", path: "out", target: "/tmp" },
+      { type: "file", path: "out/planted.txt", size: 3, mode: 0o644, open: async function* () { yield Buffer.from("no\n"); } },
+    ]);
+    await expect(session().writeTree(escaping)).rejects.toThrow(/escapes the workspace/);
+    const look = await session().exec(["sh", "-c", "ls /tmp/planted.txt 2>&1"]);
+    expect(look.stdout).toMatch(/No such file/);
   });
 });
