@@ -77,6 +77,13 @@ async function openUsable(context: BrowserContext, url: string, files: number): 
     { polling: "raf", timeout: 120_000 },
   );
   const readyMs = (await ready.jsonValue()) as number;
+  // Where the time went (printed, not a figure): the server's answer, the document parsed, then the client's part.
+  const timing = await page.evaluate(() => {
+    const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming | undefined;
+    const scripts = performance.getEntriesByType("resource").filter((entry) => entry.name.endsWith(".js")) as PerformanceResourceTiming[];
+    return nav ? { firstByte: nav.responseStart, lastByte: nav.responseEnd, domInteractive: nav.domInteractive, domContentLoaded: nav.domContentLoadedEventEnd, scriptsEnd: Math.max(0, ...scripts.map((entry) => entry.responseEnd)) } : null;
+  });
+  if (timing) console.log(`  ${url.slice(0, 40).padEnd(40)} first byte ${Math.round(timing.firstByte)} ms, last byte ${Math.round(timing.lastByte)}, interactive ${Math.round(timing.domInteractive)}, scripts loaded ${Math.round(timing.scriptsEnd)}, DOMContentLoaded ${Math.round(timing.domContentLoaded)}, usable ${Math.round(readyMs)}`);
   const cdp = await context.newCDPSession(page);
   await cdp.send("HeapProfiler.collectGarbage");
   const { usedSize } = (await cdp.send("Runtime.getHeapUsage")) as { usedSize: number };
