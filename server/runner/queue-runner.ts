@@ -3,7 +3,7 @@ import type { Db } from "@/server/db/client";
 import { env } from "@/server/env";
 import { claimRun, executeRun, type ClaimOutcome, type RunPortsFactory } from "@/server/runs/execute-run";
 import { runBus } from "@/server/runs/run-bus";
-import { holdAfterRunWork, trackAfterRun } from "@/server/runs/after-run-work";
+import { holdAfterRunWork, releaseAfterRunWork, trackAfterRun } from "@/server/runs/after-run-work";
 import { DockerSandbox, getSandbox } from "@/server/sandbox";
 import { expirePlanReviews } from "@/server/plan-review/review-plan";
 import { interruptExpiredRuns } from "./interrupt-run";
@@ -54,8 +54,8 @@ export class QueueRunner implements Runner {
   private eagerUntil = 0;
   /** Set by a run.queued, plan.approved or run.finished heard: the loop claims directly before fetching a job. */
   private claimDirectly = false;
-  /** Releases of held runs' after-run work (container and worktree removals), called once the next claim was tried. */
-  private readonly afterRunHolds = new Map<string, () => void>();
+  /** Runs whose after-run work (container and worktree removals) this runner holds until the next claim was tried. */
+  private readonly holding = new Set<string>();
   /** Held runs whose run.finished is stored and whose after-run work waits for the next claim attempt. */
   private readonly finished = new Set<string>();
   private unsubscribe: (() => void) | undefined;
@@ -139,11 +139,10 @@ export class QueueRunner implements Runner {
    * Its job stays queued and is completed as a spent turn when fetched. True when a run was claimed.
    */
   private async claimNext(): Promise<boolean> {
-    const { perUserLimit } = this.options;
     try {
-      const runId = await pickFairRun({ db: this.db, perUserLimit });
-      if (!runId || (await claimRun({ db: this.db, runId, workerId: this.workerId, perUserLimit })) !== "claimed") return false;
-      this.hold(runId);
+      const picked = await this.claimFairest();
+      if (picked?.outcome !== "claimed") return false;
+      this.hold(picked.runId);
       return true;
     } catch (error) {
       console.error("[worker] could not claim a queued run; its job will offer it again:", (error as Error).message);
@@ -153,7 +152,8 @@ export class QueueRunner implements Runner {
 
   private hold(runId: string): void {
     const execute = async (signal: AbortSignal) => void (await executeRun({ db: this.db, runId, workerId: this.workerId, signal, ports: this.options.ports, claimed: true }));
-    this.afterRunHolds.set(runId, holdAfterRunWork(runId));
+    holdAfterRunWork(runId);
+    this.holding.add(runId);
     this.active.hold(runId, execute, () => {
       // Its run.finished was heard: the loop releases the work once it tried the next claim (the execution ends
       // a few ms after the event, before that). Otherwise (plan review, a lost lease) nothing waits for a claim.
@@ -169,8 +169,7 @@ export class QueueRunner implements Runner {
 
   private releaseAfterRunWork(runId: string): void {
     this.finished.delete(runId);
-    this.afterRunHolds.get(runId)?.();
-    this.afterRunHolds.delete(runId);
+    if (this.holding.delete(runId)) releaseAfterRunWork(runId);
   }
 
   private async take(job: PgBoss.Job<RunJob>): Promise<void> {
@@ -196,19 +195,25 @@ export class QueueRunner implements Runner {
    * every queued run keeps one.
    */
   private async claimFairly(jobRunId: string): Promise<{ runId: string; outcome: ClaimOutcome }> {
-    const { perUserLimit } = this.options;
     for (let attempt = 0; attempt < 3; attempt++) {
-      const runId = await pickFairRun({ db: this.db, perUserLimit });
-      if (!runId || runId === jobRunId) break;
-      const outcome = await claimRun({ db: this.db, runId, workerId: this.workerId, perUserLimit });
-      if (outcome !== "claimed") continue;
+      const picked = await this.claimFairest(jobRunId);
+      if (!picked) break;
+      if (picked.outcome !== "claimed") continue;
       const stillQueued = await this.db.run.count({ where: { id: jobRunId, status: "QUEUED" } });
       if (stillQueued) await sendRunJob({ db: this.db, runId: jobRunId, boss: this.boss! }).catch((error: unknown) =>
         console.error(`[worker] could not queue run ${jobRunId} again; the sweep will:`, (error as Error).message),
       );
-      return { runId, outcome };
+      return picked;
     }
-    return { runId: jobRunId, outcome: await claimRun({ db: this.db, runId: jobRunId, workerId: this.workerId, perUserLimit }) };
+    return { runId: jobRunId, outcome: await claimRun({ db: this.db, runId: jobRunId, workerId: this.workerId, perUserLimit: this.options.perUserLimit }) };
+  }
+
+  /** Picks the fairest queued run and tries to claim it; null when none is queued, or when the pick is `unless`. */
+  private async claimFairest(unless?: string): Promise<{ runId: string; outcome: ClaimOutcome } | null> {
+    const { perUserLimit } = this.options;
+    const runId = await pickFairRun({ db: this.db, perUserLimit });
+    if (!runId || runId === unless) return null;
+    return { runId, outcome: await claimRun({ db: this.db, runId, workerId: this.workerId, perUserLimit }) };
   }
 
   /** The safety net under NOTIFY: a held run whose cancellation we did not hear about is aborted here. */
@@ -238,7 +243,7 @@ export class QueueRunner implements Runner {
     this.wake?.();
     await this.loop;
     // No claim follows: every held run's after-run work may start (held runs still executing start theirs as they end).
-    for (const runId of [...this.afterRunHolds.keys()]) this.releaseAfterRunWork(runId);
+    for (const runId of [...this.holding]) this.releaseAfterRunWork(runId);
     this.unsubscribe?.();
     clearInterval(this.checker);
     clearInterval(this.sweeper);

@@ -17,15 +17,21 @@ export function trackAfterRun(runId: string, work: () => Promise<unknown>): void
   void settled.finally(() => pending.delete(settled));
 }
 
-/** Holds the run's after-run work until the returned release is called (idempotent); the holder must call it. */
+/** Holds the run's after-run work until the returned release (or releaseAfterRunWork) is called; the holder must call one. */
 export function holdAfterRunWork(runId: string): () => void {
   const waiting: Array<() => void> = [];
   held.set(runId, waiting);
   return () => {
-    if (held.get(runId) !== waiting) return;
-    held.delete(runId);
-    for (const start of waiting) start();
+    if (held.get(runId) === waiting) releaseAfterRunWork(runId);
   };
+}
+
+/** Starts the run's held after-run work, and what is tracked for it from now on (a no-op when nothing holds it). */
+export function releaseAfterRunWork(runId: string): void {
+  const waiting = held.get(runId);
+  if (!waiting) return;
+  held.delete(runId);
+  for (const start of waiting) start();
 }
 
 /** Waits until every tracked piece of after-run work has settled (a worker stopping, a test ending). */

@@ -38,6 +38,17 @@ export async function userOverrides(db: Db, userId: string): Promise<UserModelOv
   };
 }
 
+/** The models a run uses: the author's overrides over the server's, checked, and recorded on the run (without the key). */
+async function runModelSettings(db: Db, runId: string, authorId: string) {
+  const overrides = await userOverrides(db, authorId);
+  // Checked again when used: the name may resolve elsewhere than when it was saved.
+  if (overrides?.baseUrl) await checkUserModelEndpoint({ baseUrl: overrides.baseUrl, allowPrivate: env().ALLOW_PRIVATE_ADDRESSES });
+  const modelSettings = resolveModelSettings(env(), overrides);
+  // The snapshot records which models ran; the API key never leaves the settings table.
+  await db.run.update({ where: { id: runId }, data: { modelSettings: { mode: modelSettings.mode, baseUrl: modelSettings.baseUrl, models: modelSettings.models } } });
+  return modelSettings;
+}
+
 /** Ports of a real run; tests build their own. */
 export interface RunPortsFactory {
   (input: { worktreePath: string; settings: ReturnType<typeof resolveModelSettings> }): Omit<OrchestratorPorts, "events">;
@@ -176,19 +187,17 @@ export async function executeRun(options: {
   try {
     const run = await db.run.findUniqueOrThrow({ where: { id: runId }, include: { task: true, project: true } });
     projectId = run.projectId;
+    // Neither needs the worktree: read while it is cut (issue #17, a run's start), awaited after run.branched as before.
+    const modelSettingsReady = runModelSettings(db, runId, run.task.authorId);
+    const taskReady = taskWithConversation({ db, repoPath: run.project.repoPath, prompt: run.task.prompt, parentRunId: run.parentRunId });
+    for (const ready of [modelSettingsReady, taskReady]) ready.catch(() => undefined); // an early rejection is awaited below, not unhandled
     // A run whose plan was approved in review resumes from the same base commit on its own branch.
     const approved = await approvedPlanOf(db, runId);
     const startFrom = approved && run.baseCommit ? run.baseCommit : await followUpStart(db, run);
     repository = await openRunRepository({ projectId: run.projectId, repoPath: run.project.repoPath, defaultBranch: run.project.defaultBranch, runId, startFrom, resume: approved !== null, signal });
     const worktree = repository.worktree;
     await appendRunEvent(db, { runId, type: "run.branched", payload: { branch: worktree.branch, baseCommit: worktree.baseCommit } });
-
-    const overrides = await userOverrides(db, run.task.authorId);
-    // Checked again when used: the name may resolve elsewhere than when it was saved.
-    if (overrides?.baseUrl) await checkUserModelEndpoint({ baseUrl: overrides.baseUrl, allowPrivate: env().ALLOW_PRIVATE_ADDRESSES });
-    const modelSettings = resolveModelSettings(env(), overrides);
-    // The snapshot records which models ran; the API key never leaves the settings table.
-    await db.run.update({ where: { id: runId }, data: { modelSettings: { mode: modelSettings.mode, baseUrl: modelSettings.baseUrl, models: modelSettings.models } } });
+    const modelSettings = await modelSettingsReady;
 
     const contextFiles = [];
     for (const file of run.task.contextFiles) {
@@ -206,7 +215,7 @@ export async function executeRun(options: {
       environment,
       runId,
       projectId: run.projectId,
-      task: await taskWithConversation({ db, repoPath: run.project.repoPath, prompt: run.task.prompt, parentRunId: run.parentRunId }),
+      task: await taskReady,
       contextFiles,
       plan: approved ?? run.task.plan ?? undefined,
       planReview: run.planReview && !approved ? { expiresAt: approvalDeadline() } : undefined,

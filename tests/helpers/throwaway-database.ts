@@ -1,4 +1,6 @@
 import pg from "pg";
+import { createDb, type Db } from "../../server/db/client";
+import { migrateDatabase } from "../../server/db/migrate";
 import { poolConfigFromUrl } from "../../server/db/pg-config";
 
 export interface ThrowawayDatabase {
@@ -28,6 +30,33 @@ export async function createThrowawayDatabase(serverUrl: string, prefix: string)
       } finally {
         await client.end();
       }
+    },
+  };
+}
+
+export interface MigratedDatabase {
+  url: string;
+  db: Db;
+  /** Disconnects the client, then drops the database. */
+  dispose(): Promise<void>;
+}
+
+/** A throwaway database with every migration applied and a client on it (a fresh install, or a suite's own queue). */
+export async function createMigratedDatabase(serverUrl: string, prefix: string): Promise<MigratedDatabase> {
+  const throwaway = await createThrowawayDatabase(serverUrl, prefix);
+  try {
+    await migrateDatabase(throwaway.url);
+  } catch (error) {
+    await throwaway.drop();
+    throw error;
+  }
+  const db = createDb(throwaway.url);
+  return {
+    url: throwaway.url,
+    db,
+    async dispose() {
+      await db.$disconnect();
+      await throwaway.drop();
     },
   };
 }

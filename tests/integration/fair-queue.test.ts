@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDb, type Db } from "@/server/db/client";
-import { migrateDatabase } from "@/server/db/migrate";
+import type { Db } from "@/server/db/client";
 import { pickFairRun } from "@/server/runner/pick-fair-run";
 import { claimRun } from "@/server/runs/execute-run";
 import { appendRunEvent } from "@/server/runs/run-events";
-import { createThrowawayDatabase } from "../helpers/throwaway-database";
+import { createMigratedDatabase, type MigratedDatabase } from "../helpers/throwaway-database";
 
 // A database of its own: the fair pick looks at every queued run, and other suites leave theirs queued in the shared one.
 const serverUrl = process.env.TEST_DATABASE_URL;
@@ -28,17 +27,15 @@ async function queueRun(userId: string, projectId: string, prompt: string): Prom
 }
 
 describe.skipIf(!serverUrl)("the fair claim across users (needs TEST_DATABASE_URL)", () => {
-  let drop: (() => Promise<void>) | undefined;
+  let throwaway: MigratedDatabase | undefined;
   const first = { id: "" };
   const second = { id: "" };
   let firstProject: string;
   let secondProject: string;
 
   beforeAll(async () => {
-    const throwaway = await createThrowawayDatabase(serverUrl!, "autocode_fair");
-    drop = throwaway.drop;
-    await migrateDatabase(throwaway.url);
-    database = createDb(throwaway.url);
+    throwaway = await createMigratedDatabase(serverUrl!, "autocode_fair");
+    database = throwaway.db;
     for (const [user, name] of [[first, "first"], [second, "second"]] as const) {
       user.id = (await database.user.create({ data: { email: `fair-${name}@example.test`, name } })).id;
     }
@@ -47,8 +44,7 @@ describe.skipIf(!serverUrl)("the fair claim across users (needs TEST_DATABASE_UR
   });
 
   afterAll(async () => {
-    await database?.$disconnect();
-    await drop?.();
+    await throwaway?.dispose();
   });
 
   it("takes users in turn: a second user's run goes next, not behind the first user's queue", async () => {

@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createInvitation, revokeInvitation } from "@/server/auth/invitations";
 import { signUp } from "@/server/auth/credentials";
-import { createDb, type Db } from "@/server/db/client";
-import { migrateDatabase } from "@/server/db/migrate";
+import type { Db } from "@/server/db/client";
 import { resetEnvForTests } from "@/server/env";
 import { AppError } from "@/server/errors";
-import { createThrowawayDatabase, type ThrowawayDatabase } from "../helpers/throwaway-database";
+import { createMigratedDatabase, type MigratedDatabase } from "../helpers/throwaway-database";
 
 /** A fresh install: its own empty database, so "the first account" means what it says. */
-let database: ThrowawayDatabase;
+let database: MigratedDatabase | undefined;
 let fresh: Db;
 
 function mode(value: "open" | "invite-only" | "closed") {
@@ -29,14 +28,12 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
 const account = (email: string) => ({ email, password: "correct-horse-42", name: email.split("@")[0] });
 
 beforeAll(async () => {
-  database = await createThrowawayDatabase(process.env.DATABASE_URL!, "signup_modes");
-  await migrateDatabase(database.url);
-  fresh = createDb(database.url);
+  database = await createMigratedDatabase(process.env.DATABASE_URL!, "signup_modes");
+  fresh = database.db;
 });
 
 afterAll(async () => {
-  await fresh?.$disconnect();
-  await database?.drop();
+  await database?.dispose();
   process.env.SIGNUP = "open";
   resetEnvForTests();
 });

@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type PgBoss from "pg-boss";
-import { createDb, type Db } from "@/server/db/client";
-import { migrateDatabase } from "@/server/db/migrate";
+import type { Db } from "@/server/db/client";
 import { QueueRunner } from "@/server/runner/queue-runner";
 import { createBoss, isEmbeddedDatabase, RUN_QUEUE, startBoss } from "@/server/runner/run-queue";
 import { appendRunEvent } from "@/server/runs/run-events";
 import { testDb } from "../helpers/db";
-import { createThrowawayDatabase } from "../helpers/throwaway-database";
+import { createMigratedDatabase, type MigratedDatabase } from "../helpers/throwaway-database";
 
 /**
  * A worker hears run.queued and claims the run at once, without waiting for its pg-boss job (issue #17: the
@@ -20,15 +19,13 @@ describe.skipIf(!serverUrl || embedded)("a worker claims a queued run directly (
   let database: Db;
   let boss: PgBoss;
   let runner: QueueRunner;
-  let drop: (() => Promise<void>) | undefined;
+  let throwaway: MigratedDatabase | undefined;
   let projectId: string;
   let userId: string;
 
   beforeAll(async () => {
-    const throwaway = await createThrowawayDatabase(serverUrl!, "autocode_direct_claim");
-    drop = throwaway.drop;
-    await migrateDatabase(throwaway.url);
-    database = createDb(throwaway.url);
+    throwaway = await createMigratedDatabase(serverUrl!, "autocode_direct_claim");
+    database = throwaway.db;
     userId = (await database.user.create({ data: { email: "direct@example.test", name: "direct" } })).id;
     // No repository behind it: the claimed run fails at its worktree, which ends it without a model or a container.
     projectId = (await database.project.create({ data: { ownerId: userId, name: "direct", repoPath: "/nonexistent/direct" } })).id;
@@ -41,8 +38,7 @@ describe.skipIf(!serverUrl || embedded)("a worker claims a queued run directly (
   afterAll(async () => {
     await runner?.stop({ graceMs: 5_000 });
     await boss?.stop({ graceful: false, wait: true, close: true });
-    await database?.$disconnect();
-    await drop?.();
+    await throwaway?.dispose();
   });
 
   async function queueWithoutJob(prompt: string): Promise<string> {
