@@ -1,4 +1,4 @@
-import { git, gitText, withRepoLock } from "./run-git";
+import { git, headCommit, withRepoLock } from "./run-git";
 
 /**
  * Commits everything in a run's worktree as one step, authored by AutoCodeAI. Returns null when the
@@ -10,6 +10,6 @@ export async function commitStep({ worktreePath, message }: { worktreePath: stri
     const staged = await git(["diff", "--cached", "--quiet"], { cwd: worktreePath, okCodes: [1] });
     if (staged.code === 0) return null;
     await git(["commit", "--quiet", "--no-verify", "-m", message.trim() || "AutoCodeAI step"], { cwd: worktreePath });
-    return { commit: await gitText(["rev-parse", "HEAD"], { cwd: worktreePath }) };
+    return { commit: await headCommit(worktreePath) };
   });
 }

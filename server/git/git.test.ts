@@ -11,6 +11,7 @@ import { diffRun, formatPatch } from "./diff-run";
 import { checkCloneUrl, initRepository } from "./init-repository";
 import { mergeRun } from "./merge-run";
 import { readFile, readTree } from "./read-repository";
+import { headCommit } from "./run-git";
 import { cleanupWorktrees, createRunWorktree, listWorktrees, removeRunWorktree } from "./run-worktree";
 
 let dir: string;
@@ -164,6 +165,23 @@ describe("run worktrees", () => {
     expect(result.removedRunIds).toEqual(["gone", "old1", "old2"]);
     expect((await listWorktrees(repoPath)).map((w) => path.basename(w.path))).toEqual(["project", "run-k1"]);
     expect(sh(repoPath, "branch", "--format=%(refname:short)").split("\n").sort()).toEqual(["autocode/run-k1", "main"]);
+  });
+});
+
+describe("headCommit", () => {
+  it("reads HEAD from git's files in a repository and a run's worktree, and asks git when the ref is packed or detached", async () => {
+    expect(await headCommit(repoPath)).toBe(sh(repoPath, "rev-parse", "HEAD"));
+    const worktree = await createRunWorktree({ repoPath, runId: "head1" });
+    expect(worktree.baseCommit).toBe(sh(repoPath, "rev-parse", "HEAD"));
+    await writeFile(path.join(worktree.worktreePath, "new.py"), "Y = 2\n");
+    const committed = await commitStep({ worktreePath: worktree.worktreePath, message: "step" });
+    expect(committed?.commit).toBe(sh(worktree.worktreePath, "rev-parse", "HEAD"));
+    expect(committed?.commit).not.toBe(worktree.baseCommit);
+    // Packed: no loose ref file is left, so the answer comes from git.
+    sh(repoPath, "pack-refs", "--all");
+    expect(await headCommit(worktree.worktreePath)).toBe(committed?.commit);
+    sh(worktree.worktreePath, "checkout", "-q", "--detach", worktree.baseCommit);
+    expect(await headCommit(worktree.worktreePath)).toBe(worktree.baseCommit);
   });
 });
 

@@ -1,7 +1,7 @@
 import { mkdir, readdir, realpath, rm } from "node:fs/promises";
 import path from "node:path";
 import { AppError } from "@/server/errors";
-import { assertRunId, git, gitText, resolveCommit, runBranch, withRepoLock, worktreesDirOf } from "./run-git";
+import { assertRunId, git, gitText, headCommit, resolveCommit, runBranch, withRepoLock, worktreesDirOf } from "./run-git";
 
 export type RunWorktree = { worktreePath: string; branch: string; baseCommit: string };
 
@@ -19,7 +19,7 @@ export async function createRunWorktree({ repoPath, runId, startFrom, resume = f
   const branch = runBranch(runId);
   const worktreePath = runWorktreePath(repoPath, runId);
   return withRepoLock(repoPath, async () => {
-    const baseCommit = await resolveCommit(repoPath, startFrom ?? "HEAD");
+    const baseCommit = startFrom === undefined ? await headCommit(repoPath) : await resolveCommit(repoPath, startFrom);
     await mkdir(path.dirname(worktreePath), { recursive: true });
     // A run resumed after plan review has its branch already (at its base: nothing is committed before approval): -B
     // takes it; any other run's branch must be new, and -b refuses one that exists.

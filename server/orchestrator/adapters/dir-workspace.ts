@@ -4,7 +4,7 @@ import { applyEdits } from "@/server/editing/apply-edits";
 import type { Edit } from "@/server/editing/types";
 import { parseUnifiedDiff } from "@/server/editing/parse-diff";
 import { resolveSafePath } from "@/server/editing/resolve-safe-path";
-import { AUTOCODE_AUTHOR, git, withRepoLock } from "@/server/git/run-git";
+import { AUTOCODE_AUTHOR, git, headCommit, withRepoLock } from "@/server/git/run-git";
 import { AppError } from "@/server/errors";
 import { PACK_SKIPPED_DIRS, packDirectory } from "@/server/sandbox/pack-directory";
 import type { ApplyEditResult, FileEdit, Workspace } from "@/server/orchestrator/ports";
@@ -119,7 +119,7 @@ export function createDirWorkspace(root: string): Workspace & Required<Pick<Work
           if (staged.code === 0) return null;
           throw new AppError("INTERNAL", `git commit failed (exit 1): ${committed.stderr.trim() || committed.stdout.trim()}`);
         }
-        return (await git(["rev-parse", "HEAD"], { cwd: root })).stdout.trim();
+        return headCommit(root);
       });
     },
   };
