@@ -351,7 +351,13 @@ def handle(request, protocol_fds):
             write_file(WORKSPACE, item["path"], item["content"].encode("utf-8"))
         return {"written": len(request.get("files", []))}
     if op == "untar":
-        written, linked, skipped = extract_tar(os.path.join(WORKSPACE, request.get("dest", "") or ""), base64.b64decode(request["tar"]), request.get("links") is True)
+        dest = request.get("dest", "") or ""
+        root = safe_target(WORKSPACE, dest) if dest else WORKSPACE
+        # The destination itself may be a link planted by model code: what it resolves to must be in the workspace.
+        real, base = os.path.realpath(root), os.path.realpath(WORKSPACE)
+        if real != base and not real.startswith(base + os.sep):
+            raise ValueError("dest escapes the workspace: %r" % dest)
+        written, linked, skipped = extract_tar(root, base64.b64decode(request["tar"]), request.get("links") is True)
         return {"written": written, "linked": linked, "skipped": skipped}
     if op == "pytest":
         report = os.path.join(TMP, "autocode-junit-%d-%s.xml" % (os.getpid(), request.get("id", "x")))

@@ -169,19 +169,32 @@ describe("run worktrees", () => {
 });
 
 describe("headCommit", () => {
-  it("reads HEAD from git's files in a repository and a run's worktree, and asks git when the ref is packed or detached", async () => {
-    expect(await headCommit(repoPath)).toBe(sh(repoPath, "rev-parse", "HEAD"));
+  /** With no git on PATH: whatever answers comes from git's files. */
+  async function withoutGit<T>(read: () => Promise<T>): Promise<T> {
+    const saved = process.env.PATH;
+    process.env.PATH = "/nonexistent";
+    try {
+      return await read();
+    } finally {
+      process.env.PATH = saved;
+    }
+  }
+
+  it("reads HEAD from git's files in a repository, a run's worktree and a detached HEAD, and asks git when the ref is packed", async () => {
     const worktree = await createRunWorktree({ repoPath, runId: "head1" });
     expect(worktree.baseCommit).toBe(sh(repoPath, "rev-parse", "HEAD"));
     await writeFile(path.join(worktree.worktreePath, "new.py"), "Y = 2\n");
     const committed = await commitStep({ worktreePath: worktree.worktreePath, message: "step" });
     expect(committed?.commit).toBe(sh(worktree.worktreePath, "rev-parse", "HEAD"));
     expect(committed?.commit).not.toBe(worktree.baseCommit);
-    // Packed: no loose ref file is left, so the answer comes from git.
+    expect(await withoutGit(() => headCommit(worktree.worktreePath))).toBe(committed?.commit);
+    expect(await withoutGit(() => headCommit(repoPath))).toBe(worktree.baseCommit);
+    // Packed: no loose ref file is left, so only git can answer.
     sh(repoPath, "pack-refs", "--all");
+    await expect(withoutGit(() => headCommit(worktree.worktreePath))).rejects.toThrow();
     expect(await headCommit(worktree.worktreePath)).toBe(committed?.commit);
     sh(worktree.worktreePath, "checkout", "-q", "--detach", worktree.baseCommit);
-    expect(await headCommit(worktree.worktreePath)).toBe(worktree.baseCommit);
+    expect(await withoutGit(() => headCommit(worktree.worktreePath))).toBe(worktree.baseCommit);
   });
 });
 

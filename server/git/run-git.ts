@@ -114,14 +114,14 @@ async function readText(file: string): Promise<string | null> {
 export async function headCommit(cwd: string): Promise<string> {
   const dotGit = path.join(cwd, ".git");
   const pointer = await readText(dotGit);
-  // A linked worktree's .git is a file naming its own git dir, whose commondir file leads to the shared refs.
+  // A linked worktree's .git is a file naming its own git dir (its HEAD); a repository's .git is that dir.
   const gitDir = pointer === null ? dotGit : pointer.startsWith("gitdir: ") ? path.resolve(cwd, pointer.slice("gitdir: ".length)) : null;
   const head = gitDir ? await readText(path.join(gitDir, "HEAD")) : null;
   if (head && OBJECT_ID.test(head)) return head;
   const ref = head?.startsWith("ref: refs/") ? head.slice("ref: ".length) : null;
   if (gitDir && ref && !ref.split("/").includes("..")) {
-    const common = await readText(path.join(gitDir, "commondir"));
-    const named = await readText(path.join(common === null ? gitDir : path.resolve(gitDir, common), ref));
+    // Branches live in the shared git dir (remembered per path: the callers' repository lock looked it up already).
+    const named = await readText(path.join(await commonGitDir(cwd), ref));
     if (named && OBJECT_ID.test(named)) return named;
   }
   return resolveCommit(cwd, "HEAD");

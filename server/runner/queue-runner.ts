@@ -3,7 +3,7 @@ import type { Db } from "@/server/db/client";
 import { env } from "@/server/env";
 import { claimRun, executeRun, type ClaimOutcome, type RunPortsFactory } from "@/server/runs/execute-run";
 import { runBus } from "@/server/runs/run-bus";
-import { holdAfterRunWork, releaseAfterRunWork, trackAfterRun } from "@/server/runs/after-run-work";
+import { holdAfterRunWork, trackAfterRun } from "@/server/runs/after-run-work";
 import { DockerSandbox, getSandbox } from "@/server/sandbox";
 import { expirePlanReviews } from "@/server/plan-review/review-plan";
 import { interruptExpiredRuns } from "./interrupt-run";
@@ -54,8 +54,8 @@ export class QueueRunner implements Runner {
   private eagerUntil = 0;
   /** Set by a run.queued, plan.approved or run.finished heard: the loop claims directly before fetching a job. */
   private claimDirectly = false;
-  /** Runs whose after-run work (container and worktree removals) this runner holds until the next claim was tried. */
-  private readonly holding = new Set<string>();
+  /** This runner's holds of runs' after-run work (container and worktree removals), released once the next claim was tried. */
+  private readonly holds = new Map<string, () => void>();
   /** Held runs whose run.finished is stored and whose after-run work waits for the next claim attempt. */
   private readonly finished = new Set<string>();
   private unsubscribe: (() => void) | undefined;
@@ -152,14 +152,20 @@ export class QueueRunner implements Runner {
 
   private hold(runId: string): void {
     const execute = async (signal: AbortSignal) => void (await executeRun({ db: this.db, runId, workerId: this.workerId, signal, ports: this.options.ports, claimed: true }));
-    holdAfterRunWork(runId);
-    this.holding.add(runId);
+    // Each execution releases its own hold: a run held again (resumed after plan review) is not freed by its earlier end.
+    const release = holdAfterRunWork(runId);
+    this.holds.set(runId, release);
     this.active.hold(runId, execute, () => {
       // Its run.finished was heard: the loop releases the work once it tried the next claim (the execution ends
       // a few ms after the event, before that). Otherwise (plan review, a lost lease) nothing waits for a claim.
-      if (!this.finished.has(runId)) this.releaseAfterRunWork(runId);
+      if (!this.finished.has(runId)) this.releaseHold(runId, release);
       this.wake?.();
     });
+  }
+
+  private releaseHold(runId: string, release: () => void): void {
+    release();
+    if (this.holds.get(runId) === release) this.holds.delete(runId);
   }
 
   /** The next claim was tried (or the slot was taken meanwhile): finished runs' removals may start. */
@@ -169,7 +175,8 @@ export class QueueRunner implements Runner {
 
   private releaseAfterRunWork(runId: string): void {
     this.finished.delete(runId);
-    if (this.holding.delete(runId)) releaseAfterRunWork(runId);
+    const release = this.holds.get(runId);
+    if (release) this.releaseHold(runId, release);
   }
 
   private async take(job: PgBoss.Job<RunJob>): Promise<void> {
@@ -243,7 +250,7 @@ export class QueueRunner implements Runner {
     this.wake?.();
     await this.loop;
     // No claim follows: every held run's after-run work may start (held runs still executing start theirs as they end).
-    for (const runId of [...this.holding]) this.releaseAfterRunWork(runId);
+    for (const runId of [...this.holds.keys()]) this.releaseAfterRunWork(runId);
     this.unsubscribe?.();
     clearInterval(this.checker);
     clearInterval(this.sweeper);

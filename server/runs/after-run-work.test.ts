@@ -55,4 +55,19 @@ describe("after-run work", () => {
     await settleAfterRunWork();
     expect(started).toEqual(["work"]);
   });
+
+  it("two holds at once: work tracked under the first waits for both releases, in either order, and is never orphaned", async () => {
+    const started: string[] = [];
+    const first = holdAfterRunWork("overlap-run");
+    trackAfterRun("overlap-run", async () => void started.push("first's work"));
+    const second = holdAfterRunWork("overlap-run");
+    trackAfterRun("overlap-run", async () => void started.push("second's work"));
+    second();
+    second(); // idempotent: it cannot count for the first holder
+    await tick();
+    expect(started).toEqual([]);
+    first();
+    await settleAfterRunWork();
+    expect(started).toEqual(["first's work", "second's work"]);
+  });
 });

@@ -7,31 +7,34 @@
  * queue.pickup_ms). Work of a run nobody holds starts at once.
  */
 const pending = new Set<Promise<unknown>>();
-const held = new Map<string, Array<() => void>>();
+/** A run's held work and how many holders it waits for (a run resumed after plan review can be held twice). */
+const held = new Map<string, { waiting: Array<() => void>; holders: number }>();
 
 export function trackAfterRun(runId: string, work: () => Promise<unknown>): void {
-  const waiting = held.get(runId);
-  const begun = waiting ? new Promise<void>((resolve) => waiting.push(resolve)).then(work) : Promise.resolve().then(work);
+  const hold = held.get(runId);
+  const begun = hold ? new Promise<void>((resolve) => hold.waiting.push(resolve)).then(work) : Promise.resolve().then(work);
   const settled = begun.then(() => undefined, () => undefined);
   pending.add(settled);
   void settled.finally(() => pending.delete(settled));
 }
 
-/** Holds the run's after-run work until the returned release (or releaseAfterRunWork) is called; the holder must call one. */
+/**
+ * Holds the run's after-run work until the returned release is called (idempotent; the holder must call it). A second
+ * hold of the same run adds a holder rather than replacing the first, so no work waits on a hold nobody releases.
+ */
 export function holdAfterRunWork(runId: string): () => void {
-  const waiting: Array<() => void> = [];
-  held.set(runId, waiting);
+  let hold = held.get(runId);
+  if (!hold) held.set(runId, (hold = { waiting: [], holders: 0 }));
+  hold.holders++;
+  const mine = hold;
+  let released = false;
   return () => {
-    if (held.get(runId) === waiting) releaseAfterRunWork(runId);
+    if (released) return;
+    released = true;
+    if (--mine.holders > 0) return;
+    if (held.get(runId) === mine) held.delete(runId);
+    for (const start of mine.waiting.splice(0)) start();
   };
-}
-
-/** Starts the run's held after-run work, and what is tracked for it from now on (a no-op when nothing holds it). */
-export function releaseAfterRunWork(runId: string): void {
-  const waiting = held.get(runId);
-  if (!waiting) return;
-  held.delete(runId);
-  for (const start of waiting) start();
 }
 
 /** Waits until every tracked piece of after-run work has settled (a worker stopping, a test ending). */

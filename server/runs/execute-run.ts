@@ -184,13 +184,16 @@ export async function executeRun(options: {
   lease.unref();
   let repository: RunRepository | undefined;
   let projectId: string | undefined;
+  /** Reads begun beside the worktree's creation: settled before the run's end is recorded, whatever ended it. */
+  const besides: Promise<unknown>[] = [];
   try {
     const run = await db.run.findUniqueOrThrow({ where: { id: runId }, include: { task: true, project: true } });
     projectId = run.projectId;
     // Neither needs the worktree: read while it is cut (issue #17, a run's start), awaited after run.branched as before.
     const modelSettingsReady = runModelSettings(db, runId, run.task.authorId);
     const taskReady = taskWithConversation({ db, repoPath: run.project.repoPath, prompt: run.task.prompt, parentRunId: run.parentRunId });
-    for (const ready of [modelSettingsReady, taskReady]) ready.catch(() => undefined); // an early rejection is awaited below, not unhandled
+    besides.push(modelSettingsReady, taskReady);
+    for (const ready of besides) ready.catch(() => undefined); // an early rejection is awaited below, not unhandled
     // A run whose plan was approved in review resumes from the same base commit on its own branch.
     const approved = await approvedPlanOf(db, runId);
     const startFrom = approved && run.baseCommit ? run.baseCommit : await followUpStart(db, run);
@@ -230,6 +233,8 @@ export async function executeRun(options: {
       },
     });
   } catch (error) {
+    // Nothing of this run is written after its end: a settings write still in flight lands first.
+    await Promise.allSettled(besides);
     const current = await db.run.findUnique({ where: { id: runId }, select: { status: true, workerId: true } });
     if (current?.status === "RUNNING" && current.workerId === options.workerId) {
       const cancelled = signal.aborted;

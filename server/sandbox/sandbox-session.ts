@@ -72,18 +72,29 @@ export class DockerSandboxSession implements SandboxSession {
    * anything else streamed with Docker's putArchive (no JSON line, no base64, nothing held in memory).
    */
   async writeTree(tree: SandboxTree): Promise<void> {
-    this.trees.push(tree);
-    const { box, fresh } = await this.ensureBox();
-    if (fresh) return;
-    await this.seedTree(box, tree);
+    await this.kept(this.trees, tree, (box) => this.seedTree(box, tree));
   }
 
   async writeArchive(tar: Buffer, dest?: string): Promise<void> {
     const checkedDest = dest === undefined || dest === "" ? undefined : validateSandboxPath(dest);
-    this.archives.push({ tar, dest: checkedDest });
+    await this.kept(this.archives, { tar, dest: checkedDest }, (box) => this.call(box, { op: "untar", tar: tar.toString("base64"), dest: checkedDest ?? "" }));
+  }
+
+  /**
+   * Writes an item and keeps it for replacement containers (a fresh box had every kept item replayed, this one
+   * included). One the runner refused is not kept: every replay would fail the same way. Any other failure (the
+   * container died) keeps it, or a replacement would run without it.
+   */
+  private async kept<T>(list: T[], item: T, write: (box: Box) => Promise<unknown>): Promise<void> {
+    list.push(item);
     const { box, fresh } = await this.ensureBox();
     if (fresh) return;
-    await this.call(box, { op: "untar", tar: tar.toString("base64"), dest: checkedDest ?? "" });
+    try {
+      await write(box);
+    } catch (error) {
+      if (AppError.is(error, "BAD_REQUEST")) list.splice(list.indexOf(item), 1);
+      throw error;
+    }
   }
 
   async runPytest(opts: RunOptions & { testPaths?: string[]; onOutput?: SuiteRunOptions["onOutput"] } = {}): Promise<ExecutionResult> {

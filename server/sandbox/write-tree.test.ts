@@ -218,7 +218,12 @@ describe.skipIf(!dockerReady)("writeTree: a small tree with links goes through t
       { type: "file", path: "out/planted.txt", size: 3, mode: 0o644, open: async function* () { yield Buffer.from("no\n"); } },
     ]);
     await expect(session().writeTree(escaping)).rejects.toThrow(/escapes the workspace/);
-    const look = await session().exec(["sh", "-c", "ls /tmp/planted.txt 2>&1"]);
-    expect(look.stdout).toMatch(/No such file/);
+    // Nor a destination that model code made a link: the archive lands inside the workspace or nowhere.
+    await session().exec(["ln", "-s", "/tmp", "/workspace/planted-dest"]);
+    const chunks: Buffer[] = [];
+    for await (const chunk of writeTar([{ type: "file", path: "dest-planted.txt", size: 3, mode: 0o644, open: async function* () { yield Buffer.from("no\n"); } }])) chunks.push(chunk);
+    await expect(session().writeArchive(Buffer.concat(chunks), "planted-dest")).rejects.toThrow(/escapes the workspace/);
+    const look = await session().exec(["sh", "-c", "ls /tmp/planted.txt /tmp/dest-planted.txt 2>&1"]);
+    expect(look.stdout).toMatch(/planted\.txt'?: No such file.*dest-planted\.txt'?: No such file/s);
   });
 });
