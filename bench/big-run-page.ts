@@ -84,6 +84,9 @@ async function openUsable(context: BrowserContext, url: string, files: number): 
     return nav ? { firstByte: nav.responseStart, lastByte: nav.responseEnd, domInteractive: nav.domInteractive, domContentLoaded: nav.domContentLoadedEventEnd, scriptsEnd: Math.max(0, ...scripts.map((entry) => entry.responseEnd)) } : null;
   });
   if (timing) console.log(`  ${url.slice(0, 40).padEnd(40)} first byte ${Math.round(timing.firstByte)} ms, last byte ${Math.round(timing.lastByte)}, interactive ${Math.round(timing.domInteractive)}, scripts loaded ${Math.round(timing.scriptsEnd)}, DOMContentLoaded ${Math.round(timing.domContentLoaded)}, usable ${Math.round(readyMs)}`);
+  // The heap once the page is hydrated and loaded (its server HTML can be usable before any script ran).
+  await page.waitForLoadState("load");
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0))));
   const cdp = await context.newCDPSession(page);
   await cdp.send("HeapProfiler.collectGarbage");
   const { usedSize } = (await cdp.send("Runtime.getHeapUsage")) as { usedSize: number };

@@ -73,12 +73,21 @@ test("a run that wrote 6 files of 130k characters: the diff renders a window of 
   // fake model and the sandbox takes minutes and is not what this spec is about.
   const { runPath, sharePath } = await seedBigRun({ databaseUrl: SHARED_DATABASE, projectName: name });
 
+  // A finished run's page is complete in the server's HTML: the verdict, the commands and every file of the diff,
+  // before any script runs or the event stream opens.
+  const ownerHtml = await (await page.request.get(runPath)).text();
+  expect(ownerHtml).toContain('data-testid="verdict"');
+  expect(ownerHtml).toContain('data-verdict="PASS"');
+  expect(ownerHtml.match(/big_\d\.py/g)?.length ?? 0).toBeGreaterThanOrEqual(6);
+
   await page.goto(runPath);
   await checkBigDiff(page);
   await expectAccessible(page, "the big run's diff", '[aria-label="Changes"]');
 
   const guest = await browser.newContext();
   const guestPage = await guest.newPage();
+  const shareHtml = await (await guestPage.request.get(sharePath)).text();
+  expect(shareHtml).toContain('data-verdict="PASS"');
   await guestPage.goto(sharePath);
   await checkBigDiff(guestPage);
   await guest.close();

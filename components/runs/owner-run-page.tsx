@@ -22,7 +22,10 @@ export function OwnerRunPage({ runId }: { runId: string }) {
   const run = useSuspenseQuery(trpc.run.byId.queryOptions({ runId }));
   const diff = useQuery(trpc.run.diff.queryOptions({ runId }));
   const thread = useThread(runId);
+  // The log's start, prefetched by the page when it could be (else the subscription brings all of it).
   const log = useRunEventLog({
+    initial: queryClient.getQueryData(trpc.run.log.queryKey({ runId })),
+    recordActive: isActiveStatus(run.data.status),
     onFinished: () => {
       // The branch is final now: reload the record (status, cost) and the diff.
       void queryClient.invalidateQueries({ queryKey: trpc.run.byId.queryKey({ runId }) });

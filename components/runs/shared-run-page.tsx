@@ -4,6 +4,7 @@ import { useQuery, useQueryClient, useSuspenseQuery } from "@tanstack/react-quer
 import { useSubscription } from "@trpc/tanstack-react-query";
 import { EmptyState } from "@/components/ui/states";
 import { useTRPC } from "@/components/providers/trpc-provider";
+import { isActiveStatus } from "@/server/runs/events/run-status";
 import { BranchFiles } from "./branch-files";
 import { ReverifyPanel } from "./reverify-panel";
 import { liveViewProps, RunView } from "./run-view";
@@ -28,6 +29,8 @@ export function SharedRunPage({ token }: { token: string }) {
   const thread = useSuspenseQuery(trpc.share.thread.queryOptions({ token }));
   const diff = useQuery(trpc.share.diff.queryOptions({ token }));
   const log = useRunEventLog({
+    initial: queryClient.getQueryData(trpc.share.log.queryKey({ token })),
+    recordActive: isActiveStatus(run.data.status),
     onFinished: () => {
       void queryClient.invalidateQueries({ queryKey: trpc.share.run.queryKey({ token }) });
       void queryClient.invalidateQueries({ queryKey: trpc.share.diff.queryKey({ token }) });

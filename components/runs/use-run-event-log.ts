@@ -11,13 +11,16 @@ import { TokenStore } from "./token-store";
  * frame: a burst of hundreds of events, or a backfill of thousands, is one React render. Model tokens go
  * to a TokenStore and never render React at all.
  */
-export function useRunEventLog(options: { onFinished?: () => void } = {}) {
-  const [state, setState] = useState<RunEventState>(initialRunEventState);
-  const [tokens] = useState(() => new TokenStore());
+export function useRunEventLog(options: { onFinished?: () => void; initial?: StoredEvent[]; recordActive?: boolean } = {}) {
+  // The log's start as the page rendered it (run.log / share.log): folded before the first render, on the server
+  // and in the browser alike, so a finished run is complete in the HTML; its end calls no onFinished (nothing changed).
+  const [start] = useState(() => foldInitial(options.initial ?? []));
+  const [state, setState] = useState<RunEventState>(start.state);
+  const [tokens] = useState(() => start.tokens);
   const queue = useRef<RunEvent[]>([]);
   const frame = useRef<number | null>(null);
-  const folded = useRef<RunEventState>(initialRunEventState);
-  const received = useRef(0);
+  const folded = useRef<RunEventState>(start.state);
+  const received = useRef(start.lastSeq);
   const onFinished = useRef(options.onFinished);
   onFinished.current = options.onFinished;
 
@@ -40,9 +43,7 @@ export function useRunEventLog(options: { onFinished?: () => void } = {}) {
       const event = readRunEvent(envelope.data);
       const fresh = event.seq > received.current;
       if (fresh) received.current = event.seq;
-      // A retried model stream: its partial text goes, so the answer shows only once (issue 18).
-      if (event.type === "llm.tokens" && fresh) tokens.append(event.payload.stepId, event.payload.role, event.payload.text);
-      if (event.type === "llm.discarded" && fresh) tokens.discard(event.payload.stepId, event.payload.role, event.payload.discardedChars);
+      if (fresh) routeTokens(tokens, event);
       queue.current.push(event);
       // Background tabs get no animation frames; a timer keeps the fold going there.
       frame.current ??= typeof document !== "undefined" && document.hidden ? (setTimeout(flush, 250) as unknown as number) : requestAnimationFrame(flush);
@@ -51,13 +52,40 @@ export function useRunEventLog(options: { onFinished?: () => void } = {}) {
   );
 
   useEffect(() => () => tokens.dispose(), [tokens]);
+  // The run ended between the page's read of its record and of its log: the record is reloaded once, as at a live end.
+  const endedUnseen = useRef(start.state.finished !== null && options.recordActive === true);
+  useEffect(() => {
+    if (!endedUnseen.current) return;
+    endedUnseen.current = false;
+    onFinished.current?.();
+  }, []);
   const panes = useSyncExternalStore(tokens.subscribePanes, tokens.getPanes, tokens.getPanes);
 
   // The subscription input: null at first (the whole log), then the last seq seen when a failed stream is
   // opened again. It changes only on such a retry, so it never restarts a healthy stream.
-  const [resumeFrom, setResumeFrom] = useState<string | null>(null);
+  const [resumeFrom, setResumeFrom] = useState<string | null>(start.lastSeq > 0 ? String(start.lastSeq) : null);
   const lastSeen = useCallback(() => (received.current > 0 ? String(received.current) : null), []);
   return { state, tokens, panes, onData, resumeFrom, setResumeFrom, lastSeen };
+}
+
+/** Model text goes to the TokenStore, never through React; a retried stream's partial text goes (issue 18). */
+function routeTokens(tokens: TokenStore, event: RunEvent): void {
+  if (event.type === "llm.tokens") tokens.append(event.payload.stepId, event.payload.role, event.payload.text);
+  if (event.type === "llm.discarded") tokens.discard(event.payload.stepId, event.payload.role, event.payload.discardedChars);
+}
+
+function foldInitial(stored: StoredEvent[]): { state: RunEventState; tokens: TokenStore; lastSeq: number } {
+  const tokens = new TokenStore();
+  let state = initialRunEventState;
+  let lastSeq = 0;
+  for (const item of stored) {
+    const event = readRunEvent(item);
+    if (event.seq <= lastSeq) continue;
+    lastSeq = event.seq;
+    routeTokens(tokens, event);
+    state = foldRunView(state, event);
+  }
+  return { state, tokens, lastSeq };
 }
 
 const TERMINAL_CODES = new Set(["NOT_FOUND", "FORBIDDEN", "BAD_REQUEST"]);

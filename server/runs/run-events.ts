@@ -1,5 +1,5 @@
 import { Prisma } from "@/generated/prisma/client";
-import type { Db } from "@/server/db/client";
+import { viewerDbFor, type Db } from "@/server/db/client";
 import type { EventSink } from "@/server/orchestrator/ports";
 import { changesRecord } from "@/server/runs/events/fold-run-record";
 import { EVENT_SCHEMA_VERSION, type PayloadOf, type RunEventBody, type RunEventInput, type RunEventType, type StoredEvent } from "@/server/runs/events/contract";
@@ -105,6 +105,17 @@ export async function listRunEvents(options: { db: Db; runId: string; afterSeq?:
     select: { seq: true, type: true, payload: true, createdAt: true, version: true },
   });
   return rows.map((row) => ({ ...row, payload: row.payload as Record<string, unknown> }));
+}
+
+/** How many stored events a page renders with (the rest, and everything live, follow on its subscription). */
+export const PAGE_LOG_EVENTS = 2_000;
+
+/**
+ * The start of a run's log for its page's first render (issue #17: the verdict, commands and tests are in the HTML,
+ * not drawn after a subscription's round trip); the page's subscription resumes after the last one.
+ */
+export function pageRunEvents(db: Db, runId: string): Promise<StoredEvent[]> {
+  return listRunEvents({ db: viewerDbFor(db), runId, limit: PAGE_LOG_EVENTS });
 }
 
 /** The last event of one type in a run's log, parsed by the contract (merges, plan reviews, pushes); null when there is none. */

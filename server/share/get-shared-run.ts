@@ -2,7 +2,7 @@ import { viewerDbFor, type Db } from "@/server/db/client";
 import { AppError } from "@/server/errors";
 import { loadRunDto } from "@/server/runs/get-run";
 import type { TRunDto } from "@/server/runs/run-dto";
-import type { StoredEvent } from "@/server/runs/run-events";
+import { pageRunEvents, type StoredEvent } from "@/server/runs/run-events";
 import { diffOfRun, fileOfRun, getRunPatch, treeOfRun } from "@/server/runs/run-git";
 import { streamRunEvents } from "@/server/runs/stream-run-events";
 import { forShareViewer } from "./share-event-fields";
@@ -20,6 +20,12 @@ export async function getSharedRun(options: { db: Db; token: string }): Promise<
   const snapshot = (dto.modelSettings ?? {}) as { models?: unknown };
   // Who asked for a re-verification is a user id: private, like who merged.
   return { ...dto, modelSettings: snapshot.models ? { models: snapshot.models } : {}, reverifications: dto.reverifications.map((r) => ({ ...r, by: "" })) };
+}
+
+/** The start of the shared run's log for the share page's first render, cut for share viewers like the stream. */
+export async function sharedPageRunEvents(options: { db: Db; token: string }): Promise<StoredEvent[]> {
+  const { runId } = await resolveShareToken(options);
+  return (await pageRunEvents(options.db, runId)).map(sharedView);
 }
 
 /**

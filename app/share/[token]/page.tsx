@@ -21,6 +21,7 @@ export default async function SharePage({ params }: { params: Promise<{ token: s
     orNotFound(queryClient.fetchQuery(trpc.share.run.queryOptions(input))),
     orNotFound(queryClient.fetchQuery(trpc.share.thread.queryOptions(input))),
     queryClient.prefetchQuery(trpc.share.diff.queryOptions(input)),
+    queryClient.prefetchQuery(trpc.share.log.queryOptions(input)),
   ]);
   return (
     <HydrateClient>

@@ -2,7 +2,7 @@ import { tracked } from "@trpc/server";
 import { z } from "zod";
 import { ZRunDto } from "@/server/runs/run-dto";
 import { ZRunId } from "@/server/runs/run-schemas";
-import { getSharedRun, getSharedRunDiff, getSharedRunFile, getSharedRunTree, streamSharedRunEvents } from "@/server/share/get-shared-run";
+import { getSharedRun, getSharedRunDiff, getSharedRunFile, getSharedRunTree, sharedPageRunEvents, streamSharedRunEvents } from "@/server/share/get-shared-run";
 import { AppError } from "@/server/errors";
 import { createShareLink, resolveShareToken, listShareLinks, revokeShareLink, ZShareLinkDto, ZShareToken } from "@/server/share/share-links";
 import { listThread, ZThreadDto } from "@/server/threads/list-thread";
@@ -44,6 +44,8 @@ export const shareRouter = createTRPCRouter({
     .query(({ ctx, input }) => listSharedTurnOutput({ db: ctx.db, token: input.token, runId: input.runId })),
 
   diff: publicProcedure.input(ZShareToken).query(({ ctx, input }) => getSharedRunDiff({ db: ctx.db, token: input.token })),
+  /** The start of the run's log, cut for share viewers, for the page's first render; share.events follows on. */
+  log: publicProcedure.input(ZShareToken).query(({ ctx, input }) => sharedPageRunEvents({ db: ctx.db, token: input.token })),
 
   /** The shared run's branch files and one file's text (that run's branch only; paths checked like the members' view). */
   files: publicProcedure.input(ZShareToken).query(({ ctx, input }) => getSharedRunTree({ db: ctx.db, token: input.token })),
