@@ -1,5 +1,6 @@
-/** How much of each agent's stream stays on screen; older text scrolls out of the buffer. */
-export const MAX_VISIBLE_CHARS = 12_000;
+import { appendTokenText, discardTokenText, paneKey } from "@/server/runs/events/token-text";
+
+export { MAX_VISIBLE_CHARS } from "@/server/runs/events/token-text";
 
 export interface TokenPane {
   key: string;
@@ -21,14 +22,13 @@ export class TokenStore {
   totalChars = 0;
 
   append(stepId: string | null, role: string, chunk: string): void {
-    const key = `${stepId ?? "run"}:${role}`;
+    const key = paneKey(stepId, role);
     const before = this.text.get(key);
     if (before === undefined) {
       this.panes = [...this.panes, { key, stepId, role }];
       for (const listener of this.paneListeners) listener();
     }
-    const joined = (before ?? "") + chunk;
-    this.text.set(key, joined.length > MAX_VISIBLE_CHARS ? joined.slice(-MAX_VISIBLE_CHARS) : joined);
+    this.text.set(key, appendTokenText(before ?? "", chunk));
     this.totalChars += chunk.length;
     this.dirty.add(key);
     this.schedule();
@@ -36,10 +36,10 @@ export class TokenStore {
 
   /** Drops the last `chars` characters of a pane: the part of an answer whose stream broke and is retried. */
   discard(stepId: string | null, role: string, chars: number): void {
-    const key = `${stepId ?? "run"}:${role}`;
+    const key = paneKey(stepId, role);
     const before = this.text.get(key);
     if (before === undefined || chars <= 0) return;
-    this.text.set(key, before.slice(0, Math.max(0, before.length - chars)));
+    this.text.set(key, discardTokenText(before, chars));
     this.dirty.add(key);
     this.schedule();
   }

@@ -112,7 +112,8 @@ export const PAGE_LOG_EVENTS = 2_000;
 
 /**
  * The start of a run's log for its page's first render (issue #17: the verdict, commands and tests are in the HTML,
- * not drawn after a subscription's round trip); the page's subscription resumes after the last one.
+ * not drawn after a subscription's round trip); the page's subscription resumes after the last one. Raw: the share
+ * page cuts it first; compactPageLog makes it light.
  */
 export function pageRunEvents(db: Db, runId: string): Promise<StoredEvent[]> {
   return listRunEvents({ db: viewerDbFor(db), runId, limit: PAGE_LOG_EVENTS });

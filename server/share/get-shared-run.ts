@@ -2,6 +2,7 @@ import { viewerDbFor, type Db } from "@/server/db/client";
 import { AppError } from "@/server/errors";
 import { loadRunDto } from "@/server/runs/get-run";
 import type { TRunDto } from "@/server/runs/run-dto";
+import { compactPageLog } from "@/server/runs/events/page-log";
 import { pageRunEvents, type StoredEvent } from "@/server/runs/run-events";
 import { diffOfRun, fileOfRun, getRunPatch, treeOfRun } from "@/server/runs/run-git";
 import { streamRunEvents } from "@/server/runs/stream-run-events";
@@ -25,7 +26,7 @@ export async function getSharedRun(options: { db: Db; token: string }): Promise<
 /** The start of the shared run's log for the share page's first render, cut for share viewers like the stream. */
 export async function sharedPageRunEvents(options: { db: Db; token: string }): Promise<StoredEvent[]> {
   const { runId } = await resolveShareToken(options);
-  return (await pageRunEvents(options.db, runId)).map(sharedView);
+  return compactPageLog((await pageRunEvents(options.db, runId)).map(sharedView));
 }
 
 /**

@@ -12,6 +12,7 @@ import { reverifyRun } from "@/server/runs/reverify-run";
 import { rerun } from "@/server/runs/start-run";
 import { streamRunChanges } from "@/server/runs/stream-run-changes";
 import { streamRunEvents } from "@/server/runs/stream-run-events";
+import { compactPageLog } from "@/server/runs/events/page-log";
 import { pageRunEvents } from "@/server/runs/run-events";
 import { requireProject } from "@/server/access/project-access";
 import { listThread, ZThreadDto } from "@/server/threads/list-thread";
@@ -30,10 +31,13 @@ export const runRouter = createTRPCRouter({
     .output(z.object({ runs: z.array(ZRunSummaryDto), nextCursor: z.string().nullable() }))
     .query(({ ctx, input }) => listRuns({ db: ctx.db, userId: ctx.userId, input })),
 
-  /** The start of the run's log (up to PAGE_LOG_EVENTS), for a page's first render; run.events follows on from its last seq. */
+  /**
+   * The start of the run's log (up to PAGE_LOG_EVENTS) for a page's first render, with text the page would not show
+   * cut (compactPageLog); run.events follows on from its last seq and carries every event whole.
+   */
   log: protectedProcedure.input(ZRunId).query(async ({ ctx, input }) => {
     await requireRun({ db: ctx.db, userId: ctx.userId, runId: input.runId, need: "read" });
-    return pageRunEvents(ctx.db, input.runId);
+    return compactPageLog(await pageRunEvents(ctx.db, input.runId));
   }),
 
   /** Every event of the run after lastEventId, then live ones; a reconnect resumes where it left off. */

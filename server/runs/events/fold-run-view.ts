@@ -110,7 +110,8 @@ export const initialRunEventState: RunEventState = {
   planSteps: [],
 };
 
-const MAX_OUTPUT_CHARS = 4000;
+/** How much of a finished command's stdout and stderr the page keeps (the end, where the failures are). */
+export const MAX_OUTPUT_CHARS = 4000;
 
 function countTests(tests: TTestRecord[], origin: TTestRecord["origin"]) {
   const mine = tests.filter((test) => test.origin === origin);
