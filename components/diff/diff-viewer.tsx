@@ -1,8 +1,8 @@
 "use client";
 
-import { memo, useId, useMemo, useRef, useState } from "react";
+import { memo, useEffect, useId, useMemo, useRef, useState } from "react";
 import { languageOf, tokenize, type Token } from "./highlight";
-import { patchRows, type PatchRow } from "./patch-rows";
+import { COLLAPSE_ABOVE_ROWS, patchRows, type PatchRow } from "./patch-rows";
 import { useRowWindow } from "./use-row-window";
 
 /** One file of a run's combined diff: the shape `diffRun` returns per file. */
@@ -14,12 +14,18 @@ export type DiffViewerFile = {
   removed: number;
   binary: boolean;
   patch: string;
+  /** Its patch was left out of the page's first diff (a large file, shown collapsed): `held.load` brings it. */
+  held?: boolean;
 };
+
+/** How a page brings the patches it held back: asked once when a held file is opened. */
+export type HeldPatches = { load: () => void; pending: boolean; error: string | null };
 
 export type DiffViewerProps = {
   files: readonly DiffViewerFile[];
   /** Files with more rows than this start collapsed. */
   collapseAbove?: number;
+  held?: HeldPatches;
 };
 
 export const TOKEN_CLASS: Record<Token["kind"], string> = {
@@ -38,9 +44,15 @@ const STATUS_CLASS: Record<DiffViewerFile["status"], string> = {
 };
 
 /** The combined diff of a run, one collapsible section per file. */
-export function DiffViewer({ files, collapseAbove = 400 }: DiffViewerProps) {
+export function DiffViewer({ files, collapseAbove = COLLAPSE_ABOVE_ROWS, held }: DiffViewerProps) {
   const rowsByFile = useMemo(() => files.map((file) => patchRows(file.patch)), [files]);
-  const [expanded, setExpanded] = useState<boolean[]>(() => rowsByFile.map((rows) => rows.length <= collapseAbove));
+  const [expanded, setExpanded] = useState<boolean[]>(() => rowsByFile.map((rows, i) => !files[i]?.held && rows.length <= collapseAbove));
+  // An open file whose patch was held back: the page brings the whole diff (once; its files replace these).
+  const openHeld = files.some((file, i) => file.held && expanded[i]);
+  const load = held?.load;
+  useEffect(() => {
+    if (openHeld) load?.();
+  }, [openHeld, load]);
   const added = files.reduce((sum, f) => sum + f.added, 0);
   const removed = files.reduce((sum, f) => sum + f.removed, 0);
 
@@ -67,6 +79,7 @@ export function DiffViewer({ files, collapseAbove = 400 }: DiffViewerProps) {
           file={file}
           rows={rowsByFile[index] ?? []}
           open={expanded[index] ?? true}
+          held={held}
           onToggle={() => setExpanded((prev) => files.map((_, i) => (i === index ? !(prev[i] ?? true) : (prev[i] ?? true))))}
         />
       ))}
@@ -74,7 +87,7 @@ export function DiffViewer({ files, collapseAbove = 400 }: DiffViewerProps) {
   );
 }
 
-function FileDiff({ file, rows, open, onToggle }: { file: DiffViewerFile; rows: PatchRow[]; open: boolean; onToggle: () => void }) {
+function FileDiff({ file, rows, open, held, onToggle }: { file: DiffViewerFile; rows: PatchRow[]; open: boolean; held?: HeldPatches; onToggle: () => void }) {
   const bodyId = useId();
   const language = useMemo(() => languageOf(file.path), [file.path]);
   return (
@@ -98,7 +111,15 @@ function FileDiff({ file, rows, open, onToggle }: { file: DiffViewerFile; rows: 
       </h3>
       {/* A collapsed file renders none of its lines; the empty body keeps aria-controls pointing somewhere. */}
       <div id={bodyId} hidden={!open}>
-        {!open ? null : file.binary ? (
+        {!open ? null : file.held ? (
+          held?.error ? (
+            <p role="alert" className="px-3 py-2 text-sm text-red-700">
+              The file&apos;s changes could not be loaded: {held.error}. Reload the page to try again.
+            </p>
+          ) : (
+            <p role="status" className="px-3 py-2 text-sm text-zinc-600">Loading the file&apos;s changes…</p>
+          )
+        ) : file.binary ? (
           <p className="px-3 py-2 text-sm text-zinc-600">Binary file not shown.</p>
         ) : rows.length === 0 ? (
           <p className="px-3 py-2 text-sm text-zinc-600">{file.status === "renamed" ? "Renamed without changes." : "No textual changes."}</p>

@@ -8,6 +8,21 @@ export type PatchRow =
 
 const HUNK = /^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@/;
 
+/** A file whose patch has more rows than this starts collapsed on a run's page, and its page leaves its patch out until opened. */
+export const COLLAPSE_ABOVE_ROWS = 400;
+
+/** How many rows patchRows makes of a patch (every line from the first hunk on), without making them. */
+export function patchRowCount(patch: string): number {
+  const first = patch.startsWith("@@ ") ? 0 : patch.indexOf("\n@@ ") + 1;
+  if (first === 0 && !patch.startsWith("@@ ")) return 0;
+  let rows = 0;
+  for (let at = first; at < patch.length; rows++) {
+    const end = patch.indexOf("\n", at);
+    at = end === -1 ? patch.length : end + 1;
+  }
+  return rows;
+}
+
 /** Turns one file's `git diff` text into rows; the git headers above the first hunk are skipped. */
 export function patchRows(patch: string): PatchRow[] {
   const rows: PatchRow[] = [];

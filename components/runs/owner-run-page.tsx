@@ -3,6 +3,7 @@
 import { useQuery, useQueryClient, useSuspenseQuery } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
 import Link from "next/link";
+import { useCallback, useState } from "react";
 import { useTRPC } from "@/components/providers/trpc-provider";
 import { isActiveStatus } from "@/server/runs/events/run-status";
 import { DeliveryPanel } from "./delivery-panel";
@@ -20,7 +21,11 @@ export function OwnerRunPage({ runId }: { runId: string }) {
   const queryClient = useQueryClient();
   // Prefetched by the page (app/(app)/runs/[runId]/page.tsx), which answers "Run not found" itself.
   const run = useSuspenseQuery(trpc.run.byId.queryOptions({ runId }));
-  const diff = useQuery(trpc.run.diff.queryOptions({ runId }));
+  // The page rendered with large files' patches held back; opening one brings the whole diff.
+  const [wholeDiff, setWholeDiff] = useState(false);
+  const openDiff = useQuery(trpc.run.diff.queryOptions({ runId, patches: "open" }));
+  const diff = useQuery({ ...trpc.run.diff.queryOptions({ runId }), enabled: wholeDiff });
+  const loadWholeDiff = useCallback(() => setWholeDiff(true), []);
   const thread = useThread(runId);
   // The log's start, prefetched by the page when it could be (else the subscription brings all of it).
   const log = useRunEventLog({
@@ -55,7 +60,7 @@ export function OwnerRunPage({ runId }: { runId: string }) {
         state={log.state}
         tokens={log.tokens}
         panes={log.panes}
-        {...liveViewProps(stream, recovery, diff)}
+        {...liveViewProps(stream, recovery, { open: openDiff, whole: diff, loadWhole: loadWholeDiff })}
         actions={
           <>
             <RunActions run={run.data} active={active} />

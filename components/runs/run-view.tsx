@@ -1,7 +1,7 @@
 "use client";
 
 import { useEffect, useState, type ReactNode } from "react";
-import { DiffViewer, type DiffViewerFile } from "@/components/diff/diff-viewer";
+import { DiffViewer, type DiffViewerFile, type HeldPatches } from "@/components/diff/diff-viewer";
 import { Markdown } from "@/components/ui/markdown";
 import { Alert, ErrorState, LoadingState } from "@/components/ui/states";
 import type { TRunDto } from "@/server/runs/run-dto";
@@ -23,7 +23,7 @@ export interface RunViewProps {
   tokens: TokenStore;
   panes: TokenPane[];
   stream: { status: "connecting" | "pending" | "idle" | "error"; error: string | null };
-  diff: { files: DiffViewerFile[] | null; pending: boolean; error: string | null };
+  diff: { files: DiffViewerFile[] | null; pending: boolean; error: string | null; held?: HeldPatches };
   /** Owner-only controls (stop, re-run, merge, download, sharing); absent on a share link. */
   actions?: ReactNode;
   sharing?: ReactNode;
@@ -38,15 +38,28 @@ export interface RunViewProps {
   notify?: boolean;
 }
 
-/** The stream and diff props both run pages derive from their subscription, its recovery and the diff query. */
+type DiffQuery = { data: { files: DiffViewerFile[] } | null | undefined; isPending: boolean; isFetching: boolean; fetchStatus: string; error: { message: string } | null };
+
+/**
+ * The stream and diff props both run pages derive from their subscription, its recovery and the diff queries: the
+ * diff the page rendered with (patches "open": large files held back) until a held file is opened, then the whole
+ * diff, asked for once by `loadWhole`.
+ */
 export function liveViewProps(
   stream: { status: RunViewProps["stream"]["status"]; error: { message: string } | null },
   recovery: { retrying: boolean; terminal: boolean },
-  diff: { data: { files: DiffViewerFile[] } | null | undefined; isPending: boolean; fetchStatus: string; error: { message: string } | null },
+  diffs: { open: DiffQuery; whole: DiffQuery; loadWhole: () => void },
 ): Pick<RunViewProps, "stream" | "diff"> {
+  const { whole } = diffs;
+  const diff = whole.data !== undefined ? whole : diffs.open;
   return {
     stream: { status: recovery.retrying ? "connecting" : stream.status, error: recovery.terminal ? (stream.error?.message ?? null) : null },
-    diff: { files: diff.data === undefined ? null : (diff.data?.files ?? null), pending: diff.isPending && diff.fetchStatus !== "idle", error: diff.error?.message ?? null },
+    diff: {
+      files: diff.data === undefined ? null : (diff.data?.files ?? null),
+      pending: diff.isPending && diff.fetchStatus !== "idle",
+      error: diff.error?.message ?? null,
+      held: { load: diffs.loadWhole, pending: whole.isFetching, error: whole.data === undefined ? (whole.error?.message ?? null) : null },
+    },
   };
 }
 
@@ -249,7 +262,8 @@ export function RunView({ run, state, tokens, panes, stream, diff, actions, shar
         ) : diff.files === null ? (
           <p className="text-sm text-slate-500">The run has no branch yet.</p>
         ) : (
-          <DiffViewer key={diff.files.map((f) => f.path + f.patch.length).join("|")} files={diff.files} />
+          // Keyed by what the files are, not their patches: held patches filling in keep what is open.
+          <DiffViewer key={diff.files.map((f) => `${f.path}:${f.status}:${f.added}:${f.removed}`).join("|")} files={diff.files} held={diff.held} />
         )}
         {files}
       </Section>

@@ -2,6 +2,7 @@
 
 import { useQuery, useQueryClient, useSuspenseQuery } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
+import { useCallback, useState } from "react";
 import { EmptyState } from "@/components/ui/states";
 import { useTRPC } from "@/components/providers/trpc-provider";
 import { isActiveStatus } from "@/server/runs/events/run-status";
@@ -27,7 +28,11 @@ export function SharedRunPage({ token }: { token: string }) {
   // Prefetched by the page (app/share/[token]/page.tsx), which answers an unknown or revoked link with a 404.
   const run = useSuspenseQuery(trpc.share.run.queryOptions({ token }));
   const thread = useSuspenseQuery(trpc.share.thread.queryOptions({ token }));
-  const diff = useQuery(trpc.share.diff.queryOptions({ token }));
+  // The page rendered with large files' patches held back; opening one brings the whole diff.
+  const [wholeDiff, setWholeDiff] = useState(false);
+  const openDiff = useQuery(trpc.share.diff.queryOptions({ token, patches: "open" }));
+  const diff = useQuery({ ...trpc.share.diff.queryOptions({ token }), enabled: wholeDiff });
+  const loadWholeDiff = useCallback(() => setWholeDiff(true), []);
   const log = useRunEventLog({
     initial: queryClient.getQueryData(trpc.share.log.queryKey({ token })),
     recordActive: isActiveStatus(run.data.status),
@@ -47,7 +52,7 @@ export function SharedRunPage({ token }: { token: string }) {
       state={log.state}
       tokens={log.tokens}
       panes={log.panes}
-      {...liveViewProps(stream, recovery, diff)}
+      {...liveViewProps(stream, recovery, { open: openDiff, whole: diff, loadWhole: loadWholeDiff })}
       thread={<ThreadTurns thread={thread.data} runId={run.data.id} linkTurns={false} shareToken={token} />}
       files={<BranchFiles source={{ token }} />}
       actions={

@@ -1,4 +1,5 @@
-import { git, resolveCommit } from "./run-git";
+import { COLLAPSE_ABOVE_ROWS, patchRowCount } from "@/components/diff/patch-rows";
+import { git, refCommit, resolveCommit } from "./run-git";
 
 export type DiffFileStatus = "added" | "modified" | "deleted" | "renamed";
 
@@ -10,8 +11,10 @@ export type DiffFile = {
   added: number;
   removed: number;
   binary: boolean;
-  /** The file's part of `git diff` output, from its `diff --git` line. */
+  /** The file's part of `git diff` output, from its `diff --git` line ("" when held back). */
   patch: string;
+  /** The patch was left out (a page's first render of a large file it shows collapsed): ask for the whole diff. */
+  held?: boolean;
 };
 
 export type RunDiff = { baseCommit: string; headCommit: string; files: DiffFile[]; added: number; removed: number };
@@ -34,8 +37,52 @@ export function splitGitDiff(text: string): string[] {
  * parses); both list files in the same order as the patch text.
  */
 export async function diffRun({ repoPath, branch, baseCommit }: { repoPath: string; branch: string; baseCommit: string }): Promise<RunDiff> {
-  const base = await resolveCommit(repoPath, baseCommit);
-  const head = await resolveCommit(repoPath, `refs/heads/${branch}`);
+  // The branch's head from its ref file (no process); the diff of two commits never changes, so it is kept.
+  const head = await refCommit(repoPath, `refs/heads/${branch}`);
+  const key = `${repoPath}\0${baseCommit}\0${head}`;
+  const kept = diffs.get(key);
+  if (kept) {
+    diffs.delete(key);
+    diffs.set(key, kept);
+    return kept;
+  }
+  const diff = await diffCommits(repoPath, await resolveCommit(repoPath, baseCommit), head);
+  keep(key, diff);
+  return diff;
+}
+
+/**
+ * Diffs already made, newest used last, bounded by their patch text (issue #17: every view of a run, its share
+ * page and its thread asked git for the same three diffs, 150-250 ms of processes on a loaded machine).
+ * Commits are content-addressed, so a kept diff is never stale; callers must not change what they get.
+ */
+const diffs = new Map<string, RunDiff>();
+const DIFFS_KEPT_CHARS = 32 * 2 ** 20;
+let keptChars = 0;
+const sizeOf = (diff: RunDiff) => diff.files.reduce((sum, file) => sum + file.patch.length + file.path.length, 0);
+
+function keep(key: string, diff: RunDiff): void {
+  const size = sizeOf(diff);
+  if (size > DIFFS_KEPT_CHARS / 4) return;
+  diffs.set(key, diff);
+  keptChars += size;
+  for (const [oldest, old] of diffs) {
+    if (keptChars <= DIFFS_KEPT_CHARS) break;
+    diffs.delete(oldest);
+    keptChars -= sizeOf(old);
+  }
+}
+
+/**
+ * The diff a page renders first: a file it shows collapsed (more than COLLAPSE_ABOVE_ROWS rows) comes without
+ * its patch, marked held, so a run that rewrote six 130k-character files does not put them all into its HTML.
+ */
+export function withLargePatchesHeld(diff: RunDiff): RunDiff {
+  if (!diff.files.some((file) => patchRowCount(file.patch) > COLLAPSE_ABOVE_ROWS)) return diff;
+  return { ...diff, files: diff.files.map((file) => (patchRowCount(file.patch) > COLLAPSE_ABOVE_ROWS ? { ...file, patch: "", held: true } : file)) };
+}
+
+async function diffCommits(repoPath: string, base: string, head: string): Promise<RunDiff> {
   const range = [base, head];
   const [numstat, status, patch] = await Promise.all([
     git(["diff", ...DIFF_FLAGS, "-z", "--numstat", ...range, "--"], { cwd: repoPath }),

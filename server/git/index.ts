@@ -2,6 +2,6 @@ export { initRepository, checkCloneUrl, type RepositorySource, type InitReposito
 export { readTree, readFile, type TreeEntry, type RepositoryFile } from "./read-repository";
 export { createRunWorktree, removeRunWorktree, cleanupWorktrees, listWorktrees, runWorktreePath, type RunWorktree } from "./run-worktree";
 export { commitStep } from "./commit-step";
-export { diffRun, formatPatch, splitGitDiff, type DiffFile, type DiffFileStatus, type RunDiff } from "./diff-run";
+export { diffRun, formatPatch, splitGitDiff, withLargePatchesHeld, type DiffFile, type DiffFileStatus, type RunDiff } from "./diff-run";
 export { mergeRun, type MergeRunResult } from "./merge-run";
 export { AUTOCODE_AUTHOR, withRepoLock } from "./run-git";

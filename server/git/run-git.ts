@@ -119,12 +119,24 @@ export async function headCommit(cwd: string): Promise<string> {
   const head = gitDir ? await readText(path.join(gitDir, "HEAD")) : null;
   if (head && OBJECT_ID.test(head)) return head;
   const ref = head?.startsWith("ref: refs/") ? head.slice("ref: ".length) : null;
-  if (gitDir && ref && !ref.split("/").includes("..")) {
-    // Branches live in the shared git dir (remembered per path: the callers' repository lock looked it up already).
-    const named = await readText(path.join(await commonGitDir(cwd), ref));
-    if (named && OBJECT_ID.test(named)) return named;
+  if (gitDir && ref) {
+    const named = await looseRef(cwd, ref);
+    if (named) return named;
   }
   return resolveCommit(cwd, "HEAD");
+}
+
+/** The commit a ref (refs/heads/…) names, from its loose ref file when there is one, else from git. */
+export async function refCommit(cwd: string, ref: string): Promise<string> {
+  return (await looseRef(cwd, ref)) ?? resolveCommit(cwd, ref);
+}
+
+async function looseRef(cwd: string, ref: string): Promise<string | null> {
+  // Only a plain ref name is read as a path: a name with ".." could point outside the git dir.
+  if (!ref.startsWith("refs/") || ref.split("/").some((part) => part === ".." || part === "." || part === "")) return null;
+  // Branches live in the shared git dir (remembered per path: the callers' repository lock looked it up already).
+  const named = await readText(path.join(await commonGitDir(cwd), ref));
+  return named && OBJECT_ID.test(named) ? named : null;
 }
 
 /** A path's common git directory does not change; remembered so each locked operation spawns one git less. */

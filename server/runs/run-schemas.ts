@@ -27,4 +27,7 @@ export type TStartTask = z.input<typeof ZStartTask>;
 
 export const ZRunId = z.object({ runId: z.string().min(1).max(64) });
 
+/** "open": the patches a page shows open at first; a file it shows collapsed comes with `held: true` and no patch. */
+export const ZDiffPatches = z.object({ patches: z.enum(["all", "open"]).default("all") });
+
 export const RUN_STATUSES = ["QUEUED", "RUNNING", "AWAITING_APPROVAL", "SUCCEEDED", "FAILED", "CANCELLED", "INTERRUPTED"] as const;

@@ -6,14 +6,15 @@ import { renderToStaticMarkup } from "react-dom/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DiffViewer } from "@/components/diff/diff-viewer";
 import { languageOf, tokenize } from "@/components/diff/highlight";
-import { patchRows } from "@/components/diff/patch-rows";
+import { COLLAPSE_ABOVE_ROWS, patchRowCount, patchRows } from "@/components/diff/patch-rows";
 import { commitStep } from "@/server/git/commit-step";
-import { diffRun, type RunDiff } from "@/server/git/diff-run";
+import { diffRun, withLargePatchesHeld, type RunDiff } from "@/server/git/diff-run";
 import { initRepository } from "@/server/git/init-repository";
 import { createRunWorktree } from "@/server/git/run-worktree";
 
 let dir: string;
 let diff: RunDiff;
+let branch: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "diff-viewer-"));
@@ -22,6 +23,7 @@ beforeAll(async () => {
   await writeFile(path.join(run.worktreePath, "app.py"), "def main():\n    # greet\n    return 'hi'\n");
   await commitStep({ worktreePath: run.worktreePath, message: "add app" });
   diff = await diffRun({ repoPath: repo.path, ...run });
+  branch = run.branch;
 });
 
 afterAll(async () => {
@@ -86,5 +88,26 @@ describe("diff viewer", () => {
     expect(html).toContain('data-rows="5001"');
     expect(html).toMatch(/data-spacer=""[^]*height:\d+px/);
     expect(html).not.toContain("x_4999");
+  });
+
+  it("holds back the patch of a file the page shows collapsed", () => {
+    const lines = Array.from({ length: COLLAPSE_ABOVE_ROWS + 5 }, (_, i) => `+y_${i} = ${i}`);
+    const patch = `diff --git a/big.py b/big.py\n--- /dev/null\n+++ b/big.py\n@@ -0,0 +1,${lines.length} @@\n${lines.join("\n")}\n`;
+    expect(patchRowCount(patch)).toBe(patchRows(patch).length);
+    expect(patchRowCount(diff.files[0]!.patch)).toBe(patchRows(diff.files[0]!.patch).length);
+    const big = { path: "big.py", status: "added" as const, added: lines.length, removed: 0, binary: false, patch };
+    const page = withLargePatchesHeld({ ...diff, files: [...diff.files, big] });
+    expect(page.files.map((f) => [f.path, f.held ?? false, f.patch.length > 0])).toEqual([["app.py", false, true], ["big.py", true, false]]);
+    // Nothing to hold: the same diff.
+    expect(withLargePatchesHeld(diff)).toBe(diff);
+    // The held file starts collapsed, as the whole one would (e2e/big-run.spec.ts opens it).
+    const html = renderToStaticMarkup(createElement(DiffViewer, { files: page.files, held: { load: () => undefined, pending: false, error: null } }));
+    expect(html.match(/aria-expanded="false"/g)).toHaveLength(1);
+    expect(html.match(/aria-expanded="true"/g)).toHaveLength(1);
+  });
+
+  it("keeps a diff of two commits: asked again, it answers without git", async () => {
+    const again = await diffRun({ repoPath: path.join(dir, "p"), branch, baseCommit: diff.baseCommit });
+    expect(again).toBe(diff);
   });
 });

@@ -20,7 +20,7 @@ export default async function SharePage({ params }: { params: Promise<{ token: s
   await Promise.all([
     orNotFound(queryClient.fetchQuery(trpc.share.run.queryOptions(input))),
     orNotFound(queryClient.fetchQuery(trpc.share.thread.queryOptions(input))),
-    queryClient.prefetchQuery(trpc.share.diff.queryOptions(input)),
+    queryClient.prefetchQuery(trpc.share.diff.queryOptions({ ...input, patches: "open" })),
     queryClient.prefetchQuery(trpc.share.log.queryOptions(input)),
   ]);
   return (

@@ -6,7 +6,8 @@ import { getRun } from "@/server/runs/get-run";
 import { listRuns, ZListRuns } from "@/server/runs/list-runs";
 import { ZRunDto, ZRunSummaryDto } from "@/server/runs/run-dto";
 import { getRunDiff, getRunFile, getRunTree, mergeRunIntoProject } from "@/server/runs/run-git";
-import { ZRunId } from "@/server/runs/run-schemas";
+import { ZDiffPatches, ZRunId } from "@/server/runs/run-schemas";
+import { withLargePatchesHeld } from "@/server/git";
 import { ZIndependentRun } from "@/server/runs/events/contract";
 import { reverifyRun } from "@/server/runs/reverify-run";
 import { rerun } from "@/server/runs/start-run";
@@ -114,7 +115,12 @@ export const runRouter = createTRPCRouter({
     .output(z.object({ taskId: z.string(), runId: z.string() }))
     .mutation(({ ctx, input }) => rerun({ db: ctx.db, userId: ctx.userId, runId: input.runId, prompt: input.prompt })),
 
-  diff: protectedProcedure.input(ZRunId).query(({ ctx, input }) => getRunDiff({ db: ctx.db, userId: ctx.userId, runId: input.runId })),
+  diff: protectedProcedure
+    .input(ZRunId.merge(ZDiffPatches))
+    .query(async ({ ctx, input }) => {
+      const diff = await getRunDiff({ db: ctx.db, userId: ctx.userId, runId: input.runId });
+      return diff && input.patches === "open" ? withLargePatchesHeld(diff) : diff;
+    }),
   /** The branch's files (the page's file tree) and one file's text. */
   files: protectedProcedure.input(ZRunId).query(({ ctx, input }) => getRunTree({ db: ctx.db, userId: ctx.userId, runId: input.runId })),
   file: protectedProcedure

@@ -1,7 +1,8 @@
 import { tracked } from "@trpc/server";
 import { z } from "zod";
 import { ZRunDto } from "@/server/runs/run-dto";
-import { ZRunId } from "@/server/runs/run-schemas";
+import { ZDiffPatches, ZRunId } from "@/server/runs/run-schemas";
+import { withLargePatchesHeld } from "@/server/git";
 import { getSharedRun, getSharedRunDiff, getSharedRunFile, getSharedRunTree, sharedPageRunEvents, streamSharedRunEvents } from "@/server/share/get-shared-run";
 import { AppError } from "@/server/errors";
 import { createShareLink, resolveShareToken, listShareLinks, revokeShareLink, ZShareLinkDto, ZShareToken } from "@/server/share/share-links";
@@ -43,7 +44,12 @@ export const shareRouter = createTRPCRouter({
     .output(ZTurnOutputDto)
     .query(({ ctx, input }) => listSharedTurnOutput({ db: ctx.db, token: input.token, runId: input.runId })),
 
-  diff: publicProcedure.input(ZShareToken).query(({ ctx, input }) => getSharedRunDiff({ db: ctx.db, token: input.token })),
+  diff: publicProcedure
+    .input(ZShareToken.merge(ZDiffPatches))
+    .query(async ({ ctx, input }) => {
+      const diff = await getSharedRunDiff({ db: ctx.db, token: input.token });
+      return diff && input.patches === "open" ? withLargePatchesHeld(diff) : diff;
+    }),
   /** The start of the run's log, cut for share viewers, for the page's first render; share.events follows on. */
   log: publicProcedure.input(ZShareToken).query(({ ctx, input }) => sharedPageRunEvents({ db: ctx.db, token: input.token })),
 

@@ -12,7 +12,7 @@ export default async function RunPage({ params }: { params: Promise<{ runId: str
   await Promise.all([
     queryClient.fetchQuery(trpc.run.thread.queryOptions({ runId })),
     // Panels with their own inline states: hydrated when the prefetch succeeds, fetched in the browser otherwise.
-    queryClient.prefetchQuery(trpc.run.diff.queryOptions({ runId })),
+    queryClient.prefetchQuery(trpc.run.diff.queryOptions({ runId, patches: "open" })),
     // The log's start: the verdict, commands and tests are in the HTML; the subscription follows on (issue #17).
     queryClient.prefetchQuery(trpc.run.log.queryOptions({ runId })),
     queryClient.prefetchQuery(trpc.project.byId.queryOptions({ projectId: run.projectId })),
