@@ -3,7 +3,7 @@ import { KeyedMutex, Semaphore } from "@/server/orchestrator/keyed-mutex";
 import { MeteredLlm, BudgetExceededError } from "@/server/orchestrator/metered-llm";
 import { InMemoryEventSink } from "@/server/orchestrator/adapters/in-memory-event-sink";
 import type { ExecutionResult } from "@/server/orchestrator/ports";
-import { RunEventLog, TOKEN_FLUSH_MS } from "@/server/orchestrator/run-event-log";
+import { MAX_UNSTORED_EVENTS, RunEventLog, TOKEN_FLUSH_MS } from "@/server/orchestrator/run-event-log";
 import { checkReport, pytestSelected } from "@/server/orchestrator/reverify-branch";
 import { judgeExecution, testFileOf } from "@/server/orchestrator/verify-execution";
 import { scriptedLlm } from "@/tests/agents/scripted-llm";
@@ -107,6 +107,33 @@ describe("RunEventLog", () => {
     void log.emit("verification.started", {});
     await expect(log.drain()).rejects.toThrow("db down");
     expect(calls).toBe(2);
+    // Later emits are refused with the same failure (the run stops at its next event), and none is stored.
+    await expect(log.emit("verification.started", {})).rejects.toThrow("db down");
+    expect(calls).toBe(2);
+  });
+  it("lets the run go on while its events are stored, in order, up to a bound", async () => {
+    let open = () => {};
+    const gate = { promise: new Promise<void>((resolve) => (open = resolve)), resolve: () => open() };
+    const stored: number[] = [];
+    const log = new RunEventLog("r", {
+      append: async () => {
+        await gate.promise;
+        stored.push(stored.length + 1);
+        return { seq: stored.length };
+      },
+    });
+    // The store is stuck: emits within the bound still return at once.
+    for (let i = 0; i < MAX_UNSTORED_EVENTS; i++) await log.emit("verification.started", {});
+    expect(stored).toEqual([]);
+    // One more waits for the store to catch up.
+    let returned = false;
+    const over = log.emit("verification.started", {}).then(() => (returned = true));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(returned).toBe(false);
+    gate.resolve();
+    await over;
+    await log.drain();
+    expect(stored).toHaveLength(MAX_UNSTORED_EVENTS + 1);
   });
 });
 

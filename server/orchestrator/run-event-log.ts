@@ -6,13 +6,22 @@ export type EmittedEvent = RunEventBody & { seq: number };
 /** How long tokens wait to be sent together; a UI at 20 updates per second looks live. */
 export const TOKEN_FLUSH_MS = 50;
 
+/** Events queued but not yet stored beyond which emit waits for the store to catch up (a slow database slows the run, never fills memory). */
+export const MAX_UNSTORED_EVENTS = 64;
+
 /**
  * The run's ordered event writer: appends one at a time (so seq order is emission order), batches model
  * tokens per (step, role) and flushes them before any other event so the log never reorders them.
+ *
+ * emit() queues and returns: the run goes on while its events are stored behind it (issue #17: a one-step run
+ * emits about thirty events, and waiting for each append held it up by their sum). A storage failure is thrown
+ * by the next emit and by drain(), which every way out of a run awaits before its outcome is reported, so
+ * nothing is reported done that the record does not hold.
  */
 export class RunEventLog {
   private chain: Promise<unknown> = Promise.resolve();
   private failure: unknown;
+  private unstored = 0;
   private readonly tokens = new Map<string, { stepId: string | null; role: string; text: string }>();
   private timer: NodeJS.Timeout | undefined;
 
@@ -22,9 +31,12 @@ export class RunEventLog {
     private readonly onEvent?: (event: EmittedEvent) => void,
   ) {}
 
-  emit<T extends RunEventType>(type: T, payload: PayloadOf<T>): Promise<number> {
+  /** Queues the event; resolves at once unless too many are unstored, rejects once an earlier append failed. */
+  emit<T extends RunEventType>(type: T, payload: PayloadOf<T>): Promise<void> {
+    if (this.failure !== undefined) return handled(Promise.reject(this.failure));
     this.flushTokens();
-    return this.enqueue({ type, payload } as RunEventBody);
+    const stored = this.enqueue({ type, payload } as RunEventBody);
+    return this.unstored > MAX_UNSTORED_EVENTS ? handled(stored.then(() => undefined)) : Promise.resolve();
   }
 
   token(stepId: string | null, role: string, text: string): void {
@@ -50,19 +62,28 @@ export class RunEventLog {
   }
 
   private enqueue(body: RunEventBody): Promise<number> {
+    this.unstored += 1;
     const next = this.chain.then(async () => {
-      if (this.failure !== undefined) throw this.failure;
       try {
+        if (this.failure !== undefined) throw this.failure;
         const { seq } = await this.sink.append({ runId: this.runId, ...body });
         this.onEvent?.({ seq, ...body });
         return seq;
       } catch (error) {
-        this.failure = error;
+        this.failure ??= error;
         throw error;
+      } finally {
+        this.unstored -= 1;
       }
     });
     // The chain itself never rejects, so one failed append does not leave later emits unhandled.
     this.chain = next.catch(() => undefined);
     return next;
   }
+}
+
+/** The promise itself, marked handled: a caller that emits with `void` (tokens, usage) must not crash the process on a storage failure, which drain() reports. */
+function handled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
 }
