@@ -52,6 +52,7 @@ async function viewedRun(options: { llm: FakeLlm; database: Db; base: string; us
   const share = await createShareLink({ db: database, userId: options.userId, runId });
   const seen = Array.from({ length: options.viewers }, () => new Map<number, number>());
   const latency: number[] = [];
+  const slowest = new Map<number, { type: string; ms: number }>();
   let connectedAt = Infinity;
   const connected = new Set<number>();
   const subscriptions = seen.map((mine, index) =>
@@ -67,10 +68,14 @@ async function viewedRun(options: { llm: FakeLlm; database: Db; base: string; us
           }
         }
         if (message.event !== "message" || !message.data) return;
-        const event = superjson.parse<{ seq: number; createdAt: Date }>(message.data);
+        const event = superjson.parse<{ seq: number; type: string; createdAt: Date }>(message.data);
         mine.set(event.seq, (mine.get(event.seq) ?? 0) + 1);
         const stored = new Date(event.createdAt).getTime();
-        if (stored > connectedAt) latency.push(message.receivedAt - stored);
+        if (stored > connectedAt) {
+          latency.push(message.receivedAt - stored);
+          const worst = slowest.get(event.seq);
+          if (!worst || worst.ms < message.receivedAt - stored) slowest.set(event.seq, { type: event.type, ms: message.receivedAt - stored });
+        }
       },
     }),
   );
@@ -85,6 +90,11 @@ async function viewedRun(options: { llm: FakeLlm; database: Db; base: string; us
   for (const mine of seen) {
     for (let seq = 1; seq <= run.lastSeq; seq++) if (!mine.has(seq)) lost++;
     for (const count of mine.values()) duplicated += Math.max(0, count - 1);
+  }
+  // Where the tail is (printed, not a figure): the events whose last viewer got them latest.
+  if (options.viewers) {
+    const worst = [...slowest].sort((a, b) => b[1].ms - a[1].ms).slice(0, 8);
+    console.log(`  ${options.label}: slowest events (seq type: latest viewer's ms) ${worst.map(([seq, { type, ms }]) => `${seq} ${type}: ${Math.round(ms)}`).join(", ")}`);
   }
   return {
     durationMs: marks.at(-1)!.createdAt.getTime() - marks[0]!.createdAt.getTime(),
