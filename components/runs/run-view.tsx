@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useState, type ReactNode } from "react";
+import { useEffect, useRef, useState, type ReactNode } from "react";
 import { DiffViewer, type DiffViewerFile, type HeldPatches } from "@/components/diff/diff-viewer";
 import { Markdown } from "@/components/ui/markdown";
 import { Alert, ErrorState, LoadingState } from "@/components/ui/states";
@@ -120,6 +120,8 @@ function SectionOutline() {
 /** Everything about one run; the owner's page and a share link render the same view. */
 export function RunView({ run, state, tokens, panes, stream, diff, actions, sharing, thread, followUp, files, planReview, notify = false }: RunViewProps) {
   const finished = state.finished !== null || !isActiveStatus(run.status);
+  // Which diff files the reader opened or closed, kept across a diff viewer made anew by more commits.
+  const openFiles = useRef(new Map<string, boolean>());
   // One mapping for every reader (server/runs/events/run-status.ts): succeeded but needing review is amber, never green.
   const status = state.finished
     ? displayStatus(state.finished.status, state.verification?.outcome ?? (state.finished.status === "succeeded" ? null : undefined))
@@ -263,7 +265,7 @@ export function RunView({ run, state, tokens, panes, stream, diff, actions, shar
           <p className="text-sm text-slate-500">The run has no branch yet.</p>
         ) : (
           // Keyed by what the files are, not their patches: held patches filling in keep what is open.
-          <DiffViewer key={diff.files.map((f) => `${f.path}:${f.status}:${f.added}:${f.removed}`).join("|")} files={diff.files} held={diff.held} />
+          <DiffViewer key={diff.files.map((f) => `${f.path}:${f.status}:${f.added}:${f.removed}`).join("|")} files={diff.files} held={diff.held} remembered={openFiles.current} />
         )}
         {files}
       </Section>

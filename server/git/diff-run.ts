@@ -46,9 +46,14 @@ export async function diffRun({ repoPath, branch, baseCommit }: { repoPath: stri
     diffs.set(key, kept);
     return kept;
   }
-  const diff = await diffCommits(repoPath, await resolveCommit(repoPath, baseCommit), head);
-  keep(key, diff);
-  return diff;
+  // Views that miss together (a run's end reloads its page and every share viewer's) share one set of git processes.
+  let making = inFlight.get(key);
+  if (!making) {
+    making = resolveCommit(repoPath, baseCommit).then((base) => diffCommits(repoPath, base, head));
+    inFlight.set(key, making);
+    void making.then((diff) => keep(key, diff), () => undefined).finally(() => inFlight.delete(key));
+  }
+  return making;
 }
 
 /**
@@ -57,13 +62,18 @@ export async function diffRun({ repoPath, branch, baseCommit }: { repoPath: stri
  * Commits are content-addressed, so a kept diff is never stale; callers must not change what they get.
  */
 const diffs = new Map<string, RunDiff>();
+const inFlight = new Map<string, Promise<RunDiff>>();
 const DIFFS_KEPT_CHARS = 32 * 2 ** 20;
 let keptChars = 0;
-const sizeOf = (diff: RunDiff) => diff.files.reduce((sum, file) => sum + file.patch.length + file.path.length, 0);
+/** Patch text plus a fixed charge per entry and file, so many empty diffs are bounded too. */
+const sizeOf = (diff: RunDiff) => 1_000 + diff.files.reduce((sum, file) => sum + 200 + file.patch.length + file.path.length, 0);
 
 function keep(key: string, diff: RunDiff): void {
   const size = sizeOf(diff);
   if (size > DIFFS_KEPT_CHARS / 4) return;
+  const replaced = diffs.get(key);
+  if (replaced) keptChars -= sizeOf(replaced);
+  diffs.delete(key);
   diffs.set(key, diff);
   keptChars += size;
   for (const [oldest, old] of diffs) {

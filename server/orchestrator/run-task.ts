@@ -231,11 +231,9 @@ async function finish(scope: RunScope, input: RunTaskInput, progress: Progress):
   const { plan, steps, verdict } = progress;
   const outcome: RunOutcome = { status, reason, verdict, verification, usage: { ...scope.metered.usage }, plan, steps };
   await log.emit("run.finished", { status, reason: reason ?? null, verdict, verification, usage: outcome.usage, steps });
-  try {
-    await log.drain();
-  } catch (error) {
-    return { ...outcome, status: "failed", reason: `the run's events could not be stored: ${errorText(error)}` };
-  }
+  // A failed append fails every one after it, run.finished included: thrown, so the caller records the run's end
+  // itself (execute-run.ts) instead of leaving it running until its lease expires.
+  await log.drain();
   return outcome;
 }
 

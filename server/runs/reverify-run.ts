@@ -69,6 +69,7 @@ export async function reverifyRun(options: { db: Db; userId: string; runId: stri
   const log = new RunEventLog(run.id, new PgEventSink(options.db));
   try {
     await log.emit("verification.reverify_started", { by: options.userId });
+    await log.drain(); // stored before a sandbox is started for it: a re-verification the log cannot show does not run
     const record = await reverifyHead({ db: options.db, run: { id: run.id, projectId: run.projectId, baseCommit: run.baseCommit }, repoPath, head, log, by: options.userId, sandbox: options.sandbox ?? getSandbox() });
     await log.emit("verification.reverified", record);
     await log.drain();

@@ -31,13 +31,18 @@ async function appendCheckedTx(tx: Tx, runId: string, body: RunEventBody, onlyIf
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2025" && Object.keys(onlyIf).length) return null;
     throw error;
   }
-  const payload = body.payload as Prisma.InputJsonObject;
-  const row = await tx.runEvent.create({
-    data: { runId: runId, seq: run.lastSeq, type: body.type, payload, version: EVENT_SCHEMA_VERSION },
-    select: { seq: true, createdAt: true },
-  });
+  // Stored and announced in one statement (a round trip less per record-changing event, issue #17); the NOTIFY is
+  // delivered at commit, after the record below is folded, as it was when it came last.
+  const rows = await tx.$queryRaw<{ seq: number; createdAt: Date }[]>`
+    WITH event AS (
+      INSERT INTO "RunEvent" ("runId", seq, type, payload, version)
+      VALUES (${runId}, ${run.lastSeq}, ${body.type}, ${JSON.stringify(body.payload)}::jsonb, ${EVENT_SCHEMA_VERSION}::int)
+      RETURNING seq, "createdAt"
+    ),
+    notified AS (SELECT pg_notify(${RUN_EVENTS_CHANNEL}, ${runId} || ':' || event.seq || ':' || ${body.type} || ':' || ${runBus().origin}) FROM event)
+    SELECT event.seq, event."createdAt" FROM event, notified`;
+  const row = rows[0]!;
   await projectRunEvent(tx, runId, run, { ...body, seq: row.seq, createdAt: row.createdAt });
-  await tx.$executeRaw`SELECT pg_notify(${RUN_EVENTS_CHANNEL}, ${`${runId}:${row.seq}:${body.type}:${runBus().origin}`})`;
   return { seq: row.seq, type: body.type, payload: body.payload, createdAt: row.createdAt, version: EVENT_SCHEMA_VERSION };
 }
 

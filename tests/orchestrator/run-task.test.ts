@@ -50,6 +50,16 @@ describe.skipIf(!dockerReady)("runTask with the fake model server and the real D
     expect(log).toMatch(/s1 \[passed\]/);
   });
 
+  it("a run whose end cannot be stored throws, so its executor records the end itself", async () => {
+    const h = await suite.harness({ git: true });
+    const append = h.events.append.bind(h.events);
+    // Events are stored behind the run; the failure of the last one must still reach the caller.
+    h.events.append = async (event) => (event.type === "run.finished" ? Promise.reject(new Error("the database went away")) : append(event));
+    await expect(h.run({ runId: "end-lost" })).rejects.toThrow("the database went away");
+    expect(h.types("end-lost")).toContain("verdict");
+    expect(h.types("end-lost")).not.toContain("run.finished");
+  });
+
   it("a step the debugger fixes on the second attempt converges, with the real failure sent to the model", async () => {
     const h = await suite.harness();
     h.llm.script("coder", BUGGY);
