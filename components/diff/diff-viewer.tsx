@@ -48,13 +48,10 @@ const STATUS_CLASS: Record<DiffViewerFile["status"], string> = {
 /** The combined diff of a run, one collapsible section per file. */
 export function DiffViewer({ files, collapseAbove = COLLAPSE_ABOVE_ROWS, held, remembered }: DiffViewerProps) {
   const rowsByFile = useMemo(() => files.map((file) => patchRows(file.patch)), [files]);
-  const [expanded, setExpandedState] = useState<boolean[]>(() => rowsByFile.map((rows, i) => remembered?.get(files[i]!.path) ?? (!files[i]?.held && rows.length <= collapseAbove)));
-  const setExpanded = (next: (prev: boolean[]) => boolean[]) =>
-    setExpandedState((prev) => {
-      const value = next(prev);
-      value.forEach((open, i) => remembered?.set(files[i]!.path, open));
-      return value;
-    });
+  const [expanded, setExpanded] = useState<boolean[]>(() => rowsByFile.map((rows, i) => remembered?.get(files[i]!.path) ?? (!files[i]?.held && rows.length <= collapseAbove)));
+  useEffect(() => {
+    expanded.forEach((open, i) => remembered?.set(files[i]!.path, open));
+  }, [expanded, files, remembered]);
   // An open file whose patch was held back: the page brings the whole diff (once; its files replace these).
   const openHeld = files.some((file, i) => file.held && expanded[i]);
   const load = held?.load;
@@ -65,7 +62,7 @@ export function DiffViewer({ files, collapseAbove = COLLAPSE_ABOVE_ROWS, held, r
   const removed = files.reduce((sum, f) => sum + f.removed, 0);
 
   if (files.length === 0) return <p className="text-sm text-zinc-600">No changes.</p>;
-  const setAll = (value: boolean) => setExpanded(() => files.map(() => value));
+  const setAll = (value: boolean) => setExpanded(files.map(() => value));
   return (
     <section aria-label="Changes" className="flex flex-col gap-3">
       <div className="flex items-center gap-3 text-sm">

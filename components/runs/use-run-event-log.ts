@@ -69,7 +69,7 @@ export function useRunEventLog(options: { onFinished?: () => void; initial?: Sto
 }
 
 /** Model text goes to the TokenStore, never through React; a retried stream's partial text goes (issue 18). */
-function routeTokens(tokens: TokenStore, event: RunEvent): void {
+export function routeTokens(tokens: TokenStore, event: RunEvent): void {
   if (event.type === "llm.tokens") tokens.append(event.payload.stepId, event.payload.role, event.payload.text);
   if (event.type === "llm.discarded") tokens.discard(event.payload.stepId, event.payload.role, event.payload.discardedChars);
 }

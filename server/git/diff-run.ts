@@ -88,8 +88,8 @@ function keep(key: string, diff: RunDiff): void {
  * its patch, marked held, so a run that rewrote six 130k-character files does not put them all into its HTML.
  */
 export function withLargePatchesHeld(diff: RunDiff): RunDiff {
-  if (!diff.files.some((file) => patchRowCount(file.patch) > COLLAPSE_ABOVE_ROWS)) return diff;
-  return { ...diff, files: diff.files.map((file) => (patchRowCount(file.patch) > COLLAPSE_ABOVE_ROWS ? { ...file, patch: "", held: true } : file)) };
+  const files = diff.files.map((file) => (patchRowCount(file.patch) > COLLAPSE_ABOVE_ROWS ? { ...file, patch: "", held: true } : file));
+  return files.some((file, i) => file !== diff.files[i]) ? { ...diff, files } : diff;
 }
 
 async function diffCommits(repoPath: string, base: string, head: string): Promise<RunDiff> {

@@ -32,15 +32,8 @@ async function appendCheckedTx(tx: Tx, runId: string, body: RunEventBody, onlyIf
     throw error;
   }
   // Stored and announced in one statement (a round trip less per record-changing event, issue #17); the NOTIFY is
-  // delivered at commit, after the record below is folded, as it was when it came last.
-  const rows = await tx.$queryRaw<{ seq: number; createdAt: Date }[]>`
-    WITH event AS (
-      INSERT INTO "RunEvent" ("runId", seq, type, payload, version)
-      VALUES (${runId}, ${run.lastSeq}, ${body.type}, ${JSON.stringify(body.payload)}::jsonb, ${EVENT_SCHEMA_VERSION}::int)
-      RETURNING seq, "createdAt"
-    ),
-    notified AS (SELECT pg_notify(${RUN_EVENTS_CHANNEL}, ${runId} || ':' || event.seq || ':' || ${body.type} || ':' || ${runBus().origin}) FROM event)
-    SELECT event.seq, event."createdAt" FROM event, notified`;
+  // delivered at commit, after the record below is folded.
+  const rows = await storeAndNotify(tx, runId, body, Prisma.sql`SELECT ${run.lastSeq}::int AS "lastSeq"`);
   const row = rows[0]!;
   await projectRunEvent(tx, runId, run, { ...body, seq: row.seq, createdAt: row.createdAt });
   return { seq: row.seq, type: body.type, payload: body.payload, createdAt: row.createdAt, version: EVENT_SCHEMA_VERSION };
@@ -53,15 +46,10 @@ function checkedBody(event: RunEventInput): RunEventBody {
   return checked.body;
 }
 
-/**
- * An event that leaves the run's record as it is (most of a run's events: tokens, commands, test results), in
- * one statement instead of a transaction's six round trips: the seq taken under the run's row lock, the row
- * stored and other processes notified, atomically, as appendRunEventTx does (issue #17: a one-step run appends
- * about thirty events on its critical path).
- */
-async function appendUnfoldedEvent(db: Db, runId: string, body: RunEventBody): Promise<StoredEvent> {
-  const rows = await db.$queryRaw<{ seq: number; createdAt: Date }[]>`
-    WITH run AS (UPDATE "Run" SET "lastSeq" = "lastSeq" + 1 WHERE id = ${runId} RETURNING "lastSeq"),
+/** Inserts the event at the seq `seq` names (a query returning "lastSeq") and queues its NOTIFY, in one statement. */
+function storeAndNotify(client: Db | Tx, runId: string, body: RunEventBody, seq: Prisma.Sql) {
+  return client.$queryRaw<{ seq: number; createdAt: Date }[]>`
+    WITH run AS (${seq}),
     event AS (
       INSERT INTO "RunEvent" ("runId", seq, type, payload, version)
       SELECT ${runId}, run."lastSeq", ${body.type}, ${JSON.stringify(body.payload)}::jsonb, ${EVENT_SCHEMA_VERSION}::int FROM run
@@ -69,6 +57,16 @@ async function appendUnfoldedEvent(db: Db, runId: string, body: RunEventBody): P
     ),
     notified AS (SELECT pg_notify(${RUN_EVENTS_CHANNEL}, ${runId} || ':' || event.seq || ':' || ${body.type} || ':' || ${runBus().origin}) FROM event)
     SELECT event.seq, event."createdAt" FROM event, notified`;
+}
+
+/**
+ * An event that leaves the run's record as it is (most of a run's events: tokens, commands, test results), in
+ * one statement instead of a transaction's six round trips: the seq taken under the run's row lock, the row
+ * stored and other processes notified, atomically, as appendRunEventTx does (issue #17: a one-step run appends
+ * about thirty events on its critical path).
+ */
+async function appendUnfoldedEvent(db: Db, runId: string, body: RunEventBody): Promise<StoredEvent> {
+  const rows = await storeAndNotify(db, runId, body, Prisma.sql`UPDATE "Run" SET "lastSeq" = "lastSeq" + 1 WHERE id = ${runId} RETURNING "lastSeq"`);
   const row = rows[0];
   if (!row) throw new Error(`cannot store a ${body.type} event: run ${runId} does not exist`);
   return { seq: row.seq, type: body.type, payload: body.payload, createdAt: row.createdAt, version: EVENT_SCHEMA_VERSION };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { TokenStore } from "@/components/runs/token-store";
+import { routeTokens } from "@/components/runs/use-run-event-log";
 import type { StoredEvent } from "./contract";
 import { applyRunEvents, initialRunEventState } from "./fold-run-view";
 import { compactPageLog } from "./page-log";
@@ -12,11 +13,7 @@ const log = (bodies: Array<[string, Record<string, unknown>]>, from = 1): Stored
 /** What the page shows from a log: its fold, and each token pane's text in pane order (as useRunEventLog routes them). */
 function page(events: StoredEvent[]) {
   const tokens = new TokenStore();
-  for (const stored of events) {
-    const event = readRunEvent(stored);
-    if (event.type === "llm.tokens") tokens.append(event.payload.stepId, event.payload.role, event.payload.text);
-    if (event.type === "llm.discarded") tokens.discard(event.payload.stepId, event.payload.role, event.payload.discardedChars);
-  }
+  for (const stored of events) routeTokens(tokens, readRunEvent(stored));
   const panes = tokens.getPanes().map((pane) => {
     const element = { textContent: "" } as HTMLElement;
     tokens.bind(pane.key, element);
