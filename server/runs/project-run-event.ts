@@ -1,4 +1,4 @@
-import type { Prisma, RunStatus, StepStatus } from "@/generated/prisma/client";
+import { Prisma, type RunStatus, type StepStatus } from "@/generated/prisma/client";
 import type { PayloadOf, RunEvent, TVerification } from "@/server/runs/events/contract";
 import { emptyUsage, foldRunRecord, type RunRecord, type StepView } from "@/server/runs/events/fold-run-record";
 import { durationMs, insightsOutcome } from "@/server/runs/events/run-status";
@@ -24,11 +24,11 @@ export const RECORD_COLUMNS = {
   approvalDeadline: true,
 } as const satisfies Prisma.RunSelect;
 
-type RunRow = Prisma.RunGetPayload<{ select: typeof RECORD_COLUMNS }>;
-type StepRow = Prisma.StepGetPayload<object>;
+export type RunRow = Prisma.RunGetPayload<{ select: typeof RECORD_COLUMNS }>;
+export type StepRow = Prisma.StepGetPayload<object>;
 
 /** Events whose fold reads or changes the steps; only these load the Step rows. */
-function touchesSteps(event: RunEvent): boolean {
+export function touchesSteps(event: RunEvent): boolean {
   switch (event.type) {
     case "plan.created":
     case "plan.approved":
@@ -100,36 +100,45 @@ const slowestStepMs = (steps: StepView[]): number | null =>
   }, null);
 
 /**
- * Adds a model call to the run's usage per role and model (RunUsage) and to its project's, author's and day's
- * (UsageDay): the insights' cost by agent and model.
+ * A model call added to the run's usage per role and model (RunUsage) and to its project's, author's and day's
+ * (UsageDay): the insights' cost by agent and model. Two statements, each written only when `when` holds (the
+ * one-statement append guards them with its seq check).
  */
-async function addRunUsage(tx: Tx, runId: string, call: PayloadOf<"llm.call">): Promise<void> {
-  await tx.$executeRaw`
+export function runUsageUpserts(runId: string, call: PayloadOf<"llm.call">, when: Prisma.Sql = Prisma.sql`TRUE`): [Prisma.Sql, Prisma.Sql] {
+  const role = call.role ?? "agent";
+  const model = call.model ?? "";
+  const [tokensIn, tokensOut] = [Math.round(call.tokensIn), Math.round(call.tokensOut)];
+  return [
+    Prisma.sql`
     INSERT INTO "UsageDay" ("projectId", "authorId", "day", "role", "model", "calls", "tokensIn", "tokensOut", "costUsd")
-    SELECT r."projectId", t."authorId", r."createdAt"::date, ${call.role ?? "agent"}, ${call.model ?? ""}, 1, ${Math.round(call.tokensIn)}, ${Math.round(call.tokensOut)}, ${call.costUsd}
-    FROM "Run" r JOIN "Task" t ON t."id" = r."taskId" WHERE r."id" = ${runId}
+    SELECT r."projectId", t."authorId", r."createdAt"::date, ${role}, ${model}, 1, ${tokensIn}, ${tokensOut}, ${call.costUsd}
+    FROM "Run" r JOIN "Task" t ON t."id" = r."taskId" WHERE r."id" = ${runId} AND ${when}
     ON CONFLICT ("projectId", "day", "authorId", "role", "model") DO UPDATE SET "calls" = "UsageDay"."calls" + 1,
       "tokensIn" = "UsageDay"."tokensIn" + EXCLUDED."tokensIn", "tokensOut" = "UsageDay"."tokensOut" + EXCLUDED."tokensOut",
-      "costUsd" = "UsageDay"."costUsd" + EXCLUDED."costUsd"`;
-  await tx.$executeRaw`
+      "costUsd" = "UsageDay"."costUsd" + EXCLUDED."costUsd"`,
+    Prisma.sql`
     INSERT INTO "RunUsage" ("runId", "role", "model", "calls", "tokensIn", "tokensOut", "costUsd")
-    VALUES (${runId}, ${call.role ?? "agent"}, ${call.model ?? ""}, 1, ${Math.round(call.tokensIn)}, ${Math.round(call.tokensOut)}, ${call.costUsd})
+    SELECT ${runId}, ${role}, ${model}, 1, ${tokensIn}, ${tokensOut}, ${call.costUsd} WHERE ${when}
     ON CONFLICT ("runId", "role", "model") DO UPDATE SET "calls" = "RunUsage"."calls" + 1,
       "tokensIn" = "RunUsage"."tokensIn" + EXCLUDED."tokensIn", "tokensOut" = "RunUsage"."tokensOut" + EXCLUDED."tokensOut",
-      "costUsd" = "RunUsage"."costUsd" + EXCLUDED."costUsd"`;
+      "costUsd" = "RunUsage"."costUsd" + EXCLUDED."costUsd"`,
+  ];
+}
+
+/** What one event changes in the stored record: Run columns, and either the changed columns per step or a new plan's steps. */
+export interface RecordChange {
+  run: Prisma.RunUpdateInput;
+  steps: { replace: Prisma.StepCreateManyInput[] } | { update: { planStepId: string; columns: Partial<ReturnType<typeof stepColumns>> }[] };
 }
 
 /**
- * Applies one event to the run's stored record with the same fold the page uses (foldRunRecord), inside the
- * append's transaction: the Run row's status, timestamps, totals and verdict, and the Step rows. This is the
- * only place Run.status is written.
+ * What `event` changes in the record `run` and `steps` hold, by the same fold the page uses (foldRunRecord); null
+ * when nothing. Pure: the transaction (projectRunEvent) and the one-statement append (append-folded-event.ts) write it.
  */
-export async function projectRunEvent(tx: Tx, runId: string, run: RunRow, event: RunEvent): Promise<void> {
-  if (event.type === "llm.call") await addRunUsage(tx, runId, event.payload);
-  const steps = touchesSteps(event) ? await tx.step.findMany({ where: { runId }, orderBy: { order: "asc" } }) : [];
+export function recordChange(runId: string, run: RunRow, steps: StepRow[], event: RunEvent): RecordChange | null {
   const before = recordOfRow(run, steps);
   const after = foldRunRecord(before, event);
-  if (after === before) return;
+  if (after === before) return null;
 
   const data: Prisma.RunUpdateInput = {};
   if (after.status !== before.status) data.status = after.status.toUpperCase() as RunStatus;
@@ -145,36 +154,50 @@ export async function projectRunEvent(tx: Tx, runId: string, run: RunRow, event:
   if (after.steps !== before.steps && slowestStepMs(after.steps) !== slowestStepMs(before.steps)) data.slowestStepMs = slowestStepMs(after.steps);
   // A run that ended, or waits for its plan's review, is no longer held by any worker.
   if (after.finishedAt !== before.finishedAt || (after.status === "awaiting_approval" && before.status !== after.status)) Object.assign(data, { workerId: null, leaseExpiresAt: null });
-  if (Object.keys(data).length) await tx.run.update({ where: { id: runId }, data });
 
-  if (after.steps === before.steps) return;
+  if (after.steps === before.steps) return { run: data, steps: { update: [] } };
   if (event.type === "plan.created" || event.type === "plan.approved") {
     // A reviewed plan replaces the planner's (ids may be the same with other descriptions): no step has started yet.
-    await tx.step.deleteMany({ where: { runId } });
-    await tx.step.createMany({
-      data: after.steps.map((step, order) => ({
-        runId,
-        planStepId: step.id,
-        order,
-        parallelGroup: step.group,
-        dependsOn: step.dependsOn,
-        agent: step.agent,
-        description: step.description,
-        targetFile: step.file,
-        toolName: step.toolName,
-      })),
-      skipDuplicates: true,
-    });
-    return;
+    const replace = after.steps.map((step, order) => ({
+      runId,
+      planStepId: step.id,
+      order,
+      parallelGroup: step.group,
+      dependsOn: step.dependsOn,
+      agent: step.agent,
+      description: step.description,
+      targetFile: step.file,
+      toolName: step.toolName,
+    }));
+    return { run: data, steps: { replace } };
   }
   const old = new Map(before.steps.map((step) => [step.id, stepColumns(step)]));
-  for (const step of after.steps) {
-    const columns = stepColumns(step);
+  const update = after.steps.flatMap((step) => {
     const previous = old.get(step.id);
-    const changed = Object.fromEntries(Object.entries(columns).filter(([key, value]) => {
-      const was = previous?.[key as keyof typeof columns];
+    const columns = Object.fromEntries(Object.entries(stepColumns(step)).filter(([key, value]) => {
+      const was = previous?.[key as keyof ReturnType<typeof stepColumns>];
       return value instanceof Date && was instanceof Date ? value.getTime() !== was.getTime() : value !== was;
     }));
-    if (Object.keys(changed).length) await tx.step.update({ where: { runId_planStepId: { runId, planStepId: step.id } }, data: changed });
+    return Object.keys(columns).length ? [{ planStepId: step.id, columns }] : [];
+  });
+  return { run: data, steps: { update } };
+}
+
+/**
+ * Applies one event to the run's stored record (recordChange) inside the append's transaction: the Run row's
+ * status, timestamps, totals and verdict, the Step rows and the usage tables. Together with the one-statement
+ * append (append-folded-event.ts), the only place Run.status is written.
+ */
+export async function projectRunEvent(tx: Tx, runId: string, run: RunRow, event: RunEvent): Promise<void> {
+  if (event.type === "llm.call") for (const upsert of runUsageUpserts(runId, event.payload)) await tx.$executeRaw(upsert);
+  const steps = touchesSteps(event) ? await tx.step.findMany({ where: { runId }, orderBy: { order: "asc" } }) : [];
+  const change = recordChange(runId, run, steps, event);
+  if (!change) return;
+  if (Object.keys(change.run).length) await tx.run.update({ where: { id: runId }, data: change.run });
+  if ("replace" in change.steps) {
+    await tx.step.deleteMany({ where: { runId } });
+    await tx.step.createMany({ data: change.steps.replace, skipDuplicates: true });
+    return;
   }
+  for (const { planStepId, columns } of change.steps.update) await tx.step.update({ where: { runId_planStepId: { runId, planStepId } }, data: columns });
 }

@@ -5,7 +5,8 @@ import { changesRecord } from "@/server/runs/events/fold-run-record";
 import { EVENT_SCHEMA_VERSION, type PayloadOf, type RunEventBody, type RunEventInput, type RunEventType, type StoredEvent } from "@/server/runs/events/contract";
 import { parseRunEventBody, readRunEvent } from "@/server/runs/events/read-run-event";
 import { projectRunEvent, RECORD_COLUMNS } from "./project-run-event";
-import { RUN_EVENTS_CHANNEL, runBus } from "./run-bus";
+import { appendFoldedEvent, appendUnfoldedEvent, storeAndNotify } from "./event-statements";
+import { runBus } from "./run-bus";
 import { storablePayload } from "./storable-payload";
 
 export type { StoredEvent };
@@ -46,40 +47,21 @@ function checkedBody(event: RunEventInput): RunEventBody {
   return checked.body;
 }
 
-/** Inserts the event at the seq `seq` names (a query returning "lastSeq") and queues its NOTIFY, in one statement. */
-function storeAndNotify(client: Db | Tx, runId: string, body: RunEventBody, seq: Prisma.Sql) {
-  return client.$queryRaw<{ seq: number; createdAt: Date }[]>`
-    WITH run AS (${seq}),
-    event AS (
-      INSERT INTO "RunEvent" ("runId", seq, type, payload, version)
-      SELECT ${runId}, run."lastSeq", ${body.type}, ${JSON.stringify(body.payload)}::jsonb, ${EVENT_SCHEMA_VERSION}::int FROM run
-      RETURNING seq, "createdAt"
-    ),
-    notified AS (SELECT pg_notify(${RUN_EVENTS_CHANNEL}, ${runId} || ':' || event.seq || ':' || ${body.type} || ':' || ${runBus().origin}) FROM event)
-    SELECT event.seq, event."createdAt" FROM event, notified`;
-}
-
-/**
- * An event that leaves the run's record as it is (most of a run's events: tokens, commands, test results), in
- * one statement instead of a transaction's six round trips: the seq taken under the run's row lock, the row
- * stored and other processes notified, atomically, as appendRunEventTx does (issue #17: a one-step run appends
- * about thirty events on its critical path).
- */
-async function appendUnfoldedEvent(db: Db, runId: string, body: RunEventBody): Promise<StoredEvent> {
-  const rows = await storeAndNotify(db, runId, body, Prisma.sql`UPDATE "Run" SET "lastSeq" = "lastSeq" + 1 WHERE id = ${runId} RETURNING "lastSeq"`);
-  const row = rows[0];
-  if (!row) throw new Error(`cannot store a ${body.type} event: run ${runId} does not exist`);
-  return { seq: row.seq, type: body.type, payload: body.payload, createdAt: row.createdAt, version: EVENT_SCHEMA_VERSION };
-}
-
 /** Tells this process's listeners about a committed event (other processes hear the NOTIFY). */
 export function publishRunEvent(runId: string, stored: StoredEvent): void {
   runBus().publish(runId, stored);
 }
 
+/**
+ * Appends one event outside any transaction and publishes it: validated against the contract, stored with the next
+ * seq and announced, its record change folded in (event-statements.ts; the transaction path when a new plan replaces
+ * the steps or concurrent writers keep the optimistic statement from landing).
+ */
 export async function appendRunEvent(db: Db, event: RunEventInput): Promise<StoredEvent> {
   const body = checkedBody(event);
-  const stored = changesRecord(body) ? (await db.$transaction((tx) => appendCheckedTx(tx, event.runId, body)))! : await appendUnfoldedEvent(db, event.runId, body);
+  const stored = changesRecord(body)
+    ? ((await appendFoldedEvent(db, event.runId, body)) ?? (await db.$transaction((tx) => appendCheckedTx(tx, event.runId, body)))!)
+    : await appendUnfoldedEvent(db, event.runId, body);
   publishRunEvent(event.runId, stored);
   return stored;
 }

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, databaseUrl, type Db } from "@/server/db/client";
 import { isEmbeddedUrl, poolConfigFromUrl } from "@/server/db/pg-config";
 import { RUN_EVENTS_CHANNEL, runBus } from "@/server/runs/run-bus";
-import { appendRunEvent, listRunEvents } from "@/server/runs/run-events";
+import { appendRunEvent, appendRunEventTx, listRunEvents, type StoredEvent } from "@/server/runs/run-events";
 import type { RunEventInput } from "@/server/runs/events/contract";
 import { callerFor, createTestUser, testDb } from "../helpers/db";
 
@@ -85,6 +85,59 @@ describe("appending run events", () => {
     } finally {
       await listener.end();
     }
+  });
+
+  it("folds a record-changing event without a transaction into the same Run, Step and usage rows as the transaction does", async () => {
+    const [fast, locked] = [await newRun(), await newRun()];
+    const plan = [
+      { id: "s1", agent: "coder" as const, description: "write add", file: "calc.py", depends_on: [] },
+      { id: "s2", agent: "tester" as const, description: "test add", file: "test_calc.py", depends_on: ["s1"] },
+    ];
+    const script = (runId: string): RunEventInput[] => [
+      { runId, type: "run.claimed", payload: { workerId: "w1" } },
+      { runId, type: "run.branched", payload: { branch: "autocode/append", baseCommit: "base" } },
+      { runId, type: "run.started", payload: { task: "append", settings: {} } },
+      { runId, type: "plan.created", payload: { steps: plan, repaired: false } },
+      { runId, type: "step.started", payload: { stepId: "s1", agent: "coder", description: "write add", file: "calc.py" } },
+      { runId, type: "llm.call", payload: { role: "coder", stepId: "s1", model: "fake", tokensIn: 120, tokensOut: 30, costUsd: 0.25 } },
+      { runId, type: "step.running", payload: { stepId: "s1", sandboxRun: 1, testPaths: [] } },
+      { runId, type: "debug.started", payload: { stepId: "s1", attempt: 1, of: 3 } },
+      { runId, type: "step.committed", payload: { stepId: "s1", commit: "c1" } },
+      { runId, type: "step.finished", payload: { stepId: "s1", status: "passed", reason: null, runs: 2 } },
+      { runId, type: "step.started", payload: { stepId: "s2", agent: "tester", description: "test add", file: "test_calc.py" } },
+      { runId, type: "llm.call", payload: { role: "critic", stepId: null, model: "fake", tokensIn: 7, tokensOut: 3, costUsd: 0.5, priced: false } },
+      { runId, type: "run.finished", payload: { status: "failed", reason: "s2 did not finish" } },
+    ];
+    for (const event of script(fast)) await appendRunEvent(testDb(), event);
+    for (const event of script(locked)) await testDb().$transaction((tx) => appendRunEventTx(tx, event));
+
+    const rows = async (runId: string) => {
+      const { id: _id, taskId: _task, lastSeq, queuedAt: _queued, createdAt: _created, ...run } = await testDb().run.findUniqueOrThrow({ where: { id: runId } });
+      const steps = (await testDb().step.findMany({ where: { runId }, orderBy: { order: "asc" } })).map(({ id: _step, runId: _run, ...step }) => step);
+      const usage = await testDb().runUsage.findMany({ where: { runId }, orderBy: { role: "asc" }, select: { role: true, model: true, calls: true, tokensIn: true, tokensOut: true, costUsd: true } });
+      const events = await listRunEvents({ db: testDb(), runId });
+      return { run, lastSeq, steps, usage, events };
+    };
+    const [a, b] = [await rows(fast), await rows(locked)];
+    // The record's times are the events' own: equal in shape, and each taken from the event that set it.
+    const at = (events: StoredEvent[], type: string, stepId?: string) => events.find((e) => e.type === type && (!stepId || e.payload.stepId === stepId))!.createdAt;
+    for (const side of [a, b]) {
+      expect(side.run.startedAt).toEqual(at(side.events, "run.started"));
+      expect(side.run.finishedAt).toEqual(at(side.events, "run.finished"));
+      expect(side.steps[0]!.startedAt).toEqual(at(side.events, "step.started", "s1"));
+      expect(side.steps[0]!.finishedAt).toEqual(at(side.events, "step.finished", "s1"));
+      expect(side.steps[0]!.durationMs).toBe(side.steps[0]!.finishedAt!.getTime() - side.steps[0]!.startedAt!.getTime());
+    }
+    const timeless = (side: typeof a) => ({
+      ...side,
+      run: { ...side.run, startedAt: "t", finishedAt: "t", durationMs: "d", slowestStepMs: "d" },
+      steps: side.steps.map((step) => ({ ...step, startedAt: step.startedAt && "t", finishedAt: step.finishedAt && "t", durationMs: step.durationMs === null ? null : "d" })),
+      events: side.events.map(({ createdAt: _at, ...event }) => event),
+    });
+    expect(timeless(a)).toEqual(timeless(b));
+    expect(a.run).toMatchObject({ status: "FAILED", workerId: null, leaseExpiresAt: null, tokensIn: 127, unpricedCalls: 1, headCommit: "c1", outcome: "failed" });
+    expect(a.steps.map((step) => [step.status, step.attempts])).toEqual([["SUCCEEDED", 1], ["CANCELLED", 0]]);
+    expect(a.lastSeq).toBe(13);
   });
 
   it("refuses an event of a run that does not exist, and an event the contract does not accept", async () => {
