@@ -10,7 +10,7 @@ import { Prisma } from "@/generated/prisma/client";
 import type { Db } from "@/server/db/client";
 import { EVENT_SCHEMA_VERSION, type RunEventBody, type StoredEvent } from "@/server/runs/events/contract";
 import { RECORD_COLUMNS, recordChange, runUsageUpserts, touchesSteps, type RunRow, type StepRow } from "./project-run-event";
-import { RUN_EVENTS_CHANNEL, runBus } from "./run-bus";
+import { NOTIFY_PAYLOAD_BYTES, RUN_EVENTS_CHANNEL, runBus } from "./run-bus";
 
 type Tx = Prisma.TransactionClient;
 
@@ -20,15 +20,20 @@ type Tx = Prisma.TransactionClient;
  */
 export function storeAndNotify(client: Db | Tx, runId: string, body: RunEventBody, seq: Prisma.Sql, options: { createdAt?: Date; also?: Prisma.Sql[] } = {}) {
   const createdAt = options.createdAt ? Prisma.sql`${options.createdAt}::timestamp(3)` : Prisma.sql`CURRENT_TIMESTAMP`;
+  const json = JSON.stringify(body.payload);
+  // The event rides along when it fits, so listening processes deliver it without reading it (run-bus.ts).
+  const carried = Buffer.byteLength(json) <= NOTIFY_PAYLOAD_BYTES
+    ? Prisma.sql` || ':' || (extract(epoch FROM event."createdAt") * 1000)::bigint || ':' || ${EVENT_SCHEMA_VERSION}::int || ':' || ${json}`
+    : Prisma.empty;
   const also = (options.also ?? []).map((statement, index) => Prisma.sql`, ${Prisma.raw(`also_${index}`)} AS (${statement})`);
   return client.$queryRaw<{ seq: number; createdAt: Date }[]>`
     WITH run AS (${seq}),
     event AS (
       INSERT INTO "RunEvent" ("runId", seq, type, payload, version, "createdAt")
-      SELECT ${runId}, run."lastSeq", ${body.type}, ${JSON.stringify(body.payload)}::jsonb, ${EVENT_SCHEMA_VERSION}::int, ${createdAt} FROM run
+      SELECT ${runId}, run."lastSeq", ${body.type}, ${json}::jsonb, ${EVENT_SCHEMA_VERSION}::int, ${createdAt} FROM run
       RETURNING seq, "createdAt"
     ),
-    notified AS (SELECT pg_notify(${RUN_EVENTS_CHANNEL}, ${runId} || ':' || event.seq || ':' || ${body.type} || ':' || ${runBus().origin}) FROM event)
+    notified AS (SELECT pg_notify(${RUN_EVENTS_CHANNEL}, ${runId} || ':' || event.seq || ':' || ${body.type} || ':' || ${runBus().origin}${carried}) FROM event)
     ${also.length ? Prisma.join(also, "") : Prisma.empty}
     SELECT event.seq, event."createdAt" FROM event, notified`;
 }

@@ -11,13 +11,51 @@ export const RUN_EVENTS_CHANNEL = "autocode_run_events";
 // the bus through globalThis, so the key must be equal across both copies. Run ids never equal "*".
 const ANY_RUN = "*";
 
+/**
+ * How many bytes of payload JSON a NOTIFY carries with the event (Postgres refuses a notification of 8,000 bytes
+ * or more); a larger event is announced by its seq alone and read from the database once per process.
+ */
+export const NOTIFY_PAYLOAD_BYTES = 7_000;
+
+/** A NOTIFY on RUN_EVENTS_CHANNEL: `runId:seq:type:origin`, then `:createdAtMs:version:payloadJson` when it carries the event. */
+export interface RunNotification {
+  runId: string;
+  seq: number;
+  type: string;
+  origin: string;
+  event: StoredEvent | null;
+}
+
+export function parseRunNotification(text: string): RunNotification | null {
+  const fields: string[] = [];
+  let at = 0;
+  for (let field = 0; field < 6; field++) {
+    const colon = text.indexOf(":", at);
+    if (colon === -1) break;
+    fields.push(text.slice(at, colon));
+    at = colon + 1;
+  }
+  if (fields.length < 6) {
+    // Announced by seq alone (a large event, or a writer from before events rode along).
+    const [runId, seq, type, origin] = text.split(":");
+    return runId && seq ? { runId, seq: Number(seq), type: type ?? "", origin: origin ?? "", event: null } : null;
+  }
+  const [runId, seq, type, origin, createdAt, version] = fields as [string, string, string, string, string, string];
+  try {
+    const payload = JSON.parse(text.slice(at)) as Record<string, unknown>;
+    return { runId, seq: Number(seq), type, origin, event: { seq: Number(seq), type, payload, createdAt: new Date(Number(createdAt)), version: Number(version) } };
+  } catch {
+    return { runId, seq: Number(seq), type, origin, event: null };
+  }
+}
+
 /** How long a NOTIFY this process sent itself waits for the in-process publish, which normally makes it moot. */
 const OWN_NOTIFY_GRACE_MS = 250;
 
 /**
  * Carries stored events to listeners in this process. Events written here are published whole; events
- * written by other processes (workers) arrive as `runId:seq:type:origin` through Postgres NOTIFY on
- * RUN_EVENTS_CHANNEL, and each run's feed (run-feed.ts) reads them once for all of its viewers.
+ * written by other processes (workers) arrive through Postgres NOTIFY on RUN_EVENTS_CHANNEL, whole when they
+ * fit (RunNotification), else as a seq that each run's feed (run-feed.ts) reads once for all of its viewers.
  */
 class RunBus {
   private readonly emitter = new EventEmitter();
@@ -74,9 +112,10 @@ class RunBus {
     return this.feeds.get(runId)?.size ?? 0;
   }
 
-  private heard(runId: string, seq: number, type: string, origin: string | undefined): void {
+  private heard({ runId, seq, type, origin, event }: RunNotification): void {
     this.emitter.emit(ANY_RUN, runId, seq, type);
-    if (origin !== this.origin) return this.feeds.get(runId)?.hear(seq);
+    // Another process's event: delivered as it came when the notification carries it (no read per event, issue #17).
+    if (origin !== this.origin) return event ? this.feeds.get(runId)?.offer(event) : this.feeds.get(runId)?.hear(seq);
     // Our own event: the in-process publish normally delivered it already; this only covers a writer that stored without publishing.
     setTimeout(() => this.feeds.get(runId)?.hear(seq), OWN_NOTIFY_GRACE_MS).unref();
   }
@@ -89,9 +128,8 @@ class RunBus {
         if (isEmbeddedUrl(databaseUrl())) return;
         const client = new pg.Client(poolConfigFromUrl(databaseUrl()));
         client.on("notification", (message) => {
-          if (!message.payload) return;
-          const [runId, seq, type, origin] = message.payload.split(":");
-          if (runId && seq) this.heard(runId, Number(seq), type ?? "", origin);
+          const notification = message.payload ? parseRunNotification(message.payload) : null;
+          if (notification) this.heard(notification);
         });
         client.on("error", (error) => {
           console.error("[run-bus] LISTEN connection lost; reconnecting:", error.message);

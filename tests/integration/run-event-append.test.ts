@@ -2,7 +2,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, databaseUrl, type Db } from "@/server/db/client";
 import { isEmbeddedUrl, poolConfigFromUrl } from "@/server/db/pg-config";
-import { RUN_EVENTS_CHANNEL, runBus } from "@/server/runs/run-bus";
+import { NOTIFY_PAYLOAD_BYTES, parseRunNotification, RUN_EVENTS_CHANNEL, runBus } from "@/server/runs/run-bus";
 import { appendRunEvent, appendRunEventTx, listRunEvents, type StoredEvent } from "@/server/runs/run-events";
 import type { RunEventInput } from "@/server/runs/events/contract";
 import { callerFor, createTestUser, testDb } from "../helpers/db";
@@ -73,15 +73,26 @@ describe("appending run events", () => {
     expect((await testDb().run.findUniqueOrThrow({ where: { id: runId } })).status).toBe("RUNNING");
   });
 
-  it.skipIf(isEmbeddedUrl(databaseUrl()))("notifies other processes of an event stored in one statement", async () => {
+  it.skipIf(isEmbeddedUrl(databaseUrl()))("notifies other processes with the event itself when it fits, else with its seq", async () => {
     const runId = await newRun();
     const listener = new pg.Client(poolConfigFromUrl(databaseUrl()));
     await listener.connect();
     try {
       await listener.query(`LISTEN ${RUN_EVENTS_CHANNEL}`);
-      const heard = new Promise<string>((resolve) => listener.on("notification", (message) => message.payload?.startsWith(runId) && resolve(message.payload)));
-      const stored = await appendRunEvent(testDb(), tokens(runId, 1));
-      expect(await heard).toBe(`${runId}:${stored.seq}:llm.tokens:${runBus().origin}`);
+      const heard: string[] = [];
+      listener.on("notification", (message) => message.payload?.startsWith(runId) && heard.push(message.payload));
+      const small = await appendRunEvent(testDb(), tokens(runId, 1));
+      const folded = await appendRunEvent(testDb(), { runId, type: "run.started", payload: { task: "append: ü\u2028", settings: { n: 1.5 } } });
+      const large = await appendRunEvent(testDb(), { ...tokens(runId, 2), payload: { role: "coder", stepId: "s1", text: "x".repeat(NOTIFY_PAYLOAD_BYTES) } });
+      await expect.poll(() => heard.length).toBe(3);
+
+      const stored = await listRunEvents({ db: testDb(), runId });
+      const [first, second, third] = heard.map((text) => parseRunNotification(text)!);
+      // What a listening process delivers without reading is what it would have read.
+      expect(first).toEqual({ runId, seq: small.seq, type: "llm.tokens", origin: runBus().origin, event: stored[0] });
+      expect(second!.event).toEqual(stored[1]);
+      expect(third).toEqual({ runId, seq: large.seq, type: "llm.tokens", origin: runBus().origin, event: null });
+      expect(folded.createdAt).toEqual(stored[1]!.createdAt);
     } finally {
       await listener.end();
     }
