@@ -83,7 +83,7 @@ describe("appending run events", () => {
       listener.on("notification", (message) => message.payload?.startsWith(runId) && heard.push(message.payload));
       const small = await appendRunEvent(testDb(), tokens(runId, 1));
       const folded = await appendRunEvent(testDb(), { runId, type: "run.started", payload: { task: "append: ü\u2028", settings: { n: 1.5 } } });
-      const large = await appendRunEvent(testDb(), { ...tokens(runId, 2), payload: { role: "coder", stepId: "s1", text: "x".repeat(NOTIFY_PAYLOAD_BYTES) } });
+      const large = await appendRunEvent(testDb(), { runId, type: "llm.tokens", payload: { role: "coder", stepId: "s1", text: "x".repeat(NOTIFY_PAYLOAD_BYTES) } });
       await expect.poll(() => heard.length).toBe(3);
 
       const stored = await listRunEvents({ db: testDb(), runId });
