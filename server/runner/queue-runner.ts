@@ -43,6 +43,9 @@ const DEFER_SECONDS = 2;
  * polling is the safety net. run.cancel_requested (NOTIFY from any process) aborts a run it holds. A slot frees
  * when its run's run.finished is stored, not when its clean-up (worktree, branch push) ends.
  */
+/** How long a finished run's after-run work waits once the next claim was tried (releaseFinishedWork). */
+export const AFTER_RUN_DELAY_MS = 250;
+
 export class QueueRunner implements Runner {
   readonly workerId: string;
   private boss: PgBoss | undefined;
@@ -168,9 +171,19 @@ export class QueueRunner implements Runner {
     if (this.holds.get(runId) === release) this.holds.delete(runId);
   }
 
-  /** The next claim was tried (or the slot was taken meanwhile): finished runs' removals may start. */
+  /**
+   * The next claim was tried (or the slot was taken meanwhile): finished runs' removals may start, a moment later.
+   * The run's end has just been stored and every viewer is receiving it and closing its stream; a container removal
+   * and a memory write at that moment took the cores from that delivery (2 cores, 200 viewers: run.finished reached
+   * the last viewer 140-200 ms after it was stored, 60-70 ms with the work AFTER_RUN_DELAY_MS later; issue #17,
+   * stream.live_p99_ms). Only a finished run's work waits: nothing resumes it, and a stopping worker releases at once.
+   */
   private releaseFinishedWork(): void {
-    for (const runId of this.finished) this.releaseAfterRunWork(runId);
+    for (const runId of this.finished) {
+      this.finished.delete(runId);
+      const release = this.holds.get(runId);
+      if (release) setTimeout(() => this.releaseHold(runId, release), AFTER_RUN_DELAY_MS);
+    }
   }
 
   private releaseAfterRunWork(runId: string): void {

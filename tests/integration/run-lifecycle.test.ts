@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { runWorktreePath } from "@/server/git";
+import { settleAfterRunWork } from "@/server/runs/after-run-work";
 import { streamRunEvents } from "@/server/runs/stream-run-events";
 import { listOwnContainers } from "@/server/sandbox";
 import { requireDocker } from "@/server/sandbox/docker-test-guard";
@@ -37,9 +38,10 @@ describe.skipIf(!dockerReady)("a run, end to end through the database", () => {
     expect(dto.steps).toHaveLength(1);
     expect(dto.steps[0]).toMatchObject({ planStepId: "s1", status: "SUCCEEDED", targetFile: "calc.py" });
 
-    // The run's working directory is gone once it ends; its branch keeps the work.
+    // The run's working directory is removed after its end (after-run work); its branch keeps the work.
     const project = await testDb().project.findUniqueOrThrow({ where: { id: ctx.projectId } });
     const { access } = await import("node:fs/promises");
+    await settleAfterRunWork();
     await expect(access(runWorktreePath(project.repoPath, runId))).rejects.toThrow();
 
     const diff = await callerFor(ctx.owner.id).run.diff({ runId });
@@ -99,6 +101,7 @@ describe.skipIf(!dockerReady)("a run, end to end through the database", () => {
     const run = await waitForRunEnd(runId, 10_000);
     expect(Date.now() - asked).toBeLessThan(2000);
     expect(run.status).toBe("CANCELLED");
+    await settleAfterRunWork(); // the container removal follows the end
     const containers = await listOwnContainers();
     expect(containers.filter((c) => c.Labels["ai.autocode.run"] === runId)).toHaveLength(0);
   });

@@ -9,6 +9,7 @@ import { createDirWorkspace } from "@/server/orchestrator/adapters/dir-workspace
 import { InMemoryEventSink } from "@/server/orchestrator/adapters/in-memory-event-sink";
 import type { MemoryStore, SandboxPort } from "@/server/orchestrator/ports";
 import { runTask, type RunSettings, type RunTaskInput } from "@/server/orchestrator/run-task";
+import { settleAfterRunWork } from "@/server/runs/after-run-work";
 import { startFakeLlm, type FakeLlm, type FakeLlmOptions } from "@/tests/fake-llm/fake-llm-server";
 
 /** A MemoryStore that remembers in an array, for runs without Chroma. */
@@ -57,16 +58,23 @@ export async function createHarness(sandbox: SandboxPort, options: FakeLlmOption
     dir,
     events,
     memory,
-    run: (overrides = {}) =>
-      runTask({
-        runId: defaultRunId(),
-        projectId: "p1",
-        task: "Write add(a, b) in calc.py",
-        contextFiles: [],
-        ports: { llm: client, sandbox, workspace: createDirWorkspace(dir), memory, events },
-        ...overrides,
-        settings: { maxDebugAttempts: 3, ...overrides.settings },
-      }),
+    // The memory write and the removals follow the run's end (after-run-work.ts): waited for, so what a test
+    // asserts of memory, remembered or not, is what the run left behind.
+    run: async (overrides = {}) => {
+      try {
+        return await runTask({
+          runId: defaultRunId(),
+          projectId: "p1",
+          task: "Write add(a, b) in calc.py",
+          contextFiles: [],
+          ports: { llm: client, sandbox, workspace: createDirWorkspace(dir), memory, events },
+          ...overrides,
+          settings: { maxDebugAttempts: 3, ...overrides.settings },
+        });
+      } finally {
+        await settleAfterRunWork();
+      }
+    },
     types: (runId) => (runId ? events.ofRun(runId) : events.events).map((e) => e.type),
     async dispose() {
       await llm.close();
