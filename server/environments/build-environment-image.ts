@@ -104,9 +104,13 @@ export async function buildEnvironmentImage(options: {
     ? [`NODE_EXTRA_CA_CERTS=${CA_IN_CONTAINER}`, `SSL_CERT_FILE=${CA_IN_CONTAINER}`, `PIP_CERT=${CA_IN_CONTAINER}`, `REQUESTS_CA_BUNDLE=${CA_IN_CONTAINER}`]
     : [];
   let log = "";
-  const append = (text: string) => {
+  // Standard error alone, for the failing command: `set -x` may write one traced line in several pieces, and Docker
+  // frames standard output independently, so in the merged log a line of output can land inside a traced command.
+  let errorTail = "";
+  const append = (text: string, fromStderr: boolean) => {
     const masked = maskSecrets(text, options.secrets);
     if (log.length < LOG_LIMIT) log += masked;
+    if (fromStderr && (errorTail += masked).length > 2 * LOG_LIMIT) errorTail = errorTail.slice(-LOG_LIMIT);
     options.onLog?.(masked);
   };
   const tree = await packDirectory({ root: options.repoRoot, limitBytes: options.workspaceLimitBytes, limitName: "SANDBOX_WORKSPACE_MB" });
@@ -152,10 +156,13 @@ export async function buildEnvironmentImage(options: {
     await container.putArchive(tree.open(), { path: WORKSPACE_DIR });
     if (options.overlay?.length) await container.putArchive(overlayTar(options.overlay), { path: WORKSPACE_DIR });
     const stream = await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true });
-    const out = new PassThrough();
-    docker.modem.demuxStream(stream, out, out);
-    out.setEncoding("utf8");
-    out.on("data", (chunk: string) => append(chunk));
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    docker.modem.demuxStream(stream, stdout, stderr);
+    for (const [out, fromStderr] of [[stdout, false], [stderr, true]] as const) {
+      out.setEncoding("utf8");
+      out.on("data", (chunk: string) => append(chunk, fromStderr));
+    }
     await container.start();
     stream.end(setupProgram(options.setupScript, options.secrets));
     const waited = (await container.wait()) as { StatusCode: number };
@@ -165,7 +172,7 @@ export async function buildEnvironmentImage(options: {
       return { ok: false, error: `the setup did not finish within ${Math.round(options.timeoutMs / 1000)} s and was stopped (raise the setup time limit on the project page if it needs longer)`, durationMs: durationMs(), log };
     }
     if (waited.StatusCode !== 0) {
-      const command = failedCommand(log);
+      const command = failedCommand(errorTail);
       return {
         ok: false,
         error: `the setup failed (exit code ${waited.StatusCode})${command ? ` at: ${command}` : ""}. Fix the setup script or the repository's manifests on the project page, then rebuild.`,
