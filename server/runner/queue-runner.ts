@@ -37,15 +37,15 @@ const EAGER_WINDOW_MS = 1000;
 /** A run whose user is at their limit waits this long in the queue before it is offered again. */
 const DEFER_SECONDS = 2;
 
+/** How long a finished run's after-run work waits once the next claim was tried (releaseFinishedWork). */
+export const AFTER_RUN_DELAY_MS = 250;
+
 /**
  * A worker on the pg-boss queue: takes a job when it has a free slot, claims the run in the database (the
  * guard against double execution), completes the job and executes the run. run.queued notifications wake it;
  * polling is the safety net. run.cancel_requested (NOTIFY from any process) aborts a run it holds. A slot frees
  * when its run's run.finished is stored, not when its clean-up (worktree, branch push) ends.
  */
-/** How long a finished run's after-run work waits once the next claim was tried (releaseFinishedWork). */
-export const AFTER_RUN_DELAY_MS = 250;
-
 export class QueueRunner implements Runner {
   readonly workerId: string;
   private boss: PgBoss | undefined;
