@@ -65,6 +65,29 @@ async function checkBigDiff(page: Page) {
   await expect.poll(() => rows.count()).toBeLessThan(MAX_ROWS);
 }
 
+/** The held patches fail to load (every attempt the client makes): the file says so and "Try again" brings them. */
+async function checkHeldPatchRetry(page: Page, path: string) {
+  let failing = true;
+  // Only the whole diff (share.diff without patches "open"), asked for alone when a held file opens.
+  await page.route(/\/api\/trpc\/share\.diff\?/, (route) => {
+    const input = decodeURIComponent(new URL(route.request().url()).searchParams.get("input") ?? "");
+    if (!failing || input.includes('"open"')) return route.continue();
+    return route.fulfill({ status: 503, contentType: "application/json", body: JSON.stringify([{ error: { json: { message: "the server is busy", code: -32603, data: { code: "INTERNAL_SERVER_ERROR", httpStatus: 503 } } } }]) });
+  });
+  await page.goto(path);
+  const changes = page.getByRole("region", { name: "Changes" });
+  const first = changes.getByRole("button", { name: /big_1\.py/ });
+  await expectHydrated(first);
+  await first.click();
+  const failure = changes.getByRole("alert").filter({ hasText: "could not be loaded" });
+  await expect(failure).toBeVisible({ timeout: 30_000 });
+  failing = false;
+  await failure.getByRole("button", { name: "Try again" }).click();
+  await expect(changes.locator('tr[data-row="0"]').first()).toBeVisible({ timeout: 30_000 });
+  await expect(failure).toHaveCount(0);
+  await page.unrouteAll();
+}
+
 test("a run that wrote 6 files of 130k characters: the diff renders a window of rows on the run page and the share page", async ({ page, browser }) => {
   await signUp(page, "Big Runner", "big-run", "big-runs-2026");
   const name = `big-${Date.now()}`;
@@ -93,6 +116,7 @@ test("a run that wrote 6 files of 130k characters: the diff renders a window of 
   const shareHtml = await (await guestPage.request.get(sharePath)).text();
   expect(shareHtml).toContain('data-verdict="PASS"');
   expect(shareHtml.length).toBeLessThan(400_000);
+  await checkHeldPatchRetry(guestPage, sharePath);
   await guestPage.goto(sharePath);
   await checkBigDiff(guestPage);
   await guest.close();

@@ -18,8 +18,8 @@ export type DiffViewerFile = {
   held?: boolean;
 };
 
-/** How a page brings the patches it held back: asked once when a held file is opened. */
-export type HeldPatches = { load: () => void; pending: boolean; error: string | null };
+/** How a page brings the patches it held back: asked once when a held file is opened, again by `retry` after a failure. */
+export type HeldPatches = { load: () => void; retry: () => void; pending: boolean; error: string | null };
 
 export type DiffViewerProps = {
   files: readonly DiffViewerFile[];
@@ -118,9 +118,17 @@ function FileDiff({ file, rows, open, held, onToggle }: { file: DiffViewerFile; 
       <div id={bodyId} hidden={!open}>
         {!open ? null : file.held ? (
           held?.error ? (
-            <p role="alert" className="px-3 py-2 text-sm text-red-700">
-              The file&apos;s changes could not be loaded: {held.error}. Reload the page to try again.
-            </p>
+            <div role="alert" className="flex flex-wrap items-center gap-3 px-3 py-2 text-sm text-red-700">
+              <span>The file&apos;s changes could not be loaded: {held.error}</span>
+              <button
+                type="button"
+                disabled={held.pending}
+                onClick={held.retry}
+                className="rounded border border-zinc-300 px-2 py-0.5 text-zinc-800 hover:bg-zinc-100 focus-visible:outline-2 disabled:opacity-50"
+              >
+                {held.pending ? "Trying again…" : "Try again"}
+              </button>
+            </div>
           ) : (
             <p role="status" className="px-3 py-2 text-sm text-zinc-600">Loading the file&apos;s changes…</p>
           )

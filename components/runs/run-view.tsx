@@ -23,7 +23,7 @@ export interface RunViewProps {
   tokens: TokenStore;
   panes: TokenPane[];
   stream: { status: "connecting" | "pending" | "idle" | "error"; error: string | null };
-  diff: { files: DiffViewerFile[] | null; pending: boolean; error: string | null; held?: HeldPatches };
+  diff: { files: DiffViewerFile[] | null; pending: boolean; error: string | null; retry?: () => void; held?: HeldPatches };
   /** Owner-only controls (stop, re-run, merge, download, sharing); absent on a share link. */
   actions?: ReactNode;
   sharing?: ReactNode;
@@ -38,7 +38,7 @@ export interface RunViewProps {
   notify?: boolean;
 }
 
-type DiffQuery = { data: { files: DiffViewerFile[] } | null | undefined; isPending: boolean; isFetching: boolean; fetchStatus: string; error: { message: string } | null };
+type DiffQuery = { data: { files: DiffViewerFile[] } | null | undefined; isPending: boolean; isFetching: boolean; fetchStatus: string; error: { message: string } | null; refetch: () => unknown };
 
 /**
  * The stream and diff props both run pages derive from their subscription, its recovery and the diff queries: the
@@ -58,7 +58,8 @@ export function liveViewProps(
       files: diff.data === undefined ? null : (diff.data?.files ?? null),
       pending: diff.isPending && diff.fetchStatus !== "idle",
       error: diff.error?.message ?? null,
-      held: { load: diffs.loadWhole, pending: whole.isFetching, error: whole.data === undefined ? (whole.error?.message ?? null) : null },
+      retry: () => void diff.refetch(),
+      held: { load: diffs.loadWhole, retry: () => void whole.refetch(), pending: whole.isFetching, error: whole.data === undefined ? (whole.error?.message ?? null) : null },
     },
   };
 }
@@ -260,7 +261,7 @@ export function RunView({ run, state, tokens, panes, stream, diff, actions, shar
         {diff.pending ? (
           <LoadingState label="Loading the diff…" />
         ) : diff.error ? (
-          <ErrorState message={diff.error} />
+          <ErrorState message={`The diff could not be loaded: ${diff.error}`} onRetry={diff.retry} />
         ) : diff.files === null ? (
           <p className="text-sm text-slate-500">The run has no branch yet.</p>
         ) : (

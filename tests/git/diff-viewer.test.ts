@@ -101,9 +101,17 @@ describe("diff viewer", () => {
     // Nothing to hold: the same diff.
     expect(withLargePatchesHeld(diff)).toBe(diff);
     // The held file starts collapsed, as the whole one would (e2e/big-run.spec.ts opens it).
-    const html = renderToStaticMarkup(createElement(DiffViewer, { files: page.files, held: { load: () => undefined, pending: false, error: null } }));
+    const held = { load: () => undefined, retry: () => undefined, pending: false, error: null };
+    const html = renderToStaticMarkup(createElement(DiffViewer, { files: page.files, held }));
     expect(html.match(/aria-expanded="false"/g)).toHaveLength(1);
     expect(html.match(/aria-expanded="true"/g)).toHaveLength(1);
+    // Opened while its patch is on the way, then after the load failed: the reason and a way to try again.
+    const opened = new Map([["big.py", true]]);
+    expect(renderToStaticMarkup(createElement(DiffViewer, { files: page.files, held, remembered: opened }))).toContain("Loading the file&#x27;s changes…");
+    const failed = renderToStaticMarkup(createElement(DiffViewer, { files: page.files, held: { ...held, error: "the server is busy" }, remembered: opened }));
+    expect(failed).toMatch(/role="alert"[^]*could not be loaded: the server is busy[^]*<button type="button"[^>]*>Try again<\/button>/);
+    const retrying = renderToStaticMarkup(createElement(DiffViewer, { files: page.files, held: { ...held, error: "the server is busy", pending: true }, remembered: opened }));
+    expect(retrying).toMatch(/<button type="button" disabled=""[^>]*>Trying again…<\/button>/);
   });
 
   it("keeps a diff of two commits: asked again, it answers without git", async () => {
