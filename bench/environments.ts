@@ -20,6 +20,7 @@ import { assertVerified, startBenchSandbox } from "@/bench/lib/orchestrator-rig"
 import { median, round } from "@/bench/lib/stats";
 import { resolveEnvironment, type ResolvedEnvironment } from "@/server/environments/resolve-environment";
 import { compareWithBaseline, suiteTests } from "@/server/orchestrator/compare-baseline";
+import { settleAfterRunWork } from "@/server/runs/after-run-work";
 import { packDirectory } from "@/server/sandbox/pack-directory";
 import { getDocker } from "@/server/sandbox/docker-client";
 import type { DockerSandbox } from "@/server/sandbox/docker-sandbox";
@@ -71,8 +72,9 @@ async function oneTask(sandbox: DockerSandbox, options: { ts?: { dir: string; en
     }
     const runId = `bench-env-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
     const started = performance.now();
-    const outcome = await harness.run({ runId, environment });
+    const outcome = await harness.run({ runId, environment }, { settle: false });
     const wall = performance.now() - started;
+    await settleAfterRunWork();
     assertVerified(outcome, options.ts ? "TypeScript task" : "Python task");
     // Every test command the run ran: the agents' (sandbox.command events) and the independent re-verification's,
     // which is recorded in the verification only (a vitest start there is the test command's time, not the environment's).

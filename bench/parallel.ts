@@ -10,6 +10,7 @@ import { assertVerified, startBenchSandbox } from "@/bench/lib/orchestrator-rig"
 import { runStandalone } from "@/bench/lib/standalone";
 import { median, round } from "@/bench/lib/stats";
 import type { RunSettings } from "@/server/orchestrator/run-task";
+import { settleAfterRunWork } from "@/server/runs/after-run-work";
 import { createHarness } from "@/tests/orchestrator/orchestrator-harness";
 
 const STEPS = 6;
@@ -41,8 +42,9 @@ export async function benchParallel({ quick = false }: { quick?: boolean } = {})
       harness.llm.script("planner", SIX_INDEPENDENT_STEPS);
       await sandbox.pool.waitUntilFull();
       const started = performance.now();
-      const outcome = await harness.run({ runId: `bench-par-${process.pid}-${++run}`, settings });
+      const outcome = await harness.run({ runId: `bench-par-${process.pid}-${++run}`, settings }, { settle: false });
       const elapsed = performance.now() - started;
+      await settleAfterRunWork();
       assertVerified(outcome, `parallel bench (${settings.parallel ? "parallel" : "serial"})`);
       if (outcome.steps.length !== STEPS) throw new Error(`parallel bench: expected ${STEPS} steps, the run had ${outcome.steps.length}`);
       // A speedup only counts if the workers really overlapped (and the serial run really did not).

@@ -164,7 +164,7 @@ export const HEADLINE: Record<string, FigureSpec> = {
     module: "orchestrator",
     unit: "ms",
     meaning:
-      "A one-step task end to end through runTask (plan, code, tests, step run, full run, critic, git commit) with a zero-latency fake model and the real sandbox, minus the sandbox.command durations and the session open. What remains is the orchestrator's own work plus the sandbox's transport (file writes, docker exec round trips, close): see orchestrator.overhead_outside_sandbox_calls_p50_ms.",
+      "A one-step task end to end through runTask (plan, code, tests, step run, full run, critic, git commit) with a zero-latency fake model and the real sandbox, until runTask returns (the after-run work, off the run's path, is not counted), minus the commands' own durations (the agents' sandbox.command events and the independent re-verification's commands) and the sessions' opens. What remains is the orchestrator's own work plus the sandbox's transport (file writes, docker exec round trips, close): see orchestrator.overhead_outside_sandbox_calls_p50_ms.",
     goal: { op: "<=", value: 500 },
     goalWhy: "the engine's cost per task should stay below one model call",
     baseline: "orchestrator.total_p50_ms",

@@ -28,7 +28,11 @@ export interface Harness {
   dir: string;
   events: InMemoryEventSink;
   memory: ReturnType<typeof inMemoryMemoryStore>;
-  run(overrides?: Partial<Omit<RunTaskInput, "settings">> & { settings?: Partial<RunSettings> }): ReturnType<typeof runTask>;
+  /**
+   * Runs a task. `settle: false` returns as soon as runTask does, leaving its after-run work (memory write,
+   * removals) running as in production: a bench times the run alone, then calls settleAfterRunWork itself.
+   */
+  run(overrides?: Partial<Omit<RunTaskInput, "settings">> & { settings?: Partial<RunSettings> }, options?: { settle?: boolean }): ReturnType<typeof runTask>;
   types(runId?: string): string[];
   dispose(): Promise<void>;
 }
@@ -60,7 +64,7 @@ export async function createHarness(sandbox: SandboxPort, options: FakeLlmOption
     memory,
     // The memory write and the removals follow the run's end (after-run-work.ts): waited for, so what a test
     // asserts of memory, remembered or not, is what the run left behind.
-    run: async (overrides = {}) => {
+    run: async (overrides = {}, { settle = true } = {}) => {
       try {
         return await runTask({
           runId: defaultRunId(),
@@ -72,7 +76,7 @@ export async function createHarness(sandbox: SandboxPort, options: FakeLlmOption
           settings: { maxDebugAttempts: 3, ...overrides.settings },
         });
       } finally {
-        await settleAfterRunWork();
+        if (settle) await settleAfterRunWork();
       }
     },
     types: (runId) => (runId ? events.ofRun(runId) : events.events).map((e) => e.type),
