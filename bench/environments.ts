@@ -16,7 +16,7 @@ import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { assertVerified, startBenchSandbox } from "@/bench/lib/orchestrator-rig";
+import { assertVerified, commandTimeMs, startBenchSandbox } from "@/bench/lib/orchestrator-rig";
 import { median, round } from "@/bench/lib/stats";
 import { resolveEnvironment, type ResolvedEnvironment } from "@/server/environments/resolve-environment";
 import { compareWithBaseline, suiteTests } from "@/server/orchestrator/compare-baseline";
@@ -76,14 +76,8 @@ async function oneTask(sandbox: DockerSandbox, options: { ts?: { dir: string; en
     const wall = performance.now() - started;
     await settleAfterRunWork();
     assertVerified(outcome, options.ts ? "TypeScript task" : "Python task");
-    // Every test command the run ran: the agents' (sandbox.command events) and the independent re-verification's,
-    // which is recorded in the verification only (a vitest start there is the test command's time, not the environment's).
-    const independent = outcome.verification.independent?.commands ?? [];
-    const commands =
-      harness.events
-        .ofRun(runId)
-        .filter((event) => event.type === "sandbox.command")
-        .reduce((sum, event) => sum + Number(event.payload.durationMs ?? 0), 0) + independent.reduce((sum, command) => sum + command.durationMs, 0);
+    // Every test command the run ran, the re-verification's included (a vitest start there is the test command's time, not the environment's).
+    const commands = commandTimeMs(harness.events.ofRun(runId), outcome);
     return { wall, commands, timeline: timeline(harness.events.ofRun(runId), started) };
   } finally {
     await harness.dispose();

@@ -10,7 +10,7 @@
  * Run alone: npx tsx bench/orchestrator.ts [--quick]
  */
 import { median, round } from "@/bench/lib/stats";
-import { assertVerified, startBenchSandbox, stopwatchSandbox } from "@/bench/lib/orchestrator-rig";
+import { assertVerified, commandTimeMs, startBenchSandbox, stopwatchSandbox } from "@/bench/lib/orchestrator-rig";
 import { runStandalone } from "@/bench/lib/standalone";
 import { settleAfterRunWork } from "@/server/runs/after-run-work";
 import { createHarness } from "@/tests/orchestrator/orchestrator-harness";
@@ -38,14 +38,8 @@ export async function benchOrchestrator({ quick = false }: { quick?: boolean } =
         const time = stopwatch.reset();
         await settleAfterRunWork();
         assertVerified(outcome, `orchestrator run ${run}`);
-        // The agents' commands (sandbox.command events) and the independent re-verification's, which the
-        // verification records instead (its own fresh container, so its session open is in time.openMs too).
-        const independent = outcome.verification.independent?.commands ?? [];
-        const commandMs =
-          harness.events
-            .ofRun(runId)
-            .filter((event) => event.type === "sandbox.command")
-            .reduce((sum, event) => sum + Number(event.payload.durationMs ?? 0), 0) + independent.reduce((sum, command) => sum + command.durationMs, 0);
+        // The re-verification's own fresh container: its session open is in time.openMs too.
+        const commandMs = commandTimeMs(harness.events.ofRun(runId), outcome);
         if (run === 0) continue;
         total.push(wall);
         inSandbox.push(commandMs + time.openMs);

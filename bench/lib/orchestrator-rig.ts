@@ -1,4 +1,5 @@
 import type { SandboxPort, SandboxSession } from "@/server/orchestrator/ports";
+import type { StoredRunEvent } from "@/server/orchestrator/adapters/in-memory-event-sink";
 import type { RunOutcome } from "@/server/orchestrator/run-task";
 import { DockerSandbox } from "@/server/sandbox/docker-sandbox";
 
@@ -66,4 +67,13 @@ export function assertVerified(outcome: RunOutcome, what: string): void {
   if (outcome.status !== "succeeded" || outcome.verification.outcome !== "verified") {
     throw new Error(`${what}: expected a verified PASS, got ${outcome.status} (${outcome.verification.outcome}): ${outcome.reason ?? "no reason"}`);
   }
+}
+
+/**
+ * The time a run's test commands took inside the sandbox (the runner's own durationMs): the agents' (sandbox.command
+ * events) and the independent re-verification's, which the verification records instead of an event.
+ */
+export function commandTimeMs(events: readonly StoredRunEvent[], outcome: RunOutcome): number {
+  const agents = events.filter((event) => event.type === "sandbox.command").reduce((sum, event) => sum + Number(event.payload.durationMs ?? 0), 0);
+  return agents + (outcome.verification.independent?.commands ?? []).reduce((sum, command) => sum + command.durationMs, 0);
 }
