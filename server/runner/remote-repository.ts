@@ -5,6 +5,7 @@ import { env } from "@/server/env";
 import { createRunWorktree, removeRunWorktree, type RunWorktree } from "@/server/git";
 import { createGitHttpHandler, GIT_ENDPOINT_PREFIX } from "@/server/git/git-http-backend";
 import { assertRunId, git, gitText, runBranch, withRepoLock } from "@/server/git/run-git";
+import { AppError } from "@/server/errors";
 
 /**
  * A run's repository as a worker sees it: where to work, how to publish a step, how to clean up. On the web
@@ -13,8 +14,13 @@ import { assertRunId, git, gitText, runBranch, withRepoLock } from "@/server/git
  */
 export interface RunRepository {
   worktree: RunWorktree;
-  /** Makes the run's branch as committed so far visible in the web app's repository. */
-  publish(): Promise<void>;
+  /**
+   * Starts making the run's branch as committed so far visible in the web app's repository (in the background:
+   * the run goes on while it travels; a failed push is retried by the next).
+   */
+  publish(): void;
+  /** Settles once every publish so far has landed; rejects with the reason when the last push failed. */
+  published(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -103,7 +109,8 @@ export async function openRunRepository(options: OpenOptions): Promise<RunReposi
     const worktree = await createRunWorktree({ repoPath: options.repoPath, runId: options.runId, startFrom: options.startFrom, resume: options.resume });
     return {
       worktree,
-      publish: async () => undefined,
+      publish: () => undefined,
+      published: async () => undefined,
       close: () => removeRunWorktree({ repoPath: options.repoPath, runId: options.runId }),
     };
   }
@@ -140,17 +147,25 @@ async function openRemote(settings: RemoteSettings, options: OpenOptions): Promi
   });
   const push = async () => {
     await git(["push", "--quiet", "--", url, `HEAD:refs/heads/${branch}`], { cwd: worktreePath, env: gitEnv }).catch((error: unknown) => {
-      throw new Error(`Could not push the run's branch to the web app: ${error instanceof Error ? error.message : String(error)}`);
+      // git's own words (paths, URLs) go to the log; the run's record, which share links show, gets what to do.
+      throw new AppError("UNAVAILABLE", `Could not push the run's branch to ${url}: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+        userMessage: "Could not push the run's branch to the web app: check that the worker reaches APP_URL and that its WORKER_SECRET matches the web app's",
+      });
     });
   };
   // The branch exists on the web side from the start, so its diff (empty) and the run page work before any step
-  // lands; that first push overlaps the run's start, and every later push or the close waits for it.
+  // lands; that first push overlaps the run's start. Pushes go one after another, each carrying HEAD: one that
+  // follows a failed push retries everything the failed one carried.
   let pending = push();
   pending.catch(() => undefined);
-  const publish = () => (pending = pending.then(push));
   return {
     worktree: { worktreePath, branch, baseCommit },
-    publish,
+    publish() {
+      pending = pending.catch(() => undefined).then(push);
+      pending.catch(() => undefined); // read by published() or the close
+    },
+    published: () => pending,
     async close() {
       await pending.catch(() => undefined);
       await withRepoLock(cache, async () => {

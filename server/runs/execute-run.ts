@@ -62,7 +62,10 @@ const realPorts: RunPortsFactory = ({ worktreePath, settings }) => ({
   tools: createSandboxTools(),
 });
 
-/** Each committed step is published at once (pushed, on a remote worker): a crash loses at most the current step. */
+/**
+ * Each committed step is published at once (pushed, on a remote worker) while the run goes on: a crash loses at
+ * most the steps whose push was still travelling, and the run's end waits for every push (WorkerEventSink).
+ */
 function withPublishedSteps<P extends Omit<OrchestratorPorts, "events">>(ports: P, repository: RunRepository): P {
   const { workspace } = ports;
   return {
@@ -71,7 +74,7 @@ function withPublishedSteps<P extends Omit<OrchestratorPorts, "events">>(ports: 
       ...workspace,
       async commitStep(input) {
         const commit = await workspace.commitStep(input);
-        if (commit) await repository.publish();
+        if (commit) repository.publish();
         return commit;
       },
     },
@@ -131,6 +134,7 @@ class WorkerEventSink extends PgEventSink {
   constructor(
     private readonly database: Db,
     private readonly signal: AbortSignal,
+    private readonly repository?: RunRepository,
   ) {
     super(database);
   }
@@ -138,6 +142,18 @@ class WorkerEventSink extends PgEventSink {
   override async append(event: RunEventInput): Promise<{ seq: number }> {
     const reason: unknown = this.signal.reason;
     if (this.signal.aborted && reason instanceof LeaseLostError) return { seq: 0 };
+    if (event.type === "run.finished") {
+      // The end is recorded once the branch it describes is in the web app's repository (a remote worker's pushes
+      // travel while the run goes on): whoever reads the diff, merges or opens a pull request on run.finished sees every step.
+      const unpublished = await this.repository?.published().then(() => null, (error: unknown) => ({ error }));
+      if (unpublished) {
+        console.error(`[runner] the branch of run ${event.runId} could not be published:`, unpublished.error);
+        if (event.payload.status === "succeeded") {
+          const reason = `${errorText(unpublished.error, "runner")} (the run's steps are committed on the worker, not in the web app)`;
+          event = { ...event, payload: { ...event.payload, status: "failed", reason } };
+        }
+      }
+    }
     if (this.signal.aborted && reason instanceof WorkerStoppedError && event.type === "run.finished") {
       const lastStep = await lastCompletedStep(this.database, event.runId);
       return super.append({ ...event, payload: { ...event.payload, status: "interrupted", reason: interruptionReason("stopped", lastStep) } });
@@ -226,7 +242,7 @@ export async function executeRun(options: {
       signal,
       ports: {
         ...ports,
-        events: new WorkerEventSink(db, signal),
+        events: new WorkerEventSink(db, signal, repository),
         environment: environment
           ? { change: (change) => changeRunEnvironment({ db, projectId: run.projectId, repoRoot: worktree.worktreePath, change, signal: change.signal }) }
           : undefined,

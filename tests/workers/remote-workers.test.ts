@@ -49,6 +49,8 @@ describe.skipIf(!dockerReady || embedded)("workers on another machine: repositor
   let projectId: string;
   let repoPath: string;
   let common: Record<string, string>;
+  /** How many of the next pushes the web app refuses. */
+  let refusePushes = 0;
 
   beforeAll(async () => {
     llm = await startFakeLlm();
@@ -57,7 +59,11 @@ describe.skipIf(!dockerReady || embedded)("workers on another machine: repositor
     repoPath = (await testDb().project.findUniqueOrThrow({ where: { id: projectId } })).repoPath;
     const handler = createWorkerGitHandler({ db: testDb, secret: SECRET });
     server = createServer((req, res) => {
-      if (isGitRequest(req.url)) void handler(req, res);
+      // A web app that cannot take a push just now (refusePushes): the worker's push fails as over a bad network.
+      if (req.url?.includes("service=git-receive-pack") && refusePushes > 0) {
+        refusePushes--;
+        res.writeHead(503).end("busy");
+      } else if (isGitRequest(req.url)) void handler(req, res);
       else res.writeHead(404).end();
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -139,6 +145,32 @@ describe.skipIf(!dockerReady || embedded)("workers on another machine: repositor
     expect(await gitIn(repoPath, "show", `autocode/run-${second.runId}:more3.py`)).toContain("def add");
   }, 400_000);
 
+  it("retries a refused push with the next one, and fails a run whose branch never reached the web app", async () => {
+    // The branch's first push (at the run's start) is refused: the step's push carries it, and the run succeeds whole.
+    llm.script("planner", JSON.stringify({ steps: [{ id: "s1", agent: "coder", description: "Write add(a, b) in calc4.py", file: "calc4.py", depends_on: [] }] }));
+    refusePushes = 1;
+    const retried = await callerFor(user.id).task.create({ projectId, prompt: "Write add(a, b) in calc4.py" });
+    const done = await waitForRun(retried.runId, (r) => !["QUEUED", "RUNNING"].includes(r.status), 180_000, "finished");
+    expect([done.status, (await testDb().run.findUniqueOrThrow({ where: { id: retried.runId } })).statusReason]).toEqual(["SUCCEEDED", null]);
+    expect(refusePushes).toBe(0);
+    const committed = (await testDb().runEvent.findMany({ where: { runId: retried.runId, type: "step.committed" }, orderBy: { seq: "asc" } })).map((e) => (e.payload as { commit: string }).commit);
+    expect(await gitIn(repoPath, "rev-parse", `autocode/run-${retried.runId}`)).toBe(committed.at(-1));
+
+    // Every push refused: the steps pass on the worker, but a PASS the web app cannot show or merge is not a success.
+    llm.script("planner", JSON.stringify({ steps: [{ id: "s1", agent: "coder", description: "Write add(a, b) in calc5.py", file: "calc5.py", depends_on: [] }] }));
+    refusePushes = 1_000;
+    try {
+      const { runId } = await callerFor(user.id).task.create({ projectId, prompt: "Write add(a, b) in calc5.py" });
+      const finished = await waitForRun(runId, (r) => !["QUEUED", "RUNNING"].includes(r.status), 180_000, "finished");
+      const record = await testDb().run.findUniqueOrThrow({ where: { id: runId } });
+      expect(finished.status).toBe("FAILED");
+      expect(record.statusReason).toMatch(/Could not push the run's branch to the web app.*committed on the worker, not in the web app/);
+      expect(await gitIn(repoPath, "for-each-ref", `refs/heads/autocode/run-${runId}`)).toBe("");
+    } finally {
+      refusePushes = 0;
+    }
+  }, 400_000);
+
   it("refuses a wrong WORKER_SECRET and a user's API token, over HTTP and over git", async () => {
     const { token } = await createApiToken({ db: testDb(), userId: user.id, name: "not-for-git" });
     const infoRefs = `${appUrl}/internal/git/${projectId}/info/refs?service=git-upload-pack`;
@@ -209,8 +241,8 @@ describe.skipIf(!dockerReady || embedded)("workers on another machine: repositor
     await waitForEvent(runId, "step.started", "s2", 90_000);
     const committed = (await testDb().runEvent.findMany({ where: { runId, type: "step.committed" } })).map((e) => (e.payload as { commit: string }).commit);
     expect(committed).toHaveLength(1);
-    // Already in the web app's repository while the run is still going: pushed commit by commit.
-    expect(await gitIn(repoPath, "rev-parse", `autocode/run-${runId}`)).toBe(committed[0]);
+    // In the web app's repository while the run is still going: pushed commit by commit, beside the next step.
+    await expect.poll(() => gitIn(repoPath, "rev-parse", `autocode/run-${runId}`).catch(() => ""), { timeout: 10_000 }).toBe(committed[0]);
 
     worker.killGroup("SIGKILL");
     expect(await worker.exited).not.toBe(0);
