@@ -1,10 +1,14 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import superjson from "superjson";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { subscribeSse, subscriptionUrl } from "@/bench/lib/sse-subscriber";
+import { handleTrpcRequest } from "@/server/api/handle-trpc-request";
 import { closeRunQueue, isEmbeddedDatabase, sendRunJob } from "@/server/runner/run-queue";
 import { requireDocker } from "@/server/sandbox/docker-test-guard";
-import { DEFAULT_CODE, startFakeLlm, type FakeLlm, type RecordedRequest } from "@/tests/fake-llm/fake-llm-server";
+import { DEFAULT_CODE, defaultAnswer, startFakeLlm, type FakeLlm, type RecordedRequest } from "@/tests/fake-llm/fake-llm-server";
+import { serveFetch } from "@/tests/helpers/serve-fetch";
 import { callerFor, createTestUser, testDb } from "../helpers/db";
 import { spawnEntry, type Child, type Message } from "./child-process";
 import { expectNoContainers, waitForEvent, waitForRun, workerTestEnv } from "./run-waits";
@@ -30,6 +34,7 @@ const LEASE_SECONDS = 4;
 const SHUTDOWN_GRACE_SECONDS = 30;
 const PER_WORKER = 2;
 const PER_USER = 3;
+const VIEWERS = 200;
 
 interface Interval {
   start: number;
@@ -143,6 +148,52 @@ describe.skipIf(!dockerReady || embedded)("workers in separate processes", () =>
     for (const workerId of workerIds) expect(maxOverlap(runs.filter((r) => claimedBy.get(r.id) === workerId).map(interval))).toBeLessThanOrEqual(PER_WORKER);
     for (const user of [alice, bob]) expect(maxOverlap(runs.filter((r) => r.task.authorId === user.id).map(interval))).toBeLessThanOrEqual(PER_USER);
     expect(maxOverlap(runs.map(interval))).toBeGreaterThan(PER_WORKER); // both workers really ran at once
+  }, 300_000);
+
+  it("streams a real run live over HTTP to 200 viewers, half with an API token, half with a share link: each gets every stored event once, and the run succeeds", async () => {
+    // This process is the web app here: the real tRPC handler over HTTP, events heard from the worker by NOTIFY.
+    const served = await serveFetch((req) => handleTrpcRequest(req, async () => null));
+    const base = `${served.url}/api/trpc`;
+    const subscriptions: ReturnType<typeof subscribeSse>[] = [];
+    try {
+      const { token: apiToken } = await callerFor(alice.id).token.create({ name: "viewers" });
+      // The plan waits until every viewer is connected, so the run's work is all watched live.
+      let everyoneConnected!: () => void;
+      const connectedAll = new Promise<void>((resolve) => (everyoneConnected = resolve));
+      llm.script("planner", async (request) => (await connectedAll, defaultAnswer(request)));
+      const { runId } = await callerFor(alice.id).task.create({ projectId: aliceProject, prompt: "Write add(a, b) in calc.py, watched by 200" });
+      const { token: shareToken } = await callerFor(alice.id).share.create({ runId });
+      const connected = new Set<number>();
+      const seen = Array.from({ length: VIEWERS }, () => [] as number[]);
+      for (const [viewer, seqs] of seen.entries()) {
+        const shared = viewer % 2 === 1;
+        subscriptions.push(
+          subscribeSse({
+            url: shared ? subscriptionUrl(base, "share.events", { token: shareToken }) : subscriptionUrl(base, "run.events", { runId }),
+            headers: shared ? {} : { authorization: `Bearer ${apiToken}` },
+            onMessage: (message) => {
+              if (message.event === "connected" && connected.add(viewer).size === VIEWERS) everyoneConnected();
+              if (message.event === "message" && message.data) seqs.push(superjson.parse<{ seq: number }>(message.data).seq);
+            },
+          }),
+        );
+      }
+      const stalled = setTimeout(everyoneConnected, 60_000); // not all connected: the run goes on, the size check below says so
+      await connectedAll;
+      clearTimeout(stalled);
+      expect(connected.size).toBe(VIEWERS);
+      await waitForRun(runId, (r) => !["QUEUED", "RUNNING"].includes(r.status), 180_000, "finished");
+      // Each stream ends by itself after run.finished.
+      await Promise.all(subscriptions.map((subscription) => subscription.ended));
+      const record = await testDb().run.findUniqueOrThrow({ where: { id: runId }, select: { status: true, statusReason: true, lastSeq: true } });
+      expect([record.status, record.statusReason]).toEqual(["SUCCEEDED", null]);
+      const all = Array.from({ length: record.lastSeq }, (_, i) => i + 1);
+      for (const seqs of seen) expect(seqs).toEqual(all);
+    } finally {
+      for (const subscription of subscriptions) subscription.close();
+      served.server.closeAllConnections();
+      await new Promise((resolve) => served.server.close(resolve));
+    }
   }, 300_000);
 
   it("cancels a run held by a worker process from another process within 2 seconds", async () => {
