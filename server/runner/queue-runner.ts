@@ -44,7 +44,7 @@ export const AFTER_RUN_DELAY_MS = 250;
  * A worker on the pg-boss queue: takes a job when it has a free slot, claims the run in the database (the
  * guard against double execution), completes the job and executes the run. run.queued notifications wake it;
  * polling is the safety net. run.cancel_requested (NOTIFY from any process) aborts a run it holds. A slot frees
- * when its run's run.finished is stored, not when its clean-up (worktree, branch push) ends.
+ * when its run's run.finished is stored, not when its clean-up (containers, worktree) ends.
  */
 export class QueueRunner implements Runner {
   readonly workerId: string;

@@ -266,8 +266,9 @@ export async function executeRun(options: {
     clearInterval(lease);
     // Every step is committed on the run's branch; the working directory is not needed once the run ends. A local
     // worktree is removed after the slot is freed (the next queued run need not wait; a stopping worker waits for it,
-    // after-run-work.ts); a remote worker's close also finishes pushing the branch, so the run stays held (a stopping
-    // worker waits for it) though its slot is free from run.finished on (queue-runner.ts).
+    // after-run-work.ts); a remote worker's close first waits for a push still travelling (its pushes landed before
+    // run.finished unless the run ended outside the orchestrator), so the run stays held (a stopping worker waits for
+    // it) though its slot is free from run.finished on (queue-runner.ts).
     const opened = repository;
     if (opened) {
       const remote = remoteSettings();
